@@ -1,0 +1,144 @@
+# vt - a timeline tracer for CPython.  `make help` lists the targets.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+O        ?= build
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+OPT := -O2 -g
+ifeq ($(DEBUG),1)
+OPT := -O0 -g3 -Werror
+endif
+ifneq ($(SAN),)
+OPT += -fsanitize=$(SAN) -fno-omit-frame-pointer
+SAN_LDFLAGS := -fsanitize=$(SAN)
+endif
+
+VT_CFLAGS  = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wvla \
+             -Wmissing-prototypes -Wstrict-prototypes -iquote . $(OPT) $(CFLAGS)
+LIB_CFLAGS = $(VT_CFLAGS) -fPIC -fvisibility=hidden
+# lz4 is linked statically and its symbols hidden, so a process that loads its own lz4
+# (the python 'lz4' wheel, say) cannot bind to ours or we to theirs.
+LIB_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,noexecstack -Wl,-z,now \
+              -Wl,--exclude-libs,ALL -Wl,--version-script=preload/exports.map \
+              -Wl,-Bstatic -llz4 -Wl,-Bdynamic -ldl -pthread $(LDFLAGS)
+TOOL_LIBS  = -lmsgpackc -llz4 -lm $(SAN_LDFLAGS) $(LDFLAGS)
+
+PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
+              preload/intern.c preload/proc.c preload/clock.c preload/log.c preload/format.c
+PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o)
+NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
+TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c
+TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(O)/tools/format.o
+UNIT_SRC    = $(wildcard tests/unit/test-*.c)
+HEADERS     = $(wildcard preload/*.h tools/*.h)
+
+all: $(O)/libvt.so $(O)/libvt-nop.so $(O)/vt-convert
+
+# Rebuild everything when the flags change (a sanitizer build must not mix with a plain one).
+$(O)/.flags: FORCE
+	@mkdir -p $(O)
+	@echo '$(VT_CFLAGS) $(LIB_LDFLAGS) $(TOOL_LIBS)' | cmp -s - $@ || echo '$(VT_CFLAGS) $(LIB_LDFLAGS) $(TOOL_LIBS)' > $@
+
+$(O)/preload/%.o: preload/%.c $(HEADERS) $(O)/.flags
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(O)/preload/python-nop.o: preload/python.c $(HEADERS) $(O)/.flags
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(LIB_CFLAGS) -DVT_NOP -c $< -o $@
+
+$(O)/libvt.so: $(PRELOAD_OBJ) preload/exports.map
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(OPT) -o $@ $(PRELOAD_OBJ) $(LIB_LDFLAGS)
+
+# the floor for `make bench`: the same hooks installed, recording compiled out
+$(O)/libvt-nop.so: $(NOP_OBJ) preload/exports.map
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(OPT) -o $@ $(NOP_OBJ) $(LIB_LDFLAGS)
+
+$(O)/tools/%.o: tools/%.c $(HEADERS) $(O)/.flags
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(VT_CFLAGS) -DVT_FORMAT_DECODER -c $< -o $@
+
+$(O)/tools/format.o: preload/format.c $(HEADERS) $(O)/.flags
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(VT_CFLAGS) -DVT_FORMAT_DECODER -c $< -o $@
+
+$(O)/vt-convert: $(TOOLS_OBJ)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(OPT) -o $@ $(TOOLS_OBJ) $(TOOL_LIBS)
+
+# unit tests: the codec and the converter's modules, linked with Criterion
+$(O)/unit-tests: $(UNIT_SRC) $(filter-out $(O)/tools/vt-convert.o,$(TOOLS_OBJ)) $(O)/tools/unit-intern.o
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(VT_CFLAGS) -DVT_FORMAT_DECODER -o $@ $^ -lcriterion $(TOOL_LIBS)
+
+$(O)/tools/unit-intern.o: preload/intern.c $(HEADERS) $(O)/.flags
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(VT_CFLAGS) -c $< -o $@
+
+deps:
+	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh --test
+
+unittest: all $(O)/unit-tests
+	$(O)/unit-tests
+
+e2e: all
+	tests/e2e/run.sh
+
+exports: all
+	tests/check-exports.sh $(O)/libvt.so
+
+# `make test`: install what is missing, build, run every suite.
+test: test-deps
+	$(MAKE) all
+	$(MAKE) unittest
+	$(MAKE) exports
+	$(MAKE) e2e
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh
+
+bench: all
+	scripts/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
+	install -m 0644 $(O)/libvt.so $(DESTDIR)$(PREFIX)/lib/libvt.so
+	install -m 0755 $(O)/vt-convert $(DESTDIR)$(PREFIX)/bin/vt-convert
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libvt.so $(DESTDIR)$(PREFIX)/bin/vt-convert
+
+clean:
+	rm -rf $(O)
+
+help:
+	@echo 'Targets:'
+	@echo '  all        build $(O)/libvt.so, $(O)/libvt-nop.so and $(O)/vt-convert (default)'
+	@echo '  demo       install missing packages, build, trace and convert an example'
+	@echo '  test       install missing packages, build, run unit, export and e2e tests'
+	@echo '  unittest   Criterion unit tests      e2e     end-to-end tests on real pythons'
+	@echo '  bench      overhead against plain runs, cProfile and the no-op floor'
+	@echo '  install    install into $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
+	@echo '  clean      remove $(O)/'
+	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
+
+FORCE:
+.PHONY: all deps test-deps unittest e2e exports test demo bench install uninstall clean help FORCE

@@ -1,0 +1,411 @@
+/*
+ * format.c - encoder and decoder of the vt record format (see format.h, docs/FORMAT.md).
+ *
+ * No global state, no logging, no allocation on the encoder side. The decoder uses
+ * msgpack-c's unpacker, whose zone is allocated once per decoder and reused.
+ */
+#include "preload/format.h"
+
+static const char *const vt_err_text[] = {
+#define VT_ERR_TEXT(name, text) text,
+	VT_ERR_LIST(VT_ERR_TEXT)
+#undef VT_ERR_TEXT
+};
+
+const char *vt_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err >= VT_ERR_COUNT)
+		return "unknown error";
+	return vt_err_text[err];
+}
+
+static uint8_t *put_be64(uint8_t *p, uint64_t v)
+{
+	p = vt_put_be32(p, (uint32_t)(v >> 32));
+	return vt_put_be32(p, (uint32_t)v);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+uint8_t *vt_put_int(uint8_t *p, int64_t v)
+{
+	if (v >= 0)
+		return vt_put_uint(p, (uint64_t)v);
+	if (v >= -32) {
+		*p = (uint8_t)(int8_t)v;
+		return p + 1;
+	}
+	if (v >= INT32_MIN) {
+		*p = 0xd2;
+		return vt_put_be32(p + 1, (uint32_t)(int32_t)v);
+	}
+	*p = 0xd3;
+	return put_be64(p + 1, (uint64_t)v);
+}
+
+uint8_t *vt_put_array(uint8_t *p, uint32_t n)
+{
+	if (n < 16) {
+		*p = (uint8_t)(0x90 | n);
+		return p + 1;
+	}
+	if (n < 65536) {
+		*p = 0xdc;
+		return vt_put_be16(p + 1, (uint16_t)n);
+	}
+	*p = 0xdd;
+	return vt_put_be32(p + 1, n);
+}
+
+uint8_t *vt_put_map(uint8_t *p, uint32_t n)
+{
+	if (n < 16) {
+		*p = (uint8_t)(0x80 | n);
+		return p + 1;
+	}
+	if (n < 65536) {
+		*p = 0xde;
+		return vt_put_be16(p + 1, (uint16_t)n);
+	}
+	*p = 0xdf;
+	return vt_put_be32(p + 1, n);
+}
+
+uint8_t *vt_put_str(uint8_t *p, const char *s, size_t len)
+{
+	if (len > VT_DEF_STR_MAX)
+		len = VT_DEF_STR_MAX;
+	if (len < 32) {
+		*p++ = (uint8_t)(0xa0 | len);
+	} else if (len < 256) {
+		*p++ = 0xd9;
+		*p++ = (uint8_t)len;
+	} else {
+		*p++ = 0xda;
+		p = vt_put_be16(p, (uint16_t)len);
+	}
+	if (len)
+		memcpy(p, s, len);
+	return p + len;
+}
+
+uint8_t *vt_put_def(uint8_t *p, uint32_t id, unsigned kind, const char *name, size_t name_len,
+		    const char *file, size_t file_len, uint32_t line)
+{
+	*p++ = 0x96;
+	*p++ = VT_REC_DEF;
+	p = vt_put_uint(p, id);
+	p = vt_put_uint(p, kind);
+	p = vt_put_str(p, name, name_len);
+	p = vt_put_str(p, file, file_len);
+	return vt_put_uint(p, line);
+}
+
+uint8_t *vt_put_sync(uint8_t *p, uint64_t clock, uint64_t mono_ns)
+{
+	*p++ = 0x93;
+	*p++ = VT_REC_SYNC;
+	p = vt_put_uint(p, clock);
+	return vt_put_uint(p, mono_ns);
+}
+
+uint8_t *vt_put_end(uint8_t *p, uint64_t clock, uint64_t mono_ns, unsigned reason)
+{
+	*p++ = 0x94;
+	*p++ = VT_REC_END;
+	p = vt_put_uint(p, clock);
+	p = vt_put_uint(p, mono_ns);
+	return vt_put_uint(p, reason);
+}
+
+uint8_t *vt_put_lost(uint8_t *p, uint64_t dt, uint64_t count, const char *reason)
+{
+	*p++ = 0x94;
+	*p++ = VT_REC_LOST;
+	p = vt_put_uint(p, dt);
+	p = vt_put_uint(p, count);
+	return vt_put_str(p, reason, strlen(reason));
+}
+
+uint8_t *vt_put_text_rec(uint8_t *p, unsigned kind, uint64_t dt, const char *text, size_t len)
+{
+	*p++ = 0x93;
+	*p++ = (uint8_t)kind;
+	p = vt_put_uint(p, dt);
+	return vt_put_str(p, text, len);
+}
+
+uint8_t *vt_put_exit(uint8_t *p, uint64_t dt, unsigned how, int64_t code)
+{
+	*p++ = 0x94;
+	*p++ = VT_REC_EXIT;
+	p = vt_put_uint(p, dt);
+	p = vt_put_uint(p, how);
+	return vt_put_int(p, code);
+}
+
+uint8_t *vt_put_fork(uint8_t *p, uint64_t dt, uint32_t child)
+{
+	*p++ = 0x93;
+	*p++ = VT_REC_FORK;
+	p = vt_put_uint(p, dt);
+	return vt_put_uint(p, child);
+}
+
+void vt_file_prefix(uint8_t out[VT_FILE_PREFIX_LEN], uint32_t hdr_len)
+{
+	memcpy(out, VT_MAGIC, VT_MAGIC_LEN);
+	out[8] = VT_FORMAT_MAJOR & 0xff;
+	out[9] = VT_FORMAT_MAJOR >> 8;
+	out[10] = VT_FORMAT_MINOR & 0xff;
+	out[11] = VT_FORMAT_MINOR >> 8;
+	put_le32(out + 12, hdr_len);
+}
+
+void vt_chunk_header(uint8_t out[VT_CHUNK_HDR_LEN], uint32_t raw_len, uint32_t comp_len)
+{
+	put_le32(out, VT_CHUNK_MAGIC);
+	put_le32(out + 4, raw_len);
+	put_le32(out + 8, comp_len);
+}
+
+int vt_parse_prefix(const uint8_t *buf, size_t len, unsigned *major, unsigned *minor,
+		    uint32_t *hdr_len)
+{
+	if (len < VT_MAGIC_LEN)
+		return memcmp(buf, VT_MAGIC, len) ? -VT_ERR_BAD_MAGIC : -VT_ERR_TRUNCATED;
+	if (memcmp(buf, VT_MAGIC, VT_MAGIC_LEN))
+		return -VT_ERR_BAD_MAGIC;
+	if (len < VT_FILE_PREFIX_LEN)
+		return -VT_ERR_TRUNCATED;
+	*major = get_le16(buf + 8);
+	*minor = get_le16(buf + 10);
+	*hdr_len = get_le32(buf + 12);
+	if (*major != VT_FORMAT_MAJOR)
+		return -VT_ERR_VERSION;
+	if (*hdr_len > VT_HEADER_MAX)
+		return -VT_ERR_TOO_BIG;
+	return 0;
+}
+
+int vt_parse_chunk_header(const uint8_t *buf, size_t len, uint32_t *raw_len, uint32_t *comp_len)
+{
+	if (len < VT_CHUNK_HDR_LEN)
+		return -VT_ERR_TRUNCATED;
+	if (get_le32(buf) != VT_CHUNK_MAGIC)
+		return -VT_ERR_CHUNK;
+	*raw_len = get_le32(buf + 4);
+	*comp_len = get_le32(buf + 8);
+	/* lz4 never expands data by more than 1/255 + 16 bytes */
+	if (*raw_len > VT_CHUNK_MAX_RAW || *comp_len > *raw_len + *raw_len / 255 + 16 ||
+	    *comp_len == 0)
+		return -VT_ERR_TOO_BIG;
+	return 0;
+}
+
+#ifdef VT_FORMAT_DECODER
+
+void vt_decoder_init(struct vt_decoder *d)
+{
+	msgpack_unpacked_init(&d->unp);
+	d->buf = NULL;
+	d->len = d->off = 0;
+}
+
+void vt_decoder_reset(struct vt_decoder *d, const uint8_t *buf, size_t len)
+{
+	d->buf = buf;
+	d->len = len;
+	d->off = 0;
+}
+
+void vt_decoder_release(struct vt_decoder *d)
+{
+	msgpack_unpacked_destroy(&d->unp);
+}
+
+static int obj_u64(const msgpack_object *o, uint64_t *v)
+{
+	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return -1;
+	*v = o->via.u64;
+	return 0;
+}
+
+static int obj_i64(const msgpack_object *o, int64_t *v)
+{
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+		if (o->via.u64 > INT64_MAX)
+			return -1;
+		*v = (int64_t)o->via.u64;
+		return 0;
+	}
+	if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+		*v = o->via.i64;
+		return 0;
+	}
+	return -1;
+}
+
+static int obj_str(const msgpack_object *o, const char **s, size_t *len)
+{
+	if (o->type != MSGPACK_OBJECT_STR)
+		return -1;
+	*s = o->via.str.ptr;
+	*len = o->via.str.size;
+	return 0;
+}
+
+/* Number of array elements each known record kind must have. 0 = not a known kind. */
+static const uint8_t rec_arity[VT_REC_MAX] = {
+	[VT_REC_CALL] = 3,  [VT_REC_RET] = 2,    [VT_REC_CCALL] = 3, [VT_REC_CRET] = 2,
+	[VT_REC_UNWIND] = 2, [VT_REC_CRAISE] = 2, [VT_REC_YIELD] = 2, [VT_REC_RESUME] = 3,
+	[VT_REC_DEF] = 6,   [VT_REC_SYNC] = 3,   [VT_REC_TNAME] = 3, [VT_REC_END] = 4,
+	[VT_REC_LOST] = 4,  [VT_REC_PROC] = 2,   [VT_REC_EXIT] = 4,  [VT_REC_MARK] = 3,
+	[VT_REC_FORK] = 3,
+};
+
+static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *r)
+{
+	int bad = 0;
+
+	switch (r->kind) {
+	case VT_REC_CALL:
+	case VT_REC_CCALL:
+	case VT_REC_RESUME:
+		bad = obj_u64(&e[1], &r->id) | obj_u64(&e[2], &r->dt);
+		break;
+	case VT_REC_RET:
+	case VT_REC_CRET:
+	case VT_REC_UNWIND:
+	case VT_REC_CRAISE:
+	case VT_REC_YIELD:
+		bad = obj_u64(&e[1], &r->dt);
+		break;
+	case VT_REC_DEF:
+		bad = obj_u64(&e[1], &r->id) | obj_u64(&e[2], &r->count) |
+		      obj_str(&e[3], &r->s1, &r->s1_len) | obj_str(&e[4], &r->s2, &r->s2_len) |
+		      obj_i64(&e[5], &r->code);
+		break;
+	case VT_REC_SYNC:
+		bad = obj_u64(&e[1], &r->clock) | obj_u64(&e[2], &r->mono_ns);
+		break;
+	case VT_REC_TNAME:
+	case VT_REC_MARK:
+		bad = obj_u64(&e[1], &r->dt) | obj_str(&e[2], &r->s1, &r->s1_len);
+		break;
+	case VT_REC_END:
+		bad = obj_u64(&e[1], &r->clock) | obj_u64(&e[2], &r->mono_ns) |
+		      obj_u64(&e[3], &r->count);
+		break;
+	case VT_REC_LOST:
+		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count) |
+		      obj_str(&e[3], &r->s1, &r->s1_len);
+		break;
+	case VT_REC_PROC:
+		bad = e[1].type != MSGPACK_OBJECT_MAP;
+		r->obj = &e[1];
+		break;
+	case VT_REC_EXIT:
+		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count) | obj_i64(&e[3], &r->code);
+		break;
+	case VT_REC_FORK:
+		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count);
+		break;
+	default:
+		break;
+	}
+	(void)n;
+	return bad ? -VT_ERR_RECORD : 1;
+}
+
+int vt_decoder_next(struct vt_decoder *d, struct vt_record *r)
+{
+	size_t start = d->off;
+	msgpack_unpack_return ret;
+	const msgpack_object *o;
+	uint64_t kind;
+
+	if (d->off >= d->len)
+		return 0;
+	ret = msgpack_unpack_next(&d->unp, (const char *)d->buf, d->len, &d->off);
+	if (ret != MSGPACK_UNPACK_SUCCESS && ret != MSGPACK_UNPACK_EXTRA_BYTES) {
+		d->off = start;
+		return -VT_ERR_MSGPACK;
+	}
+	o = &d->unp.data;
+	memset(r, 0, sizeof(*r));
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1 ||
+	    obj_u64(&o->via.array.ptr[0], &kind) || kind >= VT_REC_MAX) {
+		d->off = start;
+		return -VT_ERR_RECORD;
+	}
+	r->kind = (unsigned)kind;
+	if (!rec_arity[kind])
+		return 1; /* a kind added by a later minor version: skip it */
+	if (o->via.array.size < rec_arity[kind]) {
+		d->off = start;
+		return -VT_ERR_RECORD;
+	}
+	if (decode_fields(o->via.array.ptr, o->via.array.size, r) < 0) {
+		d->off = start;
+		return -VT_ERR_RECORD;
+	}
+	return 1;
+}
+
+const msgpack_object *vt_map_get(const msgpack_object *map, const char *key)
+{
+	size_t klen = strlen(key);
+
+	if (!map || map->type != MSGPACK_OBJECT_MAP)
+		return NULL;
+	for (uint32_t i = 0; i < map->via.map.size; i++) {
+		const msgpack_object *k = &map->via.map.ptr[i].key;
+
+		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen &&
+		    !memcmp(k->via.str.ptr, key, klen))
+			return &map->via.map.ptr[i].val;
+	}
+	return NULL;
+}
+
+uint64_t vt_map_u64(const msgpack_object *map, const char *key, uint64_t dflt)
+{
+	const msgpack_object *v = vt_map_get(map, key);
+	uint64_t out;
+
+	if (!v || obj_u64(v, &out))
+		return dflt;
+	return out;
+}
+
+const char *vt_map_str(const msgpack_object *map, const char *key, size_t *len)
+{
+	const msgpack_object *v = vt_map_get(map, key);
+	const char *s;
+
+	if (!v || obj_str(v, &s, len))
+		return NULL;
+	return s;
+}
+
+#endif /* VT_FORMAT_DECODER */

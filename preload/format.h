@@ -1,0 +1,293 @@
+/*
+ * format.h - the vt trace record format: the contract between libvt.so and vt-convert.
+ *
+ * The full specification is docs/FORMAT.md. In short, a trace file is
+ *
+ *   file header  : 8-byte magic, u16 major, u16 minor, u32 length, msgpack map
+ *   chunk*       : u32 chunk magic, u32 raw length, u32 compressed length, LZ4 block
+ *
+ * and each decompressed chunk is a sequence of msgpack arrays, one per record. The hot
+ * records (call, return) are encoded by hand here as valid msgpack with the smallest
+ * integer forms; everything else may use any msgpack encoder.
+ *
+ * This module has no global state, does no logging and never allocates: callers pass
+ * buffers and capacities. The encoder half is linked into libvt.so; the decoder half
+ * (VT_FORMAT_DECODER, needs msgpack-c's unpacker) into vt-convert and the unit tests.
+ */
+#ifndef VT_FORMAT_H
+#define VT_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define VT_MAGIC "\x89VTRACE\n"
+#define VT_MAGIC_LEN 8
+#define VT_FORMAT_MAJOR 1
+#define VT_FORMAT_MINOR 0
+/* magic + major + minor + header length */
+#define VT_FILE_PREFIX_LEN 16
+/* "VTCK" read as a little-endian u32 */
+#define VT_CHUNK_MAGIC 0x4b435456u
+#define VT_CHUNK_HDR_LEN 12
+/* Largest raw chunk a reader accepts: bounds what a corrupt length can make it allocate. */
+#define VT_CHUNK_MAX_RAW (64u << 20)
+/* Largest header map a reader accepts. */
+#define VT_HEADER_MAX (1u << 20)
+/* Longest string kept in a DEF record; longer names and paths are cut to this. */
+#define VT_DEF_STR_MAX 2048
+
+/* Record kinds: the first element of every record array. */
+enum vt_rec {
+	VT_REC_CALL = 0,    /* [0, id, dt]   Python frame entered */
+	VT_REC_RET = 1,     /* [1, dt]       Python frame returned */
+	VT_REC_CCALL = 2,   /* [2, id, dt]   C function called */
+	VT_REC_CRET = 3,    /* [3, dt]       C function returned */
+	VT_REC_UNWIND = 4,  /* [4, dt]       Python frame left by an exception */
+	VT_REC_CRAISE = 5,  /* [5, dt]       C function raised */
+	VT_REC_YIELD = 6,   /* [6, dt]       generator or coroutine suspended */
+	VT_REC_RESUME = 7,  /* [7, id, dt]   generator or coroutine resumed */
+	VT_REC_DEF = 16,    /* [16, id, kind, name, file, line] */
+	VT_REC_SYNC = 17,   /* [17, clock, mono_ns]  sets the delta base; clock anchor */
+	VT_REC_TNAME = 18,  /* [18, dt, name]  thread name */
+	VT_REC_END = 19,    /* [19, clock, mono_ns, reason]  end of stream */
+	VT_REC_LOST = 20,   /* [20, dt, count, reason]  events dropped before this point */
+	VT_REC_PROC = 21,   /* [21, map]  process description (process file only) */
+	VT_REC_EXIT = 22,   /* [22, dt, how, code]  process exit (process file only) */
+	VT_REC_MARK = 23,   /* [23, dt, text]  a note from vt itself, shown as an instant */
+	VT_REC_FORK = 24,   /* [24, dt, child_pid]  this thread forked a child */
+	VT_REC_MAX = 32,
+};
+
+/* DEF kinds */
+enum vt_def_kind {
+	VT_DEF_PY = 0,
+	VT_DEF_C = 1,
+};
+
+/* END reasons */
+enum vt_end_reason {
+	VT_END_THREAD = 0,  /* thread exited */
+	VT_END_EXIT = 1,    /* process exit (destructor) */
+	VT_END_UEXIT = 2,   /* _exit / os._exit */
+	VT_END_EXEC = 3,    /* exec of a new image */
+	VT_END_SIGNAL = 4,  /* fatal signal */
+	VT_END_STOP = 5,    /* tracing stopped by vt (error) */
+};
+
+/* EXIT "how" */
+enum vt_exit_how {
+	VT_EXIT_CODE = 0,   /* code is the exit status */
+	VT_EXIT_SIGNAL = 1, /* code is the signal number */
+	VT_EXIT_EXEC = 2,   /* replaced by exec; code unused */
+	VT_EXIT_UNKNOWN = 3,/* ended; status not known to vt */
+};
+
+/* Clock kinds named in the header's "clock" field. */
+#define VT_CLOCK_TSC "tsc" /* deltas in TSC ticks; SYNC records map them to ns */
+#define VT_CLOCK_NS "ns"   /* deltas in CLOCK_MONOTONIC ns */
+
+/* Typed errors (the lz4frame X-macro pattern). */
+#define VT_ERR_LIST(X)                                            \
+	X(OK, "no error")                                         \
+	X(BAD_MAGIC, "not a vt trace file (bad magic)")           \
+	X(VERSION, "unsupported format version")                  \
+	X(TRUNCATED, "truncated")                                 \
+	X(LZ4, "corrupt chunk (lz4 decompression failed)")        \
+	X(MSGPACK, "corrupt record (bad msgpack)")                \
+	X(CHUNK, "corrupt chunk header")                          \
+	X(RECORD, "malformed record")                             \
+	X(TOO_BIG, "declared size too large")                     \
+	X(NOSPACE, "buffer too small")
+
+enum vt_err {
+#define VT_ERR_ENUM(name, text) VT_ERR_##name,
+	VT_ERR_LIST(VT_ERR_ENUM)
+#undef VT_ERR_ENUM
+	VT_ERR_COUNT
+};
+
+/** vt_strerror - text for a VT_ERR_* code (positive or negated). */
+const char *vt_strerror(int err);
+
+/* ---- encoder: hand-rolled msgpack for the hot path ------------------------------- */
+
+/* Most bytes one call/return record can take: array header, kind, id (5), dt (9). */
+#define VT_REC_HOT_MAX 16
+
+static inline uint8_t *vt_put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return p + 2;
+}
+
+static inline uint8_t *vt_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+	return p + 4;
+}
+
+/** vt_put_uint - append @v as the smallest msgpack unsigned integer. Returns the new end. */
+static inline uint8_t *vt_put_uint(uint8_t *p, uint64_t v)
+{
+	if (v < 128) {
+		*p = (uint8_t)v;
+		return p + 1;
+	}
+	if (v < 256) {
+		p[0] = 0xcc;
+		p[1] = (uint8_t)v;
+		return p + 2;
+	}
+	if (v < 65536) {
+		*p = 0xcd;
+		return vt_put_be16(p + 1, (uint16_t)v);
+	}
+	if (v <= 0xffffffffu) {
+		*p = 0xce;
+		return vt_put_be32(p + 1, (uint32_t)v);
+	}
+	*p = 0xcf;
+	p = vt_put_be32(p + 1, (uint32_t)(v >> 32));
+	return vt_put_be32(p, (uint32_t)v);
+}
+
+/** vt_put_id_rec - append [kind, id, dt] (call-like records). */
+static inline uint8_t *vt_put_id_rec(uint8_t *p, unsigned kind, uint32_t id, uint64_t dt)
+{
+	p[0] = 0x93; /* fixarray of 3 */
+	p[1] = (uint8_t)kind;
+	p = vt_put_uint(p + 2, id);
+	return vt_put_uint(p, dt);
+}
+
+/** vt_put_dt_rec - append [kind, dt] (return-like records). */
+static inline uint8_t *vt_put_dt_rec(uint8_t *p, unsigned kind, uint64_t dt)
+{
+	p[0] = 0x92; /* fixarray of 2 */
+	p[1] = (uint8_t)kind;
+	return vt_put_uint(p + 2, dt);
+}
+
+/** vt_put_str - append a msgpack str of @len bytes (cut to VT_DEF_STR_MAX). */
+uint8_t *vt_put_str(uint8_t *p, const char *s, size_t len);
+
+/** vt_put_int - append a msgpack integer, signed if negative. */
+uint8_t *vt_put_int(uint8_t *p, int64_t v);
+
+/** vt_put_array - append a msgpack array header for @n elements. */
+uint8_t *vt_put_array(uint8_t *p, uint32_t n);
+
+/** vt_put_map - append a msgpack map header for @n pairs. */
+uint8_t *vt_put_map(uint8_t *p, uint32_t n);
+
+/* Bytes a DEF record can take at most (two strings at VT_DEF_STR_MAX). */
+#define VT_REC_DEF_MAX (2 * VT_DEF_STR_MAX + 64)
+
+/** vt_put_def - append [16, id, kind, name, file, line]. */
+uint8_t *vt_put_def(uint8_t *p, uint32_t id, unsigned kind, const char *name, size_t name_len,
+		    const char *file, size_t file_len, uint32_t line);
+
+/** vt_put_sync - append [17, clock, mono_ns]. */
+uint8_t *vt_put_sync(uint8_t *p, uint64_t clock, uint64_t mono_ns);
+
+/** vt_put_end - append [19, clock, mono_ns, reason]. */
+uint8_t *vt_put_end(uint8_t *p, uint64_t clock, uint64_t mono_ns, unsigned reason);
+
+/** vt_put_lost - append [20, dt, count, reason]; reason is a short text. */
+uint8_t *vt_put_lost(uint8_t *p, uint64_t dt, uint64_t count, const char *reason);
+
+/** vt_put_text_rec - append [kind, dt, text] (TNAME, MARK). */
+uint8_t *vt_put_text_rec(uint8_t *p, unsigned kind, uint64_t dt, const char *text, size_t len);
+
+/** vt_put_exit - append [22, dt, how, code]. */
+uint8_t *vt_put_exit(uint8_t *p, uint64_t dt, unsigned how, int64_t code);
+
+/** vt_put_fork - append [24, dt, child_pid]. */
+uint8_t *vt_put_fork(uint8_t *p, uint64_t dt, uint32_t child);
+
+/**
+ * vt_file_prefix - write the 16-byte file prefix for a header map of @hdr_len bytes.
+ * The map itself follows the prefix.
+ */
+void vt_file_prefix(uint8_t out[VT_FILE_PREFIX_LEN], uint32_t hdr_len);
+
+/**
+ * vt_chunk_header - write the 12-byte chunk header (magic, raw length, compressed length).
+ */
+void vt_chunk_header(uint8_t out[VT_CHUNK_HDR_LEN], uint32_t raw_len, uint32_t comp_len);
+
+/* ---- decoder ------------------------------------------------------------------------ */
+
+/**
+ * vt_parse_prefix - check the 16-byte prefix of a trace file.
+ * On success stores the version and the header map length and returns 0. Returns
+ * -VT_ERR_TRUNCATED if @len < 16, -VT_ERR_BAD_MAGIC, -VT_ERR_VERSION (the version is
+ * still stored, so the caller can name it) or -VT_ERR_TOO_BIG.
+ */
+int vt_parse_prefix(const uint8_t *buf, size_t len, unsigned *major, unsigned *minor,
+		    uint32_t *hdr_len);
+
+/**
+ * vt_parse_chunk_header - check a 12-byte chunk header.
+ * Returns 0 and stores the lengths, -VT_ERR_TRUNCATED, -VT_ERR_CHUNK (bad magic) or
+ * -VT_ERR_TOO_BIG (a raw length above VT_CHUNK_MAX_RAW or an impossible compressed length).
+ */
+int vt_parse_chunk_header(const uint8_t *buf, size_t len, uint32_t *raw_len, uint32_t *comp_len);
+
+/** A decoded record. Strings point into the decoder's storage and live until the next call. */
+struct vt_record {
+	unsigned kind;     /* enum vt_rec */
+	uint64_t id;       /* CALL, CCALL, RESUME, DEF */
+	uint64_t dt;       /* delta in clock units (hot records, TNAME, LOST, MARK, EXIT, FORK) */
+	uint64_t clock;    /* SYNC, END */
+	uint64_t mono_ns;  /* SYNC, END */
+	uint64_t count;    /* LOST count, END reason, DEF kind, EXIT how, FORK child pid */
+	int64_t code;      /* EXIT code, DEF line */
+	const char *s1;    /* DEF name, TNAME/MARK text, LOST reason */
+	size_t s1_len;
+	const char *s2;    /* DEF file */
+	size_t s2_len;
+	const void *obj;   /* PROC: the msgpack_object of the map */
+};
+
+#ifdef VT_FORMAT_DECODER
+#include <msgpack.h>
+
+/**
+ * struct vt_decoder - decodes the records of one raw chunk with msgpack-c.
+ * Init with vt_decoder_init(), release with vt_decoder_release().
+ */
+struct vt_decoder {
+	msgpack_unpacked unp;
+	const uint8_t *buf;
+	size_t len;
+	size_t off;
+};
+
+void vt_decoder_init(struct vt_decoder *d);
+/** vt_decoder_reset - start decoding @len bytes at @buf (not copied; must outlive use). */
+void vt_decoder_reset(struct vt_decoder *d, const uint8_t *buf, size_t len);
+/**
+ * vt_decoder_next - decode the next record into @rec.
+ * Returns 1 on a record, 0 at the end of the chunk, -VT_ERR_MSGPACK or -VT_ERR_RECORD on
+ * bad data (then d->off is the offset of the bad record within the chunk).
+ * Unknown record kinds >= VT_REC_MAX are an error; unknown kinds below it are returned
+ * with only @kind set, so that minor versions can add records.
+ */
+int vt_decoder_next(struct vt_decoder *d, struct vt_record *rec);
+void vt_decoder_release(struct vt_decoder *d);
+
+/** vt_map_get - find @key in a msgpack map object; NULL if absent or not a map. */
+const msgpack_object *vt_map_get(const msgpack_object *map, const char *key);
+/** vt_map_u64 - integer value of @key, or @dflt. */
+uint64_t vt_map_u64(const msgpack_object *map, const char *key, uint64_t dflt);
+/** vt_map_str - string value of @key (not NUL-terminated; length in *len), or NULL. */
+const char *vt_map_str(const msgpack_object *map, const char *key, size_t *len);
+#endif
+
+#endif /* VT_FORMAT_H */

@@ -1,0 +1,205 @@
+/*
+ * init.c - the constructor and destructor of libvt.so, and the VT_* settings.
+ *
+ * The constructor runs in every process that inherits LD_PRELOAD: bash, ls, compilers.
+ * It reads the environment, makes sure the whole process tree shares one trace
+ * directory, and asks the dynamic linker for PySys_AddAuditHook. Without it the process
+ * is not Python and the library does nothing more.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "preload/vt.h"
+
+struct vt_config vt_cfg;
+volatile int vt_state = VT_ST_INERT;
+pid_t vt_pid;
+uint64_t vt_token;
+uint64_t vt_clock0, vt_mono0, vt_real0;
+void (*vt_real__exit)(int) __attribute__((noreturn));
+
+int vt_exit_code_known;
+int vt_exit_code;
+
+
+static void bad(const char *name, const char *val, const char *want)
+{
+	if (!vt_cfg.bad[0])
+		snprintf(vt_cfg.bad, sizeof(vt_cfg.bad), "bad value %s='%.64s' (%s)", name, val,
+			 want);
+}
+
+static int env_bool(const char *name, int dflt)
+{
+	const char *v = getenv(name);
+
+	if (!v || !*v)
+		return dflt;
+	if (!strcmp(v, "1"))
+		return 1;
+	if (!strcmp(v, "0"))
+		return 0;
+	bad(name, v, "expected 0 or 1");
+	return dflt;
+}
+
+static size_t env_size(const char *name, size_t dflt, size_t lo, size_t hi)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long long n;
+
+	if (!v || !*v)
+		return dflt;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (end == v || errno)
+		goto fail;
+	switch (*end) {
+	case 'k': case 'K': n <<= 10; end++; break;
+	case 'm': case 'M': n <<= 20; end++; break;
+	case 'g': case 'G': n <<= 30; end++; break;
+	default: break;
+	}
+	if (*end == 'i' || *end == 'b' || *end == 'B')
+		end += *end == 'i' ? 1 : 0;
+	if ((*end == 'B' || *end == 'b') && end[1] == 0)
+		end++;
+	if (*end || n < lo || n > hi)
+		goto fail;
+	return (size_t)n;
+fail:
+	bad(name, v, "expected a size such as 512K or 4M, from 64K to 64M");
+	return dflt;
+}
+
+/* VT_OUTPUT made absolute; by default ./vt-trace-<UTC time>-<pid> of the first process */
+static void output_dir(void)
+{
+	const char *v = getenv("VT_OUTPUT");
+	char cwd[2048];
+
+	if (v && !*v) {
+		bad("VT_OUTPUT", v, "expected a directory");
+		v = NULL;
+	}
+	if (v && v[0] == '/') {
+		snprintf(vt_cfg.output, sizeof(vt_cfg.output), "%s", v);
+		return;
+	}
+	if (!getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), "/tmp");
+	if (v) {
+		snprintf(vt_cfg.output, sizeof(vt_cfg.output), "%s/%s", cwd, v);
+	} else {
+		struct tm tm;
+		time_t now = time(NULL);
+
+		gmtime_r(&now, &tm);
+		snprintf(vt_cfg.output, sizeof(vt_cfg.output),
+			 "%s/vt-trace-%04d%02d%02d-%02d%02d%02d-%d", cwd, tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)getpid());
+	}
+	/* children of this process (bash scripts, subprocesses) join the same directory */
+	setenv("VT_OUTPUT", vt_cfg.output, 1);
+}
+
+static void read_config(void)
+{
+	const char *v;
+
+	vt_cfg.disable = env_bool("VT_DISABLE", 0);
+	vt_cfg.ignore_c = env_bool("VT_IGNORE_C", 0);
+	vt_cfg.follow = env_bool("VT_FOLLOW_CHILDREN", 1);
+	vt_cfg.chunk_size = env_size("VT_BUFFER_SIZE", VT_CHUNK_DEFAULT, 64u << 10, 64u << 20);
+	v = getenv("VT_HOOK");
+	if (v && *v && strcmp(v, "monitoring") && strcmp(v, "profile"))
+		bad("VT_HOOK", v, "expected monitoring or profile");
+	vt_cfg.use_profile = v && !strcmp(v, "profile");
+	v = getenv("VT_CLOCK");
+	if (v && *v && strcmp(v, "tsc") && strcmp(v, "ns"))
+		bad("VT_CLOCK", v, "expected tsc or ns");
+	v = getenv("VT_LOG");
+	if (v && *v && strcmp(v, "stderr"))
+		snprintf(vt_cfg.log, sizeof(vt_cfg.log), "%s", v);
+	output_dir();
+}
+
+static void atfork_child(void)
+{
+	vt_pid = getpid();
+	vt_token = vt_mono_ns();
+	vt_threads_atfork_child();
+	vt_proc_atfork_child();
+	if (vt_state == VT_ST_TRACING)
+		vt_proc_start();
+}
+
+__attribute__((constructor)) static void vt_init(void)
+{
+	int saved = errno;
+
+	*(void **)&vt_real__exit = dlsym(RTLD_NEXT, "_exit");
+	vt_interpose_resolve();
+	vt_pid = getpid();
+	vt_token = vt_mono_ns();
+	read_config();
+	vt_python_probe();
+	if (vt_state == VT_ST_WAITING) {
+		vt_threads_atfork_register();
+		pthread_atfork(NULL, NULL, atfork_child);
+	}
+	errno = saved;
+}
+
+__attribute__((destructor)) static void vt_fini(void)
+{
+	int saved = errno;
+
+	if (vt_state == VT_ST_TRACING && getpid() == vt_pid) {
+		vt_flush_all(VT_END_EXIT, 0);
+		if (vt_exit_code_known)
+			vt_proc_exit(VT_EXIT_CODE, vt_exit_code);
+		else
+			vt_proc_exit(VT_EXIT_UNKNOWN, 0);
+	}
+	errno = saved;
+}
+
+/* _exit/_Exit: destructors do not run, so flush here (os._exit goes through this). */
+void vt_before_uexit(int status)
+{
+	int saved = errno;
+
+	if (vt_state == VT_ST_TRACING && getpid() == vt_pid) {
+		vt_flush_all(VT_END_UEXIT, 0);
+		vt_proc_exit(VT_EXIT_CODE, status);
+	}
+	errno = saved;
+}
+
+/* exec: the image and its buffers are about to vanish; write out what is buffered. */
+void vt_before_exec(void)
+{
+	int saved = errno;
+
+	if (vt_state == VT_ST_TRACING && getpid() == vt_pid) {
+		vt_flush_all(VT_END_EXEC, 0);
+		vt_proc_exit(VT_EXIT_EXEC, 0);
+	}
+	errno = saved;
+}
+
+void vt_exit_real(int status)
+{
+	if (vt_real__exit)
+		vt_real__exit(status);
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}

@@ -1,0 +1,69 @@
+/*
+ * log.c - vt's own messages: "vt: ..." lines to the file named by VT_LOG, or stderr.
+ * Never to stdout, which belongs to the traced program.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "preload/vt.h"
+
+static int log_fd(void)
+{
+	static int fd = -2;
+
+	if (fd != -2)
+		return fd;
+	fd = 2;
+	if (vt_cfg.log[0]) {
+		int f = open(vt_cfg.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+		if (f >= 0)
+			fd = f;
+	}
+	return fd;
+}
+
+void vt_log_raw(const char *msg)
+{
+	int saved = errno;
+	size_t len = strlen(msg);
+	int fd = log_fd();
+
+	while (len) {
+		ssize_t n = write(fd, msg, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		msg += n;
+		len -= (size_t)n;
+	}
+	errno = saved;
+}
+
+void vt_log(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int saved = errno;
+	int n;
+
+	memcpy(line, "vt: ", 4);
+	va_start(ap, fmt);
+	n = vsnprintf(line + 4, sizeof(line) - 6, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	n += 4;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n] = '\n';
+	line[n + 1] = 0;
+	vt_log_raw(line);
+	errno = saved;
+}

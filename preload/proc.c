@@ -1,0 +1,146 @@
+/*
+ * proc.c - the process file: one per process image, p<pid>.<token>.proc.vt.
+ *
+ * It holds a PROC record (pid, ppid, argv, executable, working directory, Python
+ * version, clock anchors) written when tracing starts, and an EXIT record written when
+ * the process ends (exit, _exit, exec or a fatal signal). vt-convert names process
+ * tracks and orders the process tree from it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <lz4.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "preload/vt.h"
+
+/* the open process file, -1 when none */
+static int g_proc_fd = -1;
+/* an EXIT record was written */
+static int g_exited;
+/* lz4 state for the few chunks this file gets; static so the signal path needs no malloc */
+static LZ4_stream_t g_lz4;
+
+#define ARGV_MAX 16384
+
+static int write_chunk(const uint8_t *raw, size_t len)
+{
+	char out[LZ4_COMPRESSBOUND(ARGV_MAX + 8192) + VT_CHUNK_HDR_LEN];
+	int clen = LZ4_compress_fast_extState(&g_lz4, (const char *)raw, out + VT_CHUNK_HDR_LEN,
+					      (int)len, (int)sizeof(out) - VT_CHUNK_HDR_LEN, 1);
+
+	if (clen <= 0)
+		return -1;
+	vt_chunk_header((uint8_t *)out, (uint32_t)len, (uint32_t)clen);
+	return vt_write_all(g_proc_fd, out, (size_t)clen + VT_CHUNK_HDR_LEN);
+}
+
+static uint8_t *put_key(uint8_t *p, const char *k)
+{
+	return vt_put_str(p, k, strlen(k));
+}
+
+/* argv from /proc/self/cmdline as a msgpack array; at most ARGV_MAX bytes of it */
+static uint8_t *put_argv(uint8_t *p)
+{
+	char buf[ARGV_MAX];
+	ssize_t n = 0, r;
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	uint32_t count = 0;
+
+	if (fd >= 0) {
+		while (n < (ssize_t)sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - (size_t)n)) > 0)
+			n += r;
+		close(fd);
+	}
+	for (ssize_t i = 0; i < n; i++)
+		count += buf[i] == 0;
+	if (n > 0 && buf[n - 1] != 0)
+		count++; /* cut short: the last argument has no NUL */
+	p = vt_put_array(p, count);
+	for (ssize_t i = 0; i < n;) {
+		size_t len = strnlen(buf + i, (size_t)(n - i));
+
+		p = vt_put_str(p, buf + i, len);
+		i += (ssize_t)len + 1;
+	}
+	return p;
+}
+
+void vt_proc_start(void)
+{
+	static uint8_t raw[ARGV_MAX + 8192];
+	char name[96], path[1024];
+	uint8_t *p = raw;
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "p%d.%016llx.proc.vt", (int)vt_pid,
+		 (unsigned long long)vt_token);
+	g_exited = 0;
+	g_proc_fd = vt_open_file(name);
+	if (g_proc_fd < 0)
+		return;
+	if (vt_write_header(g_proc_fd, "process", 0) < 0)
+		goto fail;
+	p = vt_put_sync(p, vt_clock0, vt_mono0);
+	*p++ = 0x92;
+	*p++ = VT_REC_PROC;
+	p = vt_put_map(p, 8);
+	p = put_key(p, "pid");
+	p = vt_put_uint(p, (uint64_t)vt_pid);
+	p = put_key(p, "ppid");
+	p = vt_put_uint(p, (uint64_t)getppid());
+	p = put_key(p, "argv");
+	p = put_argv(p);
+	p = put_key(p, "exe");
+	n = readlink("/proc/self/exe", path, sizeof(path));
+	p = vt_put_str(p, path, n > 0 ? (size_t)n : 0);
+	p = put_key(p, "cwd");
+	if (!getcwd(path, sizeof(path)))
+		path[0] = 0;
+	p = vt_put_str(p, path, strlen(path));
+	p = put_key(p, "py");
+	p = vt_put_str(p, vt_pyversion, strlen(vt_pyversion));
+	p = put_key(p, "mono0");
+	p = vt_put_uint(p, vt_mono0);
+	p = put_key(p, "real0");
+	p = vt_put_uint(p, vt_real0);
+	if (write_chunk(raw, (size_t)(p - raw)) < 0)
+		goto fail;
+	return;
+fail:
+	vt_log("cannot write the process file in '%s': %s", vt_cfg.output, strerror(errno));
+	close(g_proc_fd);
+	g_proc_fd = -1;
+	vt_stop(NULL);
+}
+
+void vt_proc_exit(unsigned how, int64_t code)
+{
+	uint8_t raw[64], *p = raw;
+	uint64_t c;
+	int saved = errno;
+
+	if (g_proc_fd < 0 || g_exited || getpid() != vt_pid)
+		return;
+	c = vt_now();
+	p = vt_put_sync(p, c, vt_use_tsc ? vt_mono_ns() : c);
+	p = vt_put_exit(p, 0, how, code);
+	write_chunk(raw, (size_t)(p - raw));
+	if (how != VT_EXIT_EXEC) {
+		g_exited = 1;
+		close(g_proc_fd);
+		g_proc_fd = -1;
+	}
+	errno = saved;
+}
+
+void vt_proc_atfork_child(void)
+{
+	if (g_proc_fd >= 0)
+		close(g_proc_fd);
+	g_proc_fd = -1;
+	g_exited = 0;
+}

@@ -1,0 +1,446 @@
+/*
+ * thread.c - per-thread buffers, their files, and flushing.
+ *
+ * Each thread appends records to its own raw buffer (no lock, no syscall). When the
+ * buffer passes its limit, the owning thread compresses it with lz4 and write(2)s it
+ * as one chunk. Buffers are also flushed at thread exit (pthread key destructor), at
+ * process exit (ELF destructor), at _exit, before exec and on fatal signals.
+ *
+ * All buffers of the process sit in one list. The list lock is taken when a thread
+ * starts or ends and when everything is flushed, never per event.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <lz4.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "preload/vt.h"
+
+__thread struct vt_thread *vt_t __attribute__((tls_model("initial-exec")));
+
+/* every live buffer of this process */
+static struct vt_thread *g_threads;
+/* guards g_threads; taken at thread start/end, flush-all and fork, never per event */
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+/* its destructor finishes a thread's buffer when the thread exits */
+static pthread_key_t g_key;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+/* the trace directory, opened once per process */
+int vt_dirfd = -1;
+static pthread_mutex_t g_dir_lock = PTHREAD_MUTEX_INITIALIZER;
+/* set once by vt_stop */
+static volatile int g_stopped_msg;
+
+static pid_t vt_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+int vt_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Move @fd out of the low numbers that programs tend to assume are theirs. */
+static int high_fd(int fd)
+{
+	int h;
+
+	if (fd < 0)
+		return fd;
+	h = fcntl(fd, F_DUPFD_CLOEXEC, 512);
+	if (h < 0)
+		return fd;
+	close(fd);
+	return h;
+}
+
+void vt_open_dir(void)
+{
+	const char *dir = vt_cfg.output;
+	struct stat st;
+	int fd;
+
+	pthread_mutex_lock(&g_dir_lock);
+	if (vt_dirfd >= 0)
+		goto out;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		vt_log("cannot create trace directory '%s': %s; tracing off", dir, strerror(errno));
+		goto fail;
+	}
+	/* O_NOFOLLOW: never follow a symlink planted at the output path */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		vt_log("cannot open trace directory '%s': %s; tracing off", dir,
+		       errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+		vt_log("trace directory '%s' belongs to another user; tracing off", dir);
+		close(fd);
+		goto fail;
+	}
+	vt_dirfd = high_fd(fd);
+out:
+	pthread_mutex_unlock(&g_dir_lock);
+	return;
+fail:
+	pthread_mutex_unlock(&g_dir_lock);
+	vt_stop(NULL);
+}
+
+int vt_open_file(const char *name)
+{
+	int fd;
+
+	if (vt_dirfd < 0)
+		vt_open_dir();
+	if (vt_dirfd < 0)
+		return -1;
+	fd = openat(vt_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		vt_log("cannot create '%s/%s': %s; tracing off", vt_cfg.output, name,
+		       strerror(errno));
+		vt_stop(NULL);
+		return -1;
+	}
+	return high_fd(fd);
+}
+
+static void put_kv_str(uint8_t **p, const char *k, const char *v)
+{
+	*p = vt_put_str(*p, k, strlen(k));
+	*p = vt_put_str(*p, v, strlen(v));
+}
+
+static void put_kv_u64(uint8_t **p, const char *k, uint64_t v)
+{
+	*p = vt_put_str(*p, k, strlen(k));
+	*p = vt_put_uint(*p, v);
+}
+
+int vt_write_header(int fd, const char *kind, pid_t tid)
+{
+	uint8_t buf[512];
+	uint8_t *p = buf + VT_FILE_PREFIX_LEN;
+
+	p = vt_put_map(p, 11);
+	put_kv_str(&p, "kind", kind);
+	put_kv_u64(&p, "pid", (uint64_t)vt_pid);
+	put_kv_u64(&p, "ppid", (uint64_t)getppid());
+	put_kv_u64(&p, "tid", (uint64_t)tid);
+	put_kv_u64(&p, "token", vt_token);
+	put_kv_str(&p, "clock", vt_use_tsc ? VT_CLOCK_TSC : VT_CLOCK_NS);
+	put_kv_u64(&p, "tsc_hz", vt_tsc_hz);
+	put_kv_u64(&p, "clock0", vt_clock0);
+	put_kv_u64(&p, "mono0", vt_mono0);
+	put_kv_u64(&p, "real0", vt_real0);
+	put_kv_str(&p, "py", vt_pyversion);
+	vt_file_prefix(buf, (uint32_t)(p - buf - VT_FILE_PREFIX_LEN));
+	return vt_write_all(fd, buf, (size_t)(p - buf));
+}
+
+static void key_destructor(void *arg)
+{
+	struct vt_thread *t = arg;
+
+	if (t && t->pid == vt_pid)
+		vt_thread_finish(t, VT_END_THREAD);
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&g_key, key_destructor);
+}
+
+static void chunk_start(struct vt_thread *t)
+{
+	uint64_t c = vt_now();
+	uint8_t *p = vt_put_sync(t->buf, c, vt_use_tsc ? vt_mono_ns() : c);
+
+	t->pos = (size_t)(p - t->buf);
+	t->last = c;
+}
+
+struct vt_thread *vt_thread_new(void)
+{
+	struct vt_thread *t;
+	size_t cap = vt_cfg.chunk_size;
+
+	if (vt_state != VT_ST_TRACING)
+		return NULL;
+	pthread_once(&g_key_once, make_key);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->buf = malloc(cap);
+	t->cbuf_cap = (size_t)LZ4_compressBound((int)cap);
+	t->cbuf = malloc(t->cbuf_cap + VT_CHUNK_HDR_LEN);
+	t->lz4state = malloc((size_t)LZ4_sizeofState());
+	if (!t->buf || !t->cbuf || !t->lz4state) {
+		free(t->buf);
+		free(t->cbuf);
+		free(t->lz4state);
+		free(t);
+		return NULL;
+	}
+	t->limit = cap - VT_CHUNK_HEADROOM;
+	t->fd = -1;
+	t->tid = vt_gettid();
+	t->pid = vt_pid;
+	t->name_tries = 256;
+	chunk_start(t);
+	pthread_setspecific(g_key, t);
+	pthread_mutex_lock(&g_lock);
+	t->next = g_threads;
+	g_threads = t;
+	pthread_mutex_unlock(&g_lock);
+	vt_t = t;
+	return t;
+}
+
+/* Write the buffer as one chunk. Returns 0, or -1 after stopping the trace. */
+static int write_chunk(struct vt_thread *t)
+{
+	int clen;
+
+	if (t->fd < 0) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "p%d.%016llx.t%d.vt", (int)vt_pid,
+			 (unsigned long long)vt_token, (int)t->tid);
+		t->fd = vt_open_file(name);
+		if (t->fd < 0)
+			return -1;
+		if (vt_write_header(t->fd, "thread", t->tid) < 0)
+			goto fail;
+	}
+	clen = LZ4_compress_fast_extState(t->lz4state, (const char *)t->buf,
+					  t->cbuf + VT_CHUNK_HDR_LEN, (int)t->pos,
+					  (int)t->cbuf_cap, 1);
+	if (clen <= 0) {
+		errno = EINVAL;
+		goto fail;
+	}
+	vt_chunk_header((uint8_t *)t->cbuf, (uint32_t)t->pos, (uint32_t)clen);
+	if (vt_write_all(t->fd, t->cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (vt_state == VT_ST_TRACING) {
+		char why[sizeof(vt_cfg.output) + 160];
+
+		snprintf(why, sizeof(why), "cannot write trace file in '%s': %s", vt_cfg.output,
+			 strerror(errno));
+		vt_stop(why);
+	}
+	return -1;
+}
+
+void vt_flush(struct vt_thread *t)
+{
+	int saved = errno;
+	uint64_t c;
+	uint8_t *p;
+
+	if (t->pid != vt_pid || getpid() != vt_pid)
+		return; /* a vfork child shares our memory: never write for the parent */
+	t->flushing = 1;
+	if (vt_state == VT_ST_TRACING && !t->dead) {
+		c = vt_now();
+		p = vt_put_sync(t->buf + t->pos, c, vt_use_tsc ? vt_mono_ns() : c);
+		t->pos = (size_t)(p - t->buf);
+		if (write_chunk(t) == 0) {
+			t->events = 0;
+			chunk_start(t);
+			t->flushing = 0;
+			errno = saved;
+			return;
+		}
+	}
+	/* stopped or dead: drop what is buffered, count it, and record nothing more */
+	t->lost += t->events;
+	t->events = 0;
+	t->pos = 0;
+	t->limit = 0;
+	t->flushing = 0;
+	errno = saved;
+}
+
+int vt_make_room(struct vt_thread *t)
+{
+	if (vt_state == VT_ST_TRACING && !t->dead && t->limit)
+		vt_flush(t);
+	if (t->pos < t->limit)
+		return 1;
+	t->lost++;
+	return 0;
+}
+
+void vt_thread_finish(struct vt_thread *t, unsigned reason)
+{
+	int saved = errno;
+	uint8_t *p;
+	uint64_t c;
+
+	if (t->dead || t->pid != vt_pid || getpid() != vt_pid)
+		return;
+	if (vt_state == VT_ST_TRACING && t->pos) {
+		c = vt_now();
+		if (t->lost) {
+			p = vt_put_lost(t->buf + t->pos, c > t->last ? c - t->last : 0, t->lost,
+					"dropped");
+			t->pos = (size_t)(p - t->buf);
+			t->last = c > t->last ? c : t->last;
+			t->lost = 0;
+		}
+		p = vt_put_end(t->buf + t->pos, c, vt_use_tsc ? vt_mono_ns() : c, reason);
+		t->pos = (size_t)(p - t->buf);
+		t->flushing = 1;
+		write_chunk(t);
+		t->flushing = 0;
+	}
+	t->dead = 1;
+	t->pos = 0;
+	t->limit = 0;
+	if (t->fd >= 0) {
+		close(t->fd);
+		t->fd = -1;
+	}
+	errno = saved;
+}
+
+void vt_flush_all(unsigned reason, int from_signal)
+{
+	struct vt_thread *t;
+	int locked = 0;
+
+	if (getpid() != vt_pid)
+		return;
+	/* A signal may have interrupted a thread holding the lock: do not wait for it. */
+	if (from_signal)
+		locked = pthread_mutex_trylock(&g_lock) == 0;
+	else
+		locked = pthread_mutex_lock(&g_lock) == 0;
+	for (t = g_threads; t; t = t->next) {
+		if (t->flushing)
+			continue; /* interrupted mid-flush: its data up to the last chunk is safe */
+		vt_thread_finish(t, reason);
+	}
+	if (locked)
+		pthread_mutex_unlock(&g_lock);
+}
+
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&g_lock);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&g_lock);
+}
+
+void vt_threads_atfork_child(void)
+{
+	struct vt_thread *t, *next, *self = vt_t;
+
+	/* The other threads do not exist here; their buffers hold the parent's events. */
+	for (t = g_threads; t; t = next) {
+		next = t->next;
+		if (t->fd >= 0)
+			close(t->fd);
+		if (t == self)
+			continue;
+		free(t->buf);
+		free(t->cbuf);
+		free(t->lz4state);
+		free(t->defined);
+		free(t);
+	}
+	g_threads = NULL;
+	pthread_mutex_init(&g_lock, NULL);
+	pthread_mutex_init(&g_dir_lock, NULL);
+	if (self) {
+		self->next = NULL;
+		self->fd = -1;
+		self->pid = vt_pid;
+		self->tid = vt_gettid();
+		self->lost = 0;
+		self->events = 0;
+		self->dead = 0;
+		self->flushing = 0;
+		self->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
+		self->name_tries = 0;
+		/* the child writes new files: every id must be defined again */
+		if (self->defined)
+			memset(self->defined, 0, self->defined_bits / 8);
+		chunk_start(self); /* drop the parent's unflushed events */
+		g_threads = self;
+	}
+}
+
+void vt_threads_atfork_register(void)
+{
+	pthread_atfork(atfork_prepare, atfork_parent, NULL);
+}
+
+void vt_stop(const char *why)
+{
+	struct vt_thread *t;
+
+	if (vt_state != VT_ST_TRACING)
+		return;
+	vt_state = VT_ST_STOPPED;
+	if (!__sync_lock_test_and_set(&g_stopped_msg, 1) && why)
+		vt_log("%s; tracing stopped, the program continues", why);
+	/* make every thread take the slow path on its next event (it counts it as lost) */
+	for (t = g_threads; t; t = t->next)
+		t->limit = 0;
+}
+
+void vt_define_slow(struct vt_thread *t, uint32_t id)
+{
+	const struct vt_def *d;
+	uint8_t *p;
+
+	if (id >= t->defined_bits) {
+		uint32_t bits = t->defined_bits ? t->defined_bits : 1024;
+		uint8_t *n;
+
+		while (bits <= id)
+			bits *= 2;
+		n = realloc(t->defined, bits / 8);
+		if (!n)
+			return; /* the DEF is written again next time */
+		memset(n + t->defined_bits / 8, 0, (bits - t->defined_bits) / 8);
+		t->defined = n;
+		t->defined_bits = bits;
+	}
+	d = &vt_defs[id];
+	p = vt_put_def(t->buf + t->pos, id, d->kind, d->name, d->name_len, d->file, d->file_len,
+		       d->line);
+	t->pos = (size_t)(p - t->buf);
+	t->defined[id >> 3] |= (uint8_t)(1u << (id & 7));
+}

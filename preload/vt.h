@@ -1,0 +1,234 @@
+/*
+ * vt.h - internal interfaces of libvt.so (never installed, never included by tools/).
+ *
+ * Rules for everything in preload/: never exit or abort, never write to the host's
+ * stdout, keep errno as found, call Python only with the GIL held and only after the
+ * interpreter is ready, and do no malloc, syscall or lock per call/return event.
+ */
+#ifndef VT_PRELOAD_VT_H
+#define VT_PRELOAD_VT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "preload/format.h"
+
+#define VT_EXPORT __attribute__((visibility("default")))
+#define VT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define VT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Raw bytes per chunk before compression, unless VT_BUFFER_SIZE says otherwise. */
+#define VT_CHUNK_DEFAULT (512u << 10)
+/* Room kept free at the end of a chunk so a DEF plus one event always fits. */
+#define VT_CHUNK_HEADROOM (VT_REC_DEF_MAX + 256)
+
+/* ---- process-wide configuration and state (init.c) ---- */
+
+struct vt_config {
+	int disable;       /* VT_DISABLE=1 */
+	int ignore_c;      /* VT_IGNORE_C=1 */
+	int follow;        /* VT_FOLLOW_CHILDREN (default 1) */
+	int use_profile;   /* VT_HOOK=profile: legacy PyEval_SetProfile on 3.12+ */
+	size_t chunk_size; /* VT_BUFFER_SIZE */
+	char output[4096]; /* VT_OUTPUT, absolute */
+	char log[4096];    /* VT_LOG: path, or "" for stderr */
+	char bad[512];     /* first bad VT_* setting, reported if this process is Python */
+};
+
+extern struct vt_config vt_cfg;
+
+/* Tracing state of this process. */
+enum vt_state {
+	VT_ST_INERT = 0,   /* not Python, disabled, or failed: do nothing */
+	VT_ST_WAITING,     /* Python found; waiting for the interpreter to be ready */
+	VT_ST_TRACING,     /* hook installed, events flowing */
+	VT_ST_STOPPED,     /* stopped after an error; events are counted as lost */
+};
+
+extern volatile int vt_state;
+/* pid of the process that owns the buffers (a vfork child must not touch them) */
+extern pid_t vt_pid;
+/* token of this process image: the constructor's monotonic ns; exec gives a new one */
+extern uint64_t vt_token;
+/* clock anchors taken in the constructor */
+extern uint64_t vt_clock0, vt_mono0, vt_real0;
+/* 1 when timestamps come from rdtsc, 0 when from CLOCK_MONOTONIC */
+extern int vt_use_tsc;
+/* estimated TSC ticks per second (0 when unknown) */
+extern uint64_t vt_tsc_hz;
+/* "3.11.7" etc. */
+extern char vt_pyversion[32];
+extern int vt_py_minor;
+
+/* ---- clock (clock.c) ---- */
+
+static inline uint64_t vt_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+uint64_t vt_mono_ns(void);
+uint64_t vt_real_ns(void);
+/** vt_clock_init - choose the clock (rdtsc when the TSC is invariant). */
+void vt_clock_init(void);
+
+static inline uint64_t vt_now(void)
+{
+	return VT_LIKELY(vt_use_tsc) ? vt_rdtsc() : vt_mono_ns();
+}
+
+/* ---- logging (log.c) ---- */
+
+/** vt_log - print "vt: <message>" to VT_LOG or stderr. Keeps errno. */
+void vt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** vt_log_raw - async-signal-safe: write the text as is, with write(2) only. */
+void vt_log_raw(const char *msg);
+
+/* ---- per-thread buffers and files (thread.c) ---- */
+
+struct vt_thread {
+	uint8_t *buf;          /* raw chunk being filled */
+	size_t pos;            /* bytes used in buf */
+	size_t limit;          /* flush when pos passes this */
+	uint64_t last;         /* clock of the last record: the delta base */
+	uint8_t *defined;      /* bitmap: ids whose DEF is already in this thread's stream */
+	uint32_t defined_bits; /* capacity of the bitmap, in ids */
+	int fd;                /* this thread's file, -1 until the first flush */
+	pid_t tid;
+	pid_t pid;             /* process that created this buffer */
+	uint64_t lost;         /* events dropped and not yet reported */
+	uint64_t events;       /* events recorded */
+	int dead;              /* flushed for good (thread or process ended) */
+	int name_tries;        /* left attempts to find this thread's Python name */
+	void *cache_key;       /* last interned key and its id: recursion hits it */
+	uint32_t cache_id;
+	volatile int flushing; /* a flush is in progress (signal handlers skip it) */
+	char *cbuf;            /* compressed output */
+	size_t cbuf_cap;
+	void *lz4state;
+	struct vt_thread *next; /* in the process-wide list */
+};
+
+extern __thread struct vt_thread *vt_t __attribute__((tls_model("initial-exec")));
+
+/** vt_thread_get - this thread's buffer, created on first use; NULL if it cannot be. */
+struct vt_thread *vt_thread_new(void);
+
+static inline struct vt_thread *vt_thread_cur(void)
+{
+	struct vt_thread *t = vt_t;
+
+	if (VT_LIKELY(t))
+		return t;
+	return vt_thread_new();
+}
+
+/** vt_flush - compress and write the buffer; starts the next chunk with a SYNC. */
+void vt_flush(struct vt_thread *t);
+/** vt_make_room - slow path of vt_room: flush; 0 when this event must be dropped (counted). */
+int vt_make_room(struct vt_thread *t);
+
+/** vt_room - 1 when one more event (and a DEF) fits; flushes when the chunk is full. */
+static inline int vt_room(struct vt_thread *t)
+{
+	if (VT_LIKELY(t->pos < t->limit))
+		return 1;
+	return vt_make_room(t);
+}
+
+/** vt_thread_finish - write an END record, flush and close (reason: enum vt_end_reason). */
+void vt_thread_finish(struct vt_thread *t, unsigned reason);
+/** vt_flush_all - finish every buffer of this process (exit, _exit, exec, fatal signal). */
+void vt_flush_all(unsigned reason, int from_signal);
+/** vt_threads_atfork_child - forget the parent's buffers in a fork child. */
+void vt_threads_atfork_child(void);
+/** vt_stop - stop tracing after an error: one message, then count events as lost. */
+void vt_stop(const char *why);
+/** vt_define - make sure @id's DEF is in @t's stream. Cold path. */
+void vt_define_slow(struct vt_thread *t, uint32_t id);
+
+static inline void vt_define(struct vt_thread *t, uint32_t id)
+{
+	if (VT_LIKELY(id < t->defined_bits && (t->defined[id >> 3] & (1u << (id & 7)))))
+		return;
+	vt_define_slow(t, id);
+}
+
+/* ---- process file (proc.c) ---- */
+
+/** vt_proc_start - write the process file with pid, ppid, argv, exe, Python version. */
+void vt_proc_start(void);
+/** vt_proc_exit - append the exit record (how: enum vt_exit_how) and close the file. */
+void vt_proc_exit(unsigned how, int64_t code);
+/** vt_proc_fork - note in the parent's stream that it forked @child. */
+void vt_open_dir(void);
+extern int vt_dirfd;
+/** vt_open_file - create a new 0600 file in the trace directory, never following links. */
+int vt_open_file(const char *name);
+/** vt_write_all - write(2) the whole buffer, retrying short writes. 0 or -1 (errno). */
+int vt_write_all(int fd, const void *buf, size_t len);
+/** vt_write_header - write the file prefix and a header map for a thread or process file. */
+int vt_write_header(int fd, const char *kind, pid_t tid);
+
+/* ---- intern table (intern.c): key pointer -> id; GIL-protected ---- */
+
+struct vt_def {
+	char *name;
+	char *file;
+	uint32_t name_len, file_len;
+	uint32_t line;
+	uint8_t kind;
+};
+
+extern struct vt_def *vt_defs;
+extern uint32_t vt_ndefs;
+
+/** vt_intern_find - id of @key, or -1 if not interned yet. */
+int64_t vt_intern_find(void *key);
+/**
+ * vt_intern_add - give @key a new id with the given DEF strings (copied).
+ * Returns the id, or -1 when out of memory.
+ */
+int64_t vt_intern_add(void *key, unsigned kind, const char *name, size_t name_len,
+		      const char *file, size_t file_len, uint32_t line);
+/** vt_intern_reset - forget everything (after a failed start). */
+void vt_intern_reset(void);
+
+/* ---- Python side (python.c) ---- */
+
+/** vt_python_probe - constructor step: find CPython in this process, register the audit hook. */
+void vt_python_probe(void);
+/** vt_python_embed_init_done - an interposed Py_Initialize* returned. */
+void vt_python_embed_init_done(void);
+/** vt_signals_install - catch SIGTERM/SIGHUP/... left at their default to flush first. */
+void vt_signals_install(void);
+
+/* set by the interposed Py_BytesMain/Py_Main: this is the python launcher */
+extern int vt_launcher;
+/* depth of interposed Py_Initialize* calls in progress */
+extern int vt_in_init;
+
+/* ---- process lifecycle (init.c, interpose.c) ---- */
+
+extern void (*vt_real__exit)(int) __attribute__((noreturn));
+/* exit status reported by an interposed Py_BytesMain/Py_Main/Py_RunMain, if known */
+extern int vt_exit_code_known;
+extern int vt_exit_code;
+
+/** vt_before_uexit - _exit/_Exit: flush everything, record the status. */
+void vt_before_uexit(int status);
+/** vt_before_exec - exec: flush everything, record that the image was replaced. */
+void vt_before_exec(void);
+/** vt_exit_real - the real _exit. */
+void vt_exit_real(int status) __attribute__((noreturn));
+/** vt_interpose_resolve - look up the real exec functions (constructor). */
+void vt_interpose_resolve(void);
+/** vt_threads_atfork_register - lock the buffer list around fork. */
+void vt_threads_atfork_register(void);
+/** vt_proc_atfork_child - forget the parent's process file in a fork child. */
+void vt_proc_atfork_child(void);
+
+#endif /* VT_PRELOAD_VT_H */

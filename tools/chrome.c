@@ -1,0 +1,207 @@
+/*
+ * chrome.c - Chrome Trace Event JSON output. Times are printed as integer microseconds
+ * with three decimals, so nanoseconds survive and no floating point rounding creeps in.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/chrome.h"
+
+#define BUF_CAP (1u << 20)
+
+static void flush(struct vt_json *j)
+{
+	if (j->len && !j->err && fwrite(j->buf, 1, j->len, j->f) != j->len)
+		j->err = errno ? errno : EIO;
+	j->bytes += j->len;
+	j->len = 0;
+}
+
+static inline void room(struct vt_json *j, size_t n)
+{
+	if (j->len + n > j->cap)
+		flush(j);
+}
+
+int vt_json_open(struct vt_json *j, const char *path)
+{
+	memset(j, 0, sizeof(*j));
+	if (!strcmp(path, "-")) {
+		j->f = stdout;
+	} else {
+		j->f = fopen(path, "w");
+		if (!j->f)
+			return -1;
+		j->own = 1;
+	}
+	j->cap = BUF_CAP;
+	j->buf = malloc(j->cap);
+	if (!j->buf)
+		abort();
+	j->first = 1;
+	return 0;
+}
+
+void vt_json_raw(struct vt_json *j, const char *s, size_t len)
+{
+	if (len > j->cap) {
+		flush(j);
+		if (!j->err && fwrite(s, 1, len, j->f) != len)
+			j->err = errno ? errno : EIO;
+		j->bytes += len;
+		return;
+	}
+	room(j, len);
+	memcpy(j->buf + j->len, s, len);
+	j->len += len;
+}
+
+void vt_json_lit(struct vt_json *j, const char *s)
+{
+	vt_json_raw(j, s, strlen(s));
+}
+
+void vt_json_begin(struct vt_json *j)
+{
+	vt_json_lit(j, "{\"traceEvents\":[\n");
+}
+
+void vt_json_event(struct vt_json *j)
+{
+	if (j->first) {
+		j->first = 0;
+		vt_json_raw(j, "{", 1);
+	} else {
+		vt_json_raw(j, ",\n{", 3);
+	}
+}
+
+/* length of the valid UTF-8 sequence at s (1-4), or 0 if invalid */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void vt_json_str(struct vt_json *j, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	vt_json_raw(j, "\"", 1);
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t k;
+
+		room(j, 8);
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			j->buf[j->len++] = (char)c;
+			i++;
+			continue;
+		}
+		if (c == '"' || c == '\\') {
+			j->buf[j->len++] = '\\';
+			j->buf[j->len++] = (char)c;
+			i++;
+			continue;
+		}
+		if (c < 0x20) {
+			memcpy(j->buf + j->len, "\\u00", 4);
+			j->buf[j->len + 4] = hex[c >> 4];
+			j->buf[j->len + 5] = hex[c & 15];
+			j->len += 6;
+			i++;
+			continue;
+		}
+		k = utf8_len(s + i, n - i);
+		if (!k) {
+			memcpy(j->buf + j->len, "\xef\xbf\xbd", 3); /* U+FFFD */
+			j->len += 3;
+			i++;
+			continue;
+		}
+		memcpy(j->buf + j->len, s + i, k);
+		j->len += k;
+		i += k;
+	}
+	vt_json_raw(j, "\"", 1);
+}
+
+void vt_json_u64(struct vt_json *j, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+
+	room(j, 24);
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		j->buf[j->len++] = tmp[--n];
+}
+
+void vt_json_us(struct vt_json *j, uint64_t ns)
+{
+	unsigned frac = (unsigned)(ns % 1000);
+
+	vt_json_u64(j, ns / 1000);
+	room(j, 4);
+	j->buf[j->len++] = '.';
+	j->buf[j->len++] = (char)('0' + frac / 100);
+	j->buf[j->len++] = (char)('0' + frac / 10 % 10);
+	j->buf[j->len++] = (char)('0' + frac % 10);
+}
+
+int vt_json_end(struct vt_json *j, const char *tail)
+{
+	int rc = 0;
+
+	vt_json_lit(j, "\n]");
+	if (tail) {
+		vt_json_lit(j, ",");
+		vt_json_lit(j, tail);
+	}
+	vt_json_lit(j, "}\n");
+	flush(j);
+	if (fflush(j->f) != 0 && !j->err)
+		j->err = errno;
+	if (j->own && fclose(j->f) != 0 && !j->err)
+		j->err = errno;
+	free(j->buf);
+	j->buf = NULL;
+	if (j->err) {
+		errno = j->err;
+		rc = -1;
+	}
+	return rc;
+}

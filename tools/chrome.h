@@ -1,0 +1,43 @@
+/*
+ * chrome.h - a buffered writer of Chrome Trace Event JSON.
+ */
+#ifndef VT_TOOLS_CHROME_H
+#define VT_TOOLS_CHROME_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct vt_json {
+	FILE *f;
+	int own;          /* 1 when f was opened here */
+	char *buf;
+	size_t len, cap;
+	int first;        /* no event written yet */
+	uint64_t bytes;   /* written so far */
+	uint64_t origin;  /* ns subtracted from every timestamp */
+	int err;          /* a write failed (errno) */
+};
+
+/** vt_json_open - write to @path ("-" for stdout). Returns 0 or -1 with errno. */
+int vt_json_open(struct vt_json *j, const char *path);
+/** vt_json_begin - the opening `{"traceEvents":[`. */
+void vt_json_begin(struct vt_json *j);
+/** vt_json_event - start one event object: writes the separating comma and `{`. */
+void vt_json_event(struct vt_json *j);
+/** vt_json_raw - append text as is. */
+void vt_json_raw(struct vt_json *j, const char *s, size_t len);
+/** vt_json_lit - append a NUL-terminated literal as is. */
+void vt_json_lit(struct vt_json *j, const char *s);
+/** vt_json_str - append a quoted JSON string; invalid UTF-8 becomes U+FFFD. */
+void vt_json_str(struct vt_json *j, const char *s, size_t len);
+/** vt_json_u64 - append an unsigned decimal. */
+void vt_json_u64(struct vt_json *j, uint64_t v);
+/** vt_json_us - append @ns as microseconds with three decimals (ns precision). */
+void vt_json_us(struct vt_json *j, uint64_t ns);
+/**
+ * vt_json_end - close the event array, append `,` and @tail (the rest of the top-level
+ * object, without braces; may be NULL), and close. Returns 0 or -1 with errno.
+ */
+int vt_json_end(struct vt_json *j, const char *tail);
+
+#endif /* VT_TOOLS_CHROME_H */

@@ -1,0 +1,371 @@
+/*
+ * reader.c - one trace file to a stream of records with times in ns.
+ *
+ * A chunk is decompressed and all its records decoded before any is returned, so that
+ * the chunk's clock anchors (a SYNC at its start, a SYNC or END at its end) give the
+ * tick rate used for every record in it. Strings in records point into the decompressed
+ * chunk, which lives until the next chunk is read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <lz4.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tools/reader.h"
+
+/* A chunk shorter than this (in ns) gives a poor tick rate; use the header's instead. */
+#define MIN_RATE_SPAN_NS 1000000u
+
+static int fail(struct vt_reader *r, int err, size_t off, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->err = err;
+	r->err_off = off;
+	va_start(ap, fmt);
+	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (!d)
+		abort(); /* tools/: out of memory is fatal */
+	memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+
+	if (!q && n)
+		abort();
+	return q;
+}
+
+static int read_file(struct vt_reader *r, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t got = 0;
+
+	if (fd < 0)
+		return fail(r, -VT_ERR_TRUNCATED, 0, "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(r, -VT_ERR_BAD_MAGIC, 0, "not a regular file");
+	}
+	r->data = malloc((size_t)st.st_size + 1);
+	if (!r->data)
+		abort();
+	/* a file still being written may grow while we read: take what was there at fstat */
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, r->data + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	r->size = got;
+	return 0;
+}
+
+static void copy_str(char *dst, size_t cap, const char *s, size_t len)
+{
+	if (!s)
+		len = 0;
+	if (len >= cap)
+		len = cap - 1;
+	if (len)
+		memcpy(dst, s, len);
+	dst[len] = 0;
+}
+
+static int parse_header(struct vt_reader *r)
+{
+	msgpack_unpacked u;
+	size_t off = 0, len;
+	uint32_t hlen;
+	const char *s;
+	int rc = vt_parse_prefix(r->data, r->size, &r->major, &r->minor, &hlen);
+
+	if (rc == -VT_ERR_VERSION)
+		return fail(r, rc, 8,
+			    "format version %u.%u is not supported (this vt-convert reads %u.x)",
+			    r->major, r->minor, VT_FORMAT_MAJOR);
+	if (rc == -VT_ERR_TRUNCATED)
+		return fail(r, rc, r->size, "file too short for a header (%zu bytes)", r->size);
+	if (rc < 0)
+		return fail(r, rc, 0, "%s", vt_strerror(rc));
+	if (r->size < VT_FILE_PREFIX_LEN + (size_t)hlen)
+		return fail(r, -VT_ERR_TRUNCATED, r->size,
+			    "truncated header (needs %u bytes, %zu present)", hlen,
+			    r->size - VT_FILE_PREFIX_LEN);
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)r->data + VT_FILE_PREFIX_LEN, hlen, &off) !=
+		    MSGPACK_UNPACK_SUCCESS ||
+	    u.data.type != MSGPACK_OBJECT_MAP) {
+		msgpack_unpacked_destroy(&u);
+		return fail(r, -VT_ERR_MSGPACK, VT_FILE_PREFIX_LEN, "corrupt header map");
+	}
+	s = vt_map_str(&u.data, "kind", &len);
+	copy_str(r->kind, sizeof(r->kind), s, len);
+	r->pid = vt_map_u64(&u.data, "pid", 0);
+	r->ppid = vt_map_u64(&u.data, "ppid", 0);
+	r->tid = vt_map_u64(&u.data, "tid", 0);
+	r->token = vt_map_u64(&u.data, "token", 0);
+	s = vt_map_str(&u.data, "clock", &len);
+	r->clock_tsc = s && len == 3 && !memcmp(s, VT_CLOCK_TSC, 3);
+	r->tsc_hz = vt_map_u64(&u.data, "tsc_hz", 0);
+	r->clock0 = vt_map_u64(&u.data, "clock0", 0);
+	r->mono0 = vt_map_u64(&u.data, "mono0", 0);
+	r->real0 = vt_map_u64(&u.data, "real0", 0);
+	s = vt_map_str(&u.data, "py", &len);
+	copy_str(r->py, sizeof(r->py), s, len);
+	msgpack_unpacked_destroy(&u);
+	if (strcmp(r->kind, "thread") && strcmp(r->kind, "process"))
+		return fail(r, -VT_ERR_RECORD, VT_FILE_PREFIX_LEN, "unknown file kind '%s'",
+			    r->kind);
+	r->off = VT_FILE_PREFIX_LEN + hlen;
+	return 0;
+}
+
+int vt_reader_open(struct vt_reader *r, const char *path)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->path = dup_n(path, strlen(path));
+	r->decoder = malloc(sizeof(struct vt_decoder));
+	if (!r->decoder)
+		abort();
+	vt_decoder_init(r->decoder);
+	rc = read_file(r, path);
+	if (rc < 0)
+		return rc;
+	return parse_header(r);
+}
+
+void vt_reader_close(struct vt_reader *r)
+{
+	if (r->decoder) {
+		vt_decoder_release(r->decoder);
+		free(r->decoder);
+	}
+	free(r->path);
+	free(r->data);
+	free(r->raw);
+	free(r->ev);
+	free(r->argv);
+	free(r->exe);
+	free(r->cwd);
+	memset(r, 0, sizeof(*r));
+}
+
+/* PROC: keep what the converter needs; the map lives only until the next decode. */
+static void take_proc(struct vt_reader *r, const msgpack_object *map)
+{
+	const msgpack_object *argv = vt_map_get(map, "argv");
+	const char *s;
+	size_t len, total = 0;
+
+	if (argv && argv->type == MSGPACK_OBJECT_ARRAY) {
+		for (uint32_t i = 0; i < argv->via.array.size; i++)
+			if (argv->via.array.ptr[i].type == MSGPACK_OBJECT_STR)
+				total += argv->via.array.ptr[i].via.str.size + 1;
+		free(r->argv);
+		r->argv = malloc(total + 1);
+		if (!r->argv)
+			abort();
+		r->argv[0] = 0;
+		len = 0;
+		for (uint32_t i = 0; i < argv->via.array.size; i++) {
+			const msgpack_object *a = &argv->via.array.ptr[i];
+
+			if (a->type != MSGPACK_OBJECT_STR)
+				continue;
+			if (len)
+				r->argv[len++] = ' ';
+			memcpy(r->argv + len, a->via.str.ptr, a->via.str.size);
+			len += a->via.str.size;
+		}
+		r->argv[len] = 0;
+	}
+	if ((s = vt_map_str(map, "exe", &len))) {
+		free(r->exe);
+		r->exe = dup_n(s, len);
+	}
+	if ((s = vt_map_str(map, "cwd", &len))) {
+		free(r->cwd);
+		r->cwd = dup_n(s, len);
+	}
+	r->ppid = vt_map_u64(map, "ppid", r->ppid);
+}
+
+/* ticks -> ns for the records of one chunk, from its anchors */
+static void time_chunk(struct vt_reader *r)
+{
+	uint64_t c0 = 0, m0 = 0, c1 = 0, m1 = 0;
+	int have0 = 0, have1 = 0;
+	double rate;
+
+	for (size_t i = 0; i < r->nev; i++) {
+		const struct vt_record *x = &r->ev[i].r;
+
+		if (x->kind != VT_REC_SYNC && x->kind != VT_REC_END)
+			continue;
+		if (!have0) {
+			c0 = x->clock;
+			m0 = x->mono_ns;
+			have0 = 1;
+		} else {
+			c1 = x->clock;
+			m1 = x->mono_ns;
+			have1 = 1;
+		}
+	}
+	if (!r->clock_tsc) {
+		for (size_t i = 0; i < r->nev; i++)
+			r->ev[i].ns = r->ev[i].r.clock;
+		return;
+	}
+	if (have1 && c1 > c0 && m1 > m0 && m1 - m0 >= MIN_RATE_SPAN_NS)
+		rate = (double)(m1 - m0) / (double)(c1 - c0);
+	else if (r->tsc_hz)
+		rate = 1e9 / (double)r->tsc_hz;
+	else if (have1 && c1 > c0 && m1 >= m0)
+		rate = (double)(m1 - m0) / (double)(c1 - c0);
+	else
+		rate = 1.0;
+	for (size_t i = 0; i < r->nev; i++) {
+		int64_t d = (int64_t)(r->ev[i].r.clock - c0);
+
+		r->ev[i].ns = (uint64_t)((int64_t)m0 + (int64_t)((double)d * rate));
+	}
+}
+
+/* Decompress and decode the chunk at r->off. 1: got one, 0: end of file, <0: error. */
+static int load_chunk(struct vt_reader *r)
+{
+	uint32_t raw_len, comp_len;
+	const uint8_t *p;
+	uint64_t clock = 0;
+	int have_base = 0, rc;
+	struct vt_decoder *d = r->decoder;
+
+	r->nev = r->ev_pos = 0;
+	if (r->off >= r->size)
+		return 0;
+	r->chunk_off = r->off;
+	p = r->data + r->off;
+	rc = vt_parse_chunk_header(p, r->size - r->off, &raw_len, &comp_len);
+	if (rc == -VT_ERR_TRUNCATED) {
+		r->truncated_tail = 1;
+		return fail(r, rc, r->off, "truncated chunk header (%zu bytes left)",
+			    r->size - r->off);
+	}
+	if (rc == -VT_ERR_CHUNK)
+		return fail(r, rc, r->off, "bad chunk magic");
+	if (rc < 0)
+		return fail(r, rc, r->off, "impossible chunk lengths (raw %u, compressed %u)",
+			    raw_len, comp_len);
+	if (r->size - r->off - VT_CHUNK_HDR_LEN < comp_len) {
+		r->truncated_tail = 1;
+		return fail(r, -VT_ERR_TRUNCATED, r->off,
+			    "truncated chunk (needs %u bytes, %zu present)", comp_len,
+			    r->size - r->off - VT_CHUNK_HDR_LEN);
+	}
+	if (r->raw_cap < raw_len) {
+		r->raw = xrealloc(r->raw, raw_len);
+		r->raw_cap = raw_len;
+	}
+	rc = LZ4_decompress_safe((const char *)p + VT_CHUNK_HDR_LEN, (char *)r->raw,
+				 (int)comp_len, (int)raw_len);
+	if (rc != (int)raw_len)
+		return fail(r, -VT_ERR_LZ4, r->off, "%s", vt_strerror(VT_ERR_LZ4));
+	r->off += VT_CHUNK_HDR_LEN + comp_len;
+	r->chunks++;
+	vt_decoder_reset(d, r->raw, raw_len);
+	for (;;) {
+		struct vt_record rec;
+
+		rc = vt_decoder_next(d, &rec);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			/* keep what decoded before the bad record */
+			fail(r, rc, r->chunk_off, "%s at byte %zu of the chunk's %u decompressed bytes",
+			     vt_strerror(rc), d->off, raw_len);
+			break;
+		}
+		switch (rec.kind) {
+		case VT_REC_SYNC:
+		case VT_REC_END:
+			clock = rec.clock;
+			have_base = 1;
+			break;
+		case VT_REC_DEF:
+		case VT_REC_PROC:
+			break;
+		default:
+			if (!have_base) {
+				fail(r, -VT_ERR_RECORD, r->chunk_off,
+				     "chunk does not start with a clock anchor");
+				goto out;
+			}
+			clock += rec.dt;
+			rec.clock = clock;
+			break;
+		}
+		if (rec.kind == VT_REC_PROC) {
+			take_proc(r, rec.obj);
+			rec.obj = NULL;
+		}
+		if (r->nev == r->ev_cap) {
+			r->ev_cap = r->ev_cap ? r->ev_cap * 2 : 4096;
+			r->ev = xrealloc(r->ev, r->ev_cap * sizeof(*r->ev));
+		}
+		r->ev[r->nev++].r = rec;
+	}
+out:
+	time_chunk(r);
+	for (size_t i = 0; i < r->nev; i++) {
+		if (r->ev[i].r.kind == VT_REC_EXIT) {
+			r->has_exit = 1;
+			r->exit_how = (unsigned)r->ev[i].r.count;
+			r->exit_code = r->ev[i].r.code;
+			r->exit_ns = r->ev[i].ns;
+		}
+	}
+	return r->nev ? 1 : (r->err ? r->err : 0);
+}
+
+int vt_reader_next(struct vt_reader *r, struct vt_event **ev)
+{
+	int rc;
+
+	while (r->ev_pos >= r->nev) {
+		if (r->err)
+			return 0;
+		rc = load_chunk(r);
+		if (rc <= 0) {
+			r->nev = r->ev_pos = 0;
+			return 0;
+		}
+	}
+	*ev = &r->ev[r->ev_pos++];
+	return 1;
+}

@@ -1,0 +1,71 @@
+/*
+ * reader.h - reads one vt trace file: header, chunks, records with nanosecond times.
+ */
+#ifndef VT_TOOLS_READER_H
+#define VT_TOOLS_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "preload/format.h"
+
+/* A record with its time on CLOCK_MONOTONIC, in ns. */
+struct vt_event {
+	struct vt_record r;
+	uint64_t ns;
+};
+
+struct vt_reader {
+	/* from the file */
+	char *path;
+	uint8_t *data;
+	size_t size;
+	/* from the header */
+	char kind[16]; /* "thread" or "process" */
+	uint64_t pid, ppid, tid, token;
+	int clock_tsc;      /* 1: tsc ticks, 0: ns */
+	uint64_t tsc_hz;
+	uint64_t clock0, mono0, real0;
+	char py[32];
+	unsigned major, minor;
+	/* process file: from PROC and EXIT */
+	char *argv;         /* arguments joined by spaces (heap) */
+	char *exe, *cwd;    /* heap */
+	int has_exit;
+	unsigned exit_how;
+	int64_t exit_code;
+	uint64_t exit_ns;
+	/* iteration */
+	size_t off;         /* file offset of the next chunk */
+	uint8_t *raw;       /* current decompressed chunk */
+	size_t raw_cap;
+	struct vt_event *ev; /* decoded records of the current chunk */
+	size_t nev, ev_cap, ev_pos;
+	size_t chunk_off;   /* file offset of the current chunk */
+	uint64_t chunks;
+	/* the last error, if any: offset in the file and text */
+	int err;
+	size_t err_off;
+	char err_msg[256];
+	int truncated_tail; /* the file ends inside a chunk */
+	void *decoder;
+};
+
+/**
+ * vt_reader_open - read @path whole and parse its header.
+ * Returns 0, or a negative VT_ERR_* with r->err_msg set (the reader must still be closed).
+ */
+int vt_reader_open(struct vt_reader *r, const char *path);
+
+/**
+ * vt_reader_next - the next record.
+ * Returns 1 with *ev set (valid until the next call), or 0 at the end of what can be
+ * read. Check r->err afterwards: when it is set, r->err_off and r->err_msg say where and
+ * what went wrong, and the rest of the file was skipped (records before it are returned).
+ */
+int vt_reader_next(struct vt_reader *r, struct vt_event **ev);
+
+/** vt_reader_close - free everything; @r may be zeroed or half-opened. */
+void vt_reader_close(struct vt_reader *r);
+
+#endif /* VT_TOOLS_READER_H */

@@ -1,0 +1,598 @@
+/*
+ * vt-convert - merge every process and thread of a vt trace directory into one Chrome
+ * Trace Event JSON file (Perfetto UI, chrome://tracing, speedscope).
+ *
+ * Each thread file is read on its own: calls are paired with returns on a stack, and
+ * each closed frame becomes one complete ("X") event. Frames still open when a stream
+ * ends are closed at its last timestamp and marked unfinished. Files that are damaged
+ * are converted as far as they can be read, with an error naming the file and offset.
+ *
+ * Exit status: 0 all files read cleanly, 1 some file was bad (what could be read was
+ * still converted) or the output could not be written, 2 bad usage.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tools/chrome.h"
+#include "tools/reader.h"
+
+#define VT_VERSION "0.1.0"
+
+static const char *g_prog = "vt-convert";
+static int g_quiet;
+/* some input was bad: exit 1 at the end */
+static int g_bad_input;
+
+static void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: error: ", g_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	g_bad_input = 1;
+}
+
+static void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", g_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", g_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+	char *d = xmalloc(n + 1);
+
+	memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}
+
+/* ---- per-thread conversion ---- */
+
+struct def {
+	char *name;
+	char *loc; /* "file:line", or NULL for C functions */
+	int is_c;
+};
+
+struct frame {
+	uint32_t id;
+	uint8_t is_c;
+	uint64_t ns;
+};
+
+struct stats {
+	uint64_t events, lost, unmatched, unfinished, threads, processes;
+};
+
+static struct stats g_st;
+
+/* one trace file and what the converter learned from it */
+struct input {
+	struct vt_reader r;
+	int ok;      /* header parsed */
+	int is_proc;
+	struct input *proc; /* thread file: its process file, if any */
+};
+
+static void emit_x(struct vt_json *j, const struct vt_reader *r, const struct def *d,
+		   uint64_t start, uint64_t end, int flags)
+{
+	vt_json_event(j);
+	vt_json_lit(j, "\"ph\":\"X\",\"cat\":");
+	vt_json_lit(j, d->is_c ? "\"c\"" : "\"py\"");
+	vt_json_lit(j, ",\"name\":");
+	vt_json_str(j, d->name, strlen(d->name));
+	vt_json_lit(j, ",\"pid\":");
+	vt_json_u64(j, r->pid);
+	vt_json_lit(j, ",\"tid\":");
+	vt_json_u64(j, r->tid);
+	vt_json_lit(j, ",\"ts\":");
+	vt_json_us(j, start - j->origin);
+	vt_json_lit(j, ",\"dur\":");
+	vt_json_us(j, end - start);
+	if (d->loc || flags) {
+		int comma = 0;
+
+		vt_json_lit(j, ",\"args\":{");
+		if (d->loc) {
+			vt_json_lit(j, "\"file\":");
+			vt_json_str(j, d->loc, strlen(d->loc));
+			comma = 1;
+		}
+		if (flags & 1) {
+			vt_json_lit(j, comma ? ",\"exception\":true" : "\"exception\":true");
+			comma = 1;
+		}
+		if (flags & 2) {
+			vt_json_lit(j, comma ? ",\"unfinished\":true" : "\"unfinished\":true");
+			comma = 1;
+		}
+		if (flags & 4)
+			vt_json_lit(j, comma ? ",\"yield\":true" : "\"yield\":true");
+		vt_json_lit(j, "}");
+	}
+	vt_json_lit(j, "}");
+	g_st.events++;
+}
+
+static void emit_instant(struct vt_json *j, const struct vt_reader *r, uint64_t ns,
+			 const char *name, size_t len, char scope)
+{
+	char s[2] = { scope, 0 };
+
+	vt_json_event(j);
+	vt_json_lit(j, "\"ph\":\"i\",\"cat\":\"vt\",\"s\":\"");
+	vt_json_lit(j, s);
+	vt_json_lit(j, "\",\"name\":");
+	vt_json_str(j, name, len);
+	vt_json_lit(j, ",\"pid\":");
+	vt_json_u64(j, r->pid);
+	vt_json_lit(j, ",\"tid\":");
+	vt_json_u64(j, r->tid);
+	vt_json_lit(j, ",\"ts\":");
+	vt_json_us(j, ns - j->origin);
+	vt_json_lit(j, "}");
+}
+
+static void emit_meta(struct vt_json *j, const char *what, uint64_t pid, uint64_t tid,
+		      const char *key, const char *sval, int64_t ival)
+{
+	vt_json_event(j);
+	vt_json_lit(j, "\"ph\":\"M\",\"name\":\"");
+	vt_json_lit(j, what);
+	vt_json_lit(j, "\",\"pid\":");
+	vt_json_u64(j, pid);
+	vt_json_lit(j, ",\"tid\":");
+	vt_json_u64(j, tid);
+	vt_json_lit(j, ",\"args\":{\"");
+	vt_json_lit(j, key);
+	vt_json_lit(j, "\":");
+	if (sval) {
+		vt_json_str(j, sval, strlen(sval));
+	} else {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%lld", (long long)ival);
+		vt_json_lit(j, buf);
+	}
+	vt_json_lit(j, "}}");
+}
+
+static const char *base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static void convert_thread(struct vt_json *j, struct input *in)
+{
+	struct vt_reader *r = &in->r;
+	struct def *defs = NULL;
+	size_t ndefs = 0;
+	struct frame *stack = NULL;
+	size_t depth = 0, cap = 0;
+	struct vt_event *e;
+	uint64_t last = 0;
+	char *tname = NULL;
+	int ended = 0;
+
+	while (vt_reader_next(r, &e) > 0) {
+		const struct vt_record *x = &e->r;
+		int flags = 0;
+
+		if (e->ns > last && x->kind != VT_REC_DEF)
+			last = e->ns;
+		switch (x->kind) {
+		case VT_REC_DEF:
+			if (x->id > 100000000u)
+				break; /* absurd id from a damaged file: ignore */
+			if (x->id >= ndefs) {
+				size_t n = ndefs ? ndefs : 256;
+
+				while (n <= x->id)
+					n *= 2;
+				defs = xrealloc(defs, n * sizeof(*defs));
+				memset(defs + ndefs, 0, (n - ndefs) * sizeof(*defs));
+				ndefs = n;
+			}
+			free(defs[x->id].name);
+			free(defs[x->id].loc);
+			defs[x->id].name = xstrndup(x->s1, x->s1_len);
+			defs[x->id].is_c = x->count == VT_DEF_C;
+			defs[x->id].loc = NULL;
+			if (!defs[x->id].is_c) {
+				size_t n = x->s2_len + 24;
+
+				defs[x->id].loc = xmalloc(n);
+				snprintf(defs[x->id].loc, n, "%.*s:%lld", (int)x->s2_len, x->s2,
+					 (long long)x->code);
+			}
+			break;
+		case VT_REC_CALL:
+		case VT_REC_RESUME:
+		case VT_REC_CCALL:
+			if (x->id >= ndefs || !defs[x->id].name) {
+				error("%s: offset %zu: call of undefined function id %llu", r->path,
+				      r->chunk_off, (unsigned long long)x->id);
+				goto out;
+			}
+			if (depth == cap) {
+				cap = cap ? cap * 2 : 256;
+				stack = xrealloc(stack, cap * sizeof(*stack));
+			}
+			stack[depth].id = (uint32_t)x->id;
+			stack[depth].is_c = x->kind == VT_REC_CCALL;
+			stack[depth].ns = e->ns;
+			depth++;
+			break;
+		case VT_REC_UNWIND:
+			flags = 1;
+			/* fall through */
+		case VT_REC_RET:
+		case VT_REC_YIELD:
+			if (x->kind == VT_REC_YIELD)
+				flags = 4;
+			/* a C frame left open below a Python return lost its C return: close it */
+			while (depth && stack[depth - 1].is_c) {
+				depth--;
+				emit_x(j, r, &defs[stack[depth].id], stack[depth].ns, e->ns, 2);
+				g_st.unfinished++;
+			}
+			if (!depth) {
+				g_st.unmatched++; /* returns of frames entered before tracing began */
+				break;
+			}
+			depth--;
+			emit_x(j, r, &defs[stack[depth].id], stack[depth].ns, e->ns, flags);
+			break;
+		case VT_REC_CRET:
+		case VT_REC_CRAISE:
+			if (!depth || !stack[depth - 1].is_c) {
+				g_st.unmatched++;
+				break;
+			}
+			depth--;
+			emit_x(j, r, &defs[stack[depth].id], stack[depth].ns, e->ns,
+			       x->kind == VT_REC_CRAISE);
+			break;
+		case VT_REC_TNAME:
+			free(tname);
+			tname = xstrndup(x->s1, x->s1_len);
+			break;
+		case VT_REC_LOST: {
+			char msg[128];
+
+			g_st.lost += x->count;
+			snprintf(msg, sizeof(msg), "vt: %llu events lost (%.*s)",
+				 (unsigned long long)x->count, (int)x->s1_len, x->s1);
+			emit_instant(j, r, e->ns, msg, strlen(msg), 't');
+			warning("%s: %llu events lost (%.*s)", base(r->path),
+				(unsigned long long)x->count, (int)x->s1_len, x->s1);
+			break;
+		}
+		case VT_REC_MARK:
+			emit_instant(j, r, e->ns, x->s1, x->s1_len, 't');
+			break;
+		case VT_REC_END:
+			ended = 1;
+			break;
+		default:
+			break;
+		}
+	}
+out:
+	if (r->err)
+		error("%s: offset %zu: %s", r->path, r->err_off, r->err_msg);
+	if (!ended && !r->err && r->chunks &&
+	    !(in->proc && in->proc->r.has_exit))
+		warning("%s: the stream ends without an end record (process killed?); "
+			"kept everything up to its last chunk",
+			base(r->path));
+	/* frames still open: end them at the thread's last timestamp */
+	while (depth) {
+		depth--;
+		emit_x(j, r, &defs[stack[depth].id], stack[depth].ns, last, 2);
+		g_st.unfinished++;
+	}
+	if (r->chunks || tname) {
+		char buf[64];
+
+		if (!tname) {
+			snprintf(buf, sizeof(buf), r->tid == r->pid ? "MainThread" : "Thread %llu",
+				 (unsigned long long)r->tid);
+		}
+		emit_meta(j, "thread_name", r->pid, r->tid, "name", tname ? tname : buf, 0);
+		g_st.threads++;
+	}
+	for (size_t i = 0; i < ndefs; i++) {
+		free(defs[i].name);
+		free(defs[i].loc);
+	}
+	free(defs);
+	free(stack);
+	free(tname);
+}
+
+/* ---- the directory ---- */
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct input *x = *(struct input *const *)a, *y = *(struct input *const *)b;
+
+	if (x->r.mono0 != y->r.mono0)
+		return x->r.mono0 < y->r.mono0 ? -1 : 1;
+	return x->r.pid < y->r.pid ? -1 : x->r.pid > y->r.pid;
+}
+
+static char **list_dir(const char *dir, size_t *count)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!d)
+		die("cannot open trace directory '%s': %s", dir, strerror(errno));
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = xrealloc(names, cap * sizeof(*names));
+		}
+		names[n++] = xstrndup(de->d_name, strlen(de->d_name));
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), by_name);
+	*count = n;
+	return names;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vt-convert DIR [-o FILE] [-q]\n"
+		"\n"
+		"Merge every process and thread of a vt trace directory into one Chrome Trace\n"
+		"Event JSON file, for Perfetto UI, chrome://tracing, speedscope and vt's viewer.\n"
+		"\n"
+		"  -o, --output FILE   write here; '-' is standard output (default: DIR.json)\n"
+		"  -q, --quiet         no summary line on standard error\n"
+		"  -h, --help          this text\n"
+		"      --version       print the version\n"
+		"\n"
+		"example: vt-convert vt-trace-20261124-120000-4242 -o trace.json\n"
+		"exit status: 0 ok, 1 some input was damaged (the rest is converted) or the\n"
+		"output failed, 2 bad usage\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir, *out = NULL;
+	char *defout = NULL, **names;
+	size_t nnames, ninputs = 0;
+	struct input **inputs;
+	struct vt_json j;
+	struct timespec t0, t1;
+	uint64_t origin = UINT64_MAX;
+	char tail[256];
+	int c;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'q':
+			g_quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vt-convert %s (trace format %d.%d)\n", VT_VERSION, VT_FORMAT_MAJOR,
+			       VT_FORMAT_MINOR);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	dir = argv[optind];
+	if (!out) {
+		size_t n = strlen(dir);
+
+		while (n > 1 && dir[n - 1] == '/')
+			n--;
+		defout = xmalloc(n + 6);
+		snprintf(defout, n + 6, "%.*s.json", (int)n, dir);
+		out = defout;
+	}
+
+	names = list_dir(dir, &nnames);
+	inputs = xmalloc(nnames * sizeof(*inputs));
+	for (size_t i = 0; i < nnames; i++) {
+		size_t plen = strlen(dir) + strlen(names[i]) + 2;
+		char *path = xmalloc(plen);
+		struct input *in = xmalloc(sizeof(*in));
+		struct stat st;
+		int rc;
+
+		snprintf(path, plen, "%s/%s", dir, names[i]);
+		memset(in, 0, sizeof(*in));
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			warning("%s: a directory, skipped", path);
+			free(path);
+			free(in);
+			continue;
+		}
+		rc = vt_reader_open(&in->r, path);
+		if (rc < 0) {
+			error("%s: offset %zu: %s", path, in->r.err_off, in->r.err_msg);
+			vt_reader_close(&in->r);
+			free(path);
+			free(in);
+			continue;
+		}
+		in->ok = 1;
+		in->is_proc = !strcmp(in->r.kind, "process");
+		if (in->r.mono0 && in->r.mono0 < origin)
+			origin = in->r.mono0;
+		inputs[ninputs++] = in;
+		free(path);
+	}
+	if (origin == UINT64_MAX)
+		origin = 0;
+
+	/* process files first: their PROC and EXIT records name and close the processes */
+	for (size_t i = 0; i < ninputs; i++) {
+		struct vt_event *e;
+
+		if (!inputs[i]->is_proc)
+			continue;
+		while (vt_reader_next(&inputs[i]->r, &e) > 0)
+			;
+		if (inputs[i]->r.err)
+			error("%s: offset %zu: %s", inputs[i]->r.path, inputs[i]->r.err_off,
+			      inputs[i]->r.err_msg);
+	}
+	for (size_t i = 0; i < ninputs; i++) {
+		if (inputs[i]->is_proc)
+			continue;
+		for (size_t k = 0; k < ninputs; k++)
+			if (inputs[k]->is_proc && inputs[k]->r.pid == inputs[i]->r.pid &&
+			    inputs[k]->r.token == inputs[i]->r.token)
+				inputs[i]->proc = inputs[k];
+	}
+	qsort(inputs, ninputs, sizeof(*inputs), by_start);
+
+	if (vt_json_open(&j, out) < 0)
+		die("cannot write '%s': %s", out, strerror(errno));
+	j.origin = origin;
+	vt_json_begin(&j);
+	{
+		int sort = 0;
+		uint64_t *seen = xmalloc((ninputs + 1) * sizeof(*seen));
+		size_t nseen = 0;
+
+		for (size_t i = 0; i < ninputs; i++) {
+			struct vt_reader *r = &inputs[i]->r;
+			size_t k;
+
+			if (!inputs[i]->is_proc)
+				continue;
+			for (k = 0; k < nseen && seen[k] != r->pid; k++)
+				;
+			if (k < nseen)
+				continue; /* an exec'd image of a pid already named */
+			seen[nseen++] = r->pid;
+			emit_meta(&j, "process_name", r->pid, 0, "name",
+				  r->argv && *r->argv ? r->argv : (r->exe ? r->exe : "python"), 0);
+			emit_meta(&j, "process_sort_index", r->pid, 0, "sort_index", NULL, sort++);
+			g_st.processes++;
+		}
+		free(seen);
+	}
+	for (size_t i = 0; i < ninputs; i++)
+		if (!inputs[i]->is_proc)
+			convert_thread(&j, inputs[i]);
+	snprintf(tail, sizeof(tail),
+		 "\"displayTimeUnit\":\"ns\",\"otherData\":{\"vt_format\":\"%d.%d\","
+		 "\"lost_events\":%llu,\"origin_mono_ns\":%llu}",
+		 VT_FORMAT_MAJOR, VT_FORMAT_MINOR, (unsigned long long)g_st.lost,
+		 (unsigned long long)origin);
+	if (vt_json_end(&j, tail) < 0)
+		die("cannot write '%s': %s", out, strerror(errno));
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!g_quiet) {
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+		fprintf(stderr,
+			"%s: %llu processes, %llu threads, %llu events, %llu lost -> %s (%.1f MB) "
+			"in %.2f s\n",
+			g_prog, (unsigned long long)g_st.processes, (unsigned long long)g_st.threads,
+			(unsigned long long)g_st.events, (unsigned long long)g_st.lost,
+			strcmp(out, "-") ? out : "stdout", (double)j.bytes / 1e6, secs);
+		if (g_st.lost)
+			fprintf(stderr, "%s: %llu events were lost while recording\n", g_prog,
+				(unsigned long long)g_st.lost);
+	}
+	for (size_t i = 0; i < ninputs; i++) {
+		vt_reader_close(&inputs[i]->r);
+		free(inputs[i]);
+	}
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	free(inputs);
+	free(defout);
+	return g_bad_input ? 1 : 0;
+}
