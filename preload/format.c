@@ -170,6 +170,14 @@ uint8_t *vt_put_fork(uint8_t *p, uint64_t dt, uint32_t child)
 	return vt_put_uint(p, child);
 }
 
+uint8_t *vt_put_stack(uint8_t *p, uint64_t dt, uint32_t depth)
+{
+	*p++ = 0x93;
+	*p++ = VT_REC_STACK;
+	p = vt_put_uint(p, dt);
+	return vt_put_uint(p, depth);
+}
+
 void vt_file_prefix(uint8_t out[VT_FILE_PREFIX_LEN], uint32_t hdr_len)
 {
 	memcpy(out, VT_MAGIC, VT_MAGIC_LEN);
@@ -280,7 +288,7 @@ static const uint8_t rec_arity[VT_REC_MAX] = {
 	[VT_REC_UNWIND] = 2, [VT_REC_CRAISE] = 2, [VT_REC_YIELD] = 2, [VT_REC_RESUME] = 3,
 	[VT_REC_DEF] = 6,   [VT_REC_SYNC] = 3,   [VT_REC_TNAME] = 3, [VT_REC_END] = 4,
 	[VT_REC_LOST] = 4,  [VT_REC_PROC] = 2,   [VT_REC_EXIT] = 4,  [VT_REC_MARK] = 3,
-	[VT_REC_FORK] = 3,
+	[VT_REC_FORK] = 3,  [VT_REC_STACK] = 3,
 };
 
 static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *r)
@@ -328,6 +336,7 @@ static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *
 		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count) | obj_i64(&e[3], &r->code);
 		break;
 	case VT_REC_FORK:
+	case VT_REC_STACK:
 		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count);
 		break;
 	default:

@@ -56,6 +56,9 @@ enum vt_rec {
 	VT_REC_EXIT = 22,   /* [22, dt, how, code]  process exit (process file only) */
 	VT_REC_MARK = 23,   /* [23, dt, text]  a note from vt itself, shown as an instant */
 	VT_REC_FORK = 24,   /* [24, dt, child_pid]  this thread forked a child */
+	VT_REC_STACK = 25,  /* [25, dt, depth]  the Python stack is @depth frames deep here:
+			     * frames above it were left unseen, frames below it unseen
+			     * were entered (after another profiler held the hook) */
 	VT_REC_MAX = 32,
 };
 
@@ -210,6 +213,9 @@ uint8_t *vt_put_exit(uint8_t *p, uint64_t dt, unsigned how, int64_t code);
 /** vt_put_fork - append [24, dt, child_pid]. */
 uint8_t *vt_put_fork(uint8_t *p, uint64_t dt, uint32_t child);
 
+/** vt_put_stack - append [25, dt, depth]. */
+uint8_t *vt_put_stack(uint8_t *p, uint64_t dt, uint32_t depth);
+
 /**
  * vt_file_prefix - write the 16-byte file prefix for a header map of @hdr_len bytes.
  * The map itself follows the prefix.
@@ -246,7 +252,7 @@ struct vt_record {
 	uint64_t dt;       /* delta in clock units (hot records, TNAME, LOST, MARK, EXIT, FORK) */
 	uint64_t clock;    /* SYNC, END */
 	uint64_t mono_ns;  /* SYNC, END */
-	uint64_t count;    /* LOST count, END reason, DEF kind, EXIT how, FORK child pid */
+	uint64_t count;    /* LOST count, END reason, DEF kind, EXIT how, FORK child, STACK depth */
 	int64_t code;      /* EXIT code, DEF line */
 	const char *s1;    /* DEF name, TNAME/MARK text, LOST reason */
 	size_t s1_len;

@@ -107,6 +107,9 @@ static struct {
 	unsigned long (*ThreadIdent)(void);
 	void *(*InterpMain)(void);
 	void *(*InterpGet)(void);
+	void *(*TstateGet)(void);
+	void *(*GetFrame)(void);
+	void *(*FrameGetBack)(void *);
 	PyObject *None;
 	PyObject **ExcSystemExit;
 	void *CFunctionType, *CMethodType, *MethodDescrType, *ModuleType, *TypeType,
@@ -120,6 +123,10 @@ int vt_py_minor;
 
 /* installing: audit events we cause ourselves are ignored meanwhile */
 static int g_installing;
+/* this thread is calling PyEval_SetProfile itself: its audit event is not an eviction */
+static __thread int t_own_setprofile;
+/* PyThreadState.c_profilefunc: 56 on 3.8-3.10, 64 on 3.11-3.12, 80 on 3.13 */
+static size_t g_off_profilefunc;
 /* 1 in PyEval_SetProfile mode, 0 in sys.monitoring mode */
 static int g_profile_mode;
 /* sys.monitoring tool id in use */
@@ -169,6 +176,8 @@ static int resolve_api(void)
 	NEED(TypeIsSubtype, "PyType_IsSubtype");
 	NEED(ThreadIdent, "PyThread_get_thread_ident");
 	NEED(InterpMain, "PyInterpreterState_Main");
+	NEED(TstateGet, "PyThreadState_Get");
+	NEED(GetFrame, "PyEval_GetFrame");
 	NEED(None, "_Py_NoneStruct");
 	NEED(ExcSystemExit, "PyExc_SystemExit");
 	NEED(CFunctionType, "PyCFunction_Type");
@@ -181,6 +190,7 @@ static int resolve_api(void)
 	if (!py.InterpGet)
 		*(void **)&py.InterpGet = sym("_PyInterpreterState_Get"); /* 3.8 */
 	*(void **)&py.FrameGetCode = sym("PyFrame_GetCode");
+	*(void **)&py.FrameGetBack = sym("PyFrame_GetBack");
 	*(void **)&py.SetProfileAllThreads = sym("PyEval_SetProfileAllThreads");
 	*(void **)&py.WriteUnraisableMsg = sym("_PyErr_WriteUnraisableMsg");
 	py.CMethodType = sym("PyCMethod_Type"); /* 3.9+ */
@@ -745,6 +755,84 @@ fail:
 	return -1;
 }
 
+/* PyEval_SetProfile(prof_cb) for this thread, without taking its audit event for an eviction */
+static void arm_profile(int all_threads)
+{
+	t_own_setprofile = 1;
+	if (all_threads)
+		py.SetProfileAllThreads(prof_cb, NULL);
+	else
+		py.SetProfile(prof_cb, NULL);
+	t_own_setprofile = 0;
+}
+
+/* Python frames on this thread's stack */
+static uint32_t stack_depth(void)
+{
+	void *f = py.GetFrame();
+	uint32_t n = 0;
+
+	while (f && n < 100000) {
+		n++;
+		if (py.FrameGetBack) {
+			void *b = py.FrameGetBack(f);
+
+			if (b)
+				py.DecRef(b); /* the frame below holds it */
+			f = b;
+		} else {
+			f = FIELD(f, 24, void *); /* 3.8: PyFrameObject.f_back */
+		}
+	}
+	return n;
+}
+
+static void put_mark(struct vt_thread *t, const char *text)
+{
+	uint64_t dt;
+
+	stamp(t, &dt);
+	t->pos = (size_t)(vt_put_text_rec(t->buf + t->pos, VT_REC_MARK, dt, text, strlen(text)) -
+			  t->buf);
+}
+
+/*
+ * Profile mode: a user's cProfile.enable() or sys.setprofile() replaces our hook in their
+ * thread (there is one slot per thread). Note when that happens, and take the hook back
+ * once they release it (the slot is empty again at a later audit event), recording how
+ * deep the stack is then, so the converter can pair calls and returns again.
+ */
+static void watch_profile_slot(const char *event)
+{
+	struct vt_thread *t = vt_t;
+	void *fn;
+
+	if (!t || t->dead || !vt_room(t))
+		return;
+	if (!t->evicted) {
+		if (strcmp(event, "sys.setprofile") || t_own_setprofile)
+			return;
+		t->evicted = 1;
+		put_mark(t, "vt: paused, another profiler took the hook (sys.setprofile)");
+		return;
+	}
+	/* never inside someone's PyEval_SetProfile: it would refuse theirs or ours */
+	if (!strcmp(event, "sys.setprofile"))
+		return;
+	fn = FIELD(py.TstateGet(), g_off_profilefunc, void *);
+	if (fn || t_own_setprofile || py.ErrOccurred())
+		return; /* still theirs, or not a safe moment: try at a later event */
+	t->evicted = 0;
+	arm_profile(0);
+	{
+		uint64_t dt;
+
+		stamp(t, &dt);
+		t->pos = (size_t)(vt_put_stack(t->buf + t->pos, dt, stack_depth()) - t->buf);
+		put_mark(t, "vt: resumed, the other profiler released the hook");
+	}
+}
+
 /* ---- new threads in profile mode: a wrapper around _thread.start_new_thread ---- */
 
 /* Runs first in the new thread: hook it, then run the thread's function as _thread would. */
@@ -757,7 +845,7 @@ static PyObject *thread_boot(PyObject *boot, PyObject *noargs)
 
 	(void)noargs;
 	if (vt_state == VT_ST_TRACING)
-		py.SetProfile(prof_cb, NULL);
+		arm_profile(0);
 	r = py.Call(func, args, kw == py.None ? NULL : kw);
 	if (r)
 		return r;
@@ -811,14 +899,19 @@ static struct vt_methoddef start_thread_def = { "start_new_thread", (void *)star
 
 static void patch_thread_start(void)
 {
-	PyObject *mod = py.ImportModule("_thread"), *wrapper, *mods, *thr;
+	PyObject *mod = py.ImportModule("_thread"), *wrapper, *mods, *thr, *modname;
 
 	if (!mod) {
 		py.ErrClear();
 		return;
 	}
 	g_real_start_thread = py.GetAttrString(mod, "start_new_thread");
-	wrapper = g_real_start_thread ? py.CFunction_NewEx(&start_thread_def, NULL, NULL) : NULL;
+	/* __module__ "_thread", so the trace names it _thread.start_new_thread as before */
+	modname = py.GetAttrString(mod, "__name__");
+	wrapper = g_real_start_thread && modname ?
+			  py.CFunction_NewEx(&start_thread_def, NULL, modname) : NULL;
+	if (modname)
+		py.DecRef(modname);
 	if (wrapper) {
 		py.SetAttrString(mod, "start_new_thread", wrapper);
 		/* threading copies it at import; patch that copy too if it is already there */
@@ -873,10 +966,8 @@ static void install(void)
 		g_profile_mode = 1;
 		/* hook new threads first, so that importing _thread is not traced */
 		patch_thread_start();
-		if (vt_py_minor >= 12 && py.SetProfileAllThreads)
-			py.SetProfileAllThreads(prof_cb, NULL);
-		else
-			py.SetProfile(prof_cb, NULL);
+		g_off_profilefunc = vt_py_minor <= 10 ? 56 : vt_py_minor <= 12 ? 64 : 80;
+		arm_profile(vt_py_minor >= 12 && py.SetProfileAllThreads);
 	}
 	vt_signals_install();
 out:
@@ -887,8 +978,15 @@ static int audit_hook(const char *event, PyObject *args, void *data)
 {
 	(void)args;
 	(void)data;
-	if (VT_LIKELY(vt_state != VT_ST_WAITING) || g_installing)
+	if (VT_LIKELY(vt_state != VT_ST_WAITING) || g_installing) {
+		if (g_profile_mode && vt_state == VT_ST_TRACING && !g_installing) {
+			int saved = errno;
+
+			watch_profile_slot(event);
+			errno = saved;
+		}
 		return 0;
+	}
 	/* run_file, run_module, run_command, run_stdin, run_startup, run_interactivehook:
 	 * the interpreter is fully initialised and user code is next */
 	if (event[0] == 'c' && !strncmp(event, "cpython.run_", 12)) {

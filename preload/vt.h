@@ -106,6 +106,7 @@ struct vt_thread {
 	void *cache_key;       /* last interned key and its id: recursion hits it */
 	uint32_t cache_id;
 	volatile int flushing; /* a flush is in progress (signal handlers skip it) */
+	int evicted;           /* another profiler replaced our hook in this thread */
 	char *cbuf;            /* compressed output */
 	size_t cbuf_cap;
 	void *lz4state;

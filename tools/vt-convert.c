@@ -123,6 +123,10 @@ struct input {
 	struct input *proc; /* thread file: its process file, if any */
 };
 
+/* a frame that was entered while another profiler held the hook (see VT_REC_STACK) */
+#define UNSEEN_ID UINT32_MAX
+static struct def g_unseen = { "(entered while vt was paused)", NULL, 0 };
+
 static void emit_x(struct vt_json *j, const struct vt_reader *r, const struct def *d,
 		   uint64_t start, uint64_t end, int flags)
 {
@@ -222,9 +226,10 @@ static void convert_thread(struct vt_json *j, struct input *in)
 	struct frame *stack = NULL;
 	size_t depth = 0, cap = 0;
 	struct vt_event *e;
-	uint64_t last = 0;
+	uint64_t last = 0, paused_at = 0;
 	char *tname = NULL;
 	int ended = 0;
+#define DEF_OF(f) ((f).id == UNSEEN_ID ? &g_unseen : &defs[(f).id])
 
 	while (vt_reader_next(r, &e) > 0) {
 		const struct vt_record *x = &e->r;
@@ -285,7 +290,7 @@ static void convert_thread(struct vt_json *j, struct input *in)
 			/* a C frame left open below a Python return lost its C return: close it */
 			while (depth && stack[depth - 1].is_c) {
 				depth--;
-				emit_x(j, r, &defs[stack[depth].id], stack[depth].ns, e->ns, 2);
+				emit_x(j, r, DEF_OF(stack[depth]), stack[depth].ns, e->ns, 2);
 				g_st.unfinished++;
 			}
 			if (!depth) {
@@ -293,7 +298,7 @@ static void convert_thread(struct vt_json *j, struct input *in)
 				break;
 			}
 			depth--;
-			emit_x(j, r, &defs[stack[depth].id], stack[depth].ns, e->ns, flags);
+			emit_x(j, r, DEF_OF(stack[depth]), stack[depth].ns, e->ns, flags);
 			break;
 		case VT_REC_CRET:
 		case VT_REC_CRAISE:
@@ -302,7 +307,7 @@ static void convert_thread(struct vt_json *j, struct input *in)
 				break;
 			}
 			depth--;
-			emit_x(j, r, &defs[stack[depth].id], stack[depth].ns, e->ns,
+			emit_x(j, r, DEF_OF(stack[depth]), stack[depth].ns, e->ns,
 			       x->kind == VT_REC_CRAISE);
 			break;
 		case VT_REC_TNAME:
@@ -322,7 +327,37 @@ static void convert_thread(struct vt_json *j, struct input *in)
 		}
 		case VT_REC_MARK:
 			emit_instant(j, r, e->ns, x->s1, x->s1_len, 't');
+			if (!paused_at && x->s1_len > 10 && !memcmp(x->s1, "vt: paused", 10))
+				paused_at = e->ns;
 			break;
+		case VT_REC_STACK: {
+			/* the recorder was paused: make our stack as deep as the real one */
+			size_t py_frames = 0;
+			uint64_t cut = paused_at ? paused_at : e->ns;
+
+			for (size_t k = 0; k < depth; k++)
+				py_frames += !stack[k].is_c;
+			while (depth && (py_frames > x->count || stack[depth - 1].is_c)) {
+				depth--;
+				py_frames -= !stack[depth].is_c;
+				emit_x(j, r, DEF_OF(stack[depth]), stack[depth].ns,
+				       cut > stack[depth].ns ? cut : stack[depth].ns, 2);
+				g_st.unfinished++;
+			}
+			while (py_frames < x->count && py_frames < 100000) {
+				if (depth == cap) {
+					cap = cap ? cap * 2 : 256;
+					stack = xrealloc(stack, cap * sizeof(*stack));
+				}
+				stack[depth].id = UNSEEN_ID;
+				stack[depth].is_c = 0;
+				stack[depth].ns = e->ns;
+				depth++;
+				py_frames++;
+			}
+			paused_at = 0;
+			break;
+		}
 		case VT_REC_END:
 			ended = 1;
 			break;
@@ -341,7 +376,7 @@ out:
 	/* frames still open: end them at the thread's last timestamp */
 	while (depth) {
 		depth--;
-		emit_x(j, r, &defs[stack[depth].id], stack[depth].ns, last, 2);
+		emit_x(j, r, DEF_OF(stack[depth]), stack[depth].ns, last, 2);
 		g_st.unfinished++;
 	}
 	if (r->chunks || tname) {
