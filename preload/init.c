@@ -136,9 +136,9 @@ static void atfork_child(void)
 	vt_pid = getpid();
 	vt_token = vt_mono_ns();
 	vt_threads_atfork_child();
+	/* the child's process file is written with its first thread file: a child that only
+	 * execs (subprocess) leaves no files */
 	vt_proc_atfork_child();
-	if (vt_state == VT_ST_TRACING)
-		vt_proc_start();
 }
 
 __attribute__((constructor)) static void vt_init(void)
@@ -194,6 +194,21 @@ void vt_before_exec(void)
 		vt_proc_exit(VT_EXIT_EXEC, 0);
 	}
 	errno = saved;
+}
+
+void vt_note_child(pid_t child)
+{
+	struct vt_thread *t = vt_t;
+
+	if (vt_state != VT_ST_TRACING || getpid() != vt_pid || !t || t->dead || !vt_room(t))
+		return;
+	{
+		uint64_t c = vt_now(), dt = c > t->last ? c - t->last : 0;
+
+		if (c > t->last)
+			t->last = c;
+		t->pos = (size_t)(vt_put_fork(t->buf + t->pos, dt, (uint32_t)child) - t->buf);
+	}
 }
 
 void vt_exit_real(int status)

@@ -8,14 +8,24 @@
  * - Py_BytesMain, Py_Main, Py_RunMain: mark the python launcher (whose own internal
  *   init must not start tracing before site runs) and catch its exit status.
  * - _exit, _Exit: os._exit skips destructors; flush first.
- * - execve, execv, execvp, execvpe, fexecve: flush before the image is replaced.
+ * - execve, execv, execvp, execvpe, fexecve: flush before the image is replaced, and put
+ *   LD_PRELOAD and the VT_* settings back into the new environment when the caller left
+ *   them out (env -i, a launcher that cleans its environment), unless
+ *   VT_FOLLOW_CHILDREN=0. This also happens in processes that are not Python (bash, env),
+ *   so that a Python started through them is traced.
+ * - fork, posix_spawn, posix_spawnp: note the child's pid in the parent's stream, so the
+ *   converter can draw where each child came from. (vfork cannot be wrapped: the child
+ *   would return through a frame the parent still needs.)
  *
  * Every wrapper keeps errno as the real function leaves it.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -35,15 +45,86 @@ struct vt_pystatus {
  * execv once per PATH entry, and dlsym there could block on a loader lock held by a
  * thread of the suspended parent.
  */
-static void *real_execve, *real_execv, *real_execvp, *real_execvpe, *real_fexecve;
+static void *real_execve, *real_execv, *real_execvp, *real_execvpe, *real_fexecve, *real_fork,
+	*real_posix_spawn, *real_posix_spawnp;
+/* this library's path, for LD_PRELOAD in children's environments */
+static char g_libpath[2048];
 
 void vt_interpose_resolve(void)
 {
+	Dl_info di;
+
 	real_execve = dlsym(RTLD_NEXT, "execve");
 	real_execv = dlsym(RTLD_NEXT, "execv");
 	real_execvp = dlsym(RTLD_NEXT, "execvp");
 	real_execvpe = dlsym(RTLD_NEXT, "execvpe");
 	real_fexecve = dlsym(RTLD_NEXT, "fexecve");
+	real_fork = dlsym(RTLD_NEXT, "fork");
+	real_posix_spawn = dlsym(RTLD_NEXT, "posix_spawn");
+	real_posix_spawnp = dlsym(RTLD_NEXT, "posix_spawnp");
+	if (dladdr((void *)vt_interpose_resolve, &di) && di.dli_fname && di.dli_fname[0] == '/')
+		snprintf(g_libpath, sizeof(g_libpath), "%s", di.dli_fname);
+}
+
+/* Entries a repaired environment may hold; beyond that it is passed on unchanged. */
+#define ENV_MAX 1024
+
+struct env_fix {
+	char *envp[ENV_MAX + 40];
+	char preload[sizeof(g_libpath) + 4096];
+};
+
+static int env_has(char *const envp[], const char *entry)
+{
+	size_t klen = (size_t)(strchr(entry, '=') - entry) + 1;
+
+	for (size_t i = 0; envp[i]; i++)
+		if (!strncmp(envp[i], entry, klen))
+			return 1;
+	return 0;
+}
+
+/*
+ * fix_env - @envp with LD_PRELOAD naming this library and every VT_* variable of our own
+ * environment, or @envp itself when nothing is missing (or it cannot be repaired). No
+ * malloc: this runs in vfork children. Storage comes from @fx.
+ */
+static char *const *fix_env(char *const envp[], struct env_fix *fx)
+{
+	const char *old = NULL;
+	size_t n = 0, i;
+	int missing = 0;
+
+	if (!vt_cfg.follow || !g_libpath[0] || !envp)
+		return envp;
+	for (i = 0; envp[i]; i++) {
+		if (!strncmp(envp[i], "LD_PRELOAD=", 11))
+			old = envp[i] + 11;
+	}
+	if (i >= ENV_MAX)
+		return envp;
+	if (!old || !strstr(old, g_libpath))
+		missing = 1;
+	for (i = 0; environ && environ[i] && !missing; i++)
+		if (!strncmp(environ[i], "VT_", 3) && strchr(environ[i], '=') &&
+		    !env_has(envp, environ[i]))
+			missing = 1;
+	if (!missing)
+		return envp;
+	if (old && *old)
+		snprintf(fx->preload, sizeof(fx->preload), "LD_PRELOAD=%s:%s", g_libpath, old);
+	else
+		snprintf(fx->preload, sizeof(fx->preload), "LD_PRELOAD=%s", g_libpath);
+	for (i = 0; envp[i]; i++)
+		if (strncmp(envp[i], "LD_PRELOAD=", 11))
+			fx->envp[n++] = envp[i];
+	fx->envp[n++] = fx->preload;
+	for (i = 0; environ && environ[i] && n < ENV_MAX + 38; i++)
+		if (!strncmp(environ[i], "VT_", 3) && strchr(environ[i], '=') &&
+		    !env_has(envp, environ[i]))
+			fx->envp[n++] = environ[i];
+	fx->envp[n] = NULL;
+	return fx->envp;
 }
 
 #define REAL(type, name) ((type)dlsym(RTLD_NEXT, name))
@@ -160,43 +241,98 @@ VT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	int (*real)(const char *, char *const[], char *const[]) =
 		REAL_EXEC(int (*)(const char *, char *const[], char *const[]), real_execve, "execve");
+	struct env_fix fx;
 
 	vt_before_exec();
-	return real(path, argv, envp);
+	return real(path, argv, fix_env(envp, &fx));
 }
 
 VT_EXPORT int execv(const char *path, char *const argv[])
 {
-	int (*real)(const char *, char *const[]) =
-		REAL_EXEC(int (*)(const char *, char *const[]), real_execv, "execv");
+	int (*real)(const char *, char *const[], char *const[]) =
+		REAL_EXEC(int (*)(const char *, char *const[], char *const[]), real_execve, "execve");
+	struct env_fix fx;
 
 	vt_before_exec();
-	return real(path, argv);
+	return real(path, argv, fix_env(environ, &fx));
 }
 
 VT_EXPORT int execvp(const char *file, char *const argv[])
 {
-	int (*real)(const char *, char *const[]) =
-		REAL_EXEC(int (*)(const char *, char *const[]), real_execvp, "execvp");
+	int (*real)(const char *, char *const[], char *const[]) =
+		REAL_EXEC(int (*)(const char *, char *const[], char *const[]), real_execvpe, "execvpe");
+	struct env_fix fx;
 
 	vt_before_exec();
-	return real(file, argv);
+	return real(file, argv, fix_env(environ, &fx));
 }
 
 VT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	int (*real)(const char *, char *const[], char *const[]) =
 		REAL_EXEC(int (*)(const char *, char *const[], char *const[]), real_execvpe, "execvpe");
+	struct env_fix fx;
 
 	vt_before_exec();
-	return real(file, argv, envp);
+	return real(file, argv, fix_env(envp, &fx));
 }
 
 VT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	int (*real)(int, char *const[], char *const[]) =
 		REAL_EXEC(int (*)(int, char *const[], char *const[]), real_fexecve, "fexecve");
+	struct env_fix fx;
 
 	vt_before_exec();
-	return real(fd, argv, envp);
+	return real(fd, argv, fix_env(envp, &fx));
+}
+
+VT_EXPORT pid_t fork(void)
+{
+	pid_t (*real)(void) = REAL_EXEC(pid_t (*)(void), real_fork, "fork");
+	pid_t pid = real();
+
+	if (pid > 0) {
+		int saved = errno;
+
+		vt_note_child(pid);
+		errno = saved;
+	}
+	return pid;
+}
+
+typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			const posix_spawnattr_t *, char *const[], char *const[]);
+
+static int spawn(spawn_fn real, pid_t *pid, const char *path,
+		 const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+		 char *const argv[], char *const envp[])
+{
+	struct env_fix fx;
+	pid_t child = 0;
+	int rc = real(&child, path, fa, attr, argv, fix_env(envp, &fx));
+
+	if (rc == 0) {
+		int saved = errno;
+
+		if (pid)
+			*pid = child;
+		vt_note_child(child);
+		errno = saved;
+	}
+	return rc;
+}
+
+VT_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return spawn(REAL_EXEC(spawn_fn, real_posix_spawn, "posix_spawn"), pid, path, fa, attr,
+		     argv, envp);
+}
+
+VT_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return spawn(REAL_EXEC(spawn_fn, real_posix_spawnp, "posix_spawnp"), pid, file, fa, attr,
+		     argv, envp);
 }

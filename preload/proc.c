@@ -20,6 +20,8 @@
 static int g_proc_fd = -1;
 /* an EXIT record was written */
 static int g_exited;
+/* the process file is written (or failed): do not try again */
+static int g_proc_done;
 /* lz4 state for the few chunks this file gets; static so the signal path needs no malloc */
 static LZ4_stream_t g_lz4;
 
@@ -76,6 +78,9 @@ void vt_proc_start(void)
 	uint8_t *p = raw;
 	ssize_t n;
 
+	if (g_proc_done)
+		return;
+	g_proc_done = 1;
 	snprintf(name, sizeof(name), "p%d.%016llx.proc.vt", (int)vt_pid,
 		 (unsigned long long)vt_token);
 	g_exited = 0;
@@ -143,4 +148,5 @@ void vt_proc_atfork_child(void)
 		close(g_proc_fd);
 	g_proc_fd = -1;
 	g_exited = 0;
+	g_proc_done = 0;
 }

@@ -450,6 +450,8 @@ static inline int64_t code_id(struct vt_thread *t, PyObject *code)
 	return id;
 }
 
+static void pending_work(struct vt_thread *t, int is_call);
+
 static inline void rec_call(struct vt_thread *t, unsigned kind, int64_t id)
 {
 	uint64_t dt;
@@ -458,21 +460,96 @@ static inline void rec_call(struct vt_thread *t, unsigned kind, int64_t id)
 		t->lost++;
 		return;
 	}
+	if (VT_UNLIKELY(t->pending))
+		pending_work(t, 1);
 	vt_define(t, (uint32_t)id);
 	stamp(t, &dt);
 	t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, kind, (uint32_t)id, dt) - t->buf);
 	t->events++;
-	if (VT_UNLIKELY(t->name_tries))
-		try_thread_name(t);
 }
 
 static inline void rec_ret(struct vt_thread *t, unsigned kind)
 {
 	uint64_t dt;
 
+	if (VT_UNLIKELY(t->pending))
+		pending_work(t, 0);
 	stamp(t, &dt);
 	t->pos = (size_t)(vt_put_dt_rec(t->buf + t->pos, kind, dt) - t->buf);
 	t->events++;
+}
+
+static inline PyObject *frame_code(void *frame)
+{
+	if (vt_py_minor <= 10)
+		return FIELD(frame, OFF_FRAME38_CODE, PyObject *);
+	return FIELD(FIELD(frame, OFF_FRAME311_IFRAME, void *), OFF_IFRAME311_CODE, PyObject *);
+}
+
+/* the code object of any frame, 3.8-3.13; a borrowed reference (interning pins it) */
+static PyObject *any_frame_code(void *f)
+{
+	PyObject *c;
+
+	if (vt_py_minor <= 11)
+		return frame_code(f);
+	c = py.FrameGetCode(f);
+	if (c)
+		py.DecRef(c); /* the frame keeps it alive */
+	return c;
+}
+
+/*
+ * A fork child carries on inside frames that the parent entered: write CALLs for them
+ * (oldest first) so that the child's timeline shows where it runs and its returns pair up.
+ * On a call event the newest frame is the one being entered, which the event itself
+ * records, so it is left out.
+ */
+static void write_inherited_stack(struct vt_thread *t, int is_call)
+{
+	PyObject *codes[256];
+	void *f = py.GetFrame();
+	int n = 0, skip = is_call;
+
+	while (f && n < 256) {
+		if (skip)
+			skip = 0;
+		else
+			codes[n++] = any_frame_code(f);
+		if (py.FrameGetBack) {
+			void *b = py.FrameGetBack(f);
+
+			if (b)
+				py.DecRef(b);
+			f = b;
+		} else {
+			f = FIELD(f, 24, void *); /* 3.8: PyFrameObject.f_back */
+		}
+	}
+	while (n-- > 0) {
+		int64_t id = codes[n] ? code_id(t, codes[n]) : -1;
+		uint64_t dt;
+
+		if (id < 0)
+			continue;
+		vt_define(t, (uint32_t)id);
+		stamp(t, &dt);
+		t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, VT_REC_CALL, (uint32_t)id, dt) -
+				  t->buf);
+		if (t->pos >= t->limit)
+			break; /* keep the headroom for the event itself */
+	}
+}
+
+static void pending_work(struct vt_thread *t, int is_call)
+{
+	if (t->resync) {
+		t->resync = 0;
+		write_inherited_stack(t, is_call);
+	}
+	if (t->name_tries)
+		try_thread_name(t);
+	t->pending = t->resync || t->name_tries;
 }
 
 /* C function key and kind for a callable, or NULL when it is not a C function */
@@ -507,12 +584,6 @@ static inline int64_t cfunc_id(struct vt_thread *t, PyObject *callable, void *ml
 	return id;
 }
 
-static inline PyObject *frame_code(void *frame)
-{
-	if (vt_py_minor <= 10)
-		return FIELD(frame, OFF_FRAME38_CODE, PyObject *);
-	return FIELD(FIELD(frame, OFF_FRAME311_IFRAME, void *), OFF_IFRAME311_CODE, PyObject *);
-}
 
 /* PyEval_SetProfile callback (3.8-3.11, and 3.12+ when no monitoring tool id is free) */
 static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
@@ -935,6 +1006,22 @@ static int is_main_interpreter(void)
 	return py.InterpGet() == py.InterpMain();
 }
 
+/*
+ * exit(status) runs on_exit handlers in the reverse order of registration. Registered
+ * here, after main() began, this one runs before the ELF destructors (whose handler the C
+ * library registered first), so the process file gets the real exit status.
+ */
+static void on_exit_status(int status, void *arg)
+{
+	(void)arg;
+	vt_exit_code = status;
+	vt_exit_code_known = 1;
+	if (vt_state == VT_ST_TRACING && getpid() == vt_pid) {
+		vt_flush_all(VT_END_EXIT, 0);
+		vt_proc_exit(VT_EXIT_CODE, status);
+	}
+}
+
 static void install(void)
 {
 	if (vt_state != VT_ST_WAITING || !is_main_interpreter())
@@ -970,6 +1057,7 @@ static void install(void)
 		arm_profile(vt_py_minor >= 12 && py.SetProfileAllThreads);
 	}
 	vt_signals_install();
+	on_exit(on_exit_status, NULL);
 out:
 	g_installing = 0;
 }

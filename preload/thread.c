@@ -119,6 +119,15 @@ int vt_open_file(const char *name)
 	if (vt_dirfd < 0)
 		return -1;
 	fd = openat(vt_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EBADF) {
+		/* the program closed our directory descriptor (closerange, say): open it again */
+		vt_dirfd = -1;
+		vt_open_dir();
+		if (vt_dirfd < 0)
+			return -1;
+		fd = openat(vt_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+	}
 	if (fd < 0) {
 		vt_log("cannot create '%s/%s': %s; tracing off", vt_cfg.output, name,
 		       strerror(errno));
@@ -180,6 +189,7 @@ static void chunk_start(struct vt_thread *t)
 	uint8_t *p = vt_put_sync(t->buf, c, vt_use_tsc ? vt_mono_ns() : c);
 
 	t->pos = (size_t)(p - t->buf);
+	t->chunk_base = t->pos;
 	t->last = c;
 }
 
@@ -210,6 +220,7 @@ struct vt_thread *vt_thread_new(void)
 	t->tid = vt_gettid();
 	t->pid = vt_pid;
 	t->name_tries = 256;
+	t->pending = 1;
 	chunk_start(t);
 	pthread_setspecific(g_key, t);
 	pthread_mutex_lock(&g_lock);
@@ -228,6 +239,7 @@ static int write_chunk(struct vt_thread *t)
 	if (t->fd < 0) {
 		char name[96];
 
+		vt_proc_start(); /* once per process: a fork child writes it with its first file */
 		snprintf(name, sizeof(name), "p%d.%016llx.t%d.vt", (int)vt_pid,
 			 (unsigned long long)vt_token, (int)t->tid);
 		t->fd = vt_open_file(name);
@@ -306,6 +318,9 @@ void vt_thread_finish(struct vt_thread *t, unsigned reason)
 
 	if (t->dead || t->pid != vt_pid || getpid() != vt_pid)
 		return;
+	/* nothing but the chunk's opening SYNC, and no file yet: leave no file behind */
+	if (t->fd < 0 && t->pos <= t->chunk_base && !t->lost)
+		t->pos = 0;
 	if (vt_state == VT_ST_TRACING && t->pos) {
 		c = vt_now();
 		if (t->lost) {
@@ -393,6 +408,8 @@ void vt_threads_atfork_child(void)
 		self->flushing = 0;
 		self->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
 		self->name_tries = 0;
+		self->resync = 1;
+		self->pending = 1;
 		/* the child writes new files: every id must be defined again */
 		if (self->defined)
 			memset(self->defined, 0, self->defined_bits / 8);

@@ -92,6 +92,7 @@ void vt_log_raw(const char *msg);
 struct vt_thread {
 	uint8_t *buf;          /* raw chunk being filled */
 	size_t pos;            /* bytes used in buf */
+	size_t chunk_base;     /* pos right after the chunk's opening SYNC */
 	size_t limit;          /* flush when pos passes this */
 	uint64_t last;         /* clock of the last record: the delta base */
 	uint8_t *defined;      /* bitmap: ids whose DEF is already in this thread's stream */
@@ -103,6 +104,8 @@ struct vt_thread {
 	uint64_t events;       /* events recorded */
 	int dead;              /* flushed for good (thread or process ended) */
 	int name_tries;        /* left attempts to find this thread's Python name */
+	int resync;            /* a fork child: write the inherited stack at the next event */
+	int pending;           /* name_tries || resync: the one flag the hot path tests */
 	void *cache_key;       /* last interned key and its id: recursion hits it */
 	uint32_t cache_id;
 	volatile int flushing; /* a flush is in progress (signal handlers skip it) */
@@ -223,6 +226,8 @@ extern int vt_exit_code;
 void vt_before_uexit(int status);
 /** vt_before_exec - exec: flush everything, record that the image was replaced. */
 void vt_before_exec(void);
+/** vt_note_child - a child was forked or spawned: note it in this thread's stream. */
+void vt_note_child(pid_t child);
 /** vt_exit_real - the real _exit. */
 void vt_exit_real(int status) __attribute__((noreturn));
 /** vt_interpose_resolve - look up the real exec functions (constructor). */
