@@ -122,9 +122,11 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
 	install -m 0644 $(O)/libvt.so $(DESTDIR)$(PREFIX)/lib/libvt.so
 	install -m 0755 $(O)/vt-convert $(DESTDIR)$(PREFIX)/bin/vt-convert
+	install -m 0755 tools/vt $(DESTDIR)$(PREFIX)/bin/vt
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/lib/libvt.so $(DESTDIR)$(PREFIX)/bin/vt-convert
+	rm -f $(DESTDIR)$(PREFIX)/lib/libvt.so $(DESTDIR)$(PREFIX)/bin/vt-convert \
+	      $(DESTDIR)$(PREFIX)/bin/vt
 
 clean:
 	rm -rf $(O)

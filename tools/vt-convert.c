@@ -121,7 +121,16 @@ struct input {
 	int ok;      /* header parsed */
 	int is_proc;
 	struct input *proc; /* thread file: its process file, if any */
+	uint64_t first_ns;  /* thread file: time of its first call (0 if none) */
 };
+
+/* a FORK record: where a child was started */
+struct spawn {
+	uint64_t pid, tid, ns, child;
+};
+
+static struct spawn *g_spawns;
+static size_t g_nspawns, g_spawns_cap;
 
 /* a frame that was entered while another profiler held the hook (see VT_REC_STACK) */
 #define UNSEEN_ID UINT32_MAX
@@ -279,6 +288,8 @@ static void convert_thread(struct vt_json *j, struct input *in)
 			stack[depth].is_c = x->kind == VT_REC_CCALL;
 			stack[depth].ns = e->ns;
 			depth++;
+			if (!in->first_ns)
+				in->first_ns = e->ns;
 			break;
 		case VT_REC_UNWIND:
 			flags = 1;
@@ -361,6 +372,13 @@ static void convert_thread(struct vt_json *j, struct input *in)
 		case VT_REC_END:
 			ended = 1;
 			break;
+		case VT_REC_FORK:
+			if (g_nspawns == g_spawns_cap) {
+				g_spawns_cap = g_spawns_cap ? g_spawns_cap * 2 : 64;
+				g_spawns = xrealloc(g_spawns, g_spawns_cap * sizeof(*g_spawns));
+			}
+			g_spawns[g_nspawns++] = (struct spawn){ r->pid, r->tid, e->ns, x->count };
+			break;
 		default:
 			break;
 		}
@@ -396,6 +414,188 @@ out:
 	free(defs);
 	free(stack);
 	free(tname);
+}
+
+/* ---- processes: names, tree order, where each was started ---- */
+
+static void exit_label(const struct vt_reader *r, char *buf, size_t cap)
+{
+	static const char *const sig[] = { [1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT",
+					   [6] = "SIGABRT", [9] = "SIGKILL", [11] = "SIGSEGV",
+					   [13] = "SIGPIPE", [15] = "SIGTERM" };
+
+	if (!r->has_exit)
+		snprintf(buf, cap, "pid %llu, no exit record (killed or still running)",
+			 (unsigned long long)r->pid);
+	else if (r->exit_how == VT_EXIT_CODE)
+		snprintf(buf, cap, "pid %llu, exit %lld", (unsigned long long)r->pid,
+			 (long long)r->exit_code);
+	else if (r->exit_how == VT_EXIT_SIGNAL)
+		snprintf(buf, cap, "pid %llu, killed by %s", (unsigned long long)r->pid,
+			 r->exit_code > 0 && r->exit_code < 16 && sig[r->exit_code]
+				 ? sig[r->exit_code]
+				 : "a signal");
+	else if (r->exit_how == VT_EXIT_EXEC)
+		snprintf(buf, cap, "pid %llu, replaced by exec", (unsigned long long)r->pid);
+	else
+		snprintf(buf, cap, "pid %llu, exited", (unsigned long long)r->pid);
+}
+
+static int is_parent(const struct input *p, const struct input *c)
+{
+	return p != c && p->r.pid == c->r.ppid && p->r.mono0 <= c->r.mono0;
+}
+
+static void tree_visit(struct input **procs, size_t n, size_t i, char *done,
+		       struct input **out, size_t *nout, int depth)
+{
+	done[i] = 1;
+	out[(*nout)++] = procs[i];
+	if (depth > 256)
+		return;
+	for (size_t k = 0; k < n; k++) /* procs are sorted by start: siblings in order */
+		if (!done[k] && is_parent(procs[i], procs[k]))
+			tree_visit(procs, n, k, done, out, nout, depth + 1);
+}
+
+/* process files in tree order: each parent before its children, siblings by start time */
+static size_t tree_order(struct input **procs, size_t n, struct input **out)
+{
+	char *done = calloc(n ? n : 1, 1);
+	size_t nout = 0;
+
+	if (!done)
+		die("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		int root = 1;
+
+		for (size_t k = 0; k < n && root; k++)
+			if (is_parent(procs[k], procs[i]))
+				root = 0;
+		if (root && !done[i])
+			tree_visit(procs, n, i, done, out, &nout, 0);
+	}
+	for (size_t i = 0; i < n; i++) /* cycles from reused pids: keep them anyway */
+		if (!done[i])
+			tree_visit(procs, n, i, done, out, &nout, 0);
+	free(done);
+	return nout;
+}
+
+static void emit_processes(struct vt_json *j, struct input **inputs, size_t ninputs)
+{
+	struct input **procs = xmalloc((ninputs + 1) * sizeof(*procs));
+	struct input **order = xmalloc((ninputs + 1) * sizeof(*order));
+	size_t nprocs = 0, n;
+	int sort = 0;
+
+	for (size_t i = 0; i < ninputs; i++)
+		if (inputs[i]->is_proc)
+			procs[nprocs++] = inputs[i];
+	n = tree_order(procs, nprocs, order);
+	for (size_t i = 0; i < n; i++) {
+		struct vt_reader *r = &order[i]->r;
+		const char *name = r->argv && *r->argv ? r->argv : (r->exe ? r->exe : "python");
+		char label[128];
+		size_t k;
+
+		for (k = 0; k < i && order[k]->r.pid != r->pid; k++)
+			;
+		if (k < i) {
+			/* a later image of the same pid: it came from exec */
+			char msg[256];
+
+			snprintf(msg, sizeof(msg), "exec: %.200s", name);
+			emit_instant(j, r, r->mono0, msg, strlen(msg), 'p');
+			continue;
+		}
+		emit_meta(j, "process_name", r->pid, 0, "name", name, 0);
+		emit_meta(j, "process_sort_index", r->pid, 0, "sort_index", NULL, sort++);
+		/* the exit of the pid's last image */
+		for (k = n; k-- > i;)
+			if (order[k]->r.pid == r->pid)
+				break;
+		exit_label(&order[k]->r, label, sizeof(label));
+		emit_meta(j, "process_labels", r->pid, 0, "labels", label, 0);
+		g_st.processes++;
+	}
+	free(procs);
+	free(order);
+}
+
+static void emit_flow(struct vt_json *j, char ph, uint64_t id, uint64_t pid, uint64_t tid,
+		      uint64_t ns)
+{
+	char head[64];
+
+	snprintf(head, sizeof(head), "\"ph\":\"%c\",%s\"id\":", ph, ph == 'f' ? "\"bp\":\"e\"," : "");
+	vt_json_event(j);
+	vt_json_lit(j, head);
+	vt_json_u64(j, id);
+	vt_json_lit(j, ",\"cat\":\"process\",\"name\":\"start process\",\"pid\":");
+	vt_json_u64(j, pid);
+	vt_json_lit(j, ",\"tid\":");
+	vt_json_u64(j, tid);
+	vt_json_lit(j, ",\"ts\":");
+	vt_json_us(j, ns > j->origin ? ns - j->origin : 0);
+	vt_json_lit(j, "}");
+}
+
+/*
+ * An arrow from where each child was started to its first call: from its FORK record
+ * (fork, posix_spawn) if the parent wrote one, else (vfork) from the parent's main
+ * thread at the child's start.
+ */
+static void emit_flows(struct vt_json *j, struct input **inputs, size_t ninputs)
+{
+	uint64_t id = 1;
+
+	for (size_t i = 0; i < ninputs; i++) {
+		struct input *c = inputs[i], *first = NULL;
+		uint64_t ppid, start = UINT64_MAX, from_tid = 0, from_ns = 0;
+		int parent_traced = 0;
+
+		if (!c->is_proc)
+			continue;
+		/* the child's earliest thread with calls */
+		for (size_t k = 0; k < ninputs; k++)
+			if (!inputs[k]->is_proc && inputs[k]->proc == c && inputs[k]->first_ns &&
+			    inputs[k]->first_ns < start) {
+				start = inputs[k]->first_ns;
+				first = inputs[k];
+			}
+		if (!first)
+			continue;
+		ppid = c->r.ppid;
+		for (size_t k = 0; k < ninputs; k++)
+			if (inputs[k]->is_proc && inputs[k]->r.pid == ppid && inputs[k] != c &&
+			    inputs[k]->r.mono0 <= c->r.mono0)
+				parent_traced = 1;
+		if (!parent_traced)
+			continue;
+		for (size_t s = 0; s < g_nspawns; s++)
+			if (g_spawns[s].child == c->r.pid && g_spawns[s].pid == ppid &&
+			    g_spawns[s].ns <= start) {
+				from_tid = g_spawns[s].tid;
+				from_ns = g_spawns[s].ns;
+			}
+		if (!from_ns) {
+			from_tid = ppid;
+			from_ns = c->r.mono0;
+		}
+		emit_flow(j, 's', id, ppid, from_tid, from_ns);
+		emit_flow(j, 'f', id, c->r.pid, first->r.tid, start);
+		if (from_tid != ppid || g_nspawns) {
+			char msg[64];
+			struct vt_reader pr = { 0 };
+
+			pr.pid = ppid;
+			pr.tid = from_tid;
+			snprintf(msg, sizeof(msg), "start process %llu", (unsigned long long)c->r.pid);
+			emit_instant(j, &pr, from_ns, msg, strlen(msg), 't');
+		}
+		id++;
+	}
 }
 
 /* ---- the directory ---- */
@@ -572,32 +772,11 @@ int main(int argc, char **argv)
 		die("cannot write '%s': %s", out, strerror(errno));
 	j.origin = origin;
 	vt_json_begin(&j);
-	{
-		int sort = 0;
-		uint64_t *seen = xmalloc((ninputs + 1) * sizeof(*seen));
-		size_t nseen = 0;
-
-		for (size_t i = 0; i < ninputs; i++) {
-			struct vt_reader *r = &inputs[i]->r;
-			size_t k;
-
-			if (!inputs[i]->is_proc)
-				continue;
-			for (k = 0; k < nseen && seen[k] != r->pid; k++)
-				;
-			if (k < nseen)
-				continue; /* an exec'd image of a pid already named */
-			seen[nseen++] = r->pid;
-			emit_meta(&j, "process_name", r->pid, 0, "name",
-				  r->argv && *r->argv ? r->argv : (r->exe ? r->exe : "python"), 0);
-			emit_meta(&j, "process_sort_index", r->pid, 0, "sort_index", NULL, sort++);
-			g_st.processes++;
-		}
-		free(seen);
-	}
+	emit_processes(&j, inputs, ninputs);
 	for (size_t i = 0; i < ninputs; i++)
 		if (!inputs[i]->is_proc)
 			convert_thread(&j, inputs[i]);
+	emit_flows(&j, inputs, ninputs);
 	snprintf(tail, sizeof(tail),
 		 "\"displayTimeUnit\":\"ns\",\"otherData\":{\"vt_format\":\"%d.%d\","
 		 "\"lost_events\":%llu,\"origin_mono_ns\":%llu}",
@@ -629,5 +808,6 @@ int main(int argc, char **argv)
 	free(names);
 	free(inputs);
 	free(defout);
+	free(g_spawns);
 	return g_bad_input ? 1 : 0;
 }
