@@ -146,10 +146,10 @@ __attribute__((constructor)) static void vt_init(void)
 	int saved = errno;
 
 	*(void **)&vt_real__exit = dlsym(RTLD_NEXT, "_exit");
-	vt_interpose_resolve();
 	vt_pid = getpid();
 	vt_token = vt_mono_ns();
 	read_config();
+	vt_interpose_resolve(); /* after read_config: it snapshots VT_OUTPUT too */
 	vt_python_probe();
 	if (vt_state == VT_ST_WAITING) {
 		vt_threads_atfork_register();

@@ -49,6 +49,9 @@ static void *real_execve, *real_execv, *real_execvp, *real_execvpe, *real_fexecv
 	*real_posix_spawn, *real_posix_spawnp;
 /* this library's path, for LD_PRELOAD in children's environments */
 static char g_libpath[2048];
+/* the VT_* settings this process started with: `env -i` clears environ before its exec */
+#define VT_VARS_MAX 32
+static char *g_vt_vars[VT_VARS_MAX + 1];
 
 void vt_interpose_resolve(void)
 {
@@ -64,6 +67,9 @@ void vt_interpose_resolve(void)
 	real_posix_spawnp = dlsym(RTLD_NEXT, "posix_spawnp");
 	if (dladdr((void *)vt_interpose_resolve, &di) && di.dli_fname && di.dli_fname[0] == '/')
 		snprintf(g_libpath, sizeof(g_libpath), "%s", di.dli_fname);
+	for (size_t i = 0, n = 0; environ && environ[i] && n < VT_VARS_MAX; i++)
+		if (!strncmp(environ[i], "VT_", 3) && strchr(environ[i], '='))
+			g_vt_vars[n++] = strdup(environ[i]);
 }
 
 /* Entries a repaired environment may hold; beyond that it is passed on unchanged. */
@@ -85,8 +91,8 @@ static int env_has(char *const envp[], const char *entry)
 }
 
 /*
- * fix_env - @envp with LD_PRELOAD naming this library and every VT_* variable of our own
- * environment, or @envp itself when nothing is missing (or it cannot be repaired). No
+ * fix_env - @envp with LD_PRELOAD naming this library and every VT_* variable this process
+ * started with, or @envp itself when nothing is missing (or it cannot be repaired). No
  * malloc: this runs in vfork children. Storage comes from @fx.
  */
 static char *const *fix_env(char *const envp[], struct env_fix *fx)
@@ -105,9 +111,8 @@ static char *const *fix_env(char *const envp[], struct env_fix *fx)
 		return envp;
 	if (!old || !strstr(old, g_libpath))
 		missing = 1;
-	for (i = 0; environ && environ[i] && !missing; i++)
-		if (!strncmp(environ[i], "VT_", 3) && strchr(environ[i], '=') &&
-		    !env_has(envp, environ[i]))
+	for (i = 0; g_vt_vars[i] && !missing; i++)
+		if (!env_has(envp, g_vt_vars[i]))
 			missing = 1;
 	if (!missing)
 		return envp;
@@ -119,10 +124,9 @@ static char *const *fix_env(char *const envp[], struct env_fix *fx)
 		if (strncmp(envp[i], "LD_PRELOAD=", 11))
 			fx->envp[n++] = envp[i];
 	fx->envp[n++] = fx->preload;
-	for (i = 0; environ && environ[i] && n < ENV_MAX + 38; i++)
-		if (!strncmp(environ[i], "VT_", 3) && strchr(environ[i], '=') &&
-		    !env_has(envp, environ[i]))
-			fx->envp[n++] = environ[i];
+	for (i = 0; g_vt_vars[i] && n < ENV_MAX + 38; i++)
+		if (!env_has(envp, g_vt_vars[i]))
+			fx->envp[n++] = g_vt_vars[i];
 	fx->envp[n] = NULL;
 	return fx->envp;
 }

@@ -729,6 +729,16 @@ int main(int argc, char **argv)
 			continue;
 		}
 		rc = vt_reader_open(&in->r, path);
+		if (rc < 0 && in->r.size == 0 && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size == 0) {
+			/* created, then killed before its first write: nothing in it was lost */
+			warning("%s: empty file (its process was killed as it started writing?)",
+				path);
+			vt_reader_close(&in->r);
+			free(path);
+			free(in);
+			continue;
+		}
 		if (rc < 0) {
 			error("%s: offset %zu: %s", path, in->r.err_off, in->r.err_msg);
 			vt_reader_close(&in->r);
