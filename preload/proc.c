@@ -78,9 +78,12 @@ void vt_proc_start(void)
 	uint8_t *p = raw;
 	ssize_t n;
 
+	sigset_t old;
+
 	if (g_proc_done)
 		return;
 	g_proc_done = 1;
+	old = vt_block_signals();
 	snprintf(name, sizeof(name), "p%d.%016llx.proc.vt", (int)vt_pid,
 		 (unsigned long long)vt_token);
 	g_exited = 0;
@@ -114,12 +117,14 @@ void vt_proc_start(void)
 	p = vt_put_uint(p, vt_real0);
 	if (write_chunk(raw, (size_t)(p - raw)) < 0)
 		goto fail;
+	vt_restore_signals(&old);
 	return;
 fail:
 	vt_log("cannot write the process file in '%s': %s", vt_cfg.output, strerror(errno));
 	close(g_proc_fd);
 	g_proc_fd = -1;
 	vt_stop(NULL);
+	vt_restore_signals(&old);
 }
 
 void vt_proc_exit(unsigned how, int64_t code)
@@ -128,8 +133,11 @@ void vt_proc_exit(unsigned how, int64_t code)
 	uint64_t c;
 	int saved = errno;
 
+	sigset_t old;
+
 	if (g_proc_fd < 0 || g_exited || getpid() != vt_pid)
 		return;
+	old = vt_block_signals();
 	c = vt_now();
 	p = vt_put_sync(p, c, vt_use_tsc ? vt_mono_ns() : c);
 	p = vt_put_exit(p, 0, how, code);
@@ -139,6 +147,7 @@ void vt_proc_exit(unsigned how, int64_t code)
 		close(g_proc_fd);
 		g_proc_fd = -1;
 	}
+	vt_restore_signals(&old);
 	errno = saved;
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "preload/vt.h"
@@ -35,6 +36,22 @@ int vt_dirfd = -1;
 static pthread_mutex_t g_dir_lock = PTHREAD_MUTEX_INITIALIZER;
 /* set once by vt_stop */
 static volatile int g_stopped_msg;
+
+sigset_t vt_block_signals(void)
+{
+	sigset_t set, old;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	return old;
+}
+
+void vt_restore_signals(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
 
 static pid_t vt_gettid(void)
 {
@@ -276,8 +293,11 @@ void vt_flush(struct vt_thread *t)
 	uint64_t c;
 	uint8_t *p;
 
+	sigset_t old;
+
 	if (t->pid != vt_pid || getpid() != vt_pid)
 		return; /* a vfork child shares our memory: never write for the parent */
+	old = vt_block_signals();
 	t->flushing = 1;
 	if (vt_state == VT_ST_TRACING && !t->dead) {
 		c = vt_now();
@@ -287,6 +307,7 @@ void vt_flush(struct vt_thread *t)
 			t->events = 0;
 			chunk_start(t);
 			t->flushing = 0;
+			vt_restore_signals(&old);
 			errno = saved;
 			return;
 		}
@@ -297,6 +318,7 @@ void vt_flush(struct vt_thread *t)
 	t->pos = 0;
 	t->limit = 0;
 	t->flushing = 0;
+	vt_restore_signals(&old);
 	errno = saved;
 }
 
@@ -316,8 +338,11 @@ void vt_thread_finish(struct vt_thread *t, unsigned reason)
 	uint8_t *p;
 	uint64_t c;
 
+	sigset_t old;
+
 	if (t->dead || t->pid != vt_pid || getpid() != vt_pid)
 		return;
+	old = vt_block_signals();
 	/* nothing but the chunk's opening SYNC, and no file yet: leave no file behind */
 	if (t->fd < 0 && t->pos <= t->chunk_base && !t->lost)
 		t->pos = 0;
@@ -343,6 +368,7 @@ void vt_thread_finish(struct vt_thread *t, unsigned reason)
 		close(t->fd);
 		t->fd = -1;
 	}
+	vt_restore_signals(&old);
 	errno = saved;
 }
 
@@ -359,8 +385,14 @@ void vt_flush_all(unsigned reason, int from_signal)
 	else
 		locked = pthread_mutex_lock(&g_lock) == 0;
 	for (t = g_threads; t; t = t->next) {
+		/* another thread writing a chunk: give it a moment (bounded) to finish */
+		for (int i = 0; from_signal && t->flushing && i < 200; i++) {
+			struct timespec ms = { 0, 1000000 };
+
+			nanosleep(&ms, NULL);
+		}
 		if (t->flushing)
-			continue; /* interrupted mid-flush: its data up to the last chunk is safe */
+			continue; /* still busy: its data up to its last chunk is on disk */
 		vt_thread_finish(t, reason);
 	}
 	if (locked)

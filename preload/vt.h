@@ -143,6 +143,15 @@ static inline int vt_room(struct vt_thread *t)
 	return vt_make_room(t);
 }
 
+/**
+ * vt_block_signals - block the signals vt flushes on (SIGTERM, SIGHUP) while a chunk is
+ * being written, so that the handler never finds this thread half-way through a write.
+ * Returns the old mask for vt_restore_signals. Costs two syscalls per chunk, not per event.
+ */
+#include <signal.h>
+sigset_t vt_block_signals(void);
+void vt_restore_signals(const sigset_t *old);
+
 /** vt_thread_finish - write an END record, flush and close (reason: enum vt_end_reason). */
 void vt_thread_finish(struct vt_thread *t, unsigned reason);
 /** vt_flush_all - finish every buffer of this process (exit, _exit, exec, fatal signal). */

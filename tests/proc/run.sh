@@ -1,0 +1,67 @@
+#!/bin/bash
+# tests/proc/run.sh - process-tree tests: an unchanged launch script (bash -> python
+# supervisor -> multiprocessing with fork/spawn/forkserver, an executor, subprocesses
+# with a stripped environment and env -i, then exec) under the preload, on every CPython.
+# Ends with "N passed, N failed".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+lib=$top/build/libvt.so
+conv=$top/build/vt-convert
+pass=0 fail=0 skip=0
+
+pythons=${PROC_PYTHONS:-}
+if [ -z "$pythons" ]; then
+	root=$(pyenv root 2>/dev/null || echo /root/.pyenv)
+	for m in 8 9 10 11 12 13; do
+		p=$(ls -d "$root"/versions/3.$m.*/bin/python3.$m 2>/dev/null | tail -n 1)
+		if [ -n "$p" ]; then pythons="$pythons $p"; else echo "SKIP python3.$m: not installed"; skip=$((skip + 1)); fi
+	done
+	pythons="$pythons /usr/bin/python3"
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vt-proc.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+for py in $pythons; do
+	if [ ! -x "$py" ]; then echo "SKIP $py: not installed"; skip=$((skip + 1)); continue; fi
+	ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	name="process tree, $py ($ver)"
+	plain_out=$(PY="$py" "$here/start.sh" 2>/dev/null); plain_rc=$?
+	rm -rf "$work/t" "$work/t.json"
+	traced_out=$(PY="$py" LD_PRELOAD="$lib" VT_OUTPUT="$work/t" "$here/start.sh" 2>"$work/err"); traced_rc=$?
+	ok=1
+	if [ "$plain_rc" != "$traced_rc" ] || [ "$plain_out" != "$traced_out" ]; then
+		echo "  exit $plain_rc vs $traced_rc; output differs:"; diff <(echo "$plain_out") <(echo "$traced_out") | head
+		ok=0
+	fi
+	if grep -q '^vt: ' "$work/err"; then echo "  vt printed:"; grep '^vt: ' "$work/err"; ok=0; fi
+	if ! "$conv" -q "$work/t" -o "$work/t.json" 2>"$work/cerr"; then
+		echo "  vt-convert failed:"; cat "$work/cerr"; ok=0
+	elif ! /usr/bin/python3 "$here/check.py" "$work/t.json" "$work/t" > "$work/check"; then
+		cat "$work/check"; ok=0
+	fi
+	if [ $ok = 1 ]; then echo "PASS $name"; pass=$((pass + 1)); else echo "FAIL $name"; fail=$((fail + 1)); fi
+done
+
+# bench/mp.py: a pool of 2 and a subprocess must all be there
+mp=$top/../shared/bench/mp.py
+if [ -f "$mp" ]; then
+	rm -rf "$work/m" "$work/m.json"
+	LD_PRELOAD="$lib" VT_OUTPUT="$work/m" python3 "$mp" 20 >/dev/null 2>&1
+	"$conv" -q "$work/m" -o "$work/m.json" 2>/dev/null
+	n=$(/usr/bin/python3 -c '
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+root = [e["pid"] for e in ev if e["ph"] == "M" and e["name"] == "process_sort_index" and e["args"]["sort_index"] == 0]
+f = {}
+for e in ev:
+    if e["ph"] == "X" and e["name"] in ("task", "f", "main"): f.setdefault(e["name"], set()).add(e["pid"])
+# fork workers inherit main from the parent: count where main and task run apart from it
+print(int(root[0] in f.get("main", ())), len(f.get("task", set()) - set(root)), len(f.get("f", ())))' "$work/m.json")
+	if [ "$n" = "1 2 1" ]; then echo "PASS bench/mp.py: parent, 2 pool workers and the subprocess"; pass=$((pass + 1));
+	else echo "FAIL bench/mp.py: processes with main/task/f: $n (want 1 2 1)"; fail=$((fail + 1)); fi
+else
+	echo "SKIP bench/mp.py: ../shared/bench not found"; skip=$((skip + 1))
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]
