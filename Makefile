@@ -29,13 +29,13 @@ LIB_CFLAGS = $(VT_CFLAGS) -fPIC -fvisibility=hidden
 LIB_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,noexecstack -Wl,-z,now \
               -Wl,--exclude-libs,ALL -Wl,--version-script=preload/exports.map \
               -Wl,-Bstatic -llz4 -Wl,-Bdynamic -ldl -pthread $(LDFLAGS)
-TOOL_LIBS  = -lmsgpackc -llz4 -lm $(SAN_LDFLAGS) $(LDFLAGS)
+TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm $(SAN_LDFLAGS) $(LDFLAGS)
 
 PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
               preload/intern.c preload/proc.c preload/clock.c preload/log.c preload/format.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o)
 NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
-TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c
+TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c $(if $(wildcard tools/html.c),tools/html.c,tools/html-none.c)
 TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(O)/tools/format.o
 UNIT_SRC    = $(wildcard tests/unit/test-*.c)
 HEADERS     = $(wildcard preload/*.h tools/*.h)

@@ -4,7 +4,7 @@
 # Usage: scripts/install-deps.sh [--test]   (--test adds what the test suites need)
 set -eu
 
-pkgs="build-essential pkg-config libmsgpack-dev liblz4-dev libffi-dev libcriterion-dev python3-dev"
+pkgs="build-essential pkg-config libmsgpack-dev liblz4-dev zlib1g-dev libffi-dev libcriterion-dev python3-dev"
 if [ "${1:-}" = "--test" ]; then
 	pkgs="$pkgs python3 bash coreutils binutils"
 fi

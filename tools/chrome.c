@@ -5,15 +5,46 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "tools/chrome.h"
 
 #define BUF_CAP (1u << 20)
 
+static void put(struct vt_json *j, const void *p, size_t n)
+{
+	if (n && !j->err && fwrite(p, 1, n, j->f) != n)
+		j->err = errno ? errno : EIO;
+	j->out_bytes += n;
+}
+
+/* deflate @n bytes (or finish the stream when @finish) into the file */
+static void gz_put(struct vt_json *j, const void *p, size_t n, int finish)
+{
+	z_stream *z = j->gz;
+	unsigned char out[1 << 16];
+	int rc;
+
+	z->next_in = (unsigned char *)p;
+	z->avail_in = (unsigned)n;
+	do {
+		z->next_out = out;
+		z->avail_out = sizeof(out);
+		rc = deflate(z, finish ? Z_FINISH : Z_NO_FLUSH);
+		if (rc == Z_STREAM_ERROR) {
+			j->err = EIO;
+			return;
+		}
+		put(j, out, sizeof(out) - z->avail_out);
+	} while (z->avail_out == 0 || (finish && rc != Z_STREAM_END));
+}
+
 static void flush(struct vt_json *j)
 {
-	if (j->len && !j->err && fwrite(j->buf, 1, j->len, j->f) != j->len)
-		j->err = errno ? errno : EIO;
+	if (j->gz)
+		gz_put(j, j->buf, j->len, 0);
+	else
+		put(j, j->buf, j->len);
 	j->bytes += j->len;
 	j->len = 0;
 }
@@ -24,9 +55,17 @@ static inline void room(struct vt_json *j, size_t n)
 		flush(j);
 }
 
-int vt_json_open(struct vt_json *j, const char *path)
+int vt_json_open(struct vt_json *j, const char *path, int gz)
 {
 	memset(j, 0, sizeof(*j));
+	if (gz) {
+		z_stream *z = calloc(1, sizeof(*z));
+
+		/* windowBits 15 + 16: a gzip header and trailer around the deflate stream */
+		if (!z || deflateInit2(z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+			abort();
+		j->gz = z;
+	}
 	if (!strcmp(path, "-")) {
 		j->f = stdout;
 	} else {
@@ -47,8 +86,10 @@ void vt_json_raw(struct vt_json *j, const char *s, size_t len)
 {
 	if (len > j->cap) {
 		flush(j);
-		if (!j->err && fwrite(s, 1, len, j->f) != len)
-			j->err = errno ? errno : EIO;
+		if (j->gz)
+			gz_put(j, s, len, 0);
+		else
+			put(j, s, len);
 		j->bytes += len;
 		return;
 	}
@@ -193,6 +234,12 @@ int vt_json_end(struct vt_json *j, const char *tail)
 	}
 	vt_json_lit(j, "}\n");
 	flush(j);
+	if (j->gz) {
+		gz_put(j, NULL, 0, 1);
+		deflateEnd(j->gz);
+		free(j->gz);
+		j->gz = NULL;
+	}
 	if (fflush(j->f) != 0 && !j->err)
 		j->err = errno;
 	if (j->own && fclose(j->f) != 0 && !j->err)

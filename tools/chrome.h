@@ -16,10 +16,15 @@ struct vt_json {
 	uint64_t bytes;   /* written so far */
 	uint64_t origin;  /* ns subtracted from every timestamp */
 	int err;          /* a write failed (errno) */
+	void *gz;         /* z_stream when writing .gz, else NULL */
+	uint64_t out_bytes; /* bytes that reached the file (compressed when gz) */
 };
 
-/** vt_json_open - write to @path ("-" for stdout). Returns 0 or -1 with errno. */
-int vt_json_open(struct vt_json *j, const char *path);
+/**
+ * vt_json_open - write to @path ("-" for stdout), gzip-compressed when @gz.
+ * Returns 0 or -1 with errno.
+ */
+int vt_json_open(struct vt_json *j, const char *path, int gz);
 /** vt_json_begin - the opening `{"traceEvents":[`. */
 void vt_json_begin(struct vt_json *j);
 /** vt_json_event - start one event object: writes the separating comma and `{`. */

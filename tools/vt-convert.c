@@ -1,6 +1,7 @@
 /*
  * vt-convert - merge every process and thread of a vt trace directory into one Chrome
- * Trace Event JSON file (Perfetto UI, chrome://tracing, speedscope).
+ * Trace Event JSON file (Perfetto UI, chrome://tracing, speedscope), vt's offline HTML
+ * viewer, folded stacks for flame graphs, or a pstats-like text summary.
  *
  * Each thread file is read on its own: calls are paired with returns on a stack, and
  * each closed frame becomes one complete ("X") event. Frames still open when a stream
@@ -12,6 +13,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,12 +24,13 @@
 #include <unistd.h>
 
 #include "tools/chrome.h"
+#include "tools/html.h"
 #include "tools/reader.h"
+#include "tools/stats.h"
 
-#define VT_VERSION "0.1.0"
+#define VT_VERSION "0.2.0"
 
 static const char *g_prog = "vt-convert";
-static int g_quiet;
 /* some input was bad: exit 1 at the end */
 static int g_bad_input;
 
@@ -69,6 +72,19 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", g_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see %s --help)\n", g_prog);
+	exit(2);
+}
+
 static void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
@@ -95,33 +111,389 @@ static char *xstrndup(const char *s, size_t n)
 	return d;
 }
 
-/* ---- per-thread conversion ---- */
+/* ---- options ---- */
+
+enum format { FMT_JSON, FMT_HTML, FMT_FOLDED, FMT_NONE };
+
+static struct {
+	const char *out;
+	enum format fmt;
+	int gz;
+	int quiet;
+	int progress;      /* 1 on, 0 off, -1 when stderr is a terminal */
+	int summary;       /* 0 off, 1 all processes, 2 per process, 3 per thread */
+	const char *sort;
+	size_t top;
+	uint64_t from, to; /* ns from the trace start; to == UINT64_MAX: open */
+	uint64_t *pids, *tids;
+	size_t npids, ntids;
+	uint64_t min_dur;
+	size_t max_depth;  /* 0: no limit */
+	const char *match;
+	uint64_t split;    /* bytes per JSON part, 0: one file */
+} o = { .sort = "self", .top = 30, .to = UINT64_MAX, .progress = -1 };
+
+/* "2.5s", "300ms", "40us", "12ns"; a bare number means seconds */
+static uint64_t parse_time(const char *opt, const char *v)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(v, &end);
+	if (end == v || errno || x < 0)
+		usage_error("%s: bad time '%s' (use e.g. 2.5s, 300ms, 40us)", opt, v);
+	if (!*end || !strcmp(end, "s"))
+		x *= 1e9;
+	else if (!strcmp(end, "ms"))
+		x *= 1e6;
+	else if (!strcmp(end, "us"))
+		x *= 1e3;
+	else if (strcmp(end, "ns"))
+		usage_error("%s: bad unit in '%s' (ns, us, ms or s)", opt, v);
+	return (uint64_t)(x + 0.5);
+}
+
+static uint64_t parse_size(const char *opt, const char *v)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(v, &end);
+	if (end == v || errno || x <= 0)
+		usage_error("%s: bad size '%s' (use e.g. 200M)", opt, v);
+	switch (*end) {
+	case 'k': case 'K': x *= 1e3; end++; break;
+	case 'm': case 'M': x *= 1e6; end++; break;
+	case 'g': case 'G': x *= 1e9; end++; break;
+	default: break;
+	}
+	if (*end == 'B')
+		end++;
+	if (*end)
+		usage_error("%s: bad size '%s' (use e.g. 200M)", opt, v);
+	return (uint64_t)x;
+}
+
+static size_t parse_list(const char *opt, const char *v, uint64_t **out)
+{
+	size_t n = 0;
+	char *copy = xstrndup(v, strlen(v)), *save = NULL;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		unsigned long long x = strtoull(tok, &end, 10);
+
+		if (end == tok || *end)
+			usage_error("%s: bad id '%s' (a comma-separated list of numbers)", opt, tok);
+		*out = xrealloc(*out, (n + 1) * sizeof(**out));
+		(*out)[n++] = x;
+	}
+	free(copy);
+	return n;
+}
+
+static int in_list(const uint64_t *list, size_t n, uint64_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == v)
+			return 1;
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* ---- output: JSON (optionally split into parts, or gzip), HTML, folded, summary ---- */
 
 struct def {
 	char *name;
 	char *loc; /* "file:line", or NULL for C functions */
 	int is_c;
-};
-
-struct frame {
-	uint32_t id;
-	uint8_t is_c;
-	uint64_t ns;
+	int matches; /* name matches --match */
 };
 
 struct stats {
-	uint64_t events, lost, unmatched, unfinished, threads, processes;
+	uint64_t events, lost, unmatched, unfinished, threads, processes, bytes_read, skipped;
 };
 
 static struct stats g_st;
+static uint64_t g_origin;
+static struct vt_json g_j;
+static uint64_t g_out_bytes;  /* written to closed JSON parts */
+static int g_json;            /* writing JSON */
+static unsigned g_part;       /* current part number with --split (1-based) */
+static struct vt_html *g_h;
+static struct vt_stats *g_stats;
+static struct vt_folded *g_fold;
+
+/* metadata to repeat at the top of every JSON part */
+struct pmeta {
+	uint64_t pid;
+	char *name, *label;
+	int sort;
+};
+struct tmeta {
+	uint64_t pid, tid;
+	char *name;
+};
+static struct pmeta *g_pmeta;
+static size_t g_npmeta;
+static struct tmeta *g_tmeta;
+static size_t g_ntmeta;
+
+static void json_meta(const char *what, uint64_t pid, uint64_t tid, const char *key,
+		      const char *sval, int64_t ival)
+{
+	vt_json_event(&g_j);
+	vt_json_lit(&g_j, "\"ph\":\"M\",\"name\":\"");
+	vt_json_lit(&g_j, what);
+	vt_json_lit(&g_j, "\",\"pid\":");
+	vt_json_u64(&g_j, pid);
+	vt_json_lit(&g_j, ",\"tid\":");
+	vt_json_u64(&g_j, tid);
+	vt_json_lit(&g_j, ",\"args\":{\"");
+	vt_json_lit(&g_j, key);
+	vt_json_lit(&g_j, "\":");
+	if (sval) {
+		vt_json_str(&g_j, sval, strlen(sval));
+	} else {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%lld", (long long)ival);
+		vt_json_lit(&g_j, buf);
+	}
+	vt_json_lit(&g_j, "}}");
+}
+
+static void json_process_meta(const struct pmeta *m)
+{
+	json_meta("process_name", m->pid, 0, "name", m->name, 0);
+	json_meta("process_sort_index", m->pid, 0, "sort_index", NULL, m->sort);
+	json_meta("process_labels", m->pid, 0, "labels", m->label, 0);
+}
+
+static char *part_name(unsigned part)
+{
+	const char *dot = strrchr(o.out, '.');
+	size_t stem = dot && !strchr(dot, '/') ? (size_t)(dot - o.out) : strlen(o.out);
+	size_t n = strlen(o.out) + 32;
+	char *p = xmalloc(n);
+
+	snprintf(p, n, "%.*s.part%u%s", (int)stem, o.out, part, o.out + stem);
+	return p;
+}
+
+static void json_open_part(void)
+{
+	char *path = o.split ? part_name(++g_part) : NULL;
+
+	if (vt_json_open(&g_j, path ? path : o.out, o.gz) < 0)
+		die("cannot write '%s': %s", path ? path : o.out, strerror(errno));
+	g_j.origin = g_origin;
+	vt_json_begin(&g_j);
+	for (size_t i = 0; i < g_npmeta; i++)
+		json_process_meta(&g_pmeta[i]);
+	for (size_t i = 0; i < g_ntmeta; i++)
+		json_meta("thread_name", g_tmeta[i].pid, g_tmeta[i].tid, "name", g_tmeta[i].name, 0);
+	free(path);
+}
+
+static void json_close_part(void)
+{
+	char tail[256];
+
+	snprintf(tail, sizeof(tail),
+		 "\"displayTimeUnit\":\"ns\",\"otherData\":{\"vt_format\":\"%d.%d\","
+		 "\"lost_events\":%llu,\"origin_mono_ns\":%llu,\"part\":%u}",
+		 VT_FORMAT_MAJOR, VT_FORMAT_MINOR, (unsigned long long)g_st.lost,
+		 (unsigned long long)g_origin, g_part);
+	if (vt_json_end(&g_j, tail) < 0)
+		die("cannot write '%s': %s", o.out, strerror(errno));
+	g_out_bytes += g_j.out_bytes;
+}
+
+/* before each JSON event: start the next part when this one is full */
+static void json_room(void)
+{
+	if (o.split && g_j.bytes + g_j.len >= o.split) {
+		json_close_part();
+		json_open_part();
+	}
+}
+
+static void out_slice(uint64_t pid, uint64_t tid, const struct def *d, uint64_t start,
+		      uint64_t end, unsigned flags)
+{
+	g_st.events++;
+	if (g_h)
+		vt_html_slice(g_h, pid, tid, d->name, d->loc, start - g_origin, end - start,
+			      (d->is_c ? VT_HTML_C : 0) | flags);
+	if (!g_json)
+		return;
+	json_room();
+	vt_json_event(&g_j);
+	vt_json_lit(&g_j, "\"ph\":\"X\",\"cat\":");
+	vt_json_lit(&g_j, d->is_c ? "\"c\"" : "\"py\"");
+	vt_json_lit(&g_j, ",\"name\":");
+	vt_json_str(&g_j, d->name, strlen(d->name));
+	vt_json_lit(&g_j, ",\"pid\":");
+	vt_json_u64(&g_j, pid);
+	vt_json_lit(&g_j, ",\"tid\":");
+	vt_json_u64(&g_j, tid);
+	vt_json_lit(&g_j, ",\"ts\":");
+	vt_json_us(&g_j, start - g_origin);
+	vt_json_lit(&g_j, ",\"dur\":");
+	vt_json_us(&g_j, end - start);
+	if (d->loc || flags) {
+		int comma = 0;
+
+		vt_json_lit(&g_j, ",\"args\":{");
+		if (d->loc) {
+			vt_json_lit(&g_j, "\"file\":");
+			vt_json_str(&g_j, d->loc, strlen(d->loc));
+			comma = 1;
+		}
+		if (flags & VT_HTML_EXCEPTION) {
+			vt_json_lit(&g_j, comma ? ",\"exception\":true" : "\"exception\":true");
+			comma = 1;
+		}
+		if (flags & VT_HTML_UNFINISHED) {
+			vt_json_lit(&g_j, comma ? ",\"unfinished\":true" : "\"unfinished\":true");
+			comma = 1;
+		}
+		if (flags & VT_HTML_YIELD)
+			vt_json_lit(&g_j, comma ? ",\"yield\":true" : "\"yield\":true");
+		vt_json_lit(&g_j, "}");
+	}
+	vt_json_lit(&g_j, "}");
+}
+
+static void out_instant(uint64_t pid, uint64_t tid, uint64_t ns, const char *name, size_t len,
+			char scope)
+{
+	char s[2] = { scope, 0 };
+
+	if (ns < g_origin)
+		ns = g_origin;
+	if (g_h) {
+		char *n = xstrndup(name, len);
+
+		vt_html_instant(g_h, pid, tid, ns - g_origin, n);
+		free(n);
+	}
+	if (!g_json)
+		return;
+	json_room();
+	vt_json_event(&g_j);
+	vt_json_lit(&g_j, "\"ph\":\"i\",\"cat\":\"vt\",\"s\":\"");
+	vt_json_lit(&g_j, s);
+	vt_json_lit(&g_j, "\",\"name\":");
+	vt_json_str(&g_j, name, len);
+	vt_json_lit(&g_j, ",\"pid\":");
+	vt_json_u64(&g_j, pid);
+	vt_json_lit(&g_j, ",\"tid\":");
+	vt_json_u64(&g_j, tid);
+	vt_json_lit(&g_j, ",\"ts\":");
+	vt_json_us(&g_j, ns - g_origin);
+	vt_json_lit(&g_j, "}");
+}
+
+static void out_thread(uint64_t pid, uint64_t tid, const char *name)
+{
+	g_tmeta = xrealloc(g_tmeta, (g_ntmeta + 1) * sizeof(*g_tmeta));
+	g_tmeta[g_ntmeta++] = (struct tmeta){ pid, tid, xstrndup(name, strlen(name)) };
+	if (g_h)
+		vt_html_thread(g_h, pid, tid, name);
+	if (g_json) {
+		json_room();
+		json_meta("thread_name", pid, tid, "name", name, 0);
+	}
+}
+
+static void out_process(uint64_t pid, const char *name, int sort, const char *label)
+{
+	struct pmeta *m;
+
+	g_pmeta = xrealloc(g_pmeta, (g_npmeta + 1) * sizeof(*g_pmeta));
+	m = &g_pmeta[g_npmeta++];
+	*m = (struct pmeta){ pid, xstrndup(name, strlen(name)), xstrndup(label, strlen(label)),
+			     sort };
+	if (g_h)
+		vt_html_process(g_h, pid, name, sort, label);
+	if (g_json)
+		json_process_meta(m);
+}
+
+static void out_flow(uint64_t id, uint64_t pid, uint64_t tid, uint64_t ns, uint64_t pid2,
+		     uint64_t tid2, uint64_t ns2)
+{
+	if (g_h)
+		vt_html_flow(g_h, pid, tid, ns - g_origin, pid2, tid2, ns2 - g_origin);
+	if (!g_json)
+		return;
+	for (int k = 0; k < 2; k++) {
+		json_room();
+		vt_json_event(&g_j);
+		vt_json_lit(&g_j, k ? "\"ph\":\"f\",\"bp\":\"e\",\"id\":" : "\"ph\":\"s\",\"id\":");
+		vt_json_u64(&g_j, id);
+		vt_json_lit(&g_j, ",\"cat\":\"process\",\"name\":\"start process\",\"pid\":");
+		vt_json_u64(&g_j, k ? pid2 : pid);
+		vt_json_lit(&g_j, ",\"tid\":");
+		vt_json_u64(&g_j, k ? tid2 : tid);
+		vt_json_lit(&g_j, ",\"ts\":");
+		vt_json_us(&g_j, (k ? ns2 : ns) - g_origin);
+		vt_json_lit(&g_j, "}");
+	}
+}
+
+/* ---- progress on a terminal ---- */
+
+static struct timespec g_t0;
+static double g_last_progress;
+
+static double elapsed(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - g_t0.tv_sec) + (double)(t.tv_nsec - g_t0.tv_nsec) / 1e9;
+}
+
+static void progress(int final)
+{
+	double t;
+
+	if (!o.progress)
+		return;
+	t = elapsed();
+	if (!final && t - g_last_progress < 0.25)
+		return;
+	g_last_progress = t;
+	if (final) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	fprintf(stderr, "\r\033[K%s: %.1f MB read, %llu events, %.1f M events/s", g_prog,
+		(double)g_st.bytes_read / 1e6, (unsigned long long)g_st.events,
+		t > 0 ? (double)g_st.events / t / 1e6 : 0.0);
+}
+
+/* ---- one thread ---- */
 
 /* one trace file and what the converter learned from it */
 struct input {
 	struct vt_reader r;
-	int ok;      /* header parsed */
+	int ok;             /* header parsed */
 	int is_proc;
 	struct input *proc; /* thread file: its process file, if any */
 	uint64_t first_ns;  /* thread file: time of its first call (0 if none) */
+	char *proc_name;    /* process file: its track name */
 };
 
 /* a FORK record: where a child was started */
@@ -134,90 +506,106 @@ static size_t g_nspawns, g_spawns_cap;
 
 /* a frame that was entered while another profiler held the hook (see VT_REC_STACK) */
 #define UNSEEN_ID UINT32_MAX
-static struct def g_unseen = { "(entered while vt was paused)", NULL, 0 };
+static struct def g_unseen = { "(entered while vt was paused)", NULL, 0, 0 };
 
-static void emit_x(struct vt_json *j, const struct vt_reader *r, const struct def *d,
-		   uint64_t start, uint64_t end, int flags)
+struct frame {
+	uint32_t id;
+	uint8_t is_c;
+	uint8_t matched;  /* it or a caller matches --match */
+	uint32_t node;    /* folded-stack node */
+	uint64_t ns;      /* start */
+	uint64_t child_ns; /* time spent in callees */
+};
+
+/* the state of converting one thread file */
+struct tconv {
+	struct input *in;
+	struct vt_reader *r;
+	struct def *defs;
+	size_t ndefs;
+	uint32_t *active; /* per id: how many frames of it are on the stack */
+	struct frame *stack;
+	size_t depth, cap;
+	uint32_t root;    /* folded root node of this thread */
+	uint64_t spid, stid; /* summary grouping */
+};
+
+static const struct def *def_of(const struct tconv *tc, uint32_t id)
 {
-	vt_json_event(j);
-	vt_json_lit(j, "\"ph\":\"X\",\"cat\":");
-	vt_json_lit(j, d->is_c ? "\"c\"" : "\"py\"");
-	vt_json_lit(j, ",\"name\":");
-	vt_json_str(j, d->name, strlen(d->name));
-	vt_json_lit(j, ",\"pid\":");
-	vt_json_u64(j, r->pid);
-	vt_json_lit(j, ",\"tid\":");
-	vt_json_u64(j, r->tid);
-	vt_json_lit(j, ",\"ts\":");
-	vt_json_us(j, start - j->origin);
-	vt_json_lit(j, ",\"dur\":");
-	vt_json_us(j, end - start);
-	if (d->loc || flags) {
-		int comma = 0;
-
-		vt_json_lit(j, ",\"args\":{");
-		if (d->loc) {
-			vt_json_lit(j, "\"file\":");
-			vt_json_str(j, d->loc, strlen(d->loc));
-			comma = 1;
-		}
-		if (flags & 1) {
-			vt_json_lit(j, comma ? ",\"exception\":true" : "\"exception\":true");
-			comma = 1;
-		}
-		if (flags & 2) {
-			vt_json_lit(j, comma ? ",\"unfinished\":true" : "\"unfinished\":true");
-			comma = 1;
-		}
-		if (flags & 4)
-			vt_json_lit(j, comma ? ",\"yield\":true" : "\"yield\":true");
-		vt_json_lit(j, "}");
-	}
-	vt_json_lit(j, "}");
-	g_st.events++;
+	return id == UNSEEN_ID ? &g_unseen : &tc->defs[id];
 }
 
-static void emit_instant(struct vt_json *j, const struct vt_reader *r, uint64_t ns,
-			 const char *name, size_t len, char scope)
+static void push(struct tconv *tc, uint32_t id, int is_c, uint64_t ns)
 {
-	char s[2] = { scope, 0 };
+	struct frame *f, *up = tc->depth ? &tc->stack[tc->depth - 1] : NULL;
+	const struct def *d = def_of(tc, id);
 
-	vt_json_event(j);
-	vt_json_lit(j, "\"ph\":\"i\",\"cat\":\"vt\",\"s\":\"");
-	vt_json_lit(j, s);
-	vt_json_lit(j, "\",\"name\":");
-	vt_json_str(j, name, len);
-	vt_json_lit(j, ",\"pid\":");
-	vt_json_u64(j, r->pid);
-	vt_json_lit(j, ",\"tid\":");
-	vt_json_u64(j, r->tid);
-	vt_json_lit(j, ",\"ts\":");
-	vt_json_us(j, ns - j->origin);
-	vt_json_lit(j, "}");
+	if (tc->depth == tc->cap) {
+		tc->cap = tc->cap ? tc->cap * 2 : 256;
+		tc->stack = xrealloc(tc->stack, tc->cap * sizeof(*tc->stack));
+	}
+	f = &tc->stack[tc->depth++];
+	f->id = id;
+	f->is_c = (uint8_t)is_c;
+	f->ns = ns;
+	f->child_ns = 0;
+	f->matched = (up && up->matched) || d->matches;
+	f->node = g_fold ? vt_folded_child(g_fold, up ? up->node : tc->root, d->name) : 0;
+	if (id != UNSEEN_ID)
+		tc->active[id]++;
 }
 
-static void emit_meta(struct vt_json *j, const char *what, uint64_t pid, uint64_t tid,
-		      const char *key, const char *sval, int64_t ival)
+/* does this slice go into the written trace? */
+static int selected(const struct frame *f, uint64_t start, uint64_t end, size_t depth)
 {
-	vt_json_event(j);
-	vt_json_lit(j, "\"ph\":\"M\",\"name\":\"");
-	vt_json_lit(j, what);
-	vt_json_lit(j, "\",\"pid\":");
-	vt_json_u64(j, pid);
-	vt_json_lit(j, ",\"tid\":");
-	vt_json_u64(j, tid);
-	vt_json_lit(j, ",\"args\":{\"");
-	vt_json_lit(j, key);
-	vt_json_lit(j, "\":");
-	if (sval) {
-		vt_json_str(j, sval, strlen(sval));
-	} else {
-		char buf[32];
+	if (o.max_depth && depth >= o.max_depth)
+		return 0;
+	if (end - start < o.min_dur)
+		return 0;
+	if (o.match && !f->matched)
+		return 0;
+	if (end - g_origin < o.from || (o.to != UINT64_MAX && start - g_origin > o.to))
+		return 0;
+	return 1;
+}
 
-		snprintf(buf, sizeof(buf), "%lld", (long long)ival);
-		vt_json_lit(j, buf);
+static void pop(struct tconv *tc, uint64_t end, unsigned flags)
+{
+	struct frame *f = &tc->stack[--tc->depth];
+	const struct def *d = def_of(tc, f->id);
+	uint64_t start = f->ns, dur, self, total;
+
+	if (end < start)
+		end = start;
+	dur = end - start;
+	self = dur > f->child_ns ? dur - f->child_ns : 0;
+	if (tc->depth)
+		tc->stack[tc->depth - 1].child_ns += dur;
+	total = dur;
+	if (f->id != UNSEEN_ID && --tc->active[f->id] > 0)
+		total = 0; /* recursion: only the outermost call counts in cumulative time */
+	if (g_stats)
+		vt_stats_add(g_stats, d->name, d->loc, tc->spid, tc->stid, total, self);
+	if (g_fold)
+		vt_folded_weight(g_fold, f->node, self);
+	if (flags & VT_HTML_UNFINISHED)
+		g_st.unfinished++;
+	if (!g_json && !g_h) {
+		g_st.events++;
+		return;
 	}
-	vt_json_lit(j, "}}");
+	if (!selected(f, start, end, tc->depth)) {
+		g_st.skipped++;
+		return;
+	}
+	/* a window cuts slices at its edges, so they still nest */
+	if (start - g_origin < o.from)
+		start = g_origin + o.from;
+	if (o.to != UINT64_MAX && end - g_origin > o.to)
+		end = g_origin + o.to;
+	out_slice(tc->r->pid, tc->r->tid, d, start, end, flags);
+	if ((g_st.events & 0xffff) == 0)
+		progress(0);
 }
 
 static const char *base(const char *path)
@@ -227,22 +615,84 @@ static const char *base(const char *path)
 	return s ? s + 1 : path;
 }
 
-static void convert_thread(struct vt_json *j, struct input *in)
+static void take_def(struct tconv *tc, const struct vt_record *x)
 {
+	struct def *d;
+
+	if (x->id >= tc->ndefs) {
+		size_t n = tc->ndefs ? tc->ndefs : 256;
+
+		while (n <= x->id)
+			n *= 2;
+		tc->defs = xrealloc(tc->defs, n * sizeof(*tc->defs));
+		tc->active = xrealloc(tc->active, n * sizeof(*tc->active));
+		memset(tc->defs + tc->ndefs, 0, (n - tc->ndefs) * sizeof(*tc->defs));
+		memset(tc->active + tc->ndefs, 0, (n - tc->ndefs) * sizeof(*tc->active));
+		tc->ndefs = n;
+	}
+	d = &tc->defs[x->id];
+	free(d->name);
+	free(d->loc);
+	d->name = xstrndup(x->s1, x->s1_len);
+	d->is_c = x->count == VT_DEF_C;
+	d->loc = NULL;
+	if (!d->is_c) {
+		size_t n = x->s2_len + 24;
+
+		d->loc = xmalloc(n);
+		snprintf(d->loc, n, "%.*s:%lld", (int)x->s2_len, x->s2, (long long)x->code);
+	}
+	d->matches = o.match && !fnmatch(o.match, d->name, 0);
+}
+
+/* the thread's name: its TNAME record (early in the first chunk), else a default */
+static char *thread_name(struct input *in)
+{
+	struct vt_reader r;
+	struct vt_event *e;
+	char *name = NULL;
+	int n = 0;
+
+	if (vt_reader_open(&r, in->r.path) == 0) {
+		while (!name && n++ < 100000 && vt_reader_next(&r, &e) > 0)
+			if (e->r.kind == VT_REC_TNAME)
+				name = xstrndup(e->r.s1, e->r.s1_len);
+	}
+	vt_reader_close(&r);
+	if (!name) {
+		char buf[64];
+
+		snprintf(buf, sizeof(buf), in->r.tid == in->r.pid ? "MainThread" : "Thread %llu",
+			 (unsigned long long)in->r.tid);
+		name = xstrndup(buf, strlen(buf));
+	}
+	return name;
+}
+
+static void convert_thread(struct input *in)
+{
+	struct tconv tc = { .in = in, .r = &in->r };
 	struct vt_reader *r = &in->r;
-	struct def *defs = NULL;
-	size_t ndefs = 0;
-	struct frame *stack = NULL;
-	size_t depth = 0, cap = 0;
 	struct vt_event *e;
 	uint64_t last = 0, paused_at = 0;
-	char *tname = NULL;
 	int ended = 0;
-#define DEF_OF(f) ((f).id == UNSEEN_ID ? &g_unseen : &defs[(f).id])
+	char *tname = thread_name(in);
 
+	tc.spid = o.summary >= 2 ? r->pid : 0;
+	tc.stid = o.summary >= 3 ? r->tid : 0;
+	if (g_fold) {
+		char label[320];
+
+		snprintf(label, sizeof(label), "%s [%llu]; %s",
+			 in->proc && in->proc->proc_name ? in->proc->proc_name : "python",
+			 (unsigned long long)r->pid, tname);
+		tc.root = vt_folded_root(g_fold, label);
+	}
+	out_thread(r->pid, r->tid, tname);
+	g_st.threads++;
 	while (vt_reader_next(r, &e) > 0) {
 		const struct vt_record *x = &e->r;
-		int flags = 0;
+		unsigned flags = 0;
 
 		if (e->ns > last && x->kind != VT_REC_DEF)
 			last = e->ns;
@@ -250,80 +700,41 @@ static void convert_thread(struct vt_json *j, struct input *in)
 		case VT_REC_DEF:
 			if (x->id > 100000000u)
 				break; /* absurd id from a damaged file: ignore */
-			if (x->id >= ndefs) {
-				size_t n = ndefs ? ndefs : 256;
-
-				while (n <= x->id)
-					n *= 2;
-				defs = xrealloc(defs, n * sizeof(*defs));
-				memset(defs + ndefs, 0, (n - ndefs) * sizeof(*defs));
-				ndefs = n;
-			}
-			free(defs[x->id].name);
-			free(defs[x->id].loc);
-			defs[x->id].name = xstrndup(x->s1, x->s1_len);
-			defs[x->id].is_c = x->count == VT_DEF_C;
-			defs[x->id].loc = NULL;
-			if (!defs[x->id].is_c) {
-				size_t n = x->s2_len + 24;
-
-				defs[x->id].loc = xmalloc(n);
-				snprintf(defs[x->id].loc, n, "%.*s:%lld", (int)x->s2_len, x->s2,
-					 (long long)x->code);
-			}
+			take_def(&tc, x);
 			break;
 		case VT_REC_CALL:
 		case VT_REC_RESUME:
 		case VT_REC_CCALL:
-			if (x->id >= ndefs || !defs[x->id].name) {
+			if (x->id >= tc.ndefs || !tc.defs[x->id].name) {
 				error("%s: offset %zu: call of undefined function id %llu", r->path,
 				      r->chunk_off, (unsigned long long)x->id);
 				goto out;
 			}
-			if (depth == cap) {
-				cap = cap ? cap * 2 : 256;
-				stack = xrealloc(stack, cap * sizeof(*stack));
-			}
-			stack[depth].id = (uint32_t)x->id;
-			stack[depth].is_c = x->kind == VT_REC_CCALL;
-			stack[depth].ns = e->ns;
-			depth++;
+			push(&tc, (uint32_t)x->id, x->kind == VT_REC_CCALL, e->ns);
 			if (!in->first_ns)
 				in->first_ns = e->ns;
 			break;
 		case VT_REC_UNWIND:
-			flags = 1;
-			/* fall through */
 		case VT_REC_RET:
 		case VT_REC_YIELD:
-			if (x->kind == VT_REC_YIELD)
-				flags = 4;
+			flags = x->kind == VT_REC_UNWIND ? VT_HTML_EXCEPTION :
+				x->kind == VT_REC_YIELD ? VT_HTML_YIELD : 0;
 			/* a C frame left open below a Python return lost its C return: close it */
-			while (depth && stack[depth - 1].is_c) {
-				depth--;
-				emit_x(j, r, DEF_OF(stack[depth]), stack[depth].ns, e->ns, 2);
-				g_st.unfinished++;
-			}
-			if (!depth) {
+			while (tc.depth && tc.stack[tc.depth - 1].is_c)
+				pop(&tc, e->ns, VT_HTML_UNFINISHED);
+			if (!tc.depth) {
 				g_st.unmatched++; /* returns of frames entered before tracing began */
 				break;
 			}
-			depth--;
-			emit_x(j, r, DEF_OF(stack[depth]), stack[depth].ns, e->ns, flags);
+			pop(&tc, e->ns, flags);
 			break;
 		case VT_REC_CRET:
 		case VT_REC_CRAISE:
-			if (!depth || !stack[depth - 1].is_c) {
+			if (!tc.depth || !tc.stack[tc.depth - 1].is_c) {
 				g_st.unmatched++;
 				break;
 			}
-			depth--;
-			emit_x(j, r, DEF_OF(stack[depth]), stack[depth].ns, e->ns,
-			       x->kind == VT_REC_CRAISE);
-			break;
-		case VT_REC_TNAME:
-			free(tname);
-			tname = xstrndup(x->s1, x->s1_len);
+			pop(&tc, e->ns, x->kind == VT_REC_CRAISE ? VT_HTML_EXCEPTION : 0);
 			break;
 		case VT_REC_LOST: {
 			char msg[128];
@@ -331,13 +742,13 @@ static void convert_thread(struct vt_json *j, struct input *in)
 			g_st.lost += x->count;
 			snprintf(msg, sizeof(msg), "vt: %llu events lost (%.*s)",
 				 (unsigned long long)x->count, (int)x->s1_len, x->s1);
-			emit_instant(j, r, e->ns, msg, strlen(msg), 't');
+			out_instant(r->pid, r->tid, e->ns, msg, strlen(msg), 't');
 			warning("%s: %llu events lost (%.*s)", base(r->path),
 				(unsigned long long)x->count, (int)x->s1_len, x->s1);
 			break;
 		}
 		case VT_REC_MARK:
-			emit_instant(j, r, e->ns, x->s1, x->s1_len, 't');
+			out_instant(r->pid, r->tid, e->ns, x->s1, x->s1_len, 't');
 			if (!paused_at && x->s1_len > 10 && !memcmp(x->s1, "vt: paused", 10))
 				paused_at = e->ns;
 			break;
@@ -346,24 +757,16 @@ static void convert_thread(struct vt_json *j, struct input *in)
 			size_t py_frames = 0;
 			uint64_t cut = paused_at ? paused_at : e->ns;
 
-			for (size_t k = 0; k < depth; k++)
-				py_frames += !stack[k].is_c;
-			while (depth && (py_frames > x->count || stack[depth - 1].is_c)) {
-				depth--;
-				py_frames -= !stack[depth].is_c;
-				emit_x(j, r, DEF_OF(stack[depth]), stack[depth].ns,
-				       cut > stack[depth].ns ? cut : stack[depth].ns, 2);
-				g_st.unfinished++;
+			for (size_t k = 0; k < tc.depth; k++)
+				py_frames += !tc.stack[k].is_c;
+			while (tc.depth && (py_frames > x->count || tc.stack[tc.depth - 1].is_c)) {
+				struct frame *f = &tc.stack[tc.depth - 1];
+
+				py_frames -= !f->is_c;
+				pop(&tc, cut > f->ns ? cut : f->ns, VT_HTML_UNFINISHED);
 			}
 			while (py_frames < x->count && py_frames < 100000) {
-				if (depth == cap) {
-					cap = cap ? cap * 2 : 256;
-					stack = xrealloc(stack, cap * sizeof(*stack));
-				}
-				stack[depth].id = UNSEEN_ID;
-				stack[depth].is_c = 0;
-				stack[depth].ns = e->ns;
-				depth++;
+				push(&tc, UNSEEN_ID, 0, e->ns);
 				py_frames++;
 			}
 			paused_at = 0;
@@ -384,35 +787,26 @@ static void convert_thread(struct vt_json *j, struct input *in)
 		}
 	}
 out:
+	g_st.bytes_read += r->size;
+	progress(0);
 	if (r->err)
 		error("%s: offset %zu: %s", r->path, r->err_off, r->err_msg);
-	if (!ended && !r->err && r->chunks &&
-	    !(in->proc && in->proc->r.has_exit))
-		warning("%s: the stream ends without an end record (process killed?); "
-			"kept everything up to its last chunk",
+	if (!ended && !r->err && r->chunks && !(in->proc && in->proc->r.has_exit))
+		warning("%s: the stream ends without an end record (process killed, or still "
+			"running?); kept everything up to its last chunk",
 			base(r->path));
+	if (!r->chunks && !r->err)
+		warning("%s: a thread with no events", base(r->path));
 	/* frames still open: end them at the thread's last timestamp */
-	while (depth) {
-		depth--;
-		emit_x(j, r, DEF_OF(stack[depth]), stack[depth].ns, last, 2);
-		g_st.unfinished++;
+	while (tc.depth)
+		pop(&tc, last, VT_HTML_UNFINISHED);
+	for (size_t i = 0; i < tc.ndefs; i++) {
+		free(tc.defs[i].name);
+		free(tc.defs[i].loc);
 	}
-	if (r->chunks || tname) {
-		char buf[64];
-
-		if (!tname) {
-			snprintf(buf, sizeof(buf), r->tid == r->pid ? "MainThread" : "Thread %llu",
-				 (unsigned long long)r->tid);
-		}
-		emit_meta(j, "thread_name", r->pid, r->tid, "name", tname ? tname : buf, 0);
-		g_st.threads++;
-	}
-	for (size_t i = 0; i < ndefs; i++) {
-		free(defs[i].name);
-		free(defs[i].loc);
-	}
-	free(defs);
-	free(stack);
+	free(tc.defs);
+	free(tc.active);
+	free(tc.stack);
 	free(tname);
 }
 
@@ -482,7 +876,7 @@ static size_t tree_order(struct input **procs, size_t n, struct input **out)
 	return nout;
 }
 
-static void emit_processes(struct vt_json *j, struct input **inputs, size_t ninputs)
+static void emit_processes(struct input **inputs, size_t ninputs)
 {
 	struct input **procs = xmalloc((ninputs + 1) * sizeof(*procs));
 	struct input **order = xmalloc((ninputs + 1) * sizeof(*order));
@@ -499,6 +893,7 @@ static void emit_processes(struct vt_json *j, struct input **inputs, size_t ninp
 		char label[128];
 		size_t k;
 
+		order[i]->proc_name = xstrndup(name, strlen(name));
 		for (k = 0; k < i && order[k]->r.pid != r->pid; k++)
 			;
 		if (k < i) {
@@ -506,39 +901,19 @@ static void emit_processes(struct vt_json *j, struct input **inputs, size_t ninp
 			char msg[256];
 
 			snprintf(msg, sizeof(msg), "exec: %.200s", name);
-			emit_instant(j, r, r->mono0, msg, strlen(msg), 'p');
+			out_instant(r->pid, r->pid, r->mono0, msg, strlen(msg), 'p');
 			continue;
 		}
-		emit_meta(j, "process_name", r->pid, 0, "name", name, 0);
-		emit_meta(j, "process_sort_index", r->pid, 0, "sort_index", NULL, sort++);
 		/* the exit of the pid's last image */
 		for (k = n; k-- > i;)
 			if (order[k]->r.pid == r->pid)
 				break;
 		exit_label(&order[k]->r, label, sizeof(label));
-		emit_meta(j, "process_labels", r->pid, 0, "labels", label, 0);
+		out_process(r->pid, name, sort++, label);
 		g_st.processes++;
 	}
 	free(procs);
 	free(order);
-}
-
-static void emit_flow(struct vt_json *j, char ph, uint64_t id, uint64_t pid, uint64_t tid,
-		      uint64_t ns)
-{
-	char head[64];
-
-	snprintf(head, sizeof(head), "\"ph\":\"%c\",%s\"id\":", ph, ph == 'f' ? "\"bp\":\"e\"," : "");
-	vt_json_event(j);
-	vt_json_lit(j, head);
-	vt_json_u64(j, id);
-	vt_json_lit(j, ",\"cat\":\"process\",\"name\":\"start process\",\"pid\":");
-	vt_json_u64(j, pid);
-	vt_json_lit(j, ",\"tid\":");
-	vt_json_u64(j, tid);
-	vt_json_lit(j, ",\"ts\":");
-	vt_json_us(j, ns > j->origin ? ns - j->origin : 0);
-	vt_json_lit(j, "}");
 }
 
 /*
@@ -546,7 +921,7 @@ static void emit_flow(struct vt_json *j, char ph, uint64_t id, uint64_t pid, uin
  * (fork, posix_spawn) if the parent wrote one, else (vfork) from the parent's main
  * thread at the child's start.
  */
-static void emit_flows(struct vt_json *j, struct input **inputs, size_t ninputs)
+static void emit_flows(struct input **inputs, size_t ninputs)
 {
 	uint64_t id = 1;
 
@@ -583,18 +958,15 @@ static void emit_flows(struct vt_json *j, struct input **inputs, size_t ninputs)
 			from_tid = ppid;
 			from_ns = c->r.mono0;
 		}
-		emit_flow(j, 's', id, ppid, from_tid, from_ns);
-		emit_flow(j, 'f', id, c->r.pid, first->r.tid, start);
-		if (from_tid != ppid || g_nspawns) {
+		if (from_ns < g_origin || start < from_ns)
+			continue;
+		out_flow(id++, ppid, from_tid, from_ns, c->r.pid, first->r.tid, start);
+		{
 			char msg[64];
-			struct vt_reader pr = { 0 };
 
-			pr.pid = ppid;
-			pr.tid = from_tid;
 			snprintf(msg, sizeof(msg), "start process %llu", (unsigned long long)c->r.pid);
-			emit_instant(j, &pr, from_ns, msg, strlen(msg), 't');
+			out_instant(ppid, from_tid, from_ns, msg, strlen(msg), 't');
 		}
-		id++;
 	}
 }
 
@@ -641,78 +1013,182 @@ static char **list_dir(const char *dir, size_t *count)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vt-convert DIR [-o FILE] [-q]\n"
+		"usage: vt-convert DIR [options]\n"
 		"\n"
-		"Merge every process and thread of a vt trace directory into one Chrome Trace\n"
-		"Event JSON file, for Perfetto UI, chrome://tracing, speedscope and vt's viewer.\n"
+		"Merge every process and thread of a vt trace directory into one trace: Chrome\n"
+		"Trace Event JSON (Perfetto UI, chrome://tracing, speedscope), vt's offline HTML\n"
+		"viewer, folded stacks for flame graphs, or a text summary.\n"
 		"\n"
-		"  -o, --output FILE   write here; '-' is standard output (default: DIR.json)\n"
-		"  -q, --quiet         no summary line on standard error\n"
-		"  -h, --help          this text\n"
-		"      --version       print the version\n"
+		"output\n"
+		"  -o, --output FILE     write here; '-' is standard output. The format follows the\n"
+		"                        name: .json, .json.gz (gzip), .html (viewer), .folded.\n"
+		"                        Default: DIR.json (none with --summary alone)\n"
+		"  -f, --format FMT      json, html or folded, whatever the name\n"
+		"      --split SIZE      JSON in parts of about SIZE bytes (FILE.part1.json, ...),\n"
+		"                        each a complete trace that opens on its own\n"
+		"summary\n"
+		"  -s, --summary         print a table of functions by self time, total time and calls\n"
+		"      --per-process     one row per function and process (--per-thread: and thread)\n"
+		"      --sort KEY        self (default), total or calls\n"
+		"      --top N           rows to print (default 30; 0 for all)\n"
+		"filters (what goes into the written trace)\n"
+		"      --from TIME       start of a window, from the trace start (2.5s, 300ms, 40us)\n"
+		"      --to TIME         end of the window\n"
+		"      --pid LIST        only these processes (comma-separated pids)\n"
+		"      --tid LIST        only these threads\n"
+		"      --min-dur TIME    only calls at least this long\n"
+		"      --max-depth N     only calls less than N frames deep\n"
+		"      --match PATTERN   only functions matching the glob PATTERN and their callees\n"
+		"messages\n"
+		"  -q, --quiet           no progress and no summary line\n"
+		"      --progress        progress line even when standard error is not a terminal\n"
+		"  -h, --help            this text\n"
+		"      --version         the version\n"
 		"\n"
-		"example: vt-convert vt-trace-20261124-120000-4242 -o trace.json\n"
+		"examples:\n"
+		"  vt-convert vt-trace-20261124-120000-4242 -o trace.json\n"
+		"  vt-convert DIR -o trace.html                   # open it in a browser, offline\n"
+		"  vt-convert DIR --summary --per-process --top 20\n"
+		"  vt-convert DIR --from 2.5s --to 3s -o window.json.gz\n"
+		"  vt-convert DIR --match 'handle_*' --min-dur 1ms -o slow.json\n"
+		"  vt-convert DIR -o app.folded && flamegraph.pl app.folded > app.svg\n"
+		"\n"
 		"exit status: 0 ok, 1 some input was damaged (the rest is converted) or the\n"
 		"output failed, 2 bad usage\n");
 }
 
-int main(int argc, char **argv)
+static void parse_args(int argc, char **argv)
 {
+	enum { O_SPLIT = 256, O_PERPROC, O_PERTHREAD, O_SORT, O_TOP, O_FROM, O_TO, O_PID, O_TID,
+	       O_MINDUR, O_MAXDEPTH, O_MATCH, O_VERSION, O_PROGRESS };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "split", required_argument, NULL, O_SPLIT },
+		{ "summary", no_argument, NULL, 's' },
+		{ "per-process", no_argument, NULL, O_PERPROC },
+		{ "per-thread", no_argument, NULL, O_PERTHREAD },
+		{ "sort", required_argument, NULL, O_SORT },
+		{ "top", required_argument, NULL, O_TOP },
+		{ "from", required_argument, NULL, O_FROM },
+		{ "to", required_argument, NULL, O_TO },
+		{ "pid", required_argument, NULL, O_PID },
+		{ "tid", required_argument, NULL, O_TID },
+		{ "min-dur", required_argument, NULL, O_MINDUR },
+		{ "max-depth", required_argument, NULL, O_MAXDEPTH },
+		{ "match", required_argument, NULL, O_MATCH },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir, *out = NULL;
-	char *defout = NULL, **names;
-	size_t nnames, ninputs = 0;
-	struct input **inputs;
-	struct vt_json j;
-	struct timespec t0, t1;
-	uint64_t origin = UINT64_MAX;
-	char tail[256];
-	int c;
+	const char *fmt = NULL;
+	int c, per = 1;
+	char *end;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:f:sqh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o':
-			out = optarg;
+		case 'o': o.out = optarg; break;
+		case 'f': fmt = optarg; break;
+		case O_SPLIT: o.split = parse_size("--split", optarg); break;
+		case 's': o.summary = 1; break;
+		case O_PERPROC: per = per < 2 ? 2 : per; break;
+		case O_PERTHREAD: per = 3; break;
+		case O_SORT:
+			if (strcmp(optarg, "self") && strcmp(optarg, "total") && strcmp(optarg, "calls"))
+				usage_error("--sort: '%s' is not self, total or calls", optarg);
+			o.sort = optarg;
 			break;
-		case 'q':
-			g_quiet = 1;
+		case O_TOP:
+			o.top = strtoul(optarg, &end, 10);
+			if (end == optarg || *end)
+				usage_error("--top: '%s' is not a number", optarg);
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
+		case O_FROM: o.from = parse_time("--from", optarg); break;
+		case O_TO: o.to = parse_time("--to", optarg); break;
+		case O_PID: o.npids = parse_list("--pid", optarg, &o.pids); break;
+		case O_TID: o.ntids = parse_list("--tid", optarg, &o.tids); break;
+		case O_MINDUR: o.min_dur = parse_time("--min-dur", optarg); break;
+		case O_MAXDEPTH:
+			o.max_depth = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || !o.max_depth)
+				usage_error("--max-depth: '%s' is not a positive number", optarg);
+			break;
+		case O_MATCH: o.match = optarg; break;
+		case 'q': o.quiet = 1; break;
+		case O_PROGRESS: o.progress = 1; break;
+		case 'h': usage(stdout); exit(0);
+		case O_VERSION:
 			printf("vt-convert %s (trace format %d.%d)\n", VT_VERSION, VT_FORMAT_MAJOR,
 			       VT_FORMAT_MINOR);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
+			exit(0);
+		default: usage(stderr); exit(2);
 		}
 	}
 	if (optind != argc - 1) {
 		usage(stderr);
-		return 2;
+		exit(2);
 	}
+	if (o.summary)
+		o.summary = per;
+	if (o.to != UINT64_MAX && o.to <= o.from)
+		usage_error("--to must be later than --from");
+	if (o.quiet)
+		o.progress = 0;
+	else if (o.progress < 0)
+		o.progress = isatty(2);
+	if (!o.out && o.summary) {
+		o.fmt = FMT_NONE;
+		return;
+	}
+	if (o.out && !strcmp(o.out, "-") && !fmt)
+		fmt = "json";
+	if (!fmt && o.out)
+		fmt = ends_with(o.out, ".html") ? "html" :
+		      ends_with(o.out, ".folded") || ends_with(o.out, ".txt") ? "folded" : "json";
+	if (!fmt)
+		fmt = "json";
+	if (!strcmp(fmt, "json"))
+		o.fmt = FMT_JSON;
+	else if (!strcmp(fmt, "html"))
+		o.fmt = FMT_HTML;
+	else if (!strcmp(fmt, "folded"))
+		o.fmt = FMT_FOLDED;
+	else
+		usage_error("--format: '%s' is not json, html or folded", fmt);
+	if (o.out && o.fmt == FMT_JSON && ends_with(o.out, ".gz"))
+		o.gz = 1;
+	if (o.split && o.fmt != FMT_JSON)
+		usage_error("--split works with JSON output only");
+	if (o.split && o.out && !strcmp(o.out, "-"))
+		usage_error("--split needs a file name");
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir;
+	char *defout = NULL, **names;
+	size_t nnames, ninputs = 0;
+	struct input **inputs;
+	uint64_t origin = UINT64_MAX;
+
+	clock_gettime(CLOCK_MONOTONIC, &g_t0);
+	parse_args(argc, argv);
 	dir = argv[optind];
-	if (!out) {
+	if (!o.out && o.fmt != FMT_NONE) {
 		size_t n = strlen(dir);
 
 		while (n > 1 && dir[n - 1] == '/')
 			n--;
-		defout = xmalloc(n + 6);
-		snprintf(defout, n + 6, "%.*s.json", (int)n, dir);
-		out = defout;
+		defout = xmalloc(n + 16);
+		snprintf(defout, n + 16, "%.*s.%s", (int)n, dir,
+			 o.fmt == FMT_HTML ? "html" : o.fmt == FMT_FOLDED ? "folded" : "json");
+		o.out = defout;
 	}
 
 	names = list_dir(dir, &nnames);
-	inputs = xmalloc(nnames * sizeof(*inputs));
+	inputs = xmalloc((nnames + 1) * sizeof(*inputs));
 	for (size_t i = 0; i < nnames; i++) {
 		size_t plen = strlen(dir) + strlen(names[i]) + 2;
 		char *path = xmalloc(plen);
@@ -753,8 +1229,7 @@ int main(int argc, char **argv)
 		inputs[ninputs++] = in;
 		free(path);
 	}
-	if (origin == UINT64_MAX)
-		origin = 0;
+	g_origin = origin == UINT64_MAX ? 0 : origin;
 
 	/* process files first: their PROC and EXIT records name and close the processes */
 	for (size_t i = 0; i < ninputs; i++) {
@@ -778,46 +1253,89 @@ int main(int argc, char **argv)
 	}
 	qsort(inputs, ninputs, sizeof(*inputs), by_start);
 
-	if (vt_json_open(&j, out) < 0)
-		die("cannot write '%s': %s", out, strerror(errno));
-	j.origin = origin;
-	vt_json_begin(&j);
-	emit_processes(&j, inputs, ninputs);
-	for (size_t i = 0; i < ninputs; i++)
-		if (!inputs[i]->is_proc)
-			convert_thread(&j, inputs[i]);
-	emit_flows(&j, inputs, ninputs);
-	snprintf(tail, sizeof(tail),
-		 "\"displayTimeUnit\":\"ns\",\"otherData\":{\"vt_format\":\"%d.%d\","
-		 "\"lost_events\":%llu,\"origin_mono_ns\":%llu}",
-		 VT_FORMAT_MAJOR, VT_FORMAT_MINOR, (unsigned long long)g_st.lost,
-		 (unsigned long long)origin);
-	if (vt_json_end(&j, tail) < 0)
-		die("cannot write '%s': %s", out, strerror(errno));
+	if (o.summary)
+		g_stats = vt_stats_new();
+	if (o.fmt == FMT_FOLDED)
+		g_fold = vt_folded_new();
+	if (o.fmt == FMT_JSON) {
+		g_json = 1;
+		json_open_part();
+	} else if (o.fmt == FMT_HTML) {
+		g_h = vt_html_open(o.out);
+		if (!g_h)
+			die("cannot write '%s': %s", o.out, strerror(errno));
+	}
+	emit_processes(inputs, ninputs);
+	for (size_t i = 0; i < ninputs; i++) {
+		struct vt_reader *r = &inputs[i]->r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (!g_quiet) {
-		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (inputs[i]->is_proc)
+			continue;
+		if ((o.npids && !in_list(o.pids, o.npids, r->pid)) ||
+		    (o.ntids && !in_list(o.tids, o.ntids, r->tid)))
+			continue;
+		convert_thread(inputs[i]);
+	}
+	emit_flows(inputs, ninputs);
+	progress(1);
 
-		fprintf(stderr,
-			"%s: %llu processes, %llu threads, %llu events, %llu lost -> %s (%.1f MB) "
-			"in %.2f s\n",
-			g_prog, (unsigned long long)g_st.processes, (unsigned long long)g_st.threads,
-			(unsigned long long)g_st.events, (unsigned long long)g_st.lost,
-			strcmp(out, "-") ? out : "stdout", (double)j.bytes / 1e6, secs);
+	if (g_json)
+		json_close_part();
+	if (g_h && vt_html_close(g_h, dir) < 0)
+		die("cannot write '%s': %s", o.out, strerror(errno));
+	if (g_fold) {
+		FILE *f = strcmp(o.out, "-") ? fopen(o.out, "w") : stdout;
+
+		if (!f || vt_folded_write(g_fold, f) < 0 || (f != stdout && fclose(f) != 0))
+			die("cannot write '%s': %s", o.out, strerror(errno));
+		vt_folded_free(g_fold);
+	}
+	if (g_stats) {
+		/* with the trace on stdout, the table goes to stderr */
+		FILE *f = o.out && !strcmp(o.out, "-") ? stderr : stdout;
+
+		vt_stats_print(g_stats, f, o.sort, o.top,
+			       o.summary == 3 ? "per thread" : o.summary == 2 ? "per process" : "all processes");
+		vt_stats_free(g_stats);
+	}
+	if (!o.quiet) {
+		char outs[64] = "";
+
+		if (o.out && o.split)
+			snprintf(outs, sizeof(outs), " -> %u parts", g_part);
+		else if (o.out)
+			snprintf(outs, sizeof(outs), " -> %s",
+				 strcmp(o.out, "-") ? base(o.out) : "stdout");
+		fprintf(stderr, "%s: %llu processes, %llu threads, %llu events, %llu lost%s", g_prog,
+			(unsigned long long)g_st.processes, (unsigned long long)g_st.threads,
+			(unsigned long long)g_st.events, (unsigned long long)g_st.lost, outs);
+		if (g_json)
+			fprintf(stderr, " (%.1f MB)", (double)g_out_bytes / 1e6);
+		fprintf(stderr, " in %.2f s\n", elapsed());
 		if (g_st.lost)
 			fprintf(stderr, "%s: %llu events were lost while recording\n", g_prog,
 				(unsigned long long)g_st.lost);
 	}
 	for (size_t i = 0; i < ninputs; i++) {
 		vt_reader_close(&inputs[i]->r);
+		free(inputs[i]->proc_name);
 		free(inputs[i]);
 	}
 	for (size_t i = 0; i < nnames; i++)
 		free(names[i]);
+	for (size_t i = 0; i < g_npmeta; i++) {
+		free(g_pmeta[i].name);
+		free(g_pmeta[i].label);
+	}
+	for (size_t i = 0; i < g_ntmeta; i++)
+		free(g_tmeta[i].name);
+	free(g_pmeta);
+	free(g_tmeta);
 	free(names);
 	free(inputs);
 	free(defout);
 	free(g_spawns);
+	free(o.pids);
+	free(o.tids);
 	return g_bad_input ? 1 : 0;
 }
