@@ -167,9 +167,10 @@ void vt_stats_print(struct vt_stats *s, FILE *f, const char *sort, size_t limit,
 		calls += s->rows[i].calls;
 		self += s->rows[i].self_ns;
 	}
-	fprintf(f, "%s: %llu calls of %zu functions, %.6f s of self time; sorted by %s\n\n",
+	fprintf(f, "%s: %llu calls of %zu functions, %.9f s of self time; sorted by %s\n\n",
 		title, (unsigned long long)calls, s->n, (double)self / 1e9, sort);
-	fprintf(f, "%10s %12s %12s %12s %12s  %s\n", "ncalls", "tottime", "percall",
+	/* seconds with nine decimals: the trace has nanoseconds, and the table is exact */
+	fprintf(f, "%10s %13s %13s %13s %13s  %s\n", "ncalls", "tottime", "percall",
 		"cumtime", "percall", "function (file:line)");
 	for (size_t i = 0; i < s->n && (!limit || i < limit); i++) {
 		const struct vt_func_stat *r = &s->rows[i];
@@ -180,7 +181,7 @@ void vt_stats_print(struct vt_stats *s, FILE *f, const char *sort, size_t limit,
 				 (unsigned long long)r->pid, (unsigned long long)r->tid);
 		else if (r->pid)
 			snprintf(where, sizeof(where), "[pid %llu] ", (unsigned long long)r->pid);
-		fprintf(f, "%10llu %12.6f %12.9f %12.6f %12.9f  %s%s%s%s%s\n",
+		fprintf(f, "%10llu %13.9f %13.9f %13.9f %13.9f  %s%s%s%s%s\n",
 			(unsigned long long)r->calls, (double)r->self_ns / 1e9,
 			(double)r->self_ns / 1e9 / (double)r->calls, (double)r->total_ns / 1e9,
 			(double)r->total_ns / 1e9 / (double)r->calls, where, r->name,
@@ -314,10 +315,10 @@ int vt_folded_write(struct vt_folded *fo, FILE *f)
 	uint32_t path[1024];
 
 	for (size_t i = 0; i < fo->n; i++) {
-		uint64_t us = (fo->nodes[i].weight + 500) / 1000;
+		uint64_t ns = fo->nodes[i].weight;
 		size_t depth = 0;
 
-		if (!us)
+		if (!ns)
 			continue;
 		for (uint32_t k = (uint32_t)i; k != UINT32_MAX && depth < 1024; k = fo->nodes[k].parent)
 			path[depth++] = k;
@@ -328,7 +329,7 @@ int vt_folded_write(struct vt_folded *fo, FILE *f)
 			if (depth)
 				fputc(';', f);
 		}
-		fprintf(f, " %llu\n", (unsigned long long)us);
+		fprintf(f, " %llu\n", (unsigned long long)ns);
 	}
 	return ferror(f) ? -1 : 0;
 }

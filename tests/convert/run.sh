@@ -1,0 +1,108 @@
+#!/bin/bash
+# tests/convert/run.sh - vt-convert on the hand-made traces of tests/data, whose times are
+# known exactly (see tests/data/README.md): JSON events, the summary table, folded stacks,
+# filters, split parts, gzip, and the errors for damaged input.
+# Ends with "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+conv=$top/build/vt-convert
+data=$top/tests/data
+pass=0 fail=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/vt-convert-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/  /'; fail=$((fail + 1)); }
+# same NAME EXPECTED ACTUAL
+same() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "$(diff <(echo "$2") <(echo "$3"))"; fi; }
+
+# 1. the X events of good/, with their exact times
+same "json: slices and times" '<module> 1.000 2.120 py /tmp/fib.py:1 -
+builtins.print 1.880 0.070 c - -
+fib 1.500 0.350 py /tmp/fib.py:3 -
+fib 1.700 0.100 py /tmp/fib.py:3 -
+fib 3.010 0.020 py /tmp/fib.py:3 exception' "$("$conv" -q "$data/good" -o - | /usr/bin/python3 -c '
+import json, sys
+ev = json.load(sys.stdin)["traceEvents"]
+for e in sorted((e for e in ev if e["ph"] == "X"), key=lambda e: (e["name"], e["ts"])):
+    a = e.get("args", {})
+    print(e["name"], "%.3f" % e["ts"], "%.3f" % e["dur"], e["cat"], a.get("file", "-"),
+          "exception" if a.get("exception") else "-")')"
+
+same "json: names, labels and the mark" 'process_name python3 fib.py
+process_labels pid 4242, exit 0
+thread_name MainThread
+i a mark from vt 3.070' "$("$conv" -q "$data/good" -o - | /usr/bin/python3 -c '
+import json, sys
+for e in json.load(sys.stdin)["traceEvents"]:
+    if e["ph"] == "M" and e["name"] != "process_sort_index":
+        print(e["name"], list(e["args"].values())[0])
+    elif e["ph"] == "i":
+        print("i", e["name"], "%.3f" % e["ts"])')"
+
+# 2. the summary: exact self and cumulative times (recursion counted once)
+same "summary: exact numbers" '1 0.000001680 0.000002120 <module>
+3 0.000000370 0.000000370 fib
+1 0.000000070 0.000000070 builtins.print' "$("$conv" -q "$data/good" --summary | awk 'NR > 3 {print $1, $2, $4, $6}')"
+same "summary: sorted by calls" "fib" "$("$conv" -q "$data/good" --summary --sort calls --top 1 | awk 'NR > 3 {print $6}')"
+out=$("$conv" -q "$data/good" --summary --per-thread --top 1)
+case "$out" in *"[pid 4242 tid 4243] <module>"*) ok "summary: per thread" ;; *) bad "summary: per thread" "$out" ;; esac
+[ ! -e "$data/good.json" ] && ok "summary alone writes no file" || { bad "summary alone writes no file"; rm -f "$data/good.json"; }
+
+# 3. folded stacks weighted by self time in ns
+same "folded stacks" 'python3 fib.py [4242]: MainThread;<module> 1680
+python3 fib.py [4242]: MainThread;<module>;builtins.print 70
+python3 fib.py [4242]: MainThread;<module>;fib 270
+python3 fib.py [4242]: MainThread;<module>;fib;fib 100' "$("$conv" -q "$data/good" -o - -f folded | sort)"
+
+# 4. filters
+names() { /usr/bin/python3 -c '
+import json, sys
+print(" ".join(sorted("%s@%.3f+%.3f" % (e["name"], e["ts"], e["dur"]) for e in json.load(sys.stdin)["traceEvents"] if e["ph"] == "X")))'; }
+same "filter: window cuts slices at its edges" "<module>@1.600+0.200 fib@1.600+0.200 fib@1.700+0.100" \
+	"$("$conv" -q "$data/good" -o - --from 1.6us --to 1.8us | names)"
+same "filter: min-dur" "<module>@1.000+2.120 fib@1.500+0.350 fib@1.700+0.100" \
+	"$("$conv" -q "$data/good" -o - --min-dur 100ns | names)"
+same "filter: max-depth" "<module>@1.000+2.120" "$("$conv" -q "$data/good" -o - --max-depth 1 | names)"
+same "filter: match keeps callees" "fib@1.500+0.350 fib@1.700+0.100 fib@3.010+0.020" \
+	"$("$conv" -q "$data/good" -o - --match 'fi*' | names)"
+same "filter: pid" "" "$("$conv" -q "$data/good" -o - --pid 1 | names)"
+same "filter: tid" "5" "$("$conv" -q "$data/good" -o - --tid 4243 | names | wc -w)"
+
+# 5. gzip and split parts
+"$conv" -q "$data/good" -o "$work/g.json.gz"
+same "gzip output" "5" "$(zcat "$work/g.json.gz" | names | wc -w)"
+"$conv" -q "$data/good" -o "$work/s.json" --split 600
+n=0 total=0
+for f in "$work"/s.part*.json; do
+	n=$((n + 1)); total=$((total + $(names < "$f" | wc -w)))
+	/usr/bin/python3 -c 'import json,sys; ev=json.load(open(sys.argv[1]))["traceEvents"]; assert any(e["ph"]=="M" and e["name"]=="process_name" for e in ev)' "$f" || bad "split: $f has no process name"
+done
+[ "$n" -ge 2 ] && [ "$total" = 5 ] && ok "split: $n parts, each complete JSON, 5 slices in all" || bad "split" "$n parts, $total slices"
+
+# 6. damaged input: named file and offset, exit 1, the readable part converted
+check_err() { # name dir pattern expected-slices
+	local out rc n
+	out=$("$conv" "$data/$2" -o "$work/e.json" 2>&1); rc=$?
+	n=$(names < "$work/e.json" | wc -w)
+	if [ $rc = 1 ] && echo "$out" | grep -q "$3" && [ "$n" = "$4" ]; then ok "damaged: $1"; else bad "damaged: $1" "rc=$rc slices=$n; $out"; fi
+}
+check_err "truncated chunk" truncated "t4243.vt: offset 265: truncated chunk" 4
+check_err "bad magic" bad-magic "t4243.vt: offset 0: not a vt trace file" 0
+check_err "future version" version-next "offset 8: format version 2.0 is not supported (this vt-convert reads 1.x)" 0
+check_err "foreign file" foreign "t4243.vt: offset 0: not a vt trace file" 0
+out=$("$conv" "$data/empty-thread" -o "$work/e.json" 2>&1); rc=$?
+[ $rc = 0 ] && echo "$out" | grep -q "a thread with no events" && ok "empty thread: a warning, exit 0" || bad "empty thread" "$out"
+mkdir "$work/loop" && ln -s loop "$work/loop/self" && ln -s "$work/loop/a" "$work/loop/a"
+out=$("$conv" "$work/loop" -o "$work/e.json" 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "self" && ok "symlinks and loops are refused, not followed" || bad "symlink loop" "rc=$rc $out"
+"$conv" /nonexistent -o "$work/e.json" 2>/dev/null; rc=$?
+[ $rc = 1 ] && ok "missing directory: exit 1" || bad "missing directory: exit $rc"
+"$conv" 2>/dev/null; rc=$?
+[ $rc = 2 ] && ok "no arguments: exit 2" || bad "no arguments: exit $rc"
+"$conv" "$data/good" --from 3s --to 1s 2>/dev/null; rc=$?
+[ $rc = 2 ] && ok "bad window: exit 2" || bad "bad window: exit $rc"
+"$conv" --help | grep -q -- "--match PATTERN" && ok "--help lists the options" || bad "--help"
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
