@@ -109,8 +109,11 @@ void vt_open_dir(void)
 	/* O_NOFOLLOW: never follow a symlink planted at the output path */
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
+		int err = errno;
+
 		vt_log("cannot open trace directory '%s': %s; tracing off", dir,
-		       errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+		       lstat(dir, &st) == 0 && S_ISLNK(st.st_mode) ? "it is a symbolic link, not followed"
+								  : strerror(err));
 		goto fail;
 	}
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {

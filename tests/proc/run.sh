@@ -63,5 +63,33 @@ print(int(root[0] in f.get("main", ())), len(f.get("task", set()) - set(root)), 
 else
 	echo "SKIP bench/mp.py: ../shared/bench not found"; skip=$((skip + 1))
 fi
+# the vt launcher: exit status passed through, trace converted, nothing from bash
+rm -rf "$work/r" "$work/r.json"
+out=$("$top/tools/vt" record -o "$work/r" -- bash -c 'echo from-bash; python3 -c "
+def launched():
+    return 3
+import sys; sys.exit(launched())"; exit $?' 2>"$work/rerr"); rc=$?
+if [ $rc = 3 ] && [ "$out" = "from-bash" ] && [ -f "$work/r.json" ] && grep -q '"name":"launched"' "$work/r.json" &&
+	grep -q "vt: trace: $work/r.json" "$work/rerr"; then
+	echo "PASS vt record: exit status 3 passed through, trace converted"; pass=$((pass + 1))
+else
+	echo "FAIL vt record: rc=$rc out=$out"; cat "$work/rerr"; fail=$((fail + 1))
+fi
+
+# private permissions, and no writing through a symlink planted at the output path
+rm -rf "$work/p" "$work/victim" "$work/link"
+LD_PRELOAD="$lib" VT_OUTPUT="$work/p" python3 -c 'pass'
+perm=$(stat -c %a "$work/p"); fperm=$(stat -c %a "$work/p"/* | sort -u | tr '\n' ' ')
+if [ "$perm" = 700 ] && [ "$fperm" = "600 " ]; then echo "PASS trace directory 0700, files 0600"; pass=$((pass + 1));
+else echo "FAIL permissions: dir $perm files $fperm"; fail=$((fail + 1)); fi
+mkdir "$work/victim" && ln -s "$work/victim" "$work/link"
+out=$(LD_PRELOAD="$lib" VT_OUTPUT="$work/link" python3 -c 'print("ran")' 2>"$work/serr"); rc=$?
+if [ $rc = 0 ] && [ "$out" = ran ] && [ -z "$(ls -A "$work/victim")" ] && grep -q '^vt: .*symbolic link' "$work/serr" &&
+	[ "$(grep -c '^vt: ' "$work/serr")" = 1 ]; then
+	echo "PASS a symlink at VT_OUTPUT is refused with one vt: line; the program runs on"; pass=$((pass + 1))
+else
+	echo "FAIL symlink at VT_OUTPUT: rc=$rc out=$out victim=$(ls "$work/victim")"; cat "$work/serr"; fail=$((fail + 1))
+fi
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]
