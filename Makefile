@@ -35,7 +35,7 @@ PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread
               preload/intern.c preload/proc.c preload/clock.c preload/log.c preload/format.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o)
 NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
-TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c $(if $(wildcard tools/html.c),tools/html.c,tools/html-none.c)
+TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c tools/html-none.c
 TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(O)/tools/format.o
 UNIT_SRC    = $(wildcard tests/unit/test-*.c)
 HEADERS     = $(wildcard preload/*.h tools/*.h)
@@ -81,9 +81,9 @@ $(O)/vt-convert: $(TOOLS_OBJ)
 	$(Q)$(CC) $(OPT) -o $@ $(TOOLS_OBJ) $(TOOL_LIBS)
 
 # unit tests: the codec and the converter's modules, linked with Criterion
-$(O)/unit-tests: $(UNIT_SRC) $(filter-out $(O)/tools/vt-convert.o,$(TOOLS_OBJ)) $(O)/tools/unit-intern.o
+$(O)/unit-tests: $(UNIT_SRC) tests/unit/tracegen.h $(filter-out $(O)/tools/vt-convert.o,$(TOOLS_OBJ)) $(O)/tools/unit-intern.o
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(VT_CFLAGS) -DVT_FORMAT_DECODER -o $@ $^ -lcriterion $(TOOL_LIBS)
+	$(Q)$(CC) $(VT_CFLAGS) -DVT_FORMAT_DECODER -o $@ $(filter %.c %.o,$^) -lcriterion $(TOOL_LIBS)
 
 $(O)/tools/unit-intern.o: preload/intern.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
@@ -101,6 +101,12 @@ unittest: all $(O)/unit-tests
 e2e: all
 	tests/e2e/run.sh
 
+proctest: all
+	tests/proc/run.sh
+
+converttest: all
+	tests/convert/run.sh
+
 exports: all
 	tests/check-exports.sh $(O)/libvt.so
 
@@ -109,6 +115,8 @@ test: test-deps
 	$(MAKE) all
 	$(MAKE) unittest
 	$(MAKE) exports
+	$(MAKE) converttest
+	$(MAKE) proctest
 	$(MAKE) e2e
 
 demo: deps
@@ -137,10 +145,11 @@ help:
 	@echo '  demo       install missing packages, build, trace and convert an example'
 	@echo '  test       install missing packages, build, run unit, export and e2e tests'
 	@echo '  unittest   Criterion unit tests      e2e     end-to-end tests on real pythons'
+	@echo '  proctest   process trees             converttest  vt-convert on hand-made traces'
 	@echo '  bench      overhead against plain runs, cProfile and the no-op floor'
 	@echo '  install    install into $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
 	@echo '  clean      remove $(O)/'
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all deps test-deps unittest e2e exports test demo bench install uninstall clean help FORCE
+.PHONY: all deps test-deps unittest e2e proctest converttest exports test demo bench install uninstall clean help FORCE

@@ -14,11 +14,12 @@ static const char *const vt_err_text[] = {
 
 const char *vt_strerror(int err)
 {
-	if (err < 0)
-		err = -err;
-	if (err >= VT_ERR_COUNT)
+	/* in unsigned arithmetic: -INT_MIN does not exist */
+	unsigned e = err < 0 ? 0u - (unsigned)err : (unsigned)err;
+
+	if (e >= VT_ERR_COUNT)
 		return "unknown error";
-	return vt_err_text[err];
+	return vt_err_text[e];
 }
 
 static uint8_t *put_be64(uint8_t *p, uint64_t v)
@@ -52,6 +53,15 @@ uint8_t *vt_put_int(uint8_t *p, int64_t v)
 	if (v >= -32) {
 		*p = (uint8_t)(int8_t)v;
 		return p + 1;
+	}
+	if (v >= INT8_MIN) {
+		p[0] = 0xd0;
+		p[1] = (uint8_t)(int8_t)v;
+		return p + 2;
+	}
+	if (v >= INT16_MIN) {
+		*p = 0xd1;
+		return vt_put_be16(p + 1, (uint16_t)(int16_t)v);
 	}
 	if (v >= INT32_MIN) {
 		*p = 0xd2;
@@ -346,6 +356,84 @@ static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *
 	return bad ? -VT_ERR_RECORD : 1;
 }
 
+/*
+ * Skip one msgpack value at @p, checking that every declared length fits in what is left.
+ * msgpack-c allocates room for a container's declared count before it looks for the
+ * elements, so a damaged count of 2^32 would ask for 128 GiB; this check comes first.
+ * Returns the end of the value, or NULL when it is truncated, too deep or malformed.
+ */
+static const uint8_t *skip_value(const uint8_t *p, const uint8_t *end, int depth)
+{
+	uint64_t n = 0, len = 0;
+	int items = 0; /* 1: n values follow; 2: n key/value pairs */
+	uint8_t c;
+
+	if (p >= end || depth > 32)
+		return NULL;
+	c = *p++;
+	if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3)
+		return p;
+	if (c >= 0x80 && c <= 0x8f) {
+		n = c & 0x0f;
+		items = 2;
+	} else if (c >= 0x90 && c <= 0x9f) {
+		n = c & 0x0f;
+		items = 1;
+	} else if (c >= 0xa0 && c <= 0xbf) {
+		len = c & 0x1f;
+	} else {
+		static const uint8_t fixed[] = { [0xca - 0xc4] = 4, [0xcb - 0xc4] = 8,
+						 [0xcc - 0xc4] = 1, [0xcd - 0xc4] = 2,
+						 [0xce - 0xc4] = 4, [0xcf - 0xc4] = 8,
+						 [0xd0 - 0xc4] = 1, [0xd1 - 0xc4] = 2,
+						 [0xd2 - 0xc4] = 4, [0xd3 - 0xc4] = 8,
+						 [0xd4 - 0xc4] = 2, [0xd5 - 0xc4] = 3,
+						 [0xd6 - 0xc4] = 5, [0xd7 - 0xc4] = 9,
+						 [0xd8 - 0xc4] = 17 };
+		unsigned w = 0;
+
+		if (c >= 0xc4 && c <= 0xd8 && c != 0xc7 && c != 0xc8 && c != 0xc9 &&
+		    c != 0xc4 && c != 0xc5 && c != 0xc6)
+			return (size_t)(end - p) >= fixed[c - 0xc4] ? p + fixed[c - 0xc4] : NULL;
+		switch (c) {
+		case 0xc4: case 0xd9: w = 1; break;             /* bin8, str8 */
+		case 0xc5: case 0xda: case 0xdc: case 0xde: w = 2; break;
+		case 0xc6: case 0xdb: case 0xdd: case 0xdf: w = 4; break;
+		case 0xc7: w = 1; break;                         /* ext8, 16, 32 */
+		case 0xc8: w = 2; break;
+		case 0xc9: w = 4; break;
+		default: return NULL;                            /* 0xc1: never used */
+		}
+		if ((size_t)(end - p) < w)
+			return NULL;
+		for (unsigned i = 0; i < w; i++)
+			n = n << 8 | *p++;
+		if (c == 0xdc || c == 0xdd) {
+			items = 1;
+		} else if (c == 0xde || c == 0xdf) {
+			items = 2;
+		} else {
+			len = n + (c >= 0xc7 && c <= 0xc9); /* ext: a type byte before the data */
+			n = 0;
+		}
+	}
+	if (items) {
+		/* every element takes at least one byte */
+		if (n * (uint64_t)items > (uint64_t)(end - p))
+			return NULL;
+		for (uint64_t i = 0; i < n * (uint64_t)items; i++)
+			if (!(p = skip_value(p, end, depth + 1)))
+				return NULL;
+		return p;
+	}
+	return len <= (uint64_t)(end - p) ? p + len : NULL;
+}
+
+int vt_msgpack_check(const uint8_t *buf, size_t len)
+{
+	return skip_value(buf, buf + len, 0) ? 0 : -1;
+}
+
 int vt_decoder_next(struct vt_decoder *d, struct vt_record *r)
 {
 	size_t start = d->off;
@@ -355,6 +443,8 @@ int vt_decoder_next(struct vt_decoder *d, struct vt_record *r)
 
 	if (d->off >= d->len)
 		return 0;
+	if (vt_msgpack_check(d->buf + d->off, d->len - d->off) < 0)
+		return -VT_ERR_MSGPACK;
 	ret = msgpack_unpack_next(&d->unp, (const char *)d->buf, d->len, &d->off);
 	if (ret != MSGPACK_UNPACK_SUCCESS && ret != MSGPACK_UNPACK_EXTRA_BYTES) {
 		d->off = start;

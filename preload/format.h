@@ -276,6 +276,11 @@ struct vt_decoder {
 };
 
 void vt_decoder_init(struct vt_decoder *d);
+/**
+ * vt_msgpack_check - 0 when @buf starts with one complete msgpack value whose declared
+ * lengths all fit in @len bytes (checked before msgpack-c allocates for them), else -1.
+ */
+int vt_msgpack_check(const uint8_t *buf, size_t len);
 /** vt_decoder_reset - start decoding @len bytes at @buf (not copied; must outlive use). */
 void vt_decoder_reset(struct vt_decoder *d, const uint8_t *buf, size_t len);
 /**

@@ -36,8 +36,8 @@ int64_t vt_intern_find(void *key)
 {
 	size_t mask = g_cap - 1, i;
 
-	if (!g_cap)
-		return -1;
+	if (!g_cap || !key)
+		return -1; /* NULL marks an empty slot: it is never a key */
 	for (i = slot_of(key, mask);; i = (i + 1) & mask) {
 		if (g_slots[i].key == key)
 			return g_slots[i].id;

@@ -58,14 +58,6 @@ static inline void room(struct vt_json *j, size_t n)
 int vt_json_open(struct vt_json *j, const char *path, int gz)
 {
 	memset(j, 0, sizeof(*j));
-	if (gz) {
-		z_stream *z = calloc(1, sizeof(*z));
-
-		/* windowBits 15 + 16: a gzip header and trailer around the deflate stream */
-		if (!z || deflateInit2(z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-			abort();
-		j->gz = z;
-	}
 	if (!strcmp(path, "-")) {
 		j->f = stdout;
 	} else {
@@ -73,6 +65,14 @@ int vt_json_open(struct vt_json *j, const char *path, int gz)
 		if (!j->f)
 			return -1;
 		j->own = 1;
+	}
+	if (gz) {
+		z_stream *z = calloc(1, sizeof(*z));
+
+		/* windowBits 15 + 16: a gzip header and trailer around the deflate stream */
+		if (!z || deflateInit2(z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+			abort();
+		j->gz = z;
 	}
 	j->cap = BUF_CAP;
 	j->buf = malloc(j->cap);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lz4.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,7 +116,8 @@ static int parse_header(struct vt_reader *r)
 			    "truncated header (needs %u bytes, %zu present)", hlen,
 			    r->size - VT_FILE_PREFIX_LEN);
 	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)r->data + VT_FILE_PREFIX_LEN, hlen, &off) !=
+	if (vt_msgpack_check(r->data + VT_FILE_PREFIX_LEN, hlen) < 0 ||
+	    msgpack_unpack_next(&u, (const char *)r->data + VT_FILE_PREFIX_LEN, hlen, &off) !=
 		    MSGPACK_UNPACK_SUCCESS ||
 	    u.data.type != MSGPACK_OBJECT_MAP) {
 		msgpack_unpacked_destroy(&u);
@@ -253,7 +255,7 @@ static void time_chunk(struct vt_reader *r)
 	for (size_t i = 0; i < r->nev; i++) {
 		int64_t d = (int64_t)(r->ev[i].r.clock - c0);
 
-		r->ev[i].ns = (uint64_t)((int64_t)m0 + (int64_t)((double)d * rate));
+		r->ev[i].ns = (uint64_t)((int64_t)m0 + llround((double)d * rate));
 	}
 }
 
@@ -319,6 +321,7 @@ static int load_chunk(struct vt_reader *r)
 			break;
 		case VT_REC_DEF:
 		case VT_REC_PROC:
+			rec.clock = clock; /* untimed: they happen at the time of the record before */
 			break;
 		default:
 			if (!have_base) {
@@ -358,13 +361,14 @@ int vt_reader_next(struct vt_reader *r, struct vt_event **ev)
 	int rc;
 
 	while (r->ev_pos >= r->nev) {
-		if (r->err)
+		if (r->err || r->off >= r->size)
 			return 0;
 		rc = load_chunk(r);
-		if (rc <= 0) {
+		if (rc < 0) {
 			r->nev = r->ev_pos = 0;
 			return 0;
 		}
+		/* rc == 0: a chunk with no records; go on to the next */
 	}
 	*ev = &r->ev[r->ev_pos++];
 	return 1;

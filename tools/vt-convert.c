@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -669,6 +670,19 @@ static char *thread_name(struct input *in)
 	return name;
 }
 
+/*
+ * A chunk cut short at the end of a file whose process has not ended and still exists is
+ * a chunk being written now (vt-convert run on a live trace), not damage.
+ */
+static int still_running(const struct input *in)
+{
+	const struct vt_reader *r = &in->r;
+
+	if (!r->truncated_tail || (in->proc && in->proc->r.has_exit))
+		return 0;
+	return kill((pid_t)r->pid, 0) == 0 || errno == EPERM;
+}
+
 static void convert_thread(struct input *in)
 {
 	struct tconv tc = { .in = in, .r = &in->r };
@@ -789,7 +803,10 @@ static void convert_thread(struct input *in)
 out:
 	g_st.bytes_read += r->size;
 	progress(0);
-	if (r->err)
+	if (r->err && still_running(in))
+		warning("%s: offset %zu: %s; the process is still running and writing it",
+			r->path, r->err_off, r->err_msg);
+	else if (r->err)
 		error("%s: offset %zu: %s", r->path, r->err_off, r->err_msg);
 	if (!ended && !r->err && r->chunks && !(in->proc && in->proc->r.has_exit))
 		warning("%s: the stream ends without an end record (process killed, or still "

@@ -104,5 +104,37 @@ out=$("$conv" "$work/loop" -o "$work/e.json" 2>&1); rc=$?
 [ $rc = 2 ] && ok "bad window: exit 2" || bad "bad window: exit $rc"
 "$conv" --help | grep -q -- "--match PATTERN" && ok "--help lists the options" || bad "--help"
 
+# 7. a trace still being written: convert while the program runs
+LD_PRELOAD="$top/build/libvt.so" VT_OUTPUT="$work/live" VT_BUFFER_SIZE=64K python3 -c '
+import time
+def tick(i):
+    return i * 2
+end = time.time() + 3
+while time.time() < end:
+    for i in range(1000):
+        tick(i)
+    time.sleep(0.005)
+' &
+livepid=$!
+sleep 1.2
+out=$("$conv" "$work/live" -o "$work/live.json" 2>&1); rc=$?
+n=$(grep -c '"name":"tick"' "$work/live.json")
+kill $livepid 2>/dev/null; wait $livepid 2>/dev/null
+if [ $rc = 0 ] && [ "$n" -gt 1000 ] && echo "$out" | grep -q "still"; then
+	ok "a running program's trace converts ($n calls so far, with a warning)"
+else
+	bad "live trace" "rc=$rc calls=$n $out"
+fi
+
+# 8. progress on a terminal (script gives the converter a tty)
+if command -v script >/dev/null; then
+	out=$(script -qec "$conv $work/live -o $work/p.json" /dev/null 2>&1)
+	case "$out" in *"MB read"*"events/s"*|*"processes"*) ok "progress and the report line on a terminal" ;; *) bad "progress on a terminal" "$out" ;; esac
+	out=$(script -qec "$conv -q $work/live -o $work/p.json" /dev/null 2>&1)
+	[ -z "$out" ] && ok "--quiet prints nothing" || bad "--quiet" "$out"
+else
+	echo "SKIP progress on a terminal: script(1) is not installed"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
