@@ -35,41 +35,37 @@ static const char *g_prog = "vt-convert";
 /* some input was bad: exit 1 at the end */
 static int g_bad_input;
 
-static void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void error(const char *fmt, ...)
+/* "vt-convert: <kind><message>\n" on stderr */
+static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
-	va_list ap;
-
-	fprintf(stderr, "%s: error: ", g_prog);
-	va_start(ap, fmt);
+	fprintf(stderr, "%s: %s", g_prog, kind);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	g_bad_input = 1;
-}
-
-static void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void warning(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: warning: ", g_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fputc('\n', stderr);
 }
+
+#define MSG_FN(name, kind, after)                                              \
+	static void name(const char *fmt, ...) __attribute__((format(printf, 1, 2))); \
+	static void name(const char *fmt, ...)                                  \
+	{                                                                       \
+		va_list ap;                                                     \
+		va_start(ap, fmt);                                              \
+		vmsg(kind, fmt, ap);                                            \
+		va_end(ap);                                                     \
+		after;                                                          \
+	}
+
+/* error: damaged input, exit 1 at the end; warning: worth knowing, not a failure */
+MSG_FN(error, "error: ", g_bad_input = 1)
+MSG_FN(warning, "warning: ", (void)0)
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", g_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Print the call tree of a vt-convert JSON file, one thread after another.
 
-usage: calltree.py TRACE.json [--files SUBSTR ...] [--names NAME ...] [--bare]
-                              [--pid-order]
-       calltree.py --bare-text < TEXT
+usage: calltree.py TRACE.json [--files SUBSTR ...] [--names NAME ...] [--c-of-kept]
+                              [--by-name] [--where] [--bare]
+       calltree.py --expect-for X.Y < EXPECTED
 
 Threads are named T0, T1, ... in order of their first event and printed with their
 thread_name; frames are indented by depth, C frames are marked [c], and the flags
@@ -14,11 +14,19 @@ so two runs of the same program give the same text.
 frames named with --names); --names alone keeps all Python frames and only those C
 frames. Frames that are dropped do not hide their children (those move up a level).
 
---bare strips the qualifier of Python frame names (Foo.bar -> bar,
-f.<locals>.g -> g): CPython < 3.11 records only co_name, so the e2e runner uses it
-there and applies --bare-text to the expected text to compare the two.
+--c-of-kept also keeps the C frames called directly by a kept Python frame.
+--by-name orders the threads after the first by name rather than by first event
+(for threads that start in any order). --where adds " @FILE" to Python frames (the
+base name of the file, or its <pseudo-name>), to tell whose <module> a frame is.
+--bare strips qualifiers from Python frame names (Foo.bar -> bar).
+
+--expect-for X.Y rewrites an expected tree (written for CPython 3.12+) for CPython
+X.Y: before 3.11 the recorder has only co_name, so qualifiers are stripped from
+Python frames; before 3.12 there is no 'yield' flag (no sys.monitoring), so it is
+dropped.
 """
 import json
+import os
 import sys
 
 
@@ -27,16 +35,23 @@ def bare_name(name):
     return name.rsplit(".", 1)[-1]
 
 
-def bare_line(line):
-    """Strip the qualifier from the frame name of one rendered line (not C frames)."""
+def expect_line(line, version):
+    """Rewrite one rendered line of an expected tree for CPython `version` (a tuple)."""
     body = line.lstrip(" ")
     if body == line:
         return line  # a thread header
     indent = line[: len(line) - len(body)]
     name, sep, rest = body.partition(" [")
-    if sep and "c" in rest.rstrip("]").split(","):
-        return line
-    return indent + bare_name(name) + sep + rest
+    flags = rest.rstrip("]").split(",") if sep else []
+    where = ""
+    if " @" in name:
+        name, where = name.split(" @", 1)
+        where = " @" + where
+    if version < (3, 11) and "c" not in flags:
+        name = bare_name(name)
+    if version < (3, 12):
+        flags = [f for f in flags if f != "yield"]
+    return indent + name + where + (" [%s]" % ",".join(flags) if flags else "")
 
 
 def load(path):
@@ -48,25 +63,99 @@ def to_ns(us):
     return int(round(us * 1000))
 
 
+def build(evs):
+    """Nest one thread's (ts, end, idx, event) tuples; returns the root's children."""
+    # Parents first: earlier start, then longer; on a full tie the event written
+    # later is the parent (vt-convert writes a frame when it ends).
+    evs = sorted(evs, key=lambda x: (x[0], -x[1], -x[2]))
+    root = {"children": []}
+    stack = []
+    for ts, end, _, e in evs:
+        while stack:
+            pts, pend, _ = stack[-1]
+            if pts <= ts and end <= pend and (ts < pend or pts == pend):
+                break
+            stack.pop()
+        node = {"e": e, "children": []}
+        (stack[-1][2] if stack else root)["children"].append(node)
+        stack.append((ts, end, node))
+    return root["children"]
+
+
+def where_of(e):
+    f = e.get("args", {}).get("file", "")
+    f = f.rsplit(":", 1)[0] if ":" in f else f
+    return f if f.startswith("<") else os.path.basename(f)
+
+
+def render(nodes, keep, depth, py_kept, bare, where, out):
+    for n in nodes:
+        e = n["e"]
+        is_c = e.get("cat") == "c"
+        k = keep(e, py_kept)
+        d = depth
+        if k:
+            flags = ["c"] if is_c else []
+            a = e.get("args", {})
+            for f in ("exception", "unfinished", "yield"):
+                if a.get(f):
+                    flags.append(f)
+            name = e["name"]
+            if bare and not is_c:
+                name = bare_name(name)
+            if where and not is_c:
+                name += " @" + where_of(e)
+            out.append("  " * (depth + 1) + name + (" [%s]" % ",".join(flags) if flags else ""))
+            d = depth + 1
+        render(n["children"], keep, d, py_kept if is_c else k, bare, where, out)
+
+
+def thread_label(key, tnames):
+    name = tnames.get(key, "?")
+    # a thread threading never named is called after its tid, which changes every run
+    if name == "Thread %d" % key[1]:
+        name = "Thread <tid>"
+    return name
+
+
 def main():
     args = sys.argv[1:]
-    if args == ["--bare-text"]:
+    if len(args) == 2 and args[0] == "--expect-for":
+        version = tuple(int(x) for x in args[1].split(".")[:2])
         for line in sys.stdin.read().splitlines():
-            print(bare_line(line))
+            print(expect_line(line, version))
         return
     path = args.pop(0)
-    files, names, mode, bare = [], [], None, False
+    files, names, mode = [], [], None
+    bare = c_of_kept = by_name = where = False
     for a in args:
         if a in ("--files", "--names"):
             mode = a
         elif a == "--bare":
             bare = True
+        elif a == "--c-of-kept":
+            c_of_kept = True
+        elif a == "--by-name":
+            by_name = True
+        elif a == "--where":
+            where = True
         elif mode == "--files":
             files.append(a)
         elif mode == "--names":
             names.append(a)
         else:
             sys.exit("calltree.py: unexpected argument '%s'" % a)
+
+    def keep(e, py_kept):
+        if e.get("cat") == "c":
+            if not files and not names:
+                return True
+            return e["name"] in names or (c_of_kept and py_kept)
+        if not files:
+            return True
+        f = e.get("args", {}).get("file", "")
+        return any(s in f for s in files)
+
     events = load(path)
     tnames = {}
     for e in events:
@@ -76,43 +165,29 @@ def main():
     for idx, e in enumerate(events):
         if e.get("ph") != "X":
             continue
-        keep = True
-        if e.get("cat") == "c":
-            keep = (not files and not names) or e["name"] in names
-        elif files:
-            f = e.get("args", {}).get("file", "")
-            keep = any(s in f for s in files)
-        if keep:
-            ts = to_ns(e["ts"])
-            end = ts + to_ns(e["dur"])
-            by_thread.setdefault((e["pid"], e["tid"]), []).append((ts, end, idx, e))
-    order = sorted(by_thread, key=lambda k: min(x[0] for x in by_thread[k]))
-    for i, key in enumerate(order):
-        # Parents first: earlier start, then longer; on a full tie the event written
-        # later is the parent (vt-convert writes a frame when it ends).
-        evs = sorted(by_thread[key], key=lambda x: (x[0], -x[1], -x[2]))
-        print("T%d %s" % (i, tnames.get(key, "?")))
-        stack = []
-        for ts, end, _, e in evs:
-            while stack:
-                pts, pend = stack[-1]
-                inside = pts <= ts and end <= pend and (ts < pend or pts == pend)
-                if inside:
-                    break
-                stack.pop()
-            flags = []
-            if e.get("cat") == "c":
-                flags.append("c")
-            a = e.get("args", {})
-            for k in ("exception", "unfinished", "yield"):
-                if a.get(k):
-                    flags.append(k)
-            name = e["name"]
-            if bare and e.get("cat") != "c":
-                name = bare_name(name)
-            print("  " * (len(stack) + 1) + name + (" [%s]" % ",".join(flags) if flags else ""))
-            stack.append((ts, end))
+        ts = to_ns(e["ts"])
+        end = ts + to_ns(e["dur"])
+        by_thread.setdefault((e["pid"], e["tid"]), []).append((ts, end, idx, e))
+    trees = []
+    for key, evs in by_thread.items():
+        out = []
+        render(build(evs), keep, 0, False, bare, where, out)
+        if out:
+            first = min(x[0] for x in evs)
+            trees.append((first, thread_label(key, tnames), out))
+    if by_name:
+        # the first thread stays first; the others, which may start in any order, by name
+        trees.sort(key=lambda t: t[0])
+        trees[1:] = sorted(trees[1:], key=lambda t: t[1])
+    else:
+        trees.sort(key=lambda t: t[0])
+    for i, (_, label, out) in enumerate(trees):
+        print("T%d %s" % (i, label))
+        print("\n".join(out))
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:
+        sys.stderr.close()
