@@ -200,7 +200,7 @@ void vt_note_child(pid_t child)
 {
 	struct vt_thread *t = vt_t;
 
-	if (vt_state != VT_ST_TRACING || getpid() != vt_pid || !t || t->dead || !vt_room(t))
+	if (vt_state != VT_ST_TRACING || getpid() != vt_pid || !t || t->dead || !vt_room(t, 0))
 		return;
 	{
 		uint64_t c = vt_now(), dt = c > t->last ? c - t->last : 0;

@@ -423,6 +423,17 @@ emit:
 
 /* ---- the hot path ---- */
 
+/* the delta to @now, read by the caller first thing so the clock's latency overlaps the
+ * rest of the callback's work */
+static inline uint64_t stamp_at(struct vt_thread *t, uint64_t now, uint64_t *dt)
+{
+	if (VT_UNLIKELY(now < t->last))
+		now = t->last;
+	*dt = now - t->last;
+	t->last = now;
+	return now;
+}
+
 static inline uint64_t stamp(struct vt_thread *t, uint64_t *dt)
 {
 	uint64_t now = vt_now();
@@ -439,20 +450,19 @@ static inline int64_t code_id(struct vt_thread *t, PyObject *code)
 	int64_t id;
 
 	if (t->cache_key == code)
-		return t->cache_id;
+		return t->cache_id; /* defined in this thread's stream when it was cached */
 	id = vt_intern_find(code);
 	if (VT_UNLIKELY(id < 0))
 		id = intern_code(code);
 	if (id >= 0) {
+		vt_define(t, (uint32_t)id);
 		t->cache_key = code;
 		t->cache_id = (uint32_t)id;
 	}
 	return id;
 }
 
-static void pending_work(struct vt_thread *t, int is_call);
-
-static inline void rec_call(struct vt_thread *t, unsigned kind, int64_t id)
+static inline void rec_call(struct vt_thread *t, unsigned kind, int64_t id, uint64_t now)
 {
 	uint64_t dt;
 
@@ -460,21 +470,16 @@ static inline void rec_call(struct vt_thread *t, unsigned kind, int64_t id)
 		t->lost++;
 		return;
 	}
-	if (VT_UNLIKELY(t->pending))
-		pending_work(t, 1);
-	vt_define(t, (uint32_t)id);
-	stamp(t, &dt);
+	stamp_at(t, now, &dt);
 	t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, kind, (uint32_t)id, dt) - t->buf);
 	t->events++;
 }
 
-static inline void rec_ret(struct vt_thread *t, unsigned kind)
+static inline void rec_ret(struct vt_thread *t, unsigned kind, uint64_t now)
 {
 	uint64_t dt;
 
-	if (VT_UNLIKELY(t->pending))
-		pending_work(t, 0);
-	stamp(t, &dt);
+	stamp_at(t, now, &dt);
 	t->pos = (size_t)(vt_put_dt_rec(t->buf + t->pos, kind, dt) - t->buf);
 	t->events++;
 }
@@ -578,6 +583,7 @@ static inline int64_t cfunc_id(struct vt_thread *t, PyObject *callable, void *ml
 	if (VT_UNLIKELY(id < 0))
 		id = intern_cfunc(ml, callable, is_descr);
 	if (id >= 0) {
+		vt_define(t, (uint32_t)id);
 		t->cache_key = ml;
 		t->cache_id = (uint32_t)id;
 	}
@@ -591,30 +597,31 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 #ifdef VT_NOP
 	return 0;
 #endif
+	uint64_t now = vt_now();
 	struct vt_thread *t = vt_thread_cur();
 	int is_descr;
 	void *ml;
 
 	(void)obj;
-	if (VT_UNLIKELY(!t) || !vt_room(t))
+	if (VT_UNLIKELY(!t) || !vt_room(t, what == PT_CALL || what == PT_C_CALL))
 		return 0;
 	switch (what) {
 	case PT_CALL:
-		rec_call(t, VT_REC_CALL, code_id(t, frame_code(frame)));
+		rec_call(t, VT_REC_CALL, code_id(t, frame_code(frame)), now);
 		break;
 	case PT_RETURN:
-		rec_ret(t, arg ? VT_REC_RET : VT_REC_UNWIND);
+		rec_ret(t, arg ? VT_REC_RET : VT_REC_UNWIND, now);
 		break;
 	case PT_C_CALL:
 		if (vt_cfg.ignore_c || !(ml = cfunc_key(arg, &is_descr)))
 			break;
-		rec_call(t, VT_REC_CCALL, cfunc_id(t, arg, ml, is_descr));
+		rec_call(t, VT_REC_CCALL, cfunc_id(t, arg, ml, is_descr), now);
 		break;
 	case PT_C_RETURN:
 	case PT_C_EXCEPTION:
 		if (vt_cfg.ignore_c || !cfunc_key(arg, &is_descr))
 			break;
-		rec_ret(t, what == PT_C_RETURN ? VT_REC_CRET : VT_REC_CRAISE);
+		rec_ret(t, what == PT_C_RETURN ? VT_REC_CRET : VT_REC_CRAISE, now);
 		break;
 	default:
 		break;
@@ -648,24 +655,26 @@ static int frame_offsets_ok(void)
 static PyObject *mon_start(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
 	NOP_RETURN(py.None);
+	uint64_t now = vt_now();
 	struct vt_thread *t = vt_thread_cur();
 
 	(void)self;
 	(void)n;
-	if (VT_LIKELY(t) && vt_room(t))
-		rec_call(t, VT_REC_CALL, code_id(t, args[0]));
+	if (VT_LIKELY(t) && vt_room(t, 1))
+		rec_call(t, VT_REC_CALL, code_id(t, args[0]), now);
 	return py.None;
 }
 
 static PyObject *mon_resume(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
 	NOP_RETURN(py.None);
+	uint64_t now = vt_now();
 	struct vt_thread *t = vt_thread_cur();
 
 	(void)self;
 	(void)n;
-	if (VT_LIKELY(t) && vt_room(t))
-		rec_call(t, VT_REC_RESUME, code_id(t, args[0]));
+	if (VT_LIKELY(t) && vt_room(t, 1))
+		rec_call(t, VT_REC_RESUME, code_id(t, args[0]), now);
 	return py.None;
 }
 
@@ -673,12 +682,13 @@ static PyObject *mon_resume(PyObject *self, PyObject *const *args, Py_ssize_t n)
 	static PyObject *fn(PyObject *self, PyObject *const *args, Py_ssize_t n)        \
 	{                                                                               \
 		NOP_RETURN(py.None);                                                    \
+		uint64_t now = vt_now();                                                \
 		struct vt_thread *t = vt_thread_cur();                                  \
 		(void)self;                                                             \
 		(void)args;                                                             \
 		(void)n;                                                                \
-		if (VT_LIKELY(t) && vt_room(t))                                         \
-			rec_ret(t, kind);                                               \
+		if (VT_LIKELY(t) && vt_room(t, 0))                                      \
+			rec_ret(t, kind, now);                                          \
 		return py.None;                                                         \
 	}
 MON_RET(mon_return, VT_REC_RET)
@@ -696,8 +706,8 @@ static PyObject *mon_call(PyObject *self, PyObject *const *args, Py_ssize_t n)
 	if (n < 3 || !(ml = cfunc_key(args[2], &is_descr)))
 		return py.None;
 	t = vt_thread_cur();
-	if (VT_LIKELY(t) && vt_room(t))
-		rec_call(t, VT_REC_CCALL, cfunc_id(t, args[2], ml, is_descr));
+	if (VT_LIKELY(t) && vt_room(t, 0))
+		rec_call(t, VT_REC_CCALL, cfunc_id(t, args[2], ml, is_descr), vt_now());
 	return py.None;
 }
 
@@ -711,8 +721,8 @@ static PyObject *mon_cret(PyObject *self, PyObject *const *args, Py_ssize_t n, u
 	if (n < 3 || !cfunc_key(args[2], &is_descr))
 		return py.None;
 	t = vt_thread_cur();
-	if (VT_LIKELY(t) && vt_room(t))
-		rec_ret(t, kind);
+	if (VT_LIKELY(t) && vt_room(t, 0))
+		rec_ret(t, kind, vt_now());
 	return py.None;
 }
 
@@ -878,7 +888,7 @@ static void watch_profile_slot(const char *event)
 	struct vt_thread *t = vt_t;
 	void *fn;
 
-	if (!t || t->dead || !vt_room(t))
+	if (!t || t->dead || !vt_room(t, 0))
 		return;
 	if (!t->evicted) {
 		if (strcmp(event, "sys.setprofile") || t_own_setprofile)
@@ -1035,6 +1045,7 @@ static void install(void)
 		if (m > vt_mono0 + 100000)
 			vt_tsc_hz = (uint64_t)((double)(c - vt_clock0) * 1e9 / (double)(m - vt_mono0));
 	}
+	vt_pending_hook = pending_work;
 	vt_state = VT_ST_TRACING;
 	vt_proc_start();
 	if (vt_state != VT_ST_TRACING)

@@ -241,6 +241,7 @@ struct vt_thread *vt_thread_new(void)
 	t->pid = vt_pid;
 	t->name_tries = 256;
 	t->pending = 1;
+	t->limit = 0; /* see vt_pending_hook */
 	chunk_start(t);
 	pthread_setspecific(g_key, t);
 	pthread_mutex_lock(&g_lock);
@@ -325,8 +326,20 @@ void vt_flush(struct vt_thread *t)
 	errno = saved;
 }
 
-int vt_make_room(struct vt_thread *t)
+void (*vt_pending_hook)(struct vt_thread *t, int is_call);
+
+int vt_make_room(struct vt_thread *t, int is_call)
 {
+	if (t->pending && vt_state == VT_ST_TRACING && !t->dead) {
+		t->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
+		if (vt_pending_hook)
+			vt_pending_hook(t, is_call); /* may clear t->pending */
+		if (t->pending)
+			t->limit = 0;
+		if (t->pos < vt_cfg.chunk_size - VT_CHUNK_HEADROOM)
+			return 1;
+		t->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
+	}
 	if (vt_state == VT_ST_TRACING && !t->dead && t->limit)
 		vt_flush(t);
 	if (t->pos < t->limit)
@@ -445,6 +458,8 @@ void vt_threads_atfork_child(void)
 		self->name_tries = 0;
 		self->resync = 1;
 		self->pending = 1;
+		self->limit = 0; /* see vt_pending_hook */
+		self->cache_key = NULL; /* its id must be defined again in the child's file */
 		/* the child writes new files: every id must be defined again */
 		if (self->defined)
 			memset(self->defined, 0, self->defined_bits / 8);

@@ -132,15 +132,25 @@ static inline struct vt_thread *vt_thread_cur(void)
 
 /** vt_flush - compress and write the buffer; starts the next chunk with a SYNC. */
 void vt_flush(struct vt_thread *t);
-/** vt_make_room - slow path of vt_room: flush; 0 when this event must be dropped (counted). */
-int vt_make_room(struct vt_thread *t);
+/**
+ * vt_make_room - slow path of vt_room: pending work, then flush; 0 when this event must
+ * be dropped (it is counted).
+ */
+int vt_make_room(struct vt_thread *t, int is_call);
+
+/*
+ * Work to do before a thread's next event (its Python name, a fork child's inherited
+ * stack). While any is pending, the thread's limit is 0, so the hot path's one compare
+ * sends it to vt_make_room, which calls this (python.c) and restores the limit.
+ */
+extern void (*vt_pending_hook)(struct vt_thread *t, int is_call);
 
 /** vt_room - 1 when one more event (and a DEF) fits; flushes when the chunk is full. */
-static inline int vt_room(struct vt_thread *t)
+static inline int vt_room(struct vt_thread *t, int is_call)
 {
 	if (VT_LIKELY(t->pos < t->limit))
 		return 1;
-	return vt_make_room(t);
+	return vt_make_room(t, is_call);
 }
 
 /**
