@@ -8,6 +8,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,21 +62,76 @@ static size_t env_size(const char *name, size_t dflt, size_t lo, size_t hi)
 	n = strtoull(v, &end, 10);
 	if (end == v || errno)
 		goto fail;
+	/* 512K, 4M, 1G, also written 4MB or 4MiB: binary units */
 	switch (*end) {
 	case 'k': case 'K': n <<= 10; end++; break;
 	case 'm': case 'M': n <<= 20; end++; break;
 	case 'g': case 'G': n <<= 30; end++; break;
 	default: break;
 	}
-	if (*end == 'i' || *end == 'b' || *end == 'B')
-		end += *end == 'i' ? 1 : 0;
-	if ((*end == 'B' || *end == 'b') && end[1] == 0)
+	if (*end == 'i')
+		end++;
+	if (*end == 'B')
 		end++;
 	if (*end || n < lo || n > hi)
 		goto fail;
 	return (size_t)n;
 fail:
-	bad(name, v, "expected a size such as 512K or 4M, from 64K to 64M");
+	bad(name, v, "expected a size such as 512K, 4M or 1G, in range");
+	return dflt;
+}
+
+/* "30s", "500ms", "2m", "1h"; a bare number is seconds */
+static uint64_t env_time(const char *name)
+{
+	const char *v = getenv(name);
+	char *end;
+	double x;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	x = strtod(v, &end);
+	if (end == v || errno || x < 0)
+		goto fail;
+	if (!*end || !strcmp(end, "s"))
+		x *= 1e9;
+	else if (!strcmp(end, "ms"))
+		x *= 1e6;
+	else if (!strcmp(end, "us"))
+		x *= 1e3;
+	else if (!strcmp(end, "m"))
+		x *= 60e9;
+	else if (!strcmp(end, "h"))
+		x *= 3600e9;
+	else
+		goto fail;
+	return (uint64_t)x;
+fail:
+	bad(name, v, "expected a time such as 30s, 500ms or 2m");
+	return 0;
+}
+
+static int env_signal(const char *name, int dflt)
+{
+	static const struct { const char *n; int s; } sigs[] = {
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "HUP", SIGHUP }, { "WINCH", SIGWINCH },
+		{ "URG", SIGURG },   { "PROF", SIGPROF }, { "IO", SIGIO },
+	};
+	const char *v = getenv(name), *n;
+	char *end;
+	long x;
+
+	if (!v || !*v)
+		return dflt;
+	n = strncmp(v, "SIG", 3) ? v : v + 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!strcmp(n, sigs[i].n))
+			return sigs[i].s;
+	x = strtol(v, &end, 10);
+	if (end != v && !*end && x > 0 && x < 65 && x != SIGKILL && x != SIGSTOP)
+		return (int)x;
+	bad(name, v, "expected a signal such as USR2 or a number");
 	return dflt;
 }
 
@@ -128,6 +184,17 @@ static void read_config(void)
 	v = getenv("VT_LOG");
 	if (v && *v && strcmp(v, "stderr"))
 		snprintf(vt_cfg.log, sizeof(vt_cfg.log), "%s", v);
+	v = getenv("VT_START");
+	if (v && *v && strcmp(v, "signal") && strcmp(v, "now"))
+		bad("VT_START", v, "expected now or signal");
+	vt_cfg.start_signal = v && !strcmp(v, "signal");
+	vt_cfg.signum = env_signal("VT_SIGNAL", SIGUSR2);
+	vt_cfg.delay_ns = env_time("VT_DELAY");
+	vt_cfg.duration_ns = env_time("VT_DURATION");
+	vt_cfg.max_size = env_size("VT_MAX_SIZE", 0, 1u << 16, (size_t)1 << 50);
+	v = getenv("VT_PROCESSES");
+	if (v)
+		snprintf(vt_cfg.processes, sizeof(vt_cfg.processes), "%s", v);
 	output_dir();
 }
 
@@ -139,6 +206,7 @@ static void atfork_child(void)
 	/* the child's process file is written with its first thread file: a child that only
 	 * execs (subprocess) leaves no files */
 	vt_proc_atfork_child();
+	vt_control_atfork_child();
 }
 
 __attribute__((constructor)) static void vt_init(void)

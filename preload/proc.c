@@ -36,6 +36,7 @@ static int write_chunk(const uint8_t *raw, size_t len)
 	if (clen <= 0)
 		return -1;
 	vt_chunk_header((uint8_t *)out, (uint32_t)len, (uint32_t)clen);
+	/* not counted against VT_MAX_SIZE: a few hundred bytes that say what happened */
 	return vt_write_all(g_proc_fd, out, (size_t)clen + VT_CHUNK_HDR_LEN);
 }
 
@@ -149,6 +150,22 @@ void vt_proc_exit(unsigned how, int64_t code)
 	}
 	vt_restore_signals(&old);
 	errno = saved;
+}
+
+void vt_proc_mark(const char *text)
+{
+	uint8_t raw[512], *p = raw;
+	uint64_t c;
+	sigset_t old;
+
+	if (g_proc_fd < 0 || getpid() != vt_pid)
+		return;
+	old = vt_block_signals();
+	c = vt_now();
+	p = vt_put_sync(p, c, vt_use_tsc ? vt_mono_ns() : c);
+	p = vt_put_text_rec(p, VT_REC_MARK, 0, text, strnlen(text, 256));
+	write_chunk(raw, (size_t)(p - raw));
+	vt_restore_signals(&old);
 }
 
 void vt_proc_atfork_child(void)

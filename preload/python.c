@@ -22,7 +22,11 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +114,10 @@ static struct {
 	void *(*TstateGet)(void);
 	void *(*GetFrame)(void);
 	void *(*FrameGetBack)(void *);
+	void *(*ThreadHead)(void *);
+	void *(*ThreadNext)(void *);
+	int (*SetProfileTstate)(void *, vt_tracefunc, PyObject *);
+	int (*AddPendingCall)(int (*)(void *), void *);
 	PyObject *None;
 	PyObject **ExcSystemExit;
 	void *CFunctionType, *CMethodType, *MethodDescrType, *ModuleType, *TypeType,
@@ -123,6 +131,11 @@ int vt_py_minor;
 
 /* installing: audit events we cause ourselves are ignored meanwhile */
 static int g_installing;
+/* the hooks are installed and events are recorded (VT_START=signal, VT_DELAY: not yet) */
+static volatile int g_recording;
+/* sys.monitoring callbacks registered; the events they listen to */
+static int g_monitoring_ready;
+static long g_mon_mask;
 /* this thread is calling PyEval_SetProfile itself: its audit event is not an eviction */
 static __thread int t_own_setprofile;
 /* PyThreadState.c_profilefunc: 56 on 3.8-3.10, 64 on 3.11-3.12, 80 on 3.13 */
@@ -178,6 +191,9 @@ static int resolve_api(void)
 	NEED(InterpMain, "PyInterpreterState_Main");
 	NEED(TstateGet, "PyThreadState_Get");
 	NEED(GetFrame, "PyEval_GetFrame");
+	NEED(ThreadHead, "PyInterpreterState_ThreadHead");
+	NEED(ThreadNext, "PyThreadState_Next");
+	NEED(AddPendingCall, "Py_AddPendingCall");
 	NEED(None, "_Py_NoneStruct");
 	NEED(ExcSystemExit, "PyExc_SystemExit");
 	NEED(CFunctionType, "PyCFunction_Type");
@@ -191,6 +207,7 @@ static int resolve_api(void)
 		*(void **)&py.InterpGet = sym("_PyInterpreterState_Get"); /* 3.8 */
 	*(void **)&py.FrameGetCode = sym("PyFrame_GetCode");
 	*(void **)&py.FrameGetBack = sym("PyFrame_GetBack");
+	*(void **)&py.SetProfileTstate = sym("_PyEval_SetProfile"); /* 3.9-3.11: any thread */
 	*(void **)&py.SetProfileAllThreads = sym("PyEval_SetProfileAllThreads");
 	*(void **)&py.WriteUnraisableMsg = sym("_PyErr_WriteUnraisableMsg");
 	py.CMethodType = sym("PyCMethod_Type"); /* 3.9+ */
@@ -546,15 +563,30 @@ static void write_inherited_stack(struct vt_thread *t, int is_call)
 	}
 }
 
+static uint32_t stack_depth(void);
+static void put_mark(struct vt_thread *t, const char *text);
+
 static void pending_work(struct vt_thread *t, int is_call)
 {
 	if (t->resync) {
 		t->resync = 0;
 		write_inherited_stack(t, is_call);
 	}
+	if (t->resync_stack) {
+		/* recording (re)started: these frames were entered before; say how deep */
+		uint64_t dt;
+
+		t->resync_stack = 0;
+		stamp(t, &dt);
+		uint32_t depth = stack_depth();
+
+		t->pos = (size_t)(vt_put_stack(t->buf + t->pos, dt,
+					       depth > (uint32_t)is_call ? depth - (uint32_t)is_call : 0) -
+				  t->buf);
+	}
 	if (t->name_tries)
 		try_thread_name(t);
-	t->pending = t->resync || t->name_tries;
+	t->pending = t->resync || t->resync_stack || t->name_tries;
 }
 
 /* C function key and kind for a callable, or NULL when it is not a C function */
@@ -603,7 +635,7 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 	void *ml;
 
 	(void)obj;
-	if (VT_UNLIKELY(!t) || !vt_room(t, what == PT_CALL || what == PT_C_CALL))
+	if (VT_UNLIKELY(!t) || !g_recording || !vt_room(t, what == PT_CALL))
 		return 0;
 	switch (what) {
 	case PT_CALL:
@@ -748,6 +780,31 @@ static struct vt_methoddef mon_defs[] = {
 	{ "C_RAISE", (void *)mon_c_raise, VT_METH_FASTCALL, NULL },
 };
 
+/* sys.monitoring.set_events(tool, mask): 0, or -1 (exception cleared) */
+static int set_mon_events(long mask)
+{
+	PyObject *sys = py.ImportModule("sys"), *mon, *fn, *a, *r = NULL;
+
+	mon = sys ? py.GetAttrString(sys, "monitoring") : NULL;
+	fn = mon ? py.GetAttrString(mon, "set_events") : NULL;
+	a = fn ? py.BuildValue("(il)", g_tool, mask) : NULL;
+	r = a ? py.CallObject(fn, a) : NULL;
+	if (a)
+		py.DecRef(a);
+	if (fn)
+		py.DecRef(fn);
+	if (mon)
+		py.DecRef(mon);
+	if (sys)
+		py.DecRef(sys);
+	if (!r) {
+		py.ErrClear();
+		return -1;
+	}
+	py.DecRef(r);
+	return 0;
+}
+
 /* Returns 0 when sys.monitoring is set up, -1 when no tool id is free or it failed. */
 static int install_monitoring(void)
 {
@@ -807,19 +864,10 @@ static int install_monitoring(void)
 		py.DecRef(r);
 		mask |= bit;
 	}
-	{
-		PyObject *fn = py.GetAttrString(mon, "set_events");
-		PyObject *a = fn ? py.BuildValue("(il)", g_tool, mask) : NULL;
-
-		r = a ? py.CallObject(fn, a) : NULL;
-		if (fn)
-			py.DecRef(fn);
-		if (a)
-			py.DecRef(a);
-		if (!r)
-			goto fail;
-		py.DecRef(r);
-	}
+	g_mon_mask = mask;
+	g_monitoring_ready = 1;
+	if (set_mon_events(mask) < 0)
+		goto fail;
 	py.DecRef(events);
 	py.DecRef(mon);
 	py.DecRef(sys);
@@ -888,7 +936,7 @@ static void watch_profile_slot(const char *event)
 	struct vt_thread *t = vt_t;
 	void *fn;
 
-	if (!t || t->dead || !vt_room(t, 0))
+	if (!t || t->dead || !g_recording || !vt_room(t, 0))
 		return;
 	if (!t->evicted) {
 		if (strcmp(event, "sys.setprofile") || t_own_setprofile)
@@ -1009,6 +1057,225 @@ static void patch_thread_start(void)
 	py.DecRef(mod);
 }
 
+/* ---- recording on and off (VT_START=signal, VT_DELAY, VT_DURATION) ---- */
+
+/* the profile hook into (or out of) every thread of the main interpreter */
+static void profile_all_threads(vt_tracefunc fn)
+{
+	void *me = py.TstateGet(), *ts;
+
+	t_own_setprofile = 1;
+	if (vt_py_minor >= 12 && py.SetProfileAllThreads) {
+		py.SetProfileAllThreads(fn, NULL);
+	} else {
+		py.SetProfile(fn, NULL);
+		/* 3.9-3.11 can set another thread's hook; 3.8 cannot: those threads stay hooked
+		 * and prof_cb's g_recording test keeps them quiet */
+		for (ts = py.ThreadHead(py.InterpMain()); ts && py.SetProfileTstate;
+		     ts = py.ThreadNext(ts))
+			if (ts != me)
+				py.SetProfileTstate(ts, fn, NULL);
+	}
+	if (py.ErrOccurred())
+		py.ErrClear();
+	t_own_setprofile = 0;
+}
+
+static void hooks_on(void)
+{
+	if (g_recording || vt_state != VT_ST_TRACING)
+		return;
+	g_recording = 1;
+	/* threads that already record note how deep they are when they next run */
+	vt_threads_resync_stack();
+	if (g_profile_mode)
+		profile_all_threads(prof_cb);
+	else if (set_mon_events(g_mon_mask) < 0)
+		vt_log("cannot enable sys.monitoring events; no events are recorded");
+}
+
+static void hooks_off(void)
+{
+	if (!g_recording)
+		return;
+	g_recording = 0;
+	if (g_profile_mode)
+		profile_all_threads(NULL);
+	else
+		set_mon_events(0);
+	/* close the open frames of every thread at this moment and write out the window */
+	vt_threads_pause();
+}
+
+/* when the timer thread should act next, in CLOCK_MONOTONIC ns (0: nothing to do) */
+static uint64_t g_timer_at;
+static int g_timer_start; /* what it does then: 1 start, 0 stop */
+static pthread_mutex_t g_timer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_timer_cond = PTHREAD_COND_INITIALIZER;
+static int g_timer_thread;
+
+static void timer_set(uint64_t at, int start)
+{
+	pthread_mutex_lock(&g_timer_lock);
+	g_timer_at = at;
+	g_timer_start = start;
+	pthread_cond_signal(&g_timer_cond);
+	pthread_mutex_unlock(&g_timer_lock);
+}
+
+static void recording_start(void)
+{
+	hooks_on();
+	if (vt_cfg.duration_ns && g_recording)
+		timer_set(vt_mono_ns() + vt_cfg.duration_ns, 0);
+}
+
+static void recording_stop(void)
+{
+	timer_set(0, 0);
+	hooks_off();
+}
+
+/* runs in the main thread at a safe point (Py_AddPendingCall), with the GIL */
+static int timer_fired(void *arg)
+{
+	if (arg)
+		recording_start();
+	else
+		recording_stop();
+	return 0;
+}
+
+/*
+ * A plain pthread (not a Python thread: the program does not see it) that sleeps until
+ * the next deadline and asks the interpreter to run timer_fired at its next safe point.
+ */
+static void *timer_main(void *arg)
+{
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals belong to the program's threads */
+	pthread_mutex_lock(&g_timer_lock);
+	for (;;) {
+		uint64_t now = vt_mono_ns();
+
+		if (g_timer_at && now >= g_timer_at) {
+			int start = g_timer_start;
+
+			g_timer_at = 0;
+			pthread_mutex_unlock(&g_timer_lock);
+			py.AddPendingCall(timer_fired, start ? (void *)1 : NULL);
+			pthread_mutex_lock(&g_timer_lock);
+			continue;
+		}
+		if (g_timer_at) {
+			struct timespec ts;
+			uint64_t real = vt_real_ns() + (g_timer_at - now);
+
+			ts.tv_sec = (time_t)(real / 1000000000u);
+			ts.tv_nsec = (long)(real % 1000000000u);
+			pthread_cond_timedwait(&g_timer_cond, &g_timer_lock, &ts);
+		} else {
+			pthread_cond_wait(&g_timer_cond, &g_timer_lock);
+		}
+	}
+	return NULL;
+}
+
+static void timer_thread_start(void)
+{
+	pthread_t th;
+	pthread_attr_t at;
+
+	if (g_timer_thread)
+		return;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &at, timer_main, NULL) == 0)
+		g_timer_thread = 1;
+	else
+		vt_log("cannot start the timer thread for VT_DELAY/VT_DURATION");
+	pthread_attr_destroy(&at);
+}
+
+/* a fork child has no timer thread: start its own if a deadline is pending */
+void vt_control_atfork_child(void)
+{
+	g_timer_thread = 0;
+	pthread_mutex_init(&g_timer_lock, NULL);
+	pthread_cond_init(&g_timer_cond, NULL);
+	if (g_timer_at)
+		timer_thread_start();
+}
+
+/* the VT_SIGNAL handler, run by Python's signal machinery in the main thread */
+static PyObject *on_toggle_signal(PyObject *self, PyObject *args)
+{
+	(void)self;
+	(void)args;
+	if (g_recording)
+		recording_stop();
+	else
+		recording_start();
+	py.IncRef(py.None);
+	return py.None;
+}
+
+static struct vt_methoddef toggle_def = { "vt_toggle_recording", (void *)on_toggle_signal,
+					  VT_METH_VARARGS, NULL };
+
+/*
+ * Take VT_SIGNAL through Python's signal module: Python's own C handler only sets a flag,
+ * and ours runs as a Python-level handler at the next safe point. A program that already
+ * handles the signal keeps it: vt says so and stays off.
+ */
+static int take_signal(void)
+{
+	PyObject *mod = py.ImportModule("signal"), *get, *set, *old = NULL, *dfl, *h, *a, *r;
+	int ok = 0;
+
+	if (!mod) {
+		py.ErrClear();
+		return -1;
+	}
+	get = py.GetAttrString(mod, "getsignal");
+	set = py.GetAttrString(mod, "signal");
+	dfl = py.GetAttrString(mod, "SIG_DFL");
+	a = py.BuildValue("(i)", vt_cfg.signum);
+	old = get && a ? py.CallObject(get, a) : NULL;
+	if (a)
+		py.DecRef(a);
+	if (old && dfl && old == dfl) {
+		h = py.CFunction_NewEx(&toggle_def, NULL, NULL);
+		a = h ? py.BuildValue("(iO)", vt_cfg.signum, h) : NULL;
+		r = a && set ? py.CallObject(set, a) : NULL;
+		ok = r != NULL;
+		if (r)
+			py.DecRef(r);
+		if (a)
+			py.DecRef(a);
+		if (h)
+			py.DecRef(h);
+	} else if (old) {
+		vt_log("signal %d is already handled by the program; vt cannot use it "
+		       "(set VT_SIGNAL to a free signal); tracing off", vt_cfg.signum);
+	}
+	if (py.ErrOccurred())
+		py.ErrClear();
+	if (old)
+		py.DecRef(old);
+	if (dfl)
+		py.DecRef(dfl);
+	if (get)
+		py.DecRef(get);
+	if (set)
+		py.DecRef(set);
+	py.DecRef(mod);
+	return ok ? 0 : -1;
+}
+
 /* ---- install ---- */
 
 static int is_main_interpreter(void)
@@ -1052,6 +1319,7 @@ static void install(void)
 		goto out;
 	if (vt_py_minor >= 12 && !vt_cfg.use_profile && install_monitoring() == 0) {
 		g_profile_mode = 0;
+		g_recording = 1;
 	} else {
 		if (vt_py_minor >= 12 && !vt_cfg.use_profile)
 			vt_log("no free sys.monitoring tool id (3 and 4 are taken); using "
@@ -1065,7 +1333,24 @@ static void install(void)
 		/* hook new threads first, so that importing _thread is not traced */
 		patch_thread_start();
 		g_off_profilefunc = vt_py_minor <= 10 ? 56 : vt_py_minor <= 12 ? 64 : 80;
+		g_recording = 1;
 		arm_profile(vt_py_minor >= 12 && py.SetProfileAllThreads);
+	}
+	/* recording later: by signal, or after VT_DELAY; until then no hook costs anything */
+	if (vt_cfg.start_signal || vt_cfg.delay_ns) {
+		vt_windowed = 1;
+		hooks_off();
+	}
+	if (vt_cfg.start_signal && take_signal() < 0) {
+		vt_state = VT_ST_INERT;
+		goto out;
+	}
+	if (vt_cfg.delay_ns || vt_cfg.duration_ns) {
+		timer_thread_start();
+		if (vt_cfg.delay_ns)
+			timer_set(vt_mono0 + vt_cfg.delay_ns, 1);
+		else if (!vt_cfg.start_signal)
+			timer_set(vt_mono_ns() + vt_cfg.duration_ns, 0);
 	}
 	vt_signals_install();
 	on_exit(on_exit_status, NULL);
@@ -1106,6 +1391,31 @@ void vt_python_embed_init_done(void)
 	errno = saved;
 }
 
+/* VT_PROCESSES: a glob on the command line (argv joined by spaces); without glob
+ * characters, a substring of it */
+static int process_selected(void)
+{
+	char cmd[8192];
+	ssize_t n = 0, r;
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	const char *pat = vt_cfg.processes;
+
+	if (fd < 0)
+		return 1;
+	while (n < (ssize_t)sizeof(cmd) - 1 && (r = read(fd, cmd + n, sizeof(cmd) - 1 - (size_t)n)) > 0)
+		n += r;
+	close(fd);
+	while (n > 0 && cmd[n - 1] == 0)
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (!cmd[i])
+			cmd[i] = ' ';
+	cmd[n] = 0;
+	if (strpbrk(pat, "*?["))
+		return fnmatch(pat, cmd, 0) == 0;
+	return strstr(cmd, pat) != NULL;
+}
+
 void vt_python_probe(void)
 {
 	const char *ver;
@@ -1126,6 +1436,8 @@ void vt_python_probe(void)
 	}
 	if (vt_cfg.disable)
 		return;
+	if (vt_cfg.processes[0] && !process_selected())
+		return; /* VT_PROCESSES: not one of ours; its children may be */
 	if (major != 3 || minor < 8 || minor > 13) {
 		vt_log("Python %s is not supported (3.8 to 3.13); tracing off", vt_pyversion);
 		return;

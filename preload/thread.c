@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -34,6 +35,8 @@ static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 /* the trace directory, opened once per process */
 int vt_dirfd = -1;
 static pthread_mutex_t g_dir_lock = PTHREAD_MUTEX_INITIALIZER;
+/* recording starts later than the program (VT_START=signal, VT_DELAY) */
+int vt_windowed;
 /* set once by vt_stop */
 static volatile int g_stopped_msg;
 
@@ -93,6 +96,51 @@ static int high_fd(int fd)
 	return h;
 }
 
+/* bytes written to the trace directory by all processes of the run (VT_MAX_SIZE): a
+ * counter in a small file of the directory, mapped shared, so forks, execs and
+ * unrelated children of the run all add to the same number */
+static uint64_t *g_size_total;
+static int g_cap_hit;
+
+static void size_counter_open(void)
+{
+	int fd;
+	struct stat st;
+	void *m;
+
+	if (!vt_cfg.max_size || g_size_total)
+		return;
+	fd = openat(vt_dirfd, ".vt-size", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && st.st_size < 4096 && ftruncate(fd, 4096) < 0) {
+		close(fd);
+		return;
+	}
+	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m != MAP_FAILED)
+		g_size_total = m;
+}
+
+int vt_reserve(size_t bytes)
+{
+	uint64_t total;
+
+	if (!g_size_total)
+		return 0;
+	if (g_cap_hit)
+		return -1;
+	total = __atomic_add_fetch(g_size_total, bytes, __ATOMIC_RELAXED);
+	if (total <= vt_cfg.max_size)
+		return 0;
+	__atomic_sub_fetch(g_size_total, bytes, __ATOMIC_RELAXED);
+	g_cap_hit = 1;
+	vt_proc_mark("vt: trace size cap reached (VT_MAX_SIZE); recording stopped");
+	vt_stop("the trace directory reached VT_MAX_SIZE");
+	return -1;
+}
+
 void vt_open_dir(void)
 {
 	const char *dir = vt_cfg.output;
@@ -122,6 +170,7 @@ void vt_open_dir(void)
 		goto fail;
 	}
 	vt_dirfd = high_fd(fd);
+	size_counter_open();
 out:
 	pthread_mutex_unlock(&g_dir_lock);
 	return;
@@ -194,8 +243,11 @@ static void key_destructor(void *arg)
 {
 	struct vt_thread *t = arg;
 
+	/* under the list lock: vt_threads_pause may be writing into this buffer */
+	pthread_mutex_lock(&g_lock);
 	if (t && t->pid == vt_pid)
 		vt_thread_finish(t, VT_END_THREAD);
+	pthread_mutex_unlock(&g_lock);
 }
 
 static void make_key(void)
@@ -240,6 +292,7 @@ struct vt_thread *vt_thread_new(void)
 	t->tid = vt_gettid();
 	t->pid = vt_pid;
 	t->name_tries = 256;
+	t->resync_stack = vt_windowed; /* recording may start under frames already running */
 	t->pending = 1;
 	t->limit = 0; /* see vt_pending_hook */
 	chunk_start(t);
@@ -277,6 +330,8 @@ static int write_chunk(struct vt_thread *t)
 		goto fail;
 	}
 	vt_chunk_header((uint8_t *)t->cbuf, (uint32_t)t->pos, (uint32_t)clen);
+	if (vt_reserve((size_t)clen + VT_CHUNK_HDR_LEN) < 0)
+		return -1; /* the run's trace is full: this chunk is not written */
 	if (vt_write_all(t->fd, t->cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) < 0)
 		goto fail;
 	return 0;
@@ -471,6 +526,50 @@ void vt_threads_atfork_child(void)
 void vt_threads_atfork_register(void)
 {
 	pthread_atfork(atfork_prepare, atfork_parent, NULL);
+}
+
+void vt_threads_resync_stack(void)
+{
+	struct vt_thread *t;
+
+	pthread_mutex_lock(&g_lock);
+	for (t = g_threads; t; t = t->next) {
+		if (t->dead)
+			continue;
+		t->resync_stack = 1;
+		t->pending = 1;
+		t->limit = 0; /* see vt_pending_hook */
+	}
+	pthread_mutex_unlock(&g_lock);
+}
+
+void vt_threads_pause(void)
+{
+	static const char mark[] = "vt: paused (recording stopped)";
+	struct vt_thread *t;
+
+	if (getpid() != vt_pid)
+		return;
+	pthread_mutex_lock(&g_lock);
+	for (t = g_threads; t; t = t->next) {
+		uint64_t c;
+		uint8_t *p;
+
+		if (t->dead || t->pid != vt_pid || vt_state != VT_ST_TRACING)
+			continue;
+		/* the GIL is held, so no thread is inside a callback writing its buffer */
+		if (t->pos + 256 > vt_cfg.chunk_size)
+			continue;
+		c = vt_now();
+		if (c < t->last)
+			c = t->last;
+		p = vt_put_text_rec(t->buf + t->pos, VT_REC_MARK, c - t->last, mark, sizeof(mark) - 1);
+		p = vt_put_stack(p, 0, 0);
+		t->pos = (size_t)(p - t->buf);
+		t->last = c;
+		vt_flush(t);
+	}
+	pthread_mutex_unlock(&g_lock);
 }
 
 void vt_stop(const char *why)

@@ -34,6 +34,12 @@ struct vt_config {
 	char output[4096]; /* VT_OUTPUT, absolute */
 	char log[4096];    /* VT_LOG: path, or "" for stderr */
 	char bad[512];     /* first bad VT_* setting, reported if this process is Python */
+	int start_signal;  /* VT_START=signal: record only between signals */
+	int signum;        /* VT_SIGNAL (default SIGUSR2) */
+	uint64_t delay_ns; /* VT_DELAY: start recording this long after start-up */
+	uint64_t duration_ns; /* VT_DURATION: stop this long after recording starts */
+	uint64_t max_size; /* VT_MAX_SIZE: bytes for the whole trace directory, 0: no cap */
+	char processes[512]; /* VT_PROCESSES: glob on the command line, "" = every process */
 };
 
 extern struct vt_config vt_cfg;
@@ -105,6 +111,7 @@ struct vt_thread {
 	int dead;              /* flushed for good (thread or process ended) */
 	int name_tries;        /* left attempts to find this thread's Python name */
 	int resync;            /* a fork child: write the inherited stack at the next event */
+	int resync_stack;      /* recording restarted: write a STACK record at the next event */
 	int pending;           /* name_tries || resync: the one flag the hot path tests */
 	void *cache_key;       /* last interned key and its id: recursion hits it */
 	uint32_t cache_id;
@@ -115,6 +122,9 @@ struct vt_thread {
 	void *lz4state;
 	struct vt_thread *next; /* in the process-wide list */
 };
+
+/* recording starts later than the program (VT_START=signal, VT_DELAY) */
+extern int vt_windowed;
 
 extern __thread struct vt_thread *vt_t __attribute__((tls_model("initial-exec")));
 
@@ -168,6 +178,12 @@ void vt_thread_finish(struct vt_thread *t, unsigned reason);
 void vt_flush_all(unsigned reason, int from_signal);
 /** vt_threads_atfork_child - forget the parent's buffers in a fork child. */
 void vt_threads_atfork_child(void);
+/** vt_threads_resync_stack - every recording thread writes its stack depth at its next event. */
+void vt_threads_resync_stack(void);
+/** vt_threads_pause - recording stops: close every thread's open frames now, and flush. */
+void vt_threads_pause(void);
+/** vt_control_atfork_child - restart the VT_DELAY/VT_DURATION timer in a fork child. */
+void vt_control_atfork_child(void);
 /** vt_stop - stop tracing after an error: one message, then count events as lost. */
 void vt_stop(const char *why);
 /** vt_define - make sure @id's DEF is in @t's stream. Cold path. */
@@ -186,7 +202,14 @@ static inline void vt_define(struct vt_thread *t, uint32_t id)
 void vt_proc_start(void);
 /** vt_proc_exit - append the exit record (how: enum vt_exit_how) and close the file. */
 void vt_proc_exit(unsigned how, int64_t code);
-/** vt_proc_fork - note in the parent's stream that it forked @child. */
+/** vt_proc_mark - a note from vt in the process file (shown by vt-convert). */
+void vt_proc_mark(const char *text);
+/**
+ * vt_reserve - claim @bytes of the run's VT_MAX_SIZE before writing them. -1 when they do
+ * not fit: recording stops (with a marker) and the bytes must not be written.
+ */
+int vt_reserve(size_t bytes);
+/** vt_open_dir - open (create) the trace directory once per process. */
 void vt_open_dir(void);
 extern int vt_dirfd;
 /** vt_open_file - create a new 0600 file in the trace directory, never following links. */

@@ -287,7 +287,7 @@ struct vt_html *vt_html_open(const char *path)
 
 	if (!h)
 		return NULL;
-	h->f = fopen(path, "w");
+	h->f = strcmp(path, "-") ? fopen(path, "w") : stdout;
 	if (!h->f) {
 		int e = errno;
 
@@ -611,9 +611,11 @@ int vt_html_close(struct vt_html *h, const char *title)
 	if (!h->err)
 		write_base64(h->f, h->buf, h->len);
 	fputs(vt_viewer_part[2], h->f);
+	if (fflush(h->f) && !h->err)
+		h->err = errno ? errno : EIO;
 	if (ferror(h->f) && !h->err)
 		h->err = errno ? errno : EIO;
-	if (fclose(h->f) && !h->err)
+	if (h->f != stdout && fclose(h->f) && !h->err)
 		h->err = errno ? errno : EIO;
 	err = h->err;
 	html_free(h);

@@ -491,6 +491,8 @@ struct input {
 	struct input *proc; /* thread file: its process file, if any */
 	uint64_t first_ns;  /* thread file: time of its first call (0 if none) */
 	char *proc_name;    /* process file: its track name */
+	char *mark;         /* process file: vt's note about it (size cap), if any */
+	uint64_t mark_ns;
 };
 
 /* a FORK record: where a child was started */
@@ -503,7 +505,7 @@ static size_t g_nspawns, g_spawns_cap;
 
 /* a frame that was entered while another profiler held the hook (see VT_REC_STACK) */
 #define UNSEEN_ID UINT32_MAX
-static struct def g_unseen = { "(entered while vt was paused)", NULL, 0, 0 };
+static struct def g_unseen = { "(entered before recording began)", NULL, 0, 0 };
 
 struct frame {
 	uint32_t id;
@@ -924,6 +926,9 @@ static void emit_processes(struct input **inputs, size_t ninputs)
 		exit_label(&order[k]->r, label, sizeof(label));
 		out_process(r->pid, name, sort++, label);
 		g_st.processes++;
+		if (order[i]->mark)
+			out_instant(r->pid, r->pid, order[i]->mark_ns, order[i]->mark,
+				    strlen(order[i]->mark), 'p');
 	}
 	free(procs);
 	free(order);
@@ -1009,8 +1014,9 @@ static char **list_dir(const char *dir, size_t *count)
 	if (!d)
 		die("cannot open trace directory '%s': %s", dir, strerror(errno));
 	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".vt-size"))
+			continue; /* .vt-size: the recorder's VT_MAX_SIZE counter */
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			names = xrealloc(names, cap * sizeof(*names));
@@ -1250,8 +1256,15 @@ int main(int argc, char **argv)
 
 		if (!inputs[i]->is_proc)
 			continue;
-		while (vt_reader_next(&inputs[i]->r, &e) > 0)
-			;
+		while (vt_reader_next(&inputs[i]->r, &e) > 0) {
+			/* notes from vt about the whole process (the size cap) */
+			if (e->r.kind == VT_REC_MARK && !inputs[i]->mark) {
+				inputs[i]->mark = xstrndup(e->r.s1, e->r.s1_len);
+				inputs[i]->mark_ns = e->ns;
+				warning("process %llu: %s", (unsigned long long)inputs[i]->r.pid,
+					inputs[i]->mark);
+			}
+		}
 		if (inputs[i]->r.err)
 			error("%s: offset %zu: %s", inputs[i]->r.path, inputs[i]->r.err_off,
 			      inputs[i]->r.err_msg);
@@ -1332,6 +1345,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ninputs; i++) {
 		vt_reader_close(&inputs[i]->r);
 		free(inputs[i]->proc_name);
+		free(inputs[i]->mark);
 		free(inputs[i]);
 	}
 	for (size_t i = 0; i < nnames; i++)
