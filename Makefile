@@ -32,7 +32,7 @@ LIB_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,noexecstack -Wl,-z,now \
 TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm $(SAN_LDFLAGS) $(LDFLAGS)
 
 PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
-              preload/intern.c preload/proc.c preload/clock.c preload/log.c preload/format.c
+              preload/intern.c preload/proc.c preload/ring.c preload/clock.c preload/log.c preload/format.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o)
 NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
 TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c tools/html-none.c

@@ -188,6 +188,16 @@ uint8_t *vt_put_stack(uint8_t *p, uint64_t dt, uint32_t depth)
 	return vt_put_uint(p, depth);
 }
 
+uint8_t *vt_put_open(uint8_t *p, const uint32_t *ids, uint32_t n)
+{
+	*p++ = 0x92;
+	*p++ = VT_REC_OPEN;
+	p = vt_put_array(p, n);
+	for (uint32_t i = 0; i < n; i++)
+		p = vt_put_uint(p, ids[i]);
+	return p;
+}
+
 void vt_file_prefix(uint8_t out[VT_FILE_PREFIX_LEN], uint32_t hdr_len)
 {
 	memcpy(out, VT_MAGIC, VT_MAGIC_LEN);
@@ -298,7 +308,7 @@ static const uint8_t rec_arity[VT_REC_MAX] = {
 	[VT_REC_UNWIND] = 2, [VT_REC_CRAISE] = 2, [VT_REC_YIELD] = 2, [VT_REC_RESUME] = 3,
 	[VT_REC_DEF] = 6,   [VT_REC_SYNC] = 3,   [VT_REC_TNAME] = 3, [VT_REC_END] = 4,
 	[VT_REC_LOST] = 4,  [VT_REC_PROC] = 2,   [VT_REC_EXIT] = 4,  [VT_REC_MARK] = 3,
-	[VT_REC_FORK] = 3,  [VT_REC_STACK] = 3,
+	[VT_REC_FORK] = 3,  [VT_REC_STACK] = 3,  [VT_REC_OPEN] = 2,
 };
 
 static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *r)
@@ -341,6 +351,15 @@ static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *
 	case VT_REC_PROC:
 		bad = e[1].type != MSGPACK_OBJECT_MAP;
 		r->obj = &e[1];
+		break;
+	case VT_REC_OPEN:
+		bad = e[1].type != MSGPACK_OBJECT_ARRAY;
+		if (!bad) {
+			r->obj = &e[1];
+			r->count = e[1].via.array.size;
+			for (uint32_t i = 0; i < e[1].via.array.size && !bad; i++)
+				bad = e[1].via.array.ptr[i].type != MSGPACK_OBJECT_POSITIVE_INTEGER;
+		}
 		break;
 	case VT_REC_EXIT:
 		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count) | obj_i64(&e[3], &r->code);

@@ -59,6 +59,8 @@ enum vt_rec {
 	VT_REC_STACK = 25,  /* [25, dt, depth]  the Python stack is @depth frames deep here:
 			     * frames above it were left unseen, frames below it unseen
 			     * were entered (after another profiler held the hook) */
+	VT_REC_OPEN = 26,   /* [26, [id, ...]]  frames open at this chunk's start, outermost
+			     * first (flight-recorder mode: older chunks may be gone) */
 	VT_REC_MAX = 32,
 };
 
@@ -216,6 +218,9 @@ uint8_t *vt_put_fork(uint8_t *p, uint64_t dt, uint32_t child);
 /** vt_put_stack - append [25, dt, depth]. */
 uint8_t *vt_put_stack(uint8_t *p, uint64_t dt, uint32_t depth);
 
+/** vt_put_open - append [26, [ids]] for @n ids. */
+uint8_t *vt_put_open(uint8_t *p, const uint32_t *ids, uint32_t n);
+
 /**
  * vt_file_prefix - write the 16-byte file prefix for a header map of @hdr_len bytes.
  * The map itself follows the prefix.
@@ -252,13 +257,14 @@ struct vt_record {
 	uint64_t dt;       /* delta in clock units (hot records, TNAME, LOST, MARK, EXIT, FORK) */
 	uint64_t clock;    /* SYNC, END */
 	uint64_t mono_ns;  /* SYNC, END */
-	uint64_t count;    /* LOST count, END reason, DEF kind, EXIT how, FORK child, STACK depth */
+	uint64_t count;    /* LOST count, END reason, DEF kind, EXIT how, FORK child, STACK depth,
+			    * OPEN: number of ids */
 	int64_t code;      /* EXIT code, DEF line */
 	const char *s1;    /* DEF name, TNAME/MARK text, LOST reason */
 	size_t s1_len;
 	const char *s2;    /* DEF file */
 	size_t s2_len;
-	const void *obj;   /* PROC: the msgpack_object of the map */
+	const void *obj;   /* PROC: the msgpack_object of the map; OPEN: its id array */
 };
 
 #ifdef VT_FORMAT_DECODER

@@ -184,6 +184,12 @@ static void read_config(void)
 	v = getenv("VT_LOG");
 	if (v && *v && strcmp(v, "stderr"))
 		snprintf(vt_cfg.log, sizeof(vt_cfg.log), "%s", v);
+	v = getenv("VT_MODE");
+	if (v && *v && strcmp(v, "ring") && strcmp(v, "stream"))
+		bad("VT_MODE", v, "expected stream or ring");
+	vt_cfg.ring = v && !strcmp(v, "ring");
+	vt_cfg.ring_size = env_size("VT_RING_SIZE", 64u << 20, 64u << 10, (size_t)1 << 40);
+	vt_cfg.dump_on_error = env_bool("VT_DUMP_ON_ERROR", 0);
 	v = getenv("VT_START");
 	if (v && *v && strcmp(v, "signal") && strcmp(v, "now"))
 		bad("VT_START", v, "expected now or signal");

@@ -490,6 +490,8 @@ static inline void rec_call(struct vt_thread *t, unsigned kind, int64_t id, uint
 	stamp_at(t, now, &dt);
 	t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, kind, (uint32_t)id, dt) - t->buf);
 	t->events++;
+	if (VT_UNLIKELY(vt_cfg.ring))
+		vt_shadow_push(t, (uint32_t)id);
 }
 
 static inline void rec_ret(struct vt_thread *t, unsigned kind, uint64_t now)
@@ -499,6 +501,8 @@ static inline void rec_ret(struct vt_thread *t, unsigned kind, uint64_t now)
 	stamp_at(t, now, &dt);
 	t->pos = (size_t)(vt_put_dt_rec(t->buf + t->pos, kind, dt) - t->buf);
 	t->events++;
+	if (VT_UNLIKELY(vt_cfg.ring))
+		vt_shadow_pop(t);
 }
 
 static inline PyObject *frame_code(void *frame)
@@ -558,6 +562,8 @@ static void write_inherited_stack(struct vt_thread *t, int is_call)
 		stamp(t, &dt);
 		t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, VT_REC_CALL, (uint32_t)id, dt) -
 				  t->buf);
+		if (vt_cfg.ring)
+			vt_shadow_push(t, (uint32_t)id);
 		if (t->pos >= t->limit)
 			break; /* keep the headroom for the event itself */
 	}
@@ -1215,7 +1221,9 @@ static PyObject *on_toggle_signal(PyObject *self, PyObject *args)
 {
 	(void)self;
 	(void)args;
-	if (g_recording)
+	if (vt_cfg.ring && !vt_cfg.start_signal)
+		vt_ring_dump_now(); /* the flight recorder writes out its window */
+	else if (g_recording)
 		recording_stop();
 	else
 		recording_start();
@@ -1341,7 +1349,9 @@ static void install(void)
 		vt_windowed = 1;
 		hooks_off();
 	}
-	if (vt_cfg.start_signal && take_signal() < 0) {
+	if (vt_cfg.ring)
+		vt_ring_init();
+	if ((vt_cfg.start_signal || vt_cfg.ring) && take_signal() < 0) {
 		vt_state = VT_ST_INERT;
 		goto out;
 	}
@@ -1459,14 +1469,18 @@ void vt_python_probe(void)
 
 /* ---- signals whose default action kills: flush first ---- */
 
-static const int g_sigs[] = { SIGTERM, SIGHUP };
+/* signals whose default action ends the process: flush (or dump the ring) first */
+static const int g_sigs[] = { SIGTERM, SIGHUP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 
 static void on_signal(int sig)
 {
 	int saved = errno;
+	int crash = sig != SIGTERM && sig != SIGHUP;
 	struct sigaction sa;
 	sigset_t set;
 
+	/* the flight recorder writes its window on a crash only with VT_DUMP_ON_ERROR=1 */
+	vt_dump_in_signal = !crash || vt_cfg.dump_on_error;
 	vt_flush_all(VT_END_SIGNAL, 1);
 	vt_proc_exit(VT_EXIT_SIGNAL, sig);
 	memset(&sa, 0, sizeof(sa));

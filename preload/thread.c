@@ -37,6 +37,7 @@ int vt_dirfd = -1;
 static pthread_mutex_t g_dir_lock = PTHREAD_MUTEX_INITIALIZER;
 /* recording starts later than the program (VT_START=signal, VT_DELAY) */
 int vt_windowed;
+volatile int vt_dump_in_signal;
 /* set once by vt_stop */
 static volatile int g_stopped_msg;
 
@@ -223,8 +224,9 @@ int vt_write_header(int fd, const char *kind, pid_t tid)
 	uint8_t buf[512];
 	uint8_t *p = buf + VT_FILE_PREFIX_LEN;
 
-	p = vt_put_map(p, 11);
+	p = vt_put_map(p, 12);
 	put_kv_str(&p, "kind", kind);
+	put_kv_str(&p, "mode", vt_cfg.ring ? "ring" : "stream");
 	put_kv_u64(&p, "pid", (uint64_t)vt_pid);
 	put_kv_u64(&p, "ppid", (uint64_t)getppid());
 	put_kv_u64(&p, "tid", (uint64_t)tid);
@@ -260,6 +262,10 @@ static void chunk_start(struct vt_thread *t)
 	uint64_t c = vt_now();
 	uint8_t *p = vt_put_sync(t->buf, c, vt_use_tsc ? vt_mono_ns() : c);
 
+	if (vt_cfg.ring && t->shadow) {
+		/* older chunks may be dropped: say which frames are open as this one starts */
+		p = vt_put_open(p, t->shadow, t->sdepth < VT_SHADOW_MAX ? t->sdepth : VT_SHADOW_MAX);
+	}
 	t->pos = (size_t)(p - t->buf);
 	t->chunk_base = t->pos;
 	t->last = c;
@@ -287,6 +293,13 @@ struct vt_thread *vt_thread_new(void)
 		free(t);
 		return NULL;
 	}
+	if (vt_cfg.ring && !(t->shadow = calloc(VT_SHADOW_MAX, sizeof(uint32_t)))) {
+		free(t->buf);
+		free(t->cbuf);
+		free(t->lz4state);
+		free(t);
+		return NULL;
+	}
 	t->limit = cap - VT_CHUNK_HEADROOM;
 	t->fd = -1;
 	t->tid = vt_gettid();
@@ -306,22 +319,42 @@ struct vt_thread *vt_thread_new(void)
 }
 
 /* Write the buffer as one chunk. Returns 0, or -1 after stopping the trace. */
+static void write_failed(void)
+{
+	if (vt_state == VT_ST_TRACING) {
+		char why[sizeof(vt_cfg.output) + 160];
+
+		snprintf(why, sizeof(why), "cannot write trace file in '%s': %s", vt_cfg.output,
+			 strerror(errno));
+		vt_stop(why);
+	}
+}
+
+int vt_thread_file(struct vt_thread *t)
+{
+	char name[96];
+
+	if (t->fd >= 0)
+		return 0;
+	vt_proc_start(); /* once per process: a fork child writes it with its first file */
+	snprintf(name, sizeof(name), "p%d.%016llx.t%d.vt", (int)vt_pid,
+		 (unsigned long long)vt_token, (int)t->tid);
+	t->fd = vt_open_file(name);
+	if (t->fd < 0)
+		return -1;
+	if (vt_write_header(t->fd, "thread", t->tid) < 0) {
+		write_failed();
+		return -1;
+	}
+	return 0;
+}
+
 static int write_chunk(struct vt_thread *t)
 {
 	int clen;
 
-	if (t->fd < 0) {
-		char name[96];
-
-		vt_proc_start(); /* once per process: a fork child writes it with its first file */
-		snprintf(name, sizeof(name), "p%d.%016llx.t%d.vt", (int)vt_pid,
-			 (unsigned long long)vt_token, (int)t->tid);
-		t->fd = vt_open_file(name);
-		if (t->fd < 0)
-			return -1;
-		if (vt_write_header(t->fd, "thread", t->tid) < 0)
-			goto fail;
-	}
+	if (!vt_cfg.ring && vt_thread_file(t) < 0)
+		return -1;
 	clen = LZ4_compress_fast_extState(t->lz4state, (const char *)t->buf,
 					  t->cbuf + VT_CHUNK_HDR_LEN, (int)t->pos,
 					  (int)t->cbuf_cap, 1);
@@ -330,19 +363,15 @@ static int write_chunk(struct vt_thread *t)
 		goto fail;
 	}
 	vt_chunk_header((uint8_t *)t->cbuf, (uint32_t)t->pos, (uint32_t)clen);
+	if (vt_cfg.ring)
+		return vt_ring_store(t, t->cbuf, (size_t)clen + VT_CHUNK_HDR_LEN);
 	if (vt_reserve((size_t)clen + VT_CHUNK_HDR_LEN) < 0)
 		return -1; /* the run's trace is full: this chunk is not written */
 	if (vt_write_all(t->fd, t->cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) < 0)
 		goto fail;
 	return 0;
 fail:
-	if (vt_state == VT_ST_TRACING) {
-		char why[sizeof(vt_cfg.output) + 160];
-
-		snprintf(why, sizeof(why), "cannot write trace file in '%s': %s", vt_cfg.output,
-			 strerror(errno));
-		vt_stop(why);
-	}
+	write_failed();
 	return -1;
 }
 
@@ -435,7 +464,7 @@ void vt_thread_finish(struct vt_thread *t, unsigned reason)
 	t->dead = 1;
 	t->pos = 0;
 	t->limit = 0;
-	if (t->fd >= 0) {
+	if (t->fd >= 0 && !vt_cfg.ring) {
 		close(t->fd);
 		t->fd = -1;
 	}
@@ -468,6 +497,26 @@ void vt_flush_all(unsigned reason, int from_signal)
 	}
 	if (locked)
 		pthread_mutex_unlock(&g_lock);
+	if (vt_cfg.ring && (!from_signal || vt_dump_in_signal))
+		vt_ring_dump(from_signal);
+}
+
+/* for ring.c: walk the buffers under the list lock (trylock from a signal handler) */
+int vt_threads_lock(int from_signal)
+{
+	if (from_signal)
+		return pthread_mutex_trylock(&g_lock) == 0;
+	return pthread_mutex_lock(&g_lock) == 0;
+}
+
+void vt_threads_unlock(void)
+{
+	pthread_mutex_unlock(&g_lock);
+}
+
+struct vt_thread *vt_threads_first(void)
+{
+	return g_threads;
 }
 
 static void atfork_prepare(void)
@@ -489,8 +538,10 @@ void vt_threads_atfork_child(void)
 		next = t->next;
 		if (t->fd >= 0)
 			close(t->fd);
+		vt_ring_forget(t); /* the parent's window is the parent's to write */
 		if (t == self)
 			continue;
+		free(t->shadow);
 		free(t->buf);
 		free(t->cbuf);
 		free(t->lz4state);

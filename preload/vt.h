@@ -18,6 +18,9 @@
 #define VT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define VT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+/* Open frames a ring-mode thread remembers by id */
+#define VT_SHADOW_MAX 1024
+
 /* Raw bytes per chunk before compression, unless VT_BUFFER_SIZE says otherwise. */
 #define VT_CHUNK_DEFAULT (512u << 10)
 /* Room kept free at the end of a chunk so a DEF plus one event always fits. */
@@ -34,6 +37,9 @@ struct vt_config {
 	char output[4096]; /* VT_OUTPUT, absolute */
 	char log[4096];    /* VT_LOG: path, or "" for stderr */
 	char bad[512];     /* first bad VT_* setting, reported if this process is Python */
+	int ring;          /* VT_MODE=ring: keep the newest events in memory, write on demand */
+	size_t ring_size;  /* VT_RING_SIZE: compressed bytes kept per process */
+	int dump_on_error; /* VT_DUMP_ON_ERROR=1: write the ring on a fatal signal */
 	int start_signal;  /* VT_START=signal: record only between signals */
 	int signum;        /* VT_SIGNAL (default SIGUSR2) */
 	uint64_t delay_ns; /* VT_DELAY: start recording this long after start-up */
@@ -117,6 +123,9 @@ struct vt_thread {
 	uint32_t cache_id;
 	volatile int flushing; /* a flush is in progress (signal handlers skip it) */
 	int evicted;           /* another profiler replaced our hook in this thread */
+	uint32_t *shadow;      /* ring mode: ids of the open frames, to start each chunk with */
+	uint32_t sdepth;       /* open frames (may exceed VT_SHADOW_MAX; then only counted) */
+	struct vt_ring_chunk *ring_head, *ring_tail; /* ring mode: kept chunks, oldest first */
 	char *cbuf;            /* compressed output */
 	size_t cbuf_cap;
 	void *lz4state;
@@ -178,6 +187,40 @@ void vt_thread_finish(struct vt_thread *t, unsigned reason);
 void vt_flush_all(unsigned reason, int from_signal);
 /** vt_threads_atfork_child - forget the parent's buffers in a fork child. */
 void vt_threads_atfork_child(void);
+/* ---- flight recorder (ring.c) ---- */
+
+/** vt_ring_store - keep a compressed chunk (header included) of @t in memory. 0 or -1. */
+int vt_ring_store(struct vt_thread *t, const void *chunk, size_t len);
+/** vt_ring_dump - write every thread's kept chunks to its file, then forget them. */
+void vt_ring_dump(int from_signal);
+/** vt_ring_dump_now - the same for a running process (VT_SIGNAL): buffers first. GIL held. */
+void vt_ring_dump_now(void);
+/** vt_ring_init - the dump's scratch buffers (ring mode, at start). */
+void vt_ring_init(void);
+/* a signal handler may dump the ring (SIGTERM, or a crash with VT_DUMP_ON_ERROR=1) */
+extern volatile int vt_dump_in_signal;
+/** vt_thread_file - open @t's file and write its header, once. 0 or -1. */
+int vt_thread_file(struct vt_thread *t);
+/** vt_ring_forget - free @t's kept chunks (thread end, fork child). */
+void vt_ring_forget(struct vt_thread *t);
+/* the buffer list, for ring.c */
+int vt_threads_lock(int from_signal);
+void vt_threads_unlock(void);
+struct vt_thread *vt_threads_first(void);
+
+static inline void vt_shadow_push(struct vt_thread *t, uint32_t id)
+{
+	if (t->sdepth < VT_SHADOW_MAX)
+		t->shadow[t->sdepth] = id;
+	t->sdepth++;
+}
+
+static inline void vt_shadow_pop(struct vt_thread *t)
+{
+	if (t->sdepth)
+		t->sdepth--;
+}
+
 /** vt_threads_resync_stack - every recording thread writes its stack depth at its next event. */
 void vt_threads_resync_stack(void);
 /** vt_threads_pause - recording stops: close every thread's open frames now, and flush. */

@@ -18,6 +18,7 @@ struct vt_html;
 #define VT_HTML_EXCEPTION 2   /* left by an exception */
 #define VT_HTML_UNFINISHED 4  /* still open when the stream ended */
 #define VT_HTML_YIELD 8       /* a generator suspension */
+#define VT_HTML_CUT 16        /* began before the flight recorder's window: drawn from its edge */
 
 /** vt_html_open - start an HTML output at @path. NULL with errno on failure. */
 struct vt_html *vt_html_open(const char *path);

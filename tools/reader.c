@@ -137,6 +137,8 @@ static int parse_header(struct vt_reader *r)
 	r->real0 = vt_map_u64(&u.data, "real0", 0);
 	s = vt_map_str(&u.data, "py", &len);
 	copy_str(r->py, sizeof(r->py), s, len);
+	s = vt_map_str(&u.data, "mode", &len);
+	r->ring = s && len == 4 && !memcmp(s, "ring", 4);
 	msgpack_unpacked_destroy(&u);
 	if (strcmp(r->kind, "thread") && strcmp(r->kind, "process"))
 		return fail(r, -VT_ERR_RECORD, VT_FILE_PREFIX_LEN, "unknown file kind '%s'",
@@ -171,6 +173,7 @@ void vt_reader_close(struct vt_reader *r)
 	free(r->data);
 	free(r->raw);
 	free(r->ev);
+	free(r->ids);
 	free(r->argv);
 	free(r->exe);
 	free(r->cwd);
@@ -269,6 +272,7 @@ static int load_chunk(struct vt_reader *r)
 	struct vt_decoder *d = r->decoder;
 
 	r->nev = r->ev_pos = 0;
+	r->nids = 0;
 	if (r->off >= r->size)
 		return 0;
 	r->chunk_off = r->off;
@@ -321,6 +325,7 @@ static int load_chunk(struct vt_reader *r)
 			break;
 		case VT_REC_DEF:
 		case VT_REC_PROC:
+		case VT_REC_OPEN:
 			rec.clock = clock; /* untimed: they happen at the time of the record before */
 			break;
 		default:
@@ -335,6 +340,19 @@ static int load_chunk(struct vt_reader *r)
 		}
 		if (rec.kind == VT_REC_PROC) {
 			take_proc(r, rec.obj);
+			rec.obj = NULL;
+		}
+		if (rec.kind == VT_REC_OPEN) {
+			/* the array lives only until the next decode: keep the ids here */
+			const msgpack_object *a = rec.obj;
+
+			if (r->nids + a->via.array.size > r->ids_cap) {
+				r->ids_cap = (r->nids + a->via.array.size) * 2 + 64;
+				r->ids = xrealloc(r->ids, r->ids_cap * sizeof(*r->ids));
+			}
+			rec.id = r->nids;
+			for (uint32_t k = 0; k < a->via.array.size; k++)
+				r->ids[r->nids++] = (uint32_t)a->via.array.ptr[k].via.u64;
 			rec.obj = NULL;
 		}
 		if (r->nev == r->ev_cap) {

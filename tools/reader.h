@@ -48,6 +48,9 @@ struct vt_reader {
 	size_t err_off;
 	char err_msg[256];
 	int truncated_tail; /* the file ends inside a chunk */
+	int ring;           /* written by the flight recorder (header mode "ring") */
+	uint32_t *ids;      /* OPEN records' ids for the current chunk: rec.id is the index */
+	size_t nids, ids_cap;
 	void *decoder;
 };
 

@@ -364,8 +364,12 @@ static void out_slice(uint64_t pid, uint64_t tid, const struct def *d, uint64_t 
 			vt_json_lit(&g_j, comma ? ",\"unfinished\":true" : "\"unfinished\":true");
 			comma = 1;
 		}
-		if (flags & VT_HTML_YIELD)
+		if (flags & VT_HTML_YIELD) {
 			vt_json_lit(&g_j, comma ? ",\"yield\":true" : "\"yield\":true");
+			comma = 1;
+		}
+		if (flags & VT_HTML_CUT)
+			vt_json_lit(&g_j, comma ? ",\"cut\":true" : "\"cut\":true");
 		vt_json_lit(&g_j, "}");
 	}
 	vt_json_lit(&g_j, "}");
@@ -510,6 +514,7 @@ static struct def g_unseen = { "(entered before recording began)", NULL, 0, 0 };
 struct frame {
 	uint32_t id;
 	uint8_t is_c;
+	uint8_t cut;      /* began before the flight recorder's window */
 	uint8_t matched;  /* it or a caller matches --match */
 	uint32_t node;    /* folded-stack node */
 	uint64_t ns;      /* start */
@@ -546,6 +551,7 @@ static void push(struct tconv *tc, uint32_t id, int is_c, uint64_t ns)
 	f = &tc->stack[tc->depth++];
 	f->id = id;
 	f->is_c = (uint8_t)is_c;
+	f->cut = 0;
 	f->ns = ns;
 	f->child_ns = 0;
 	f->matched = (up && up->matched) || d->matches;
@@ -589,6 +595,8 @@ static void pop(struct tconv *tc, uint64_t end, unsigned flags)
 		vt_folded_weight(g_fold, f->node, self);
 	if (flags & VT_HTML_UNFINISHED)
 		g_st.unfinished++;
+	if (f->cut)
+		flags |= VT_HTML_CUT;
 	if (!g_json && !g_h) {
 		g_st.events++;
 		return;
@@ -687,7 +695,7 @@ static void convert_thread(struct input *in)
 	struct vt_reader *r = &in->r;
 	struct vt_event *e;
 	uint64_t last = 0, paused_at = 0;
-	int ended = 0;
+	int ended = 0, window_marked = 0;
 	char *tname = thread_name(in);
 
 	tc.spid = o.summary >= 2 ? r->pid : 0;
@@ -782,6 +790,32 @@ static void convert_thread(struct input *in)
 				py_frames++;
 			}
 			paused_at = 0;
+			break;
+		}
+		case VT_REC_OPEN: {
+			/* flight recorder: the frames open as this chunk starts; older chunks may
+			 * have been dropped, so this list, not our stack, is the truth */
+			const uint32_t *ids = r->ids + x->id;
+			size_t n = (size_t)x->count, k;
+
+			for (k = 0; k < n && k < tc.depth && tc.stack[k].id == ids[k]; k++)
+				;
+			if (k == n && n == tc.depth)
+				break; /* the stack goes on from the previous chunk */
+			if (!window_marked) {
+				static const char msg[] = "vt: flight recorder window starts";
+
+				out_instant(r->pid, r->tid, e->ns, msg, sizeof(msg) - 1, 't');
+				window_marked = 1;
+			}
+			while (tc.depth)
+				pop(&tc, e->ns, VT_HTML_UNFINISHED);
+			for (k = 0; k < n; k++) {
+				if (ids[k] >= tc.ndefs || !tc.defs[ids[k]].name)
+					continue;
+				push(&tc, ids[k], tc.defs[ids[k]].is_c, e->ns);
+				tc.stack[tc.depth - 1].cut = 1;
+			}
 			break;
 		}
 		case VT_REC_END:
