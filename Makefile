@@ -35,8 +35,9 @@ PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread
               preload/intern.c preload/proc.c preload/ring.c preload/clock.c preload/log.c preload/format.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o)
 NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
-TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c tools/html-none.c
-TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(O)/tools/format.o
+TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c tools/html.c
+TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(O)/tools/format.o $(O)/tools/viewer-assets.o
+VIEWER_SRC  = viewer/index.html viewer/viewer.css viewer/viewer.js
 UNIT_SRC    = $(wildcard tests/unit/test-*.c)
 HEADERS     = $(wildcard preload/*.h tools/*.h)
 
@@ -76,12 +77,27 @@ $(O)/tools/format.o: preload/format.c $(HEADERS) $(O)/.flags
 	@echo "  CC      $@"
 	$(Q)$(CC) $(VT_CFLAGS) -DVT_FORMAT_DECODER -c $< -o $@
 
+# the viewer is compiled into vt-convert: mkviewer inlines its CSS and JS into C strings
+$(O)/mkviewer: viewer/mkviewer.c $(O)/.flags
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(VT_CFLAGS) -o $@ $<
+
+$(O)/tools/viewer-assets.c: $(O)/mkviewer $(VIEWER_SRC)
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)$(O)/mkviewer $(VIEWER_SRC) > $@.tmp && mv $@.tmp $@
+
+$(O)/tools/viewer-assets.o: $(O)/tools/viewer-assets.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(VT_CFLAGS) -c $< -o $@
+
 $(O)/vt-convert: $(TOOLS_OBJ)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(OPT) -o $@ $(TOOLS_OBJ) $(TOOL_LIBS)
 
 # unit tests: the codec and the converter's modules, linked with Criterion
-$(O)/unit-tests: $(UNIT_SRC) tests/unit/tracegen.h $(filter-out $(O)/tools/vt-convert.o,$(TOOLS_OBJ)) $(O)/tools/unit-intern.o
+$(O)/unit-tests: $(UNIT_SRC) tests/unit/tracegen.h $(filter-out $(O)/tools/vt-convert.o $(O)/tools/html.o $(O)/tools/viewer-assets.o,$(TOOLS_OBJ)) $(O)/tools/unit-intern.o
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(VT_CFLAGS) -DVT_FORMAT_DECODER -o $@ $(filter %.c %.o,$^) -lcriterion $(TOOL_LIBS)
 
@@ -110,6 +126,16 @@ converttest: all
 exports: all
 	tests/check-exports.sh $(O)/libvt.so
 
+viewer-deps:
+	@scripts/install-viewer-deps.sh
+
+# the viewer in headless Chromium (Debian's package) driven by playwright-core
+test-viewer: all viewer-deps
+	O=$(O) node tests/viewer/run.mjs
+
+bench-viewer: all viewer-deps
+	O=$(O) node tests/viewer/bench.mjs
+
 # `make test`: install what is missing, build, run every suite.
 test: test-deps
 	$(MAKE) all
@@ -117,6 +143,7 @@ test: test-deps
 	$(MAKE) exports
 	$(MAKE) converttest
 	$(MAKE) proctest
+	$(MAKE) test-viewer
 	$(MAKE) e2e
 
 demo: deps
@@ -146,10 +173,11 @@ help:
 	@echo '  test       install missing packages, build, run unit, export and e2e tests'
 	@echo '  unittest   Criterion unit tests      e2e     end-to-end tests on real pythons'
 	@echo '  proctest   process trees             converttest  vt-convert on hand-made traces'
+	@echo '  test-viewer  the viewer in headless Chromium   bench-viewer  its load and redraw times'
 	@echo '  bench      overhead against plain runs, cProfile and the no-op floor'
 	@echo '  install    install into $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
 	@echo '  clean      remove $(O)/'
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all deps test-deps unittest e2e proctest converttest exports test demo bench install uninstall clean help FORCE
+.PHONY: all deps test-deps unittest e2e proctest converttest exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE

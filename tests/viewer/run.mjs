@@ -1,0 +1,465 @@
+// run.mjs - browser tests of vt's offline viewer, in Debian's headless chromium driven by
+// playwright-core. Ends with `N passed, N failed`; exits 1 when a test failed. Without
+// /usr/bin/chromium it says so and skips (scripts/install-viewer-deps.sh installs it).
+//
+//   node tests/viewer/run.mjs            (make test-viewer; O=dir for another build dir)
+//
+// What it opens: an HTML trace of a real program (tests/viewer/sample_app.py traced with
+// build/libvt.so, converted by build/vt-convert -o x.html, or, while vt-convert has no HTML
+// output, by tests/viewer/html-driver.c from vt-convert's JSON), a synthetic trace written
+// through tools/html.c, and Chrome JSON files in the array and object forms.
+// Screenshots go to build/viewer-test/*.png.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { CHROMIUM, haveChromium, launch } from './browser.mjs';
+import { FOREIGN } from './gen-json.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const build = resolve(root, process.env.O || 'build');
+const out = join(build, 'viewer-test');
+const EVIL = '</script><script>alert(1)</script>';
+
+let passed = 0, failed = 0, skipped = 0;
+const only = process.argv[2] ? new RegExp(process.argv[2]) : null;
+
+async function test(name, fn) {
+  if (only && !only.test(name)) return;
+  const t = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log('ok   ' + name + ' (' + (Date.now() - t) + ' ms)');
+  } catch (e) {
+    failed++;
+    console.log('FAIL ' + name + ': ' + (e && e.stack || e));
+  }
+}
+function skip(name, why) { skipped++; console.log('skip ' + name + ': ' + why); }
+function assert(c, msg) { if (!c) throw new Error(msg); }
+function eq(a, b, msg) { if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(msg + ': got ' + JSON.stringify(a) + ', want ' + JSON.stringify(b)); }
+function finish() {
+  console.log(passed + ' passed, ' + failed + ' failed' + (skipped ? ', ' + skipped + ' skipped' : ''));
+  process.exit(failed ? 1 : 0);
+}
+
+if (!haveChromium()) {
+  console.log('viewer tests: chromium is not installed (' + CHROMIUM + '): skipping them all; scripts/install-viewer-deps.sh installs it');
+  skipped++;
+  finish();
+}
+try {
+  await import('playwright-core');
+} catch (e) {
+  console.log('viewer tests: playwright-core is missing (run scripts/install-viewer-deps.sh): ' + e.message);
+  failed++;
+  finish();
+}
+
+// ---------------------------------------------------------------- inputs
+
+mkdirSync(out, { recursive: true });
+const cc = process.env.CC || 'cc';
+const CFLAGS = ['-std=gnu11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-O2', '-iquote', root];
+function run(cmd, args, opts) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, ...opts });
+  if (r.status !== 0) throw new Error(cmd + ' ' + args.join(' ') + ' failed (' + r.status + '): ' + r.stderr + r.stdout);
+  return r;
+}
+
+// html-driver: tools/html.c and the viewer compiled in, as vt-convert links them
+run(cc, [...CFLAGS, '-o', join(out, 'mkviewer'), join(root, 'viewer/mkviewer.c')]);
+const assets = run(join(out, 'mkviewer'), ['index.html', 'viewer.css', 'viewer.js'].map((f) => join(root, 'viewer', f))).stdout;
+writeFileSync(join(out, 'viewer-assets.c'), assets);
+run(cc, [...CFLAGS, '-o', join(out, 'html-driver'), join(here, 'html-driver.c'), join(root, 'tools/html.c'), join(out, 'viewer-assets.c')]);
+const driver = join(out, 'html-driver');
+
+// a real program, traced
+const vtconv = join(build, 'vt-convert'), libvt = join(build, 'libvt.so');
+const haveVt = existsSync(vtconv) && existsSync(libvt);
+let sample = null;
+if (haveVt) {
+  const dir = join(out, 'sample-trace');
+  rmSync(dir, { recursive: true, force: true });
+  run('python3', [join(here, 'sample_app.py')], { env: { ...process.env, LD_PRELOAD: libvt, VT_OUTPUT: dir } });
+  run(vtconv, [dir, '-o', join(out, 'sample.json'), '-q']);
+  const html = join(out, 'sample.html');
+  rmSync(html, { force: true });
+  let via = 'vt-convert';
+  const r = spawnSync(vtconv, [dir, '-o', html, '-q'], { encoding: 'utf8' });
+  if (r.status !== 0 || !existsSync(html) || !readFileSync(html, 'latin1').slice(0, 200).includes('<!DOCTYPE html>')) {
+    via = 'html-driver (vt-convert has no HTML output yet)';
+    run(driver, ['json', join(out, 'sample.json'), html]);
+  }
+  const json = JSON.parse(readFileSync(join(out, 'sample.json'), 'utf8'));
+  sample = { html, via, json: join(out, 'sample.json'), events: json.traceEvents };
+  console.log('# sample trace: ' + sample.events.filter((e) => e.ph === 'X').length + ' calls, HTML via ' + via);
+} else {
+  console.log('# ' + vtconv + ' or ' + libvt + ' missing (make all): the real-program tests are skipped');
+}
+
+// a synthetic trace through html.c
+const synth = join(out, 'synth.html');
+const synthN = +(/(\d+) calls/.exec(run(driver, ['synth', '300000', synth]).stderr)[1]);
+run('node', [join(here, 'gen-json.mjs'), 'foreign', join(out, 'foreign.json')]);
+run('node', [join(here, 'gen-json.mjs'), 'object', join(out, 'object.json')]);
+
+// ---------------------------------------------------------------- the browser
+
+const { ctx, close } = await launch();
+const problems = [];
+ctx.on('request', (req) => {
+  const u = req.url();
+  if (!/^(file|data|blob|about):/.test(u)) problems.push('network request: ' + u);
+});
+
+async function open(file, wantData = true) {
+  const page = await ctx.newPage();
+  page.dialogs = [];
+  page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  page.on('pageerror', (e) => problems.push('page error in ' + file + ': ' + e.message));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push('console error in ' + file + ': ' + m.text()); });
+  const t0 = Date.now();
+  await page.goto('file://' + file);
+  await page.waitForFunction(() => window.vt && (window.vt.ready || window.vt.error), null, { timeout: 60000 });
+  page.loadMs = Date.now() - t0;
+  const err = await page.evaluate(() => window.vt.error);
+  assert(!err, 'the viewer failed: ' + err);
+  if (wantData) assert(await page.evaluate(() => !!window.vt.stats), 'no trace shown');
+  return page;
+}
+
+async function openJson(page, file, chunk) {
+  await page.evaluate((c) => { window.vt.ready = false; window.vt.chunkBytes = c || 0; }, chunk || 0);
+  await page.setInputFiles('#file', file);
+  await page.waitForFunction(() => window.vt.ready || window.vt.error, null, { timeout: 120000 });
+  const err = await page.evaluate(() => window.vt.error);
+  assert(!err, 'opening ' + file + ' failed: ' + err);
+}
+
+const stats = (page) => page.evaluate(() => window.vt.stats);
+const text = (page, sel) => page.$eval(sel, (e) => e.textContent);
+const shot = (page, name) => page.screenshot({ path: join(out, name + '.png') });
+
+async function clickSlice(page, i) {
+  const w = await page.evaluate((k) => window.vt.reveal(k, true), i);
+  assert(w.visible && w.y != null, 'slice ' + i + ' is not on screen');
+  await page.mouse.click(w.x, w.y);
+  return w;
+}
+
+async function findIndex(page, name, pred) {
+  return page.evaluate(([n, p]) => {
+    const s = window.vt.find(n, 0);
+    if (!s) return -1;
+    // the first such slice with depth >= p
+    for (let k = 0; k < 100000; k++) {
+      const w = window.vt.find(n, k);
+      if (!w) return -1;
+      if (w.depth >= p) return w.i;
+    }
+    return -1;
+  }, [name, pred || 0]);
+}
+
+// ---------------------------------------------------------------- tests: a real program
+
+if (sample) {
+  const X = sample.events.filter((e) => e.ph === 'X');
+  const page = await open(sample.html);
+
+  await test('sample: tracks and call counts match vt-convert\'s JSON', async () => {
+    const s = await stats(page);
+    eq(s.slices, X.length, 'slices');
+    const procs = sample.events.filter((e) => e.ph === 'M' && e.name === 'process_name');
+    eq(s.processes, procs.length, 'processes');
+    assert(s.processes >= 2, 'the child process is missing');
+    for (const n of ['MainThread', 'worker-0', 'worker-1']) assert(s.threadNames.includes(n), 'no thread ' + n + ' in ' + s.threadNames);
+    for (const t of s.perThread) {
+      const want = X.filter((e) => e.pid === t.pid && e.tid === t.tid).length;
+      eq(t.slices, want, 'calls of thread ' + t.name);
+    }
+    // process order is the tree order (process_sort_index)
+    const order = sample.events.filter((e) => e.ph === 'M' && e.name === 'process_sort_index').sort((a, b) => a.args.sort_index - b.args.sort_index).map((e) => e.pid);
+    const names = new Map(procs.map((e) => [e.pid, e.args.name]));
+    eq(s.processNames, order.map((p) => names.get(p)), 'process order');
+  });
+
+  await test('sample: a function named </script><script>alert(1)</script> stays text', async () => {
+    assert(X.some((e) => e.name === EVIL), 'the sample did not record the hostile name (python ' + process.version + ')');
+    eq(page.dialogs, [], 'dialogs');
+    eq(await page.evaluate(() => document.scripts.length), 1, 'script elements');
+    eq(await page.evaluate(() => document.getElementById('vt-trace').content.children.length), 0, 'elements in the data block');
+    await page.fill('#search', 'alert(1)');
+    await page.press('#search', 'Enter');
+    await page.waitForFunction(() => document.getElementById('d-name'));
+    eq(await text(page, '#d-name'), EVIL, 'details name');
+    assert((await text(page, '#matches')).startsWith('1 / 1 match'), 'matches: ' + await text(page, '#matches'));
+    eq(page.dialogs, [], 'dialogs');
+    await page.fill('#search', '');
+    await page.press('#search', 'Escape');
+  });
+
+  await test('sample: clicking a slice shows name, file:line, times, depth, parents, args', async () => {
+    const i = await findIndex(page, 'fib', 3);
+    assert(i >= 0, 'no deep fib');
+    const w = await clickSlice(page, i);
+    await page.waitForFunction(() => document.getElementById('d-name'));
+    eq(await text(page, '#d-name'), 'fib', 'name');
+    assert(/sample_app\.py:\d+$/.test(await text(page, '#d-loc')), 'location: ' + await text(page, '#d-loc'));
+    eq(await text(page, '#d-depth'), String(w.depth), 'depth');
+    const chain = await text(page, '#d-chain');
+    assert(chain.includes('fib') && /worker|main/.test(chain), 'parent chain: ' + chain);
+    assert((await text(page, '#d-args')).includes('"file"'), 'args');
+    // the same call is in the JSON: same start and duration
+    const ev = X.find((e) => e.name === 'fib' && Math.round(e.ts * 1000) === w.start && Math.round(e.dur * 1000) === w.dur);
+    assert(ev, 'no fib at ' + w.start + ' ns lasting ' + w.dur + ' ns in the JSON');
+    const selfT = await text(page, '#d-self');
+    assert(/ns|µs|ms/.test(selfT), 'self time: ' + selfT);
+    await shot(page, 'sample-details');
+  });
+
+  await test('sample: search counts, next and previous', async () => {
+    const want = X.filter((e) => e.name.toLowerCase().includes('fib')).length;
+    await page.evaluate(() => window.vt.fit());
+    await page.fill('#search', 'fib');
+    await page.waitForFunction((n) => document.getElementById('matches').textContent.includes(n), want.toLocaleString('en-US'));
+    eq(await text(page, '#matches'), want.toLocaleString('en-US') + ' matches', 'count');
+    await page.click('#next');
+    eq(await text(page, '#matches'), '1 / ' + want.toLocaleString('en-US') + ' matches', 'after next');
+    const first = await page.evaluate(() => window.vt.search().cur);
+    await page.click('#next');
+    await page.click('#prev');
+    eq(await page.evaluate(() => window.vt.search().cur), first, 'next then prev');
+    eq(await text(page, '#d-name'), 'fib', 'selected match');
+    await shot(page, 'sample-search');
+    await page.fill('#search', '');
+    await page.press('#search', 'Escape');
+  });
+
+  await test('sample: wheel zooms at the cursor, drag pans, WASD, 0 fits', async () => {
+    await page.evaluate(() => window.vt.fit());
+    const a = await page.evaluate(() => window.vt.timeline());
+    const box = await page.$eval('#canvas', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, h: r.height }; });
+    const mx = box.x + a.labelW + (a.width - a.labelW) * 0.3, my = box.y + 120;
+    const tAt = (v, x) => v.t0 + (x - box.x - v.labelW) * (v.t1 - v.t0) / (v.width - v.labelW);
+    const before = tAt(a, mx);
+    await page.mouse.move(mx, my);
+    await page.mouse.wheel(0, -400);
+    await page.waitForTimeout(100);
+    const b = await page.evaluate(() => window.vt.timeline());
+    assert(b.t1 - b.t0 < (a.t1 - a.t0) * 0.6, 'the wheel did not zoom in');
+    assert(Math.abs(tAt(b, mx) - before) < (b.t1 - b.t0) * 0.01, 'the time under the cursor moved');
+    await page.mouse.move(mx, my);
+    await page.mouse.down();
+    await page.mouse.move(mx + 200, my, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForTimeout(50);
+    const c = await page.evaluate(() => window.vt.timeline());
+    assert(c.t0 < b.t0, 'dragging right did not pan left');
+    await page.keyboard.down('w'); await page.waitForTimeout(300); await page.keyboard.up('w');
+    const d = await page.evaluate(() => window.vt.timeline());
+    assert(d.t1 - d.t0 < (c.t1 - c.t0) * 0.8, 'W did not zoom in');
+    await page.keyboard.down('d'); await page.waitForTimeout(250); await page.keyboard.up('d');
+    const e = await page.evaluate(() => window.vt.timeline());
+    assert(e.t0 > d.t0, 'D did not pan right');
+    await page.keyboard.down('s'); await page.waitForTimeout(200); await page.keyboard.up('s');
+    const f = await page.evaluate(() => window.vt.timeline());
+    assert(f.t1 - f.t0 > e.t1 - e.t0, 'S did not zoom out');
+    await shot(page, 'sample-zoomed');
+    await page.keyboard.press('0');
+    await page.waitForTimeout(50);
+    const g = await page.evaluate(() => window.vt.timeline());
+    assert(g.t1 - g.t0 >= g.tMax - g.tMin, '0 did not show the whole trace');
+    const ms = await page.evaluate(() => window.vt.lastDrawMs);
+    assert(ms < 50, 'redraw took ' + ms + ' ms');
+  });
+
+  await test('sample: dragging a range gives a sortable table of totals per function', async () => {
+    await page.evaluate(() => window.vt.fit());
+    const v = await page.evaluate(() => window.vt.timeline());
+    const box = await page.$eval('#canvas', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top }; });
+    // the whole trace, dragged on the ruler: every call is counted once
+    const xs = box.x + v.labelW + 2, xe = box.x + v.width - 2, y = box.y + 12;
+    await page.mouse.move(xs, y); await page.mouse.down(); await page.mouse.move(xe, y, { steps: 8 }); await page.mouse.up();
+    await page.waitForSelector('#agg');
+    const counts = await page.$$eval('#agg tbody tr', (rows) => rows.map((r) => +r.children[1].textContent.replace(/,/g, '')));
+    const sub = await text(page, '#details h3');
+    assert(sub.includes(X.length.toLocaleString('en-US') + ' calls'), 'range header: ' + sub);
+    assert(counts.length > 5, 'few rows: ' + counts.length);
+    // sort by count
+    await page.click('#agg th[data-col="count"]');
+    const sorted = await page.$$eval('#agg tbody tr', (rows) => rows.map((r) => +r.children[1].textContent.replace(/,/g, '')));
+    for (let k = 1; k < sorted.length; k++) assert(sorted[k - 1] >= sorted[k], 'not sorted by count');
+    const fibRow = await page.$$eval('#agg tbody tr', (rows) => rows.map((r) => [r.children[0].textContent, +r.children[1].textContent.replace(/,/g, '')]).find((x) => x[0] === 'fib'));
+    eq(fibRow[1], X.filter((e) => e.name === 'fib').length, 'fib count');
+    // shift+drag over part of the tracks
+    await page.mouse.move(box.x + v.labelW + 300, box.y + 200);
+    await page.keyboard.down('Shift');
+    await page.mouse.down(); await page.mouse.move(box.x + v.labelW + 500, box.y + 260, { steps: 5 }); await page.mouse.up();
+    await page.keyboard.up('Shift');
+    await page.waitForSelector('#agg');
+    await shot(page, 'sample-range');
+  });
+
+  await test('sample: ? shows the keys, Esc hides them', async () => {
+    await page.keyboard.press('Escape');
+    await page.locator('#canvas').focus();
+    await page.keyboard.press('?');
+    assert(await page.isVisible('#help'), 'no help');
+    assert((await text(page, '#help')).includes('zoom'), 'help text');
+    await shot(page, 'sample-help');
+    await page.keyboard.press('Escape');
+    assert(!(await page.isVisible('#help')), 'help still shown');
+  });
+
+  await test('sample: vt-convert\'s JSON opened by hand gives the same counts', async () => {
+    await openJson(page, sample.json);
+    const s = await stats(page);
+    eq(s.slices, X.length, 'slices');
+    for (const n of ['MainThread', 'worker-0', 'worker-1']) assert(s.threadNames.includes(n), 'no thread ' + n);
+    const i = await findIndex(page, 'fib', 2);
+    await clickSlice(page, i);
+    await page.waitForFunction(() => document.getElementById('d-loc'));
+    assert(/sample_app\.py:\d+$/.test(await text(page, '#d-loc')), 'location from args.file');
+    eq(page.dialogs, [], 'dialogs');
+  });
+  await shot(page, 'sample-json');
+  await page.close();
+} else {
+  skip('sample: the real-program tests', 'build/vt-convert and build/libvt.so are needed (make all)');
+}
+
+// ---------------------------------------------------------------- tests: synthetic trace
+
+{
+  const page = await open(synth);
+  await test('synthetic: ' + synthN + ' calls in 8 threads of 2 processes, counters, markers, arrows', async () => {
+    const s = await stats(page);
+    eq(s.slices, synthN, 'slices');
+    eq([s.threads, s.processes, s.counters, s.flows], [8, 2, 2, 1], 'threads, processes, counters, flows');
+    assert(s.instants >= 9, 'instants: ' + s.instants);
+    eq(s.processNames, ['/usr/bin/python3 /srv/app/main.py --port 8000', '/usr/bin/python3 /srv/app/worker.py --port 8001'], 'process order');
+    eq(await page.$eval('#title', (e) => e.title), 'synthetic </title><script>alert(3)</script> trace', 'title shown as text');
+    eq(page.dialogs, [], 'dialogs');
+    eq(await page.evaluate(() => document.scripts.length), 1, 'script elements');
+    await shot(page, 'synth');
+  });
+  await test('synthetic: hostile names are searchable text; the unfinished frame is flagged', async () => {
+    await page.fill('#search', '<img src=x');
+    await page.press('#search', 'Enter');
+    await page.waitForFunction(() => document.getElementById('d-name'));
+    assert((await text(page, '#d-name')).startsWith('<img src=x onerror=alert(2)> "quoted" & \'single\' été →'), 'name: ' + await text(page, '#d-name'));
+    await page.press('#search', 'Escape');
+    const i = await findIndex(page, 'main', 0);
+    await page.evaluate((k) => window.vt.select(k), i);
+    assert((await text(page, '#details')).includes('unfinished'), 'no unfinished flag');
+    eq(page.dialogs, [], 'dialogs');
+  });
+  await test('synthetic: redraws while zooming and panning stay under 50 ms', async () => {
+    const r = await page.evaluate(() => window.vt.benchRedraw(30));
+    assert(r.p95 < 50, 'redraw p95 ' + r.p95.toFixed(1) + ' ms');
+  });
+  await page.close();
+}
+
+await test('an empty trace opens and says so', async () => {
+  run(driver, ['empty', join(out, 'empty.html')]);
+  const page = await open(join(out, 'empty.html'));
+  const s = await stats(page);
+  eq([s.slices, s.threads, s.processes], [0, 0, 0], 'counts');
+  assert((await text(page, '#status')).startsWith('0 slices'), 'status');
+  eq(await text(page, '#title'), 'vt trace', 'default title');
+  await page.close();
+});
+
+// ---------------------------------------------------------------- tests: Chrome JSON from other tools
+
+{
+  const page = await open(join(root, 'viewer/index.html'), false);
+  await test('viewer/index.html on its own shows the open-a-file page', async () => {
+    assert(await page.isVisible('#landing'), 'no landing page');
+    eq(page.dialogs, [], 'dialogs');
+  });
+  const check = async (file, chunk) => {
+    await openJson(page, file, chunk);
+    const s = await stats(page);
+    eq([s.slices, s.threads, s.processes, s.counters, s.instants, s.flows], [7, 3, 2, 2, 2, 1], 'slices, threads, processes, counters, instants, flows');
+    eq(s.processNames, ['Renderer', 'Browser'], 'process order by process_sort_index');
+    assert(s.threadNames.includes('CrBrowserMain'), 'thread name for a string tid');
+    const per = Object.fromEntries(s.perThread.map((t) => [t.name, [t.slices, t.maxDepth]]));
+    eq(per.CrBrowserMain, [3, 1], 'B/E nesting');
+    // details of a B/E call: args of both ends
+    const i = await findIndex(page, 'inner', 0);
+    await page.evaluate((k) => window.vt.select(k), i);
+    eq(await text(page, '#d-name'), 'inner', 'name');
+    eq(await text(page, '#d-depth'), '1', 'depth');
+    assert((await text(page, '#d-args')).includes('"return_value": 42'), 'return value: ' + await text(page, '#d-args'));
+    assert((await text(page, '#d-chain')).includes('outer'), 'parent');
+    eq(await text(page, '#d-dur'), '200 \u00b5s (200 \u00b5s)', 'duration');
+    const u = await findIndex(page, 'unclosed', 0);
+    await page.evaluate((k) => window.vt.select(k), u);
+    assert((await text(page, '#details')).includes('unfinished'), 'B without E is unfinished');
+    const c = await findIndex(page, 'child', 0);
+    assert(c >= 0, 'a \\u-escaped name');
+    const e = await findIndex(page, '\u00e9v\u00e9nement \ud83d\ude00', 0);
+    assert(e >= 0, 'a non-ASCII name');
+    eq(page.dialogs, [], 'dialogs');
+  };
+  await test('Chrome JSON, array form cut short: B/E, X, M, C, i, s/f, string tids', () => check(join(out, 'foreign.json')));
+  await test('Chrome JSON read 7 bytes at a time gives the same trace', () => check(join(out, 'foreign.json'), 7));
+  await test('Chrome JSON, object form with other keys around traceEvents', () => check(join(out, 'object.json'), 5));
+  await test('Chrome JSON, gzip-compressed (.json.gz)', async () => {
+    writeFileSync(join(out, 'foreign.json.gz'), gzipSync(readFileSync(join(out, 'foreign.json'))));
+    await check(join(out, 'foreign.json.gz'));
+  });
+  await test('Chrome JSON dropped on the page', async () => {
+    const body = readFileSync(join(out, 'object.json'), 'utf8');
+    await page.evaluate((b) => {
+      window.vt.ready = false; window.vt.chunkBytes = 0;
+      const dt = new DataTransfer();
+      dt.items.add(new File([b], 'dropped.json', { type: 'application/json' }));
+      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
+    }, body);
+    await page.waitForFunction(() => window.vt.ready || window.vt.error);
+    eq((await stats(page)).slices, 7, 'slices');
+    eq(await text(page, '#title'), 'dropped.json', 'title');
+    assert(!(await page.isVisible('#drop')), 'the drop overlay stayed');
+  });
+  await shot(page, 'foreign');
+  await test('a file that is not a trace gives an error, not a hang', async () => {
+    await page.evaluate(() => { window.vt.ready = false; window.vt.chunkBytes = 0; });
+    await page.setInputFiles('#file', join(root, 'tests/viewer/sample_app.py'));
+    await page.waitForFunction(() => window.vt.error);
+    assert((await text(page, '#details')).includes('Could not open'), 'no error shown');
+  });
+  await page.close();
+  void FOREIGN;
+}
+
+// ---------------------------------------------------------------- tests: scale
+
+await test('1M calls: interactive within 5 s of opening, redraw under 50 ms', async () => {
+  const big = join(out, 'synth-1m.html');
+  run(driver, ['synth', '1000000', big]);
+  const page = await open(big);
+  const s = await stats(page);
+  assert(s.slices >= 1000000, 'slices: ' + s.slices);
+  assert(page.loadMs < 5000, 'opened in ' + page.loadMs + ' ms');
+  const r = await page.evaluate(() => window.vt.benchRedraw(30));
+  assert(r.p95 < 50, 'redraw p95 ' + r.p95.toFixed(1) + ' ms');
+  console.log('# 1M: ' + (statSync(big).size / 1048576).toFixed(1) + ' MiB, interactive in ' + page.loadMs + ' ms, redraw median ' + r.median.toFixed(1) + ' ms, p95 ' + r.p95.toFixed(1) + ' ms');
+  await page.close();
+  rmSync(big, { force: true });
+});
+
+await test('no network requests, page errors or console errors', async () => {
+  eq(problems, [], 'problems');
+});
+
+await close();
+finish();
