@@ -123,6 +123,9 @@ proctest: all
 converttest: all
 	tests/convert/run.sh
 
+controltest: all
+	tests/control/run.sh
+
 exports: all
 	tests/check-exports.sh $(O)/libvt.so
 
@@ -143,6 +146,7 @@ test: test-deps
 	$(MAKE) exports
 	$(MAKE) converttest
 	$(MAKE) proctest
+	$(MAKE) controltest
 	$(MAKE) test-viewer
 	$(MAKE) e2e
 
@@ -173,6 +177,7 @@ help:
 	@echo '  test       install missing packages, build, run unit, export and e2e tests'
 	@echo '  unittest   Criterion unit tests      e2e     end-to-end tests on real pythons'
 	@echo '  proctest   process trees             converttest  vt-convert on hand-made traces'
+	@echo '  controltest  windows, flight recorder, size cap, process selection'
 	@echo '  test-viewer  the viewer in headless Chromium   bench-viewer  its load and redraw times'
 	@echo '  bench      overhead against plain runs, cProfile and the no-op floor'
 	@echo '  install    install into $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
@@ -180,4 +185,4 @@ help:
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all deps test-deps unittest e2e proctest converttest exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
+.PHONY: all deps test-deps unittest e2e proctest converttest controltest exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE

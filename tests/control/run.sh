@@ -1,0 +1,122 @@
+#!/bin/bash
+# tests/control/run.sh - production controls on real programs: a recording window set by
+# signal on a live HTTP service under load, timed windows, the flight recorder, the size
+# cap and process selection. Ends with "N passed, N failed".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+lib=$top/build/libvt.so
+conv=$top/build/vt-convert
+py=${CONTROL_PYTHON:-python3}
+pass=0 fail=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/vt-control.XXXXXX")
+srv=
+trap '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf "$work"' EXIT
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/  /'; fail=$((fail + 1)); }
+xnames() { /usr/bin/python3 -c '
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+print(" ".join(sorted({e["name"] for e in ev if e["ph"] == "X" and e["name"].startswith(sys.argv[2])})))' "$@"; }
+
+# 1. a live service: record a 2 s window by signal, under load
+LD_PRELOAD="$lib" VT_START=signal VT_OUTPUT="$work/srv" "$py" "$here/server.py" > "$work/port" 2>"$work/srv.err" &
+srv=$!
+for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+port=$(head -1 "$work/port")
+b=$(/usr/bin/python3 "$here/client.py" "$port" before 0.5 20)
+kill -USR2 $srv
+d=$(/usr/bin/python3 "$here/client.py" "$port" during 2 1000)
+kill -USR2 $srv
+a=$(/usr/bin/python3 "$here/client.py" "$port" after 0.5 20)
+kill -TERM $srv; wait $srv; rc=$?; srv=
+[ "${b#* }" = 0 ] && [ "${d#* }" = 0 ] && [ "${a#* }" = 0 ] && [ $rc = 143 ] &&
+	ok "service: every answer right ($b / $d / $a requests/errors), SIGTERM status kept" ||
+	bad "service answers" "before=$b during=$d after=$a rc=$rc $(cat "$work/srv.err")"
+"$conv" -q "$work/srv" -o "$work/srv.json"
+same=$(xnames "$work/srv.json" handle_)
+[ "$same" = "handle_during" ] && ok "service: the trace holds only the window's requests" ||
+	bad "service window" "functions: $same"
+span=$(/usr/bin/python3 -c '
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X"]
+print("%.2f" % ((max(e["ts"] + e["dur"] for e in ev) - min(e["ts"] for e in ev)) / 1e6))' "$work/srv.json")
+/usr/bin/python3 -c "import sys; sys.exit(not 1.9 <= $span <= 3.5)" && ok "service: the window spans ${span} s (2 s of load)" ||
+	bad "service window length" "$span s"
+n=$(grep -c '"name":"handle_during"' "$work/srv.json")
+[ "$n" -ge 50 ] && ok "service: $n requests recorded in the window" || bad "service requests recorded" "$n"
+
+# 2. VT_DELAY and VT_DURATION
+cat > "$work/tick.py" <<'PY'
+import time
+def tick(i):
+    return i
+t0 = time.time()
+while time.time() - t0 < 1.0:
+    tick(1)
+    time.sleep(0.001)
+PY
+LD_PRELOAD="$lib" VT_DELAY=300ms VT_DURATION=200ms VT_OUTPUT="$work/tw" "$py" "$work/tick.py"
+"$conv" -q "$work/tw" -o "$work/tw.json"
+w=$(/usr/bin/python3 -c '
+import json, sys
+ts = [e["ts"] for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X" and e["name"] == "tick"]
+print("%d %.0f %.0f" % (len(ts), min(ts) / 1000, max(ts) / 1000))' "$work/tw.json")
+set -- $w
+[ "$1" -gt 50 ] && [ "$2" -ge 290 ] && [ "$2" -le 360 ] && [ "$3" -le 560 ] && [ "$3" -ge 450 ] &&
+	ok "VT_DELAY=300ms VT_DURATION=200ms: $1 calls from $2 ms to $3 ms" || bad "timed window" "$w"
+
+# 3. the flight recorder: dump on the signal and at exit, newest events only
+cat > "$work/ring.py" <<'PY'
+import os, signal
+def leaf(i):
+    return i
+def phase(n):
+    for i in range(n):
+        leaf(i)
+def main():
+    phase(300000)
+    os.kill(os.getpid(), signal.SIGUSR2)
+    phase(20000)
+main()
+PY
+LD_PRELOAD="$lib" VT_MODE=ring VT_RING_SIZE=128K VT_BUFFER_SIZE=64K VT_OUTPUT="$work/ring" "$py" "$work/ring.py"
+"$conv" -q "$work/ring" -o "$work/ring.json" 2>"$work/ring.err"; rc=$?
+r=$(/usr/bin/python3 -c '
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+leaf = sum(1 for e in ev if e["ph"] == "X" and e["name"] == "leaf")
+cut = sum(1 for e in ev if e["ph"] == "X" and e.get("args", {}).get("cut"))
+mark = sum(1 for e in ev if e["ph"] == "i" and "window starts" in e["name"])
+print(leaf, cut, mark)' "$work/ring.json")
+set -- $r
+[ $rc = 0 ] && [ "$1" -gt 20000 ] && [ "$1" -lt 200000 ] && [ "$2" -ge 3 ] && [ "$3" = 1 ] &&
+	ok "flight recorder: $1 of 320000 calls kept, $2 calls cut by the window start, its start marked" ||
+	bad "flight recorder" "leaf=$1 cut=$2 marks=$3 rc=$rc $(cat "$work/ring.err")"
+
+# 4. VT_MAX_SIZE over a process tree
+LD_PRELOAD="$lib" VT_MAX_SIZE=300K VT_OUTPUT="$work/cap" "$py" "$top/../shared/bench/mp.py" 22 >/dev/null 2>"$work/cap.err"; rc=$?
+size=$(du -sb "$work/cap" | cut -f1)
+"$conv" -q "$work/cap" -o "$work/cap.json" 2>"$work/capc.err"
+[ $rc = 0 ] && [ "$size" -lt 340000 ] && grep -q "VT_MAX_SIZE" "$work/cap.err" && grep -q "size cap reached" "$work/capc.err" &&
+	ok "VT_MAX_SIZE=300K: the run stopped at $size bytes, the program finished, the converter reports it" ||
+	bad "size cap" "rc=$rc size=$size $(cat "$work/cap.err" "$work/capc.err")"
+
+# 5. VT_PROCESSES: only the matching process of a tree
+LD_PRELOAD="$lib" VT_PROCESSES='*-c*' VT_OUTPUT="$work/sel" "$py" "$top/../shared/bench/mp.py" 20 >/dev/null 2>&1
+n=$(ls "$work/sel" | grep -c proc.vt)
+"$conv" -q "$work/sel" -o "$work/sel.json"
+[ "$n" = 1 ] && [ "$(xnames "$work/sel.json" f)" = "f" ] && ok "VT_PROCESSES: only the matching subprocess was traced" ||
+	bad "VT_PROCESSES" "$n process files: $(ls "$work/sel")"
+
+# 6. a program's own handler for another signal keeps working
+out=$(LD_PRELOAD="$lib" VT_START=signal VT_OUTPUT="$work/own" "$py" -c '
+import os, signal
+got = []
+signal.signal(signal.SIGUSR1, lambda s, f: got.append(s))
+os.kill(os.getpid(), signal.SIGUSR1)
+print("handled", got == [signal.SIGUSR1])' 2>&1)
+[ "$out" = "handled True" ] && ok "the program's own SIGUSR1 handler works under VT_START=signal" || bad "own handler" "$out"
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
