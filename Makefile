@@ -32,7 +32,7 @@ LIB_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,noexecstack -Wl,-z,now \
 TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm $(SAN_LDFLAGS) $(LDFLAGS)
 
 PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
-              preload/intern.c preload/proc.c preload/ring.c preload/clock.c preload/log.c preload/format.c
+              preload/intern.c preload/proc.c preload/ring.c preload/api.c preload/clock.c preload/log.c preload/format.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o)
 NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
 TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c tools/html.c
@@ -52,6 +52,9 @@ $(O)/preload/%.o: preload/%.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+# api.c builds python/vt/__init__.py in (.incbin)
+$(O)/preload/api.o: python/vt/__init__.py
 
 $(O)/preload/python-nop.o: preload/python.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
@@ -162,6 +165,8 @@ install: all
 	install -m 0644 $(O)/libvt.so $(DESTDIR)$(PREFIX)/lib/libvt.so
 	install -m 0755 $(O)/vt-convert $(DESTDIR)$(PREFIX)/bin/vt-convert
 	install -m 0755 tools/vt $(DESTDIR)$(PREFIX)/bin/vt
+	install -d $(DESTDIR)$(PREFIX)/share/vt/python/vt
+	install -m 0644 python/vt/__init__.py $(DESTDIR)$(PREFIX)/share/vt/python/vt/__init__.py
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libvt.so $(DESTDIR)$(PREFIX)/bin/vt-convert \

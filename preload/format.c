@@ -188,6 +188,13 @@ uint8_t *vt_put_stack(uint8_t *p, uint64_t dt, uint32_t depth)
 	return vt_put_uint(p, depth);
 }
 
+uint8_t *vt_put_retval(uint8_t *p, const char *text, size_t len)
+{
+	*p++ = 0x92;
+	*p++ = VT_REC_RETVAL;
+	return vt_put_str(p, text, len);
+}
+
 uint8_t *vt_put_open(uint8_t *p, const uint32_t *ids, uint32_t n)
 {
 	*p++ = 0x92;
@@ -308,7 +315,9 @@ static const uint8_t rec_arity[VT_REC_MAX] = {
 	[VT_REC_UNWIND] = 2, [VT_REC_CRAISE] = 2, [VT_REC_YIELD] = 2, [VT_REC_RESUME] = 3,
 	[VT_REC_DEF] = 6,   [VT_REC_SYNC] = 3,   [VT_REC_TNAME] = 3, [VT_REC_END] = 4,
 	[VT_REC_LOST] = 4,  [VT_REC_PROC] = 2,   [VT_REC_EXIT] = 4,  [VT_REC_MARK] = 3,
-	[VT_REC_FORK] = 3,  [VT_REC_STACK] = 3,  [VT_REC_OPEN] = 2,
+	[VT_REC_FORK] = 3,  [VT_REC_STACK] = 3,  [VT_REC_OPEN] = 2,  [VT_REC_ARGS] = 2,
+	[VT_REC_RETVAL] = 2, [VT_REC_COUNTER] = 4, [VT_REC_INSTANT] = 4, [VT_REC_SPAN_B] = 4,
+	[VT_REC_SPAN_E] = 3,
 };
 
 static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *r)
@@ -351,6 +360,33 @@ static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *
 	case VT_REC_PROC:
 		bad = e[1].type != MSGPACK_OBJECT_MAP;
 		r->obj = &e[1];
+		break;
+	case VT_REC_ARGS:
+		bad = e[1].type != MSGPACK_OBJECT_ARRAY || e[1].via.array.size % 2;
+		r->obj = &e[1];
+		break;
+	case VT_REC_RETVAL:
+		bad = obj_str(&e[1], &r->s1, &r->s1_len);
+		break;
+	case VT_REC_COUNTER:
+	case VT_REC_INSTANT:
+		bad = obj_u64(&e[1], &r->dt) | obj_str(&e[2], &r->s1, &r->s1_len) |
+		      (e[3].type != MSGPACK_OBJECT_ARRAY || e[3].via.array.size % 2);
+		r->obj = &e[3];
+		break;
+	case VT_REC_SPAN_B: {
+		uint64_t sid = 0;
+
+		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &sid) |
+		      (e[3].type != MSGPACK_OBJECT_ARRAY || e[3].via.array.size % 2);
+		r->code = (int64_t)sid; /* the span's DEF id (id holds its arguments' text) */
+		r->obj = &e[3];
+		break;
+	}
+	case VT_REC_SPAN_E:
+		bad = obj_u64(&e[1], &r->dt) |
+		      (e[2].type != MSGPACK_OBJECT_ARRAY || e[2].via.array.size % 2);
+		r->obj = &e[2];
 		break;
 	case VT_REC_OPEN:
 		bad = e[1].type != MSGPACK_OBJECT_ARRAY;

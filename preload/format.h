@@ -61,13 +61,21 @@ enum vt_rec {
 			     * were entered (after another profiler held the hook) */
 	VT_REC_OPEN = 26,   /* [26, [id, ...]]  frames open at this chunk's start, outermost
 			     * first (flight-recorder mode: older chunks may be gone) */
-	VT_REC_MAX = 32,
+	VT_REC_ARGS = 27,   /* [27, [key, text, ...]]  arguments of the call just recorded */
+	VT_REC_RETVAL = 28, /* [28, text]  the value the next return returns */
+	VT_REC_COUNTER = 29, /* [29, dt, name, [key, number, ...]]  a counter sample */
+	VT_REC_INSTANT = 30, /* [30, dt, name, [key, text, ...]]  an instant from the program */
+	VT_REC_SPAN_B = 31, /* [31, dt, id, [key, text, ...]]  a span begins (vt.span, gc) */
+	VT_REC_SPAN_E = 32, /* [32, dt, [key, text, ...]]  the innermost span ends; its
+			     * arguments, if any, replace those it began with */
+	VT_REC_MAX = 64,
 };
 
 /* DEF kinds */
 enum vt_def_kind {
 	VT_DEF_PY = 0,
 	VT_DEF_C = 1,
+	VT_DEF_SPAN = 2, /* a span from the program (vt.span) or from vt (gc) */
 };
 
 /* END reasons */
@@ -218,6 +226,9 @@ uint8_t *vt_put_fork(uint8_t *p, uint64_t dt, uint32_t child);
 /** vt_put_stack - append [25, dt, depth]. */
 uint8_t *vt_put_stack(uint8_t *p, uint64_t dt, uint32_t depth);
 
+/** vt_put_retval - append [28, text]. */
+uint8_t *vt_put_retval(uint8_t *p, const char *text, size_t len);
+
 /** vt_put_open - append [26, [ids]] for @n ids. */
 uint8_t *vt_put_open(uint8_t *p, const uint32_t *ids, uint32_t n);
 
@@ -259,12 +270,13 @@ struct vt_record {
 	uint64_t mono_ns;  /* SYNC, END */
 	uint64_t count;    /* LOST count, END reason, DEF kind, EXIT how, FORK child, STACK depth,
 			    * OPEN: number of ids */
-	int64_t code;      /* EXIT code, DEF line */
+	int64_t code;      /* EXIT code, DEF line, SPAN_B's DEF id */
 	const char *s1;    /* DEF name, TNAME/MARK text, LOST reason */
 	size_t s1_len;
 	const char *s2;    /* DEF file */
 	size_t s2_len;
-	const void *obj;   /* PROC: the msgpack_object of the map; OPEN: its id array */
+	const void *obj;   /* PROC: the msgpack_object of the map; OPEN: its id array;
+			    * ARGS, COUNTER, INSTANT: the key/value array */
 };
 
 #ifdef VT_FORMAT_DECODER

@@ -100,6 +100,8 @@ static uint64_t env_time(const char *name)
 		x *= 1e6;
 	else if (!strcmp(end, "us"))
 		x *= 1e3;
+	else if (!strcmp(end, "ns"))
+		x *= 1;
 	else if (!strcmp(end, "m"))
 		x *= 60e9;
 	else if (!strcmp(end, "h"))
@@ -201,6 +203,20 @@ static void read_config(void)
 	v = getenv("VT_PROCESSES");
 	if (v)
 		snprintf(vt_cfg.processes, sizeof(vt_cfg.processes), "%s", v);
+	vt_cfg.log_args = env_bool("VT_LOG_ARGS", 0);
+	vt_cfg.log_return = env_bool("VT_LOG_RETURN", 0);
+	vt_cfg.repr_max = env_size("VT_REPR_MAX", 256, 8, 65536);
+	v = getenv("VT_INCLUDE_FILES");
+	if (v)
+		snprintf(vt_cfg.include, sizeof(vt_cfg.include), "%s", v);
+	v = getenv("VT_EXCLUDE_FILES");
+	if (v)
+		snprintf(vt_cfg.exclude, sizeof(vt_cfg.exclude), "%s", v);
+	vt_cfg.max_depth = (uint32_t)env_size("VT_MAX_DEPTH", 0, 1, 100000);
+	vt_cfg.min_dur_ns = env_time("VT_MIN_DURATION");
+	vt_cfg.ignore_frozen = env_bool("VT_IGNORE_FROZEN", 0);
+	vt_cfg.log_exceptions = env_bool("VT_LOG_EXCEPTIONS", 0);
+	vt_cfg.log_gc = env_bool("VT_LOG_GC", 0);
 	output_dir();
 }
 

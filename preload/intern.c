@@ -110,6 +110,10 @@ int64_t vt_intern_add(void *key, unsigned kind, const char *name, size_t name_le
 	}
 	d->line = line;
 	d->kind = (uint8_t)kind;
+	d->flags = 0;
+	d->gen = 0;
+	d->nargs = 0;
+	d->argnames = NULL;
 	mask = g_cap - 1;
 	for (i = slot_of(key, mask); g_slots[i].key; i = (i + 1) & mask)
 		;
@@ -123,6 +127,7 @@ void vt_intern_reset(void)
 	for (uint32_t i = 0; i < vt_ndefs; i++) {
 		free(vt_defs[i].name);
 		free(vt_defs[i].file);
+		free(vt_defs[i].argnames);
 	}
 	free(vt_defs);
 	free(g_slots);

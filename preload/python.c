@@ -34,95 +34,9 @@
 
 #include "preload/vt.h"
 
-typedef struct _object PyObject;
-typedef ssize_t Py_ssize_t;
-typedef int (*vt_tracefunc)(PyObject *, void *, int, PyObject *);
-typedef int (*vt_audithook)(const char *, PyObject *, void *);
+#include "preload/pyapi.h"
 
-/* PyMethodDef, as in every CPython 3.x */
-struct vt_methoddef {
-	const char *ml_name;
-	void *ml_meth;
-	int ml_flags;
-	const char *ml_doc;
-};
-#define VT_METH_VARARGS 0x0001
-#define VT_METH_KEYWORDS 0x0002
-#define VT_METH_NOARGS 0x0004
-#define VT_METH_FASTCALL 0x0080
-
-/* PyTrace_* what codes */
-enum { PT_CALL = 0, PT_EXCEPTION = 1, PT_LINE = 2, PT_RETURN = 3, PT_C_CALL = 4,
-       PT_C_EXCEPTION = 5, PT_C_RETURN = 6 };
-
-/* Field offsets (bytes), equal on 3.8-3.13 (checked against each version's headers) */
-#define OFF_OB_TYPE 8
-#define OFF_CFUNC_ML 16
-#define OFF_CFUNC_SELF 24
-#define OFF_CFUNC_MODULE 32
-#define OFF_DESCR_TYPE 16
-#define OFF_DESCR_METHOD 40
-#define OFF_FRAME38_CODE 32  /* PyFrameObject.f_code, 3.8-3.10 */
-#define OFF_FRAME311_IFRAME 24 /* PyFrameObject.f_frame, 3.11 */
-#define OFF_IFRAME311_CODE 32  /* _PyInterpreterFrame.f_code, 3.11 */
-
-/* libvt-nop.so: the same hooks, returning at once (the overhead floor) */
-#ifdef VT_NOP
-#define NOP_RETURN(v) return v
-#else
-#define NOP_RETURN(v) do { } while (0)
-#endif
-
-#define FIELD(obj, off, type) (*(type *)((char *)(obj) + (off)))
-#define TYPE_OF(obj) FIELD(obj, OFF_OB_TYPE, void *)
-
-/* The C API we use, resolved once with dlsym. */
-static struct {
-	int (*AddAuditHook)(vt_audithook, void *);
-	const char *(*GetVersion)(void);
-	int (*IsInitialized)(void);
-	void (*SetProfile)(vt_tracefunc, PyObject *);
-	void (*SetProfileAllThreads)(vt_tracefunc, PyObject *);
-	PyObject *(*ImportModule)(const char *);
-	PyObject *(*GetAttrString)(PyObject *, const char *);
-	int (*SetAttrString)(PyObject *, const char *, PyObject *);
-	PyObject *(*Call)(PyObject *, PyObject *, PyObject *);
-	PyObject *(*CallObject)(PyObject *, PyObject *);
-	PyObject *(*BuildValue)(const char *, ...);
-	PyObject *(*CFunction_NewEx)(struct vt_methoddef *, PyObject *, PyObject *);
-	const char *(*AsUTF8AndSize)(PyObject *, Py_ssize_t *);
-	long (*AsLong)(PyObject *);
-	void (*IncRef)(PyObject *);
-	void (*DecRef)(PyObject *);
-	PyObject *(*ErrOccurred)(void);
-	void (*ErrClear)(void);
-	void (*ErrFetch)(PyObject **, PyObject **, PyObject **);
-	void (*ErrRestore)(PyObject *, PyObject *, PyObject *);
-	int (*ErrExceptionMatches)(PyObject *);
-	void (*WriteUnraisableMsg)(const char *, PyObject *);
-	PyObject *(*FrameGetCode)(void *);
-	PyObject *(*DictGetItem)(PyObject *, PyObject *);
-	PyObject *(*GetItemString)(PyObject *, const char *);
-	PyObject *(*LongFromUnsignedLong)(unsigned long);
-	PyObject *(*SysGetObject)(const char *);
-	int (*TupleSize)(PyObject *);
-	PyObject *(*TupleGetItem)(PyObject *, Py_ssize_t);
-	int (*TypeIsSubtype)(void *, void *);
-	unsigned long (*ThreadIdent)(void);
-	void *(*InterpMain)(void);
-	void *(*InterpGet)(void);
-	void *(*TstateGet)(void);
-	void *(*GetFrame)(void);
-	void *(*FrameGetBack)(void *);
-	void *(*ThreadHead)(void *);
-	void *(*ThreadNext)(void *);
-	int (*SetProfileTstate)(void *, vt_tracefunc, PyObject *);
-	int (*AddPendingCall)(int (*)(void *), void *);
-	PyObject *None;
-	PyObject **ExcSystemExit;
-	void *CFunctionType, *CMethodType, *MethodDescrType, *ModuleType, *TypeType,
-		*UnicodeType;
-} py;
+struct vt_pyapi vt_py;
 
 int vt_launcher;
 int vt_in_init;
@@ -195,6 +109,34 @@ static int resolve_api(void)
 	NEED(ThreadNext, "PyThreadState_Next");
 	NEED(AddPendingCall, "Py_AddPendingCall");
 	NEED(None, "_Py_NoneStruct");
+	NEED(True, "_Py_TrueStruct");
+	NEED(False, "_Py_FalseStruct");
+	NEED(Repr, "PyObject_Repr");
+	NEED(BytesAsString, "PyBytes_AsString");
+	NEED(BytesSize, "PyBytes_Size");
+	NEED(Str, "PyObject_Str");
+	NEED(CallMethod, "PyObject_CallMethod");
+	NEED(InternFromString, "PyUnicode_InternFromString");
+	NEED(Addr2Line, "PyCode_Addr2Line");
+	NEED(UnicodeFromStringAndSize, "PyUnicode_FromStringAndSize");
+	NEED(DictNext, "PyDict_Next");
+	NEED(DictGetItemString, "PyDict_GetItemString");
+	NEED(AsLongLongAndOverflow, "PyLong_AsLongLongAndOverflow");
+	NEED(FloatAsDouble, "PyFloat_AsDouble");
+	NEED(DoubleToString, "PyOS_double_to_string");
+	NEED(MemFree, "PyMem_Free");
+	NEED(ModuleNew, "PyModule_New");
+	NEED(ModuleAddObject, "PyModule_AddObject");
+	NEED(RunString, "PyRun_String");
+	NEED(DictNew, "PyDict_New");
+	NEED(DictSetItemString, "PyDict_SetItemString");
+	NEED(EvalGetBuiltins, "PyEval_GetBuiltins");
+	NEED(ObjectIsTrue, "PyObject_IsTrue");
+	NEED(LongType, "PyLong_Type");
+	NEED(FloatType, "PyFloat_Type");
+	NEED(BoolType, "PyBool_Type");
+	NEED(DictType, "PyDict_Type");
+	NEED(TupleType, "PyTuple_Type");
 	NEED(ExcSystemExit, "PyExc_SystemExit");
 	NEED(CFunctionType, "PyCFunction_Type");
 	NEED(MethodDescrType, "PyMethodDescr_Type");
@@ -236,6 +178,12 @@ static const char *attr_utf8(PyObject *o, const char *name, PyObject **hold, Py_
 	return s;
 }
 
+static uint8_t filter_flags(const char *file);
+static void describe_args(PyObject *code, struct vt_def *d);
+struct vt_thread;
+static void record_exception(struct vt_thread *t, PyObject *exc, PyObject *code, int line);
+static void note_exception(struct vt_thread *t, void *frame);
+
 static int64_t intern_code(PyObject *code)
 {
 	PyObject *et, *ev, *tb, *h1 = NULL, *h2 = NULL, *h3 = NULL;
@@ -262,8 +210,11 @@ static int64_t intern_code(PyObject *code)
 	}
 	id = vt_intern_add(code, VT_DEF_PY, name, (size_t)nlen, file, (size_t)flen,
 			   line > 0 ? (uint32_t)line : 0);
-	if (id >= 0)
+	if (id >= 0) {
 		py.IncRef(code); /* pinned: its address is never reused during the trace */
+		vt_defs[id].flags = filter_flags(vt_defs[id].file);
+		describe_args(code, &vt_defs[id]);
+	}
 	if (h1)
 		py.DecRef(h1);
 	if (h2)
@@ -479,25 +430,377 @@ static inline int64_t code_id(struct vt_thread *t, PyObject *code)
 	return id;
 }
 
-static inline void rec_call(struct vt_thread *t, unsigned kind, int64_t id, uint64_t now)
+/* ---- arguments and return values (VT_LOG_ARGS, VT_LOG_RETURN) ---- */
+
+#define CO_VARARGS 0x04
+#define CO_VARKEYWORDS 0x08
+#define CO_GENERATOR_LIKE (0x20 | 0x80 | 0x200) /* generator, coroutine, async generator */
+
+static long code_int(PyObject *code, const char *attr)
+{
+	PyObject *v = py.GetAttrString(code, attr);
+	long x = v ? py.AsLong(v) : 0;
+
+	if (v)
+		py.DecRef(v);
+	if (py.ErrOccurred())
+		py.ErrClear();
+	return x;
+}
+
+/* the argument names of a code object, once, when it is interned */
+static void describe_args(PyObject *code, struct vt_def *d)
+{
+	PyObject *names;
+	long flags, n;
+	size_t len = 0;
+
+	if (!vt_cfg.log_args)
+		return;
+	flags = code_int(code, "co_flags");
+	d->gen = (flags & CO_GENERATOR_LIKE) != 0;
+	n = code_int(code, "co_argcount") + code_int(code, "co_kwonlyargcount") +
+	    !!(flags & CO_VARARGS) + !!(flags & CO_VARKEYWORDS);
+	names = n > 0 ? py.GetAttrString(code, "co_varnames") : NULL;
+	if (!names) {
+		py.ErrClear();
+		return;
+	}
+	if (n > py.TupleSize(names))
+		n = py.TupleSize(names);
+	d->argnames = malloc(4096);
+	for (long i = 0; d->argnames && i < n && i < 64; i++) {
+		Py_ssize_t l = 0;
+		const char *a = py.AsUTF8AndSize(py.TupleGetItem(names, i), &l);
+
+		if (!a || len + (size_t)l + 1 > 4096)
+			break;
+		memcpy(d->argnames + len, a, (size_t)l + 1);
+		len += (size_t)l + 1;
+		d->nargs++;
+	}
+	if (py.ErrOccurred())
+		py.ErrClear();
+	py.DecRef(names);
+}
+
+/*
+ * vt runs Python code of the program's (repr, str) inside a callback: the events that
+ * code raises are not the program's, and a garbage collection or a RAISE in it must not
+ * write into the record being built. The thread's limit is held at 0 meanwhile, so every
+ * event lands in vt_make_room, which drops it.
+ */
+static void enter_vt(struct vt_thread *t)
+{
+	if (t->in_vt++ == 0) {
+		t->saved_limit = t->limit;
+		t->limit = 0;
+	}
+}
+
+static void leave_vt(struct vt_thread *t)
+{
+	if (--t->in_vt == 0)
+		t->limit = vt_state == VT_ST_TRACING && !t->dead && !t->pending ? t->saved_limit : 0;
+}
+
+/* room in the thread's scratch for @n more bytes */
+static char *scratch(struct vt_thread *t, size_t n)
+{
+	if (t->scratch_cap < n) {
+		char *p = realloc(t->scratch, n);
+
+		if (!p)
+			return NULL;
+		t->scratch = p;
+		t->scratch_cap = n;
+	}
+	return t->scratch;
+}
+
+/*
+ * Copy a record built in the scratch into the buffer. Python code ran while it was built
+ * (repr), so the thread may have been flushed or stopped meanwhile: check again.
+ */
+static void put_scratch(struct vt_thread *t, size_t n)
+{
+	if (vt_state != VT_ST_TRACING || t->dead || !t->limit)
+		return;
+	if (t->pos + n + 64 > vt_cfg.chunk_size) {
+		vt_flush(t);
+		if (t->pos + n + 64 > vt_cfg.chunk_size)
+			return;
+	}
+	memcpy(t->buf + t->pos, t->scratch, n);
+	t->pos += n;
+}
+
+/*
+ * Profile mode sees a generator's every resumption as a call. Its first start: f_lasti is
+ * -1 up to 3.10; on 3.11 it points at a RESUME whose argument is 0 (1-3 after yield,
+ * yield from and await).
+ */
+static int generator_first_start(void *frame)
+{
+	long lasti = code_int(frame, "f_lasti");
+	PyObject *code, *bytes;
+	Py_ssize_t len = 0;
+	int first = 0;
+	const char *b;
+
+	if (lasti < 0 || vt_py_minor <= 10)
+		return lasti < 0;
+	code = py.GetAttrString(frame, "f_code");
+	bytes = code ? py.GetAttrString(code, "co_code") : NULL;
+	if (bytes && (b = py.BytesAsString(bytes)) && (len = py.BytesSize(bytes)) > lasti + 1)
+		first = b[lasti + 1] == 0;
+	if (bytes)
+		py.DecRef(bytes);
+	if (code)
+		py.DecRef(code);
+	if (py.ErrOccurred())
+		py.ErrClear();
+	return first;
+}
+
+/* the ARGS record of a Python call: each argument's repr(), from the frame's locals */
+static void write_args(struct vt_thread *t, void *frame, uint32_t id)
+{
+	const struct vt_def *d = &vt_defs[id];
+	size_t cap = 16 + (size_t)d->nargs * (vt_cfg.repr_max + 300);
+	PyObject *et, *ev, *tb, *locals;
+	const char *name;
+	uint8_t *p, *start;
+	char *buf;
+
+	if (!d->nargs || !frame || !(buf = scratch(t, cap + vt_cfg.repr_max + 16)))
+		return;
+	enter_vt(t);
+	py.ErrFetch(&et, &ev, &tb);
+	if (d->gen && vt_py_minor <= 11 && !generator_first_start(frame))
+		goto out; /* a generator resumed: its arguments were recorded when it started */
+	locals = py.GetAttrString(frame, "f_locals");
+	if (!locals) {
+		py.ErrClear();
+		goto out;
+	}
+	buf = t->scratch;
+	p = start = (uint8_t *)buf;
+	*p++ = 0x92;
+	*p++ = VT_REC_ARGS;
+	p = vt_put_array(p, 2u * d->nargs);
+	name = d->argnames;
+	for (uint16_t i = 0; i < d->nargs; i++) {
+		PyObject *v = py.GetItemString(locals, name);
+		char *text = t->scratch + cap; /* past the record being built */
+		size_t n;
+
+		if (v) {
+			n = vt_repr_into(v, text, vt_cfg.repr_max + 16);
+			py.DecRef(v);
+		} else {
+			py.ErrClear();
+			n = (size_t)snprintf(text, 32, "<unbound>");
+		}
+		p = vt_put_str(p, name, strlen(name));
+		p = vt_put_str(p, text, n);
+		name += strlen(name) + 1;
+	}
+	py.DecRef(locals);
+	py.ErrRestore(et, ev, tb);
+	leave_vt(t);
+	put_scratch(t, (size_t)(p - start));
+	return;
+out:
+	py.ErrRestore(et, ev, tb);
+	leave_vt(t);
+}
+
+/* the RETVAL record before a return */
+static void write_retval(struct vt_thread *t, PyObject *value)
+{
+	PyObject *et, *ev, *tb;
+	char *buf = scratch(t, 2 * vt_cfg.repr_max + 64);
+	size_t n;
+	uint8_t *p;
+
+	if (!buf || !value)
+		return;
+	enter_vt(t);
+	py.ErrFetch(&et, &ev, &tb);
+	n = vt_repr_into(value, buf + vt_cfg.repr_max + 32, vt_cfg.repr_max + 16);
+	py.ErrRestore(et, ev, tb);
+	leave_vt(t);
+	buf = t->scratch; /* in case the repr's own code grew it */
+	p = vt_put_retval((uint8_t *)buf, buf + vt_cfg.repr_max + 32, n);
+	put_scratch(t, (size_t)(p - (uint8_t *)buf));
+}
+
+/* recorder-side filters (VT_INCLUDE_FILES, VT_EXCLUDE_FILES, VT_MAX_DEPTH, VT_IGNORE_FROZEN) */
+static int g_filtering;
+static int filter_call(struct vt_thread *t, uint32_t id);
+static int filter_ret(struct vt_thread *t);
+
+/* does @file start with one of the prefixes in @list (separated by ':' or ',')? */
+static int path_in(const char *file, const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t n = strcspn(p, ":,");
+
+		if (n && !strncmp(file, p, n))
+			return 1;
+		p += n;
+		p += *p != 0;
+	}
+	return 0;
+}
+
+/* the filter flags of a Python function, decided once when its code object is interned */
+static uint8_t filter_flags(const char *file)
+{
+	if (vt_cfg.ignore_frozen && !strncmp(file, "<frozen", 7))
+		return VT_DEFF_SKIP;
+	if (vt_cfg.exclude[0] && path_in(file, vt_cfg.exclude))
+		return VT_DEFF_SKIP;
+	if (vt_cfg.include[0] && !path_in(file, vt_cfg.include))
+		return VT_DEFF_HIDE;
+	return 0;
+}
+
+static int filter_call(struct vt_thread *t, uint32_t id)
+{
+	uint32_t d = t->fdepth++;
+	int rec = 1;
+
+	if (!t->fstack)
+		t->fstack = calloc(VT_FILTER_MAX, 1); /* once per thread; NULL: all recorded */
+	if (t->skip_from)
+		rec = 0;
+	else if (vt_defs[id].flags & VT_DEFF_SKIP)
+		rec = 0, t->skip_from = d + 1;
+	else if (vt_defs[id].flags & VT_DEFF_HIDE)
+		rec = 0;
+	else if (vt_cfg.max_depth && d >= vt_cfg.max_depth)
+		rec = 0;
+	if (d < VT_FILTER_MAX && t->fstack)
+		t->fstack[d] = (uint8_t)rec;
+	return rec;
+}
+
+static int filter_ret(struct vt_thread *t)
+{
+	uint32_t d;
+
+	if (!t->fdepth)
+		return 1; /* a frame from before tracing began: the converter drops it */
+	d = --t->fdepth;
+	if (t->skip_from == d + 1)
+		t->skip_from = 0;
+	return d < VT_FILTER_MAX && t->fstack ? t->fstack[d] : 1;
+}
+
+/*
+ * Features that need work on every event (the start gate, filters, the flight
+ * recorder's open-frame list) hide behind this one flag, so that without them the hot
+ * path pays a single predictable branch.
+ */
+static int g_slow;
+
+/*
+ * The start gate. CPython runs a little of its own code between the cpython.run_* event
+ * and the user's first line (the __main__ loader for a script, linecache for -c on 3.13,
+ * site's readline hook before the prompt). Calls at the top level are dropped, with all
+ * they call, until one whose code comes from the user's source: the script's file,
+ * "<string>", "<stdin>", or for the prompt any "<...>" that is not "<frozen ...>". After a
+ * few top-level calls that do not match, the gate opens anyway: better a few extra calls
+ * than a lost trace.
+ */
+enum { GATE_NONE, GATE_FILE, GATE_PROMPT };
+static int g_gate;
+static char g_gate_file[1024];
+static uint32_t g_gate_depth, g_gate_skips;
+
+static void slow_update(void)
+{
+	g_filtering = vt_cfg.include[0] || vt_cfg.exclude[0] || vt_cfg.max_depth ||
+		      vt_cfg.ignore_frozen;
+	g_slow = g_gate != GATE_NONE || vt_cfg.ring || g_filtering;
+}
+
+static int gate_match(uint32_t id)
+{
+	const char *f = vt_defs[id].file;
+	size_t fl = vt_defs[id].file_len, gl = strlen(g_gate_file);
+
+	if (vt_defs[id].kind != VT_DEF_PY)
+		return 0;
+	if (g_gate == GATE_PROMPT)
+		return f[0] == '<' && strncmp(f, "<frozen", 7);
+	if (fl == gl && !memcmp(f, g_gate_file, gl))
+		return 1;
+	/* a relative path on the command line, made absolute in co_filename */
+	return g_gate_file[0] != '/' && fl > gl && f[fl - gl - 1] == '/' &&
+	       !memcmp(f + fl - gl, g_gate_file, gl);
+}
+
+/* 1 when this call is recorded */
+static int call_allowed(struct vt_thread *t, uint32_t id)
+{
+	if (g_gate) {
+		if (!g_gate_depth && (gate_match(id) || ++g_gate_skips > 8)) {
+			g_gate = GATE_NONE;
+			slow_update();
+		} else {
+			g_gate_depth++;
+			return 0;
+		}
+	}
+	if (g_filtering)
+		return filter_call(t, id);
+	return 1;
+}
+
+static int ret_allowed(struct vt_thread *t)
+{
+	if (g_gate) {
+		if (g_gate_depth)
+			g_gate_depth--;
+		return 0;
+	}
+	if (g_filtering)
+		return filter_ret(t);
+	return 1;
+}
+
+/* 1 when the call was recorded */
+static inline int rec_call(struct vt_thread *t, unsigned kind, int64_t id, uint64_t now)
 {
 	uint64_t dt;
 
 	if (VT_UNLIKELY(id < 0)) {
 		t->lost++;
-		return;
+		return 0;
 	}
+	if (VT_UNLIKELY(g_slow) && !call_allowed(t, (uint32_t)id))
+		return 0;
 	stamp_at(t, now, &dt);
 	t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, kind, (uint32_t)id, dt) - t->buf);
 	t->events++;
 	if (VT_UNLIKELY(vt_cfg.ring))
 		vt_shadow_push(t, (uint32_t)id);
+	return 1;
 }
 
-static inline void rec_ret(struct vt_thread *t, unsigned kind, uint64_t now)
+static inline void rec_ret(struct vt_thread *t, unsigned kind, uint64_t now, PyObject *retval)
 {
 	uint64_t dt;
 
+	if (VT_UNLIKELY(g_slow) && !ret_allowed(t))
+		return;
+	if (VT_UNLIKELY(retval != NULL) && vt_cfg.log_return)
+		write_retval(t, retval);
 	stamp_at(t, now, &dt);
 	t->pos = (size_t)(vt_put_dt_rec(t->buf + t->pos, kind, dt) - t->buf);
 	t->events++;
@@ -644,11 +947,17 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 	if (VT_UNLIKELY(!t) || !g_recording || !vt_room(t, what == PT_CALL))
 		return 0;
 	switch (what) {
-	case PT_CALL:
-		rec_call(t, VT_REC_CALL, code_id(t, frame_code(frame)), now);
+	case PT_CALL: {
+		int64_t id = code_id(t, frame_code(frame));
+
+		if (rec_call(t, VT_REC_CALL, id, now) && VT_UNLIKELY(vt_cfg.log_args))
+			write_args(t, frame, (uint32_t)id);
 		break;
+	}
 	case PT_RETURN:
-		rec_ret(t, arg ? VT_REC_RET : VT_REC_UNWIND, now);
+		if (!arg && vt_cfg.log_exceptions)
+			note_exception(t, frame);
+		rec_ret(t, arg ? VT_REC_RET : VT_REC_UNWIND, now, arg);
 		break;
 	case PT_C_CALL:
 		if (vt_cfg.ignore_c || !(ml = cfunc_key(arg, &is_descr)))
@@ -659,7 +968,9 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 	case PT_C_EXCEPTION:
 		if (vt_cfg.ignore_c || !cfunc_key(arg, &is_descr))
 			break;
-		rec_ret(t, what == PT_C_RETURN ? VT_REC_CRET : VT_REC_CRAISE, now);
+		if (what == PT_C_EXCEPTION && vt_cfg.log_exceptions)
+			note_exception(t, frame);
+		rec_ret(t, what == PT_C_RETURN ? VT_REC_CRET : VT_REC_CRAISE, now, NULL);
 		break;
 	default:
 		break;
@@ -698,8 +1009,12 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, Py_ssize_t n)
 
 	(void)self;
 	(void)n;
-	if (VT_LIKELY(t) && vt_room(t, 1))
-		rec_call(t, VT_REC_CALL, code_id(t, args[0]), now);
+	if (VT_LIKELY(t) && vt_room(t, 1)) {
+		int64_t id = code_id(t, args[0]);
+
+		if (rec_call(t, VT_REC_CALL, id, now) && VT_UNLIKELY(vt_cfg.log_args))
+			write_args(t, py.GetFrame(), (uint32_t)id);
+	}
 	return py.None;
 }
 
@@ -726,12 +1041,29 @@ static PyObject *mon_resume(PyObject *self, PyObject *const *args, Py_ssize_t n)
 		(void)args;                                                             \
 		(void)n;                                                                \
 		if (VT_LIKELY(t) && vt_room(t, 0))                                      \
-			rec_ret(t, kind, now);                                          \
+			rec_ret(t, kind, now,                                           \
+				kind == VT_REC_RET && n > 2 ? args[2] : NULL);          \
 		return py.None;                                                         \
 	}
 MON_RET(mon_return, VT_REC_RET)
 MON_RET(mon_yield, VT_REC_YIELD)
 MON_RET(mon_unwind, VT_REC_UNWIND)
+
+/* RAISE (3.12+, with VT_LOG_EXCEPTIONS=1): code, offset, exception */
+static PyObject *mon_raise(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+	struct vt_thread *t = vt_thread_cur();
+
+	(void)self;
+	if (n >= 3 && t && vt_room(t, 0)) {
+		long off = py.AsLong(args[1]);
+
+		if (off == -1 && py.ErrOccurred())
+			py.ErrClear();
+		record_exception(t, args[2], args[0], off >= 0 ? py.Addr2Line(args[0], (int)off) : 0);
+	}
+	return py.None;
+}
 
 static PyObject *mon_call(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
@@ -760,7 +1092,7 @@ static PyObject *mon_cret(PyObject *self, PyObject *const *args, Py_ssize_t n, u
 		return py.None;
 	t = vt_thread_cur();
 	if (VT_LIKELY(t) && vt_room(t, 0))
-		rec_ret(t, kind, vt_now());
+		rec_ret(t, kind, vt_now(), NULL);
 	return py.None;
 }
 
@@ -869,6 +1201,29 @@ static int install_monitoring(void)
 			goto fail;
 		py.DecRef(r);
 		mask |= bit;
+	}
+	if (vt_cfg.log_exceptions) {
+		static struct vt_methoddef raise_def = { "RAISE", (void *)mon_raise,
+							 VT_METH_FASTCALL, NULL };
+		PyObject *ev = py.GetAttrString(events, "RAISE"), *cb, *fn, *a;
+
+		if (!ev)
+			goto fail;
+		cb = py.CFunction_NewEx(&raise_def, NULL, NULL);
+		fn = py.GetAttrString(mon, "register_callback");
+		a = cb && fn ? py.BuildValue("(iOO)", g_tool, ev, cb) : NULL;
+		r = a ? py.CallObject(fn, a) : NULL;
+		mask |= py.AsLong(ev);
+		py.DecRef(ev);
+		if (a)
+			py.DecRef(a);
+		if (fn)
+			py.DecRef(fn);
+		if (cb)
+			py.DecRef(cb);
+		if (!r)
+			goto fail;
+		py.DecRef(r);
 	}
 	g_mon_mask = mask;
 	g_monitoring_ready = 1;
@@ -1012,6 +1367,10 @@ static PyObject *start_new_thread(PyObject *self, PyObject *args)
 	fargs = py.TupleGetItem(args, 1);
 	if (n == 3)
 		kw = py.TupleGetItem(args, 2);
+	/* bad arguments: let the real function raise exactly its own TypeError */
+	if (!py.TypeIsSubtype(TYPE_OF(fargs), py.TupleType) ||
+	    (kw && !py.TypeIsSubtype(TYPE_OF(kw), py.DictType)))
+		return py.CallObject(g_real_start_thread, args);
 	boot = py.BuildValue("(OOO)", func, fargs, kw ? kw : py.None);
 	if (!boot)
 		return NULL;
@@ -1019,8 +1378,8 @@ static PyObject *start_new_thread(PyObject *self, PyObject *args)
 	py.DecRef(boot);
 	if (!bootfn)
 		return NULL;
-	/* the real function validates func and args; pass the originals through when bad */
-	a = py.BuildValue(n == 3 ? "(OOO)" : "(OO)", bootfn, fargs, kw);
+	/* the new thread calls thread_boot(), which calls func(*args, **kw) */
+	a = py.BuildValue("(O())", bootfn);
 	py.DecRef(bootfn);
 	if (!a)
 		return NULL;
@@ -1061,6 +1420,323 @@ static void patch_thread_start(void)
 	if (py.ErrOccurred())
 		py.ErrClear();
 	py.DecRef(mod);
+}
+
+/* ---- events from the program: spans, counters, instants, names (api.c) ---- */
+
+/* the thread's buffer if it records now, with room for @n more bytes (flushed if need be) */
+static struct vt_thread *room_for(size_t n)
+{
+	struct vt_thread *t = vt_thread_cur();
+
+	if (!t || !g_recording || !vt_room(t, 0) || n + 64 > vt_cfg.chunk_size)
+		return NULL;
+	if (t->pos + n + 64 > vt_cfg.chunk_size)
+		vt_flush(t);
+	return t->pos + n + 64 <= vt_cfg.chunk_size ? t : NULL;
+}
+
+/* utf-8 of a str, or NULL (no exception left) */
+static const char *utf8_of(PyObject *o, Py_ssize_t *len)
+{
+	const char *s = o && TYPE_OF(o) == py.UnicodeType ? py.AsUTF8AndSize(o, len) : NULL;
+
+	if (!s)
+		py.ErrClear();
+	return s;
+}
+
+/*
+ * A dict as [key, value, ...] into the thread's scratch: numbers as msgpack numbers when
+ * @numbers (others left out), else text (a str as it is, anything else its repr).
+ * Returns the length, or 0.
+ */
+static size_t kv_payload(struct vt_thread *t, PyObject *dict, int numbers)
+{
+	Py_ssize_t pos = 0, klen;
+	PyObject *k, *v;
+	uint32_t count = 0;
+	size_t cap = 8 + 64 * (vt_cfg.repr_max + 300), off;
+	uint8_t *p, *start;
+	char *buf;
+
+	if (!dict || !py.TypeIsSubtype(TYPE_OF(dict), py.DictType) || !(buf = scratch(t, cap)))
+		return 0;
+	enter_vt(t);
+	start = (uint8_t *)buf;
+	p = start + 5; /* room for the array header, written last */
+	while (count < 64 && py.DictNext(dict, &pos, &k, &v)) {
+		const char *ks = utf8_of(k, &klen);
+		char *text = buf + cap - vt_cfg.repr_max - 32;
+		size_t n;
+
+		if (!ks)
+			continue;
+		if (numbers) {
+			void *type = TYPE_OF(v);
+
+			if (type != py.LongType && type != py.FloatType)
+				continue;
+			p = vt_put_str(p, ks, (size_t)klen);
+			if (type == py.LongType) {
+				int overflow = 0;
+				long long x = py.AsLongLongAndOverflow(v, &overflow);
+
+				if (overflow || (x == -1 && py.ErrOccurred())) {
+					py.ErrClear();
+					x = 0;
+				}
+				p = vt_put_int(p, x);
+			} else {
+				double d = py.FloatAsDouble(v);
+				uint64_t bits;
+
+				memcpy(&bits, &d, sizeof(bits));
+				*p++ = 0xcb;
+				p = vt_put_be32(p, (uint32_t)(bits >> 32));
+				p = vt_put_be32(p, (uint32_t)bits);
+			}
+		} else {
+			Py_ssize_t vlen = 0;
+			const char *vs = TYPE_OF(v) == py.UnicodeType ? utf8_of(v, &vlen) : NULL;
+
+			if (vs && (size_t)vlen > vt_cfg.repr_max)
+				vlen = (Py_ssize_t)vt_cfg.repr_max;
+			n = vs ? (size_t)vlen : vt_repr_into(v, text, vt_cfg.repr_max + 16);
+			p = vt_put_str(p, ks, (size_t)klen);
+			p = vt_put_str(p, vs ? vs : text, n);
+			/* repr() may have run Python code: the scratch is still ours */
+		}
+		count++;
+	}
+	leave_vt(t);
+	/* the array header: always the 5-byte form, so the start is known up front */
+	start[0] = 0xdd;
+	vt_put_be32(start + 1, 2 * count);
+	off = (size_t)(p - start);
+	return count ? off : 0;
+}
+
+/* spans are not frames: they go on a track of their own (the converter's), so that a span
+ * begun inside __enter__ and ended inside __exit__ does not upset the frames' nesting */
+void vt_span_begin(PyObject *name, PyObject *kwargs)
+{
+	static char gc_key; /* the "gc" span's key in the intern table */
+	struct vt_thread *t = vt_thread_cur();
+	const char *s;
+	Py_ssize_t len = 0;
+	int64_t id;
+	void *key;
+	PyObject *interned = NULL;
+	size_t n;
+	uint64_t dt;
+	uint8_t *p;
+
+	if (!t || t->in_vt || !g_recording || !vt_room(t, 0))
+		return;
+	if (!name) {
+		key = &gc_key;
+		s = "gc";
+		len = 2;
+	} else {
+		if (!(s = utf8_of(name, &len)))
+			return;
+		/* one id per distinct name: the interned str is the key */
+		interned = py.InternFromString(s);
+		if (!interned) {
+			py.ErrClear();
+			return;
+		}
+		key = interned;
+	}
+	id = vt_intern_find(key);
+	if (id < 0) {
+		id = vt_intern_add(key, VT_DEF_SPAN, s, (size_t)len, "", 0, 0);
+		if (id >= 0 && interned)
+			interned = NULL; /* the table keeps the reference */
+	}
+	if (interned)
+		py.DecRef(interned);
+	if (id < 0)
+		return;
+	n = kwargs ? kv_payload(t, kwargs, 0) : 0;
+	if (!room_for(n + 32) || t != vt_t)
+		return;
+	vt_define(t, (uint32_t)id);
+	stamp(t, &dt);
+	p = t->buf + t->pos;
+	*p++ = 0x94;
+	*p++ = VT_REC_SPAN_B;
+	p = vt_put_uint(p, dt);
+	p = vt_put_uint(p, (uint64_t)id);
+	if (n) {
+		memcpy(p, t->scratch, n);
+		p += n;
+	} else {
+		*p++ = 0x90;
+	}
+	t->pos = (size_t)(p - t->buf);
+	t->spans_open++;
+}
+
+void vt_span_end_with(PyObject *info)
+{
+	struct vt_thread *t = vt_thread_cur();
+	size_t n;
+	uint64_t dt;
+	uint8_t *p;
+
+	if (!t || t->in_vt || !t->spans_open || !g_recording || !vt_room(t, 0))
+		return;
+	n = info ? kv_payload(t, info, 0) : 0;
+	if (!room_for(n + 16) || t != vt_t)
+		return;
+	stamp(t, &dt);
+	p = t->buf + t->pos;
+	*p++ = 0x93;
+	*p++ = VT_REC_SPAN_E;
+	p = vt_put_uint(p, dt);
+	if (n) {
+		memcpy(p, t->scratch, n);
+		p += n;
+	} else {
+		*p++ = 0x90;
+	}
+	t->pos = (size_t)(p - t->buf);
+	t->spans_open--;
+}
+
+void vt_span_end(void)
+{
+	vt_span_end_with(NULL);
+}
+
+/* [kind, dt, name, payload] with the payload in the scratch */
+static void write_timed_kv(struct vt_thread *t, unsigned kind, const char *name, size_t nlen,
+			   size_t n)
+{
+	uint64_t dt;
+	uint8_t *p;
+
+	if (nlen > VT_DEF_STR_MAX)
+		nlen = VT_DEF_STR_MAX;
+	if (!room_for(n + nlen + 32) || t != vt_t)
+		return;
+	stamp(t, &dt);
+	p = t->buf + t->pos;
+	*p++ = 0x94;
+	*p++ = (uint8_t)kind;
+	p = vt_put_uint(p, dt);
+	p = vt_put_str(p, name, nlen);
+	if (n) {
+		memcpy(p, t->scratch, n);
+		p += n;
+	} else {
+		*p++ = 0x90; /* [] */
+	}
+	t->pos = (size_t)(p - t->buf);
+}
+
+void vt_emit_kv(int counter, PyObject *name, PyObject *kwargs)
+{
+	struct vt_thread *t = vt_thread_cur();
+	Py_ssize_t len = 0;
+	const char *s;
+	char copy[VT_DEF_STR_MAX];
+	size_t n;
+
+	if (!t || t->in_vt || !g_recording || !vt_room(t, 0) || !(s = utf8_of(name, &len)))
+		return;
+	/* the values' repr() may run Python code: keep our own copy of the name */
+	len = len > (Py_ssize_t)sizeof(copy) ? (Py_ssize_t)sizeof(copy) : len;
+	memcpy(copy, s, (size_t)len);
+	n = kv_payload(t, kwargs, counter);
+	if (counter && !n)
+		return; /* a counter with no number: nothing to draw */
+	write_timed_kv(t, counter ? VT_REC_COUNTER : VT_REC_INSTANT, copy, (size_t)len, n);
+}
+
+void vt_set_thread_name(PyObject *name)
+{
+	Py_ssize_t len = 0;
+	const char *s = utf8_of(name, &len);
+	struct vt_thread *t;
+	uint64_t dt;
+
+	if (!s || !(t = room_for((size_t)len + 32)))
+		return;
+	t->name_tries = 0; /* the program named it: do not look further */
+	stamp(t, &dt);
+	t->pos = (size_t)(vt_put_text_rec(t->buf + t->pos, VT_REC_TNAME, dt, s, (size_t)len) -
+			  t->buf);
+}
+
+/* an exception was raised: an instant with its type, message and where */
+static void record_exception(struct vt_thread *t, PyObject *exc, PyObject *code, int line)
+{
+	char text[512], where[1200];
+	const char *tname, *file = "?";
+	Py_ssize_t flen = 1;
+	PyObject *fobj = NULL, *et, *ev, *tb, *dict;
+	int exc_is_type = is_type(exc);
+
+	if (!exc || exc == t->last_exc || t->in_vt)
+		return;
+	t->last_exc = exc;
+	enter_vt(t);
+	py.ErrFetch(&et, &ev, &tb);
+	tname = *(const char **)((char *)(exc_is_type ? exc : (PyObject *)TYPE_OF(exc)) + 24);
+	if (code && (fobj = py.GetAttrString(code, "co_filename")))
+		file = utf8_of(fobj, &flen);
+	if (!file) {
+		file = "?";
+		flen = 1;
+	}
+	snprintf(where, sizeof(where), "%.*s:%d", (int)flen, file, line);
+	if (fobj)
+		py.DecRef(fobj);
+	dict = py.DictNew();
+	if (dict) {
+		PyObject *a = py.UnicodeFromStringAndSize(tname, (Py_ssize_t)strlen(tname));
+		size_t n = exc_is_type ? 0 : vt_str_into(exc, text, sizeof(text));
+		PyObject *b = py.UnicodeFromStringAndSize(text, (Py_ssize_t)n);
+		PyObject *c = py.UnicodeFromStringAndSize(where, (Py_ssize_t)strlen(where));
+
+		if (a && b && c) {
+			py.DictSetItemString(dict, "type", a);
+			py.DictSetItemString(dict, "message", b);
+			py.DictSetItemString(dict, "where", c);
+			n = kv_payload(t, dict, 0);
+			leave_vt(t);
+			write_timed_kv(t, VT_REC_INSTANT, "exception", 9, n);
+			enter_vt(t);
+		}
+		if (a)
+			py.DecRef(a);
+		if (b)
+			py.DecRef(b);
+		if (c)
+			py.DecRef(c);
+		py.DecRef(dict);
+	}
+	if (py.ErrOccurred())
+		py.ErrClear();
+	py.ErrRestore(et, ev, tb);
+	leave_vt(t);
+}
+
+/* profile mode: a frame unwinds or a C function raised; the exception is the current one */
+static void note_exception(struct vt_thread *t, void *frame)
+{
+	PyObject *et, *ev, *tb;
+	long line;
+
+	py.ErrFetch(&et, &ev, &tb);
+	py.ErrRestore(et, ev, tb); /* only a look: the references go back */
+	if (!et || (ev ? ev : et) == t->last_exc)
+		return;
+	line = frame ? code_int(frame, "f_lineno") : 0;
+	record_exception(t, ev ? ev : et, frame ? frame_code(frame) : NULL, (int)line);
 }
 
 /* ---- recording on and off (VT_START=signal, VT_DELAY, VT_DURATION) ---- */
@@ -1140,6 +1816,24 @@ static void recording_stop(void)
 {
 	timer_set(0, 0);
 	hooks_off();
+}
+
+void vt_recording_pause(void)
+{
+	recording_stop();
+}
+
+void vt_recording_resume(void)
+{
+	recording_start();
+}
+
+void vt_flush_now(void)
+{
+	if (vt_cfg.ring)
+		vt_ring_dump_now();
+	else
+		vt_threads_flush_live();
 }
 
 /* runs in the main thread at a safe point (Py_AddPendingCall), with the GIL */
@@ -1321,10 +2015,15 @@ static void install(void)
 			vt_tsc_hz = (uint64_t)((double)(c - vt_clock0) * 1e9 / (double)(m - vt_mono0));
 	}
 	vt_pending_hook = pending_work;
+	slow_update();
 	vt_state = VT_ST_TRACING;
 	vt_proc_start();
 	if (vt_state != VT_ST_TRACING)
 		goto out;
+	/* before any hook: their own Python code is not traced */
+	vt_api_install();
+	if (vt_cfg.log_gc)
+		vt_gc_install();
 	if (vt_py_minor >= 12 && !vt_cfg.use_profile && install_monitoring() == 0) {
 		g_profile_mode = 0;
 		g_recording = 1;
@@ -1368,9 +2067,34 @@ out:
 	g_installing = 0;
 }
 
+/* what the user's first code will be called, from the run event that starts tracing */
+static void set_gate(const char *what, PyObject *args)
+{
+	PyObject *a = args && py.TupleSize(args) > 0 ? py.TupleGetItem(args, 0) : NULL;
+	const char *s = NULL;
+	Py_ssize_t len = 0;
+
+	g_gate = GATE_FILE;
+	if (!strcmp(what, "file") || !strcmp(what, "startup")) {
+		if (a && TYPE_OF(a) == py.UnicodeType)
+			s = py.AsUTF8AndSize(a, &len);
+		if (!s) {
+			py.ErrClear();
+			g_gate = GATE_NONE;
+			return;
+		}
+		snprintf(g_gate_file, sizeof(g_gate_file), "%.*s", (int)len, s);
+	} else if (!strcmp(what, "command")) {
+		snprintf(g_gate_file, sizeof(g_gate_file), "<string>");
+	} else if (!strcmp(what, "stdin") || !strcmp(what, "interactivehook")) {
+		g_gate = GATE_PROMPT;
+	} else {
+		g_gate = GATE_NONE; /* -m: runpy's frames lead to the module, keep them */
+	}
+}
+
 static int audit_hook(const char *event, PyObject *args, void *data)
 {
-	(void)args;
 	(void)data;
 	if (VT_LIKELY(vt_state != VT_ST_WAITING) || g_installing) {
 		if (g_profile_mode && vt_state == VT_ST_TRACING && !g_installing) {
@@ -1386,6 +2110,7 @@ static int audit_hook(const char *event, PyObject *args, void *data)
 	if (event[0] == 'c' && !strncmp(event, "cpython.run_", 12)) {
 		int saved = errno;
 
+		set_gate(event + 12, args);
 		install();
 		errno = saved;
 	}

@@ -131,17 +131,9 @@ static int write_defs(struct vt_thread *t, char *raw, size_t cap, char *out, siz
 
 void vt_ring_dump_now(void)
 {
-	struct vt_thread *t;
-
 	if (getpid() != vt_pid || vt_state != VT_ST_TRACING)
 		return;
-	/* with the GIL held no thread is inside a callback: move every buffer to its ring */
-	if (vt_threads_lock(0)) {
-		for (t = vt_threads_first(); t; t = t->next)
-			if (!t->dead && t->pid == vt_pid && t->pos > t->chunk_base)
-				vt_flush(t);
-		vt_threads_unlock();
-	}
+	vt_threads_flush_live(); /* every buffer into its ring */
 	vt_ring_dump(0);
 }
 

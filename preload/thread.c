@@ -414,6 +414,8 @@ void (*vt_pending_hook)(struct vt_thread *t, int is_call);
 
 int vt_make_room(struct vt_thread *t, int is_call)
 {
+	if (t->in_vt)
+		return 0; /* an event of vt's own repr() or str(): not the program's */
 	if (t->pending && vt_state == VT_ST_TRACING && !t->dead) {
 		t->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
 		if (vt_pending_hook)
@@ -594,6 +596,20 @@ void vt_threads_resync_stack(void)
 	pthread_mutex_unlock(&g_lock);
 }
 
+void vt_threads_flush_live(void)
+{
+	struct vt_thread *t;
+
+	if (getpid() != vt_pid)
+		return;
+	/* with the GIL held no thread is inside a callback writing its buffer */
+	pthread_mutex_lock(&g_lock);
+	for (t = g_threads; t; t = t->next)
+		if (!t->dead && t->pid == vt_pid && t->pos > t->chunk_base)
+			vt_flush(t);
+	pthread_mutex_unlock(&g_lock);
+}
+
 void vt_threads_pause(void)
 {
 	static const char mark[] = "vt: paused (recording stopped)";
@@ -618,6 +634,7 @@ void vt_threads_pause(void)
 		p = vt_put_stack(p, 0, 0);
 		t->pos = (size_t)(p - t->buf);
 		t->last = c;
+		t->spans_open = 0; /* the converter ends them at the pause */
 		vt_flush(t);
 	}
 	pthread_mutex_unlock(&g_lock);

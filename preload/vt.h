@@ -18,6 +18,9 @@
 #define VT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define VT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+/* Open frames whose filter decision a thread remembers (deeper ones count as recorded) */
+#define VT_FILTER_MAX 4096
+
 /* Open frames a ring-mode thread remembers by id */
 #define VT_SHADOW_MAX 1024
 
@@ -46,6 +49,16 @@ struct vt_config {
 	uint64_t duration_ns; /* VT_DURATION: stop this long after recording starts */
 	uint64_t max_size; /* VT_MAX_SIZE: bytes for the whole trace directory, 0: no cap */
 	char processes[512]; /* VT_PROCESSES: glob on the command line, "" = every process */
+	int log_args;      /* VT_LOG_ARGS=1: arguments of Python calls, as repr() text */
+	int log_return;    /* VT_LOG_RETURN=1: return values */
+	size_t repr_max;   /* VT_REPR_MAX: bytes of repr() text kept (default 256) */
+	char include[2048]; /* VT_INCLUDE_FILES: path prefixes, ':' or ',' separated */
+	char exclude[2048]; /* VT_EXCLUDE_FILES */
+	uint32_t max_depth; /* VT_MAX_DEPTH: 0 = no limit */
+	uint64_t min_dur_ns; /* VT_MIN_DURATION: the converter's default --min-dur */
+	int ignore_frozen; /* VT_IGNORE_FROZEN=1 */
+	int log_exceptions; /* VT_LOG_EXCEPTIONS=1 */
+	int log_gc;        /* VT_LOG_GC=1 */
 };
 
 extern struct vt_config vt_cfg;
@@ -126,6 +139,15 @@ struct vt_thread {
 	uint32_t *shadow;      /* ring mode: ids of the open frames, to start each chunk with */
 	uint32_t sdepth;       /* open frames (may exceed VT_SHADOW_MAX; then only counted) */
 	struct vt_ring_chunk *ring_head, *ring_tail; /* ring mode: kept chunks, oldest first */
+	uint32_t fdepth;       /* filters: frames open, recorded or not */
+	uint32_t skip_from;    /* filters: depth + 1 of an excluded frame being skipped, or 0 */
+	uint8_t *fstack;       /* filters: 1 per open frame that was recorded (VT_FILTER_MAX) */
+	void *last_exc;        /* VT_LOG_EXCEPTIONS: the last exception noted (not a reference) */
+	int in_vt;             /* running Python code for vt (repr): its own events are dropped */
+	size_t saved_limit;    /* limit while in_vt holds it at 0 */
+	uint32_t spans_open;   /* SPAN_B records not yet ended */
+	char *scratch;         /* VT_LOG_ARGS/RETURN: records built here before they are copied */
+	size_t scratch_cap;
 	char *cbuf;            /* compressed output */
 	size_t cbuf_cap;
 	void *lz4state;
@@ -223,6 +245,8 @@ static inline void vt_shadow_pop(struct vt_thread *t)
 
 /** vt_threads_resync_stack - every recording thread writes its stack depth at its next event. */
 void vt_threads_resync_stack(void);
+/** vt_threads_flush_live - write out every live thread's buffer (vt.flush()). GIL held. */
+void vt_threads_flush_live(void);
 /** vt_threads_pause - recording stops: close every thread's open frames now, and flush. */
 void vt_threads_pause(void);
 /** vt_control_atfork_child - restart the VT_DELAY/VT_DURATION timer in a fork child. */
@@ -270,7 +294,15 @@ struct vt_def {
 	uint32_t name_len, file_len;
 	uint32_t line;
 	uint8_t kind;
+	uint8_t flags;     /* VT_DEFF_* */
+	uint8_t gen;       /* a generator or coroutine: arguments on its first start only */
+	uint16_t nargs;    /* with VT_LOG_ARGS: how many names argnames holds */
+	char *argnames;    /* NUL-separated argument names, or NULL */
 };
+
+/* what the recorder-side filters say about a function */
+enum { VT_DEFF_SKIP = 1, /* excluded: it and everything it calls are not recorded */
+       VT_DEFF_HIDE = 2  /* not included: not recorded, but what it calls may be */ };
 
 extern struct vt_def *vt_defs;
 extern uint32_t vt_ndefs;

@@ -152,47 +152,48 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-void vt_json_str(struct vt_json *j, const char *str, size_t n)
+size_t vt_json_esc1(char *out, const char *str, size_t n, size_t *adv)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
+	unsigned char c = s[0];
+	size_t k;
+
+	*adv = 1;
+	if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		return 2;
+	}
+	if (c < 0x20) {
+		memcpy(out, "\\u00", 4);
+		out[4] = hex[c >> 4];
+		out[5] = hex[c & 15];
+		return 6;
+	}
+	k = utf8_len(s, n);
+	if (!k) {
+		memcpy(out, "\xef\xbf\xbd", 3); /* U+FFFD */
+		return 3;
+	}
+	memcpy(out, s, k);
+	*adv = k;
+	return k;
+}
+
+void vt_json_str(struct vt_json *j, const char *str, size_t n)
+{
+	size_t i = 0, adv;
 
 	vt_json_raw(j, "\"", 1);
 	while (i < n) {
-		unsigned char c = s[i];
-		size_t k;
-
 		room(j, 8);
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			j->buf[j->len++] = (char)c;
-			i++;
-			continue;
-		}
-		if (c == '"' || c == '\\') {
-			j->buf[j->len++] = '\\';
-			j->buf[j->len++] = (char)c;
-			i++;
-			continue;
-		}
-		if (c < 0x20) {
-			memcpy(j->buf + j->len, "\\u00", 4);
-			j->buf[j->len + 4] = hex[c >> 4];
-			j->buf[j->len + 5] = hex[c & 15];
-			j->len += 6;
-			i++;
-			continue;
-		}
-		k = utf8_len(s + i, n - i);
-		if (!k) {
-			memcpy(j->buf + j->len, "\xef\xbf\xbd", 3); /* U+FFFD */
-			j->len += 3;
-			i++;
-			continue;
-		}
-		memcpy(j->buf + j->len, s + i, k);
-		j->len += k;
-		i += k;
+		j->len += vt_json_esc1(j->buf + j->len, str + i, n - i, &adv);
+		i += adv;
 	}
 	vt_json_raw(j, "\"", 1);
 }

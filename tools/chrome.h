@@ -35,6 +35,11 @@ void vt_json_raw(struct vt_json *j, const char *s, size_t len);
 void vt_json_lit(struct vt_json *j, const char *s);
 /** vt_json_str - append a quoted JSON string; invalid UTF-8 becomes U+FFFD. */
 void vt_json_str(struct vt_json *j, const char *s, size_t len);
+/**
+ * vt_json_esc1 - escape the character at @s (of @n bytes left) for a JSON string into @out
+ * (room for 6 bytes). Returns bytes written; *adv is the input bytes used.
+ */
+size_t vt_json_esc1(char *out, const char *s, size_t n, size_t *adv);
 /** vt_json_u64 - append an unsigned decimal. */
 void vt_json_u64(struct vt_json *j, uint64_t v);
 /** vt_json_us - append @ns as microseconds with three decimals (ns precision). */

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tools/chrome.h"
 #include "tools/reader.h"
 
 /* A chunk shorter than this (in ns) gives a poor tick rate; use the header's instead. */
@@ -174,6 +175,7 @@ void vt_reader_close(struct vt_reader *r)
 	free(r->raw);
 	free(r->ev);
 	free(r->ids);
+	free(r->text);
 	free(r->argv);
 	free(r->exe);
 	free(r->cwd);
@@ -218,6 +220,83 @@ static void take_proc(struct vt_reader *r, const msgpack_object *map)
 		r->cwd = dup_n(s, len);
 	}
 	r->ppid = vt_map_u64(map, "ppid", r->ppid);
+}
+
+static void text_room(struct vt_reader *r, size_t n)
+{
+	if (r->ntext + n > r->text_cap) {
+		r->text_cap = (r->ntext + n) * 2 + 256;
+		r->text = xrealloc(r->text, r->text_cap);
+	}
+}
+
+static void text_str(struct vt_reader *r, const char *s, size_t n)
+{
+	size_t i = 0, adv;
+
+	text_room(r, 6 * n + 2);
+	r->text[r->ntext++] = '"';
+	while (i < n) {
+		r->ntext += vt_json_esc1(r->text + r->ntext, s + i, n - i, &adv);
+		i += adv;
+	}
+	r->text[r->ntext++] = '"';
+}
+
+/* a [key, value, ...] array as a JSON object, kept in r->text; returns its offset */
+static size_t render_kv(struct vt_reader *r, const msgpack_object *a, size_t *len)
+{
+	size_t start = r->ntext;
+
+	text_room(r, 2);
+	r->text[r->ntext++] = '{';
+	for (uint32_t i = 0; i + 1 < a->via.array.size; i += 2) {
+		const msgpack_object *k = &a->via.array.ptr[i], *v = &a->via.array.ptr[i + 1];
+		char num[40];
+
+		if (i) {
+			text_room(r, 1);
+			r->text[r->ntext++] = ',';
+		}
+		if (k->type == MSGPACK_OBJECT_STR)
+			text_str(r, k->via.str.ptr, k->via.str.size);
+		else
+			text_str(r, "?", 1);
+		text_room(r, 1);
+		r->text[r->ntext++] = ':';
+		switch (v->type) {
+		case MSGPACK_OBJECT_STR:
+			text_str(r, v->via.str.ptr, v->via.str.size);
+			continue;
+		case MSGPACK_OBJECT_POSITIVE_INTEGER:
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)v->via.u64);
+			break;
+		case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+			snprintf(num, sizeof(num), "%lld", (long long)v->via.i64);
+			break;
+		case MSGPACK_OBJECT_FLOAT32:
+		case MSGPACK_OBJECT_FLOAT64:
+			/* JSON has no NaN or infinity */
+			if (v->via.f64 != v->via.f64 || v->via.f64 > 1.7e308 || v->via.f64 < -1.7e308)
+				snprintf(num, sizeof(num), "null");
+			else
+				snprintf(num, sizeof(num), "%.17g", v->via.f64);
+			break;
+		case MSGPACK_OBJECT_BOOLEAN:
+			snprintf(num, sizeof(num), "%s", v->via.boolean ? "true" : "false");
+			break;
+		default:
+			snprintf(num, sizeof(num), "null");
+			break;
+		}
+		text_room(r, strlen(num));
+		memcpy(r->text + r->ntext, num, strlen(num));
+		r->ntext += strlen(num);
+	}
+	text_room(r, 1);
+	r->text[r->ntext++] = '}';
+	*len = r->ntext - start;
+	return start;
 }
 
 /* ticks -> ns for the records of one chunk, from its anchors */
@@ -273,6 +352,7 @@ static int load_chunk(struct vt_reader *r)
 
 	r->nev = r->ev_pos = 0;
 	r->nids = 0;
+	r->ntext = 0;
 	if (r->off >= r->size)
 		return 0;
 	r->chunk_off = r->off;
@@ -326,7 +406,9 @@ static int load_chunk(struct vt_reader *r)
 		case VT_REC_DEF:
 		case VT_REC_PROC:
 		case VT_REC_OPEN:
-			rec.clock = clock; /* untimed: they happen at the time of the record before */
+		case VT_REC_ARGS:
+		case VT_REC_RETVAL:
+			rec.clock = clock; /* untimed: they belong to the record before or after */ /* untimed: they happen at the time of the record before */
 			break;
 		default:
 			if (!have_base) {
@@ -340,6 +422,15 @@ static int load_chunk(struct vt_reader *r)
 		}
 		if (rec.kind == VT_REC_PROC) {
 			take_proc(r, rec.obj);
+			rec.obj = NULL;
+		}
+		if (rec.kind == VT_REC_ARGS || rec.kind == VT_REC_COUNTER ||
+		    rec.kind == VT_REC_INSTANT || rec.kind == VT_REC_SPAN_B ||
+		    rec.kind == VT_REC_SPAN_E) {
+			size_t len;
+
+			rec.id = render_kv(r, rec.obj, &len);
+			rec.count = len;
 			rec.obj = NULL;
 		}
 		if (rec.kind == VT_REC_OPEN) {

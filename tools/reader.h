@@ -51,6 +51,9 @@ struct vt_reader {
 	int ring;           /* written by the flight recorder (header mode "ring") */
 	uint32_t *ids;      /* OPEN records' ids for the current chunk: rec.id is the index */
 	size_t nids, ids_cap;
+	char *text;         /* ARGS/COUNTER/INSTANT as JSON objects for the current chunk:
+			     * rec.id is the offset, rec.count the length */
+	size_t ntext, text_cap;
 	void *decoder;
 };
 

@@ -212,6 +212,7 @@ struct def {
 	char *name;
 	char *loc; /* "file:line", or NULL for C functions */
 	int is_c;
+	int is_span; /* a span from vt.span() or vt itself (gc) */
 	int matches; /* name matches --match */
 };
 
@@ -325,7 +326,7 @@ static void json_room(void)
 }
 
 static void out_slice(uint64_t pid, uint64_t tid, const struct def *d, uint64_t start,
-		      uint64_t end, unsigned flags)
+		      uint64_t end, unsigned flags, const char *args, const char *ret)
 {
 	g_st.events++;
 	if (g_h)
@@ -336,7 +337,7 @@ static void out_slice(uint64_t pid, uint64_t tid, const struct def *d, uint64_t 
 	json_room();
 	vt_json_event(&g_j);
 	vt_json_lit(&g_j, "\"ph\":\"X\",\"cat\":");
-	vt_json_lit(&g_j, d->is_c ? "\"c\"" : "\"py\"");
+	vt_json_lit(&g_j, d->is_c ? "\"c\"" : d->is_span ? "\"span\"" : "\"py\"");
 	vt_json_lit(&g_j, ",\"name\":");
 	vt_json_str(&g_j, d->name, strlen(d->name));
 	vt_json_lit(&g_j, ",\"pid\":");
@@ -347,13 +348,34 @@ static void out_slice(uint64_t pid, uint64_t tid, const struct def *d, uint64_t 
 	vt_json_us(&g_j, start - g_origin);
 	vt_json_lit(&g_j, ",\"dur\":");
 	vt_json_us(&g_j, end - start);
-	if (d->loc || flags) {
+	if (d->loc || flags || args || ret) {
 		int comma = 0;
 
 		vt_json_lit(&g_j, ",\"args\":{");
 		if (d->loc) {
 			vt_json_lit(&g_j, "\"file\":");
 			vt_json_str(&g_j, d->loc, strlen(d->loc));
+			comma = 1;
+		}
+		if (args) {
+			/* a span's arguments are its own keys; a call's go under func_args */
+			if (d->is_span) {
+				size_t n = strlen(args);
+
+				if (n > 2) {
+					vt_json_lit(&g_j, comma ? "," : "");
+					vt_json_raw(&g_j, args + 1, n - 2);
+					comma = 1;
+				}
+			} else {
+				vt_json_lit(&g_j, comma ? ",\"func_args\":" : "\"func_args\":");
+				vt_json_lit(&g_j, args);
+				comma = 1;
+			}
+		}
+		if (ret) {
+			vt_json_lit(&g_j, comma ? ",\"return_value\":" : "\"return_value\":");
+			vt_json_str(&g_j, ret, strlen(ret));
 			comma = 1;
 		}
 		if (flags & VT_HTML_EXCEPTION) {
@@ -402,6 +424,36 @@ static void out_instant(uint64_t pid, uint64_t tid, uint64_t ns, const char *nam
 	vt_json_u64(&g_j, tid);
 	vt_json_lit(&g_j, ",\"ts\":");
 	vt_json_us(&g_j, ns - g_origin);
+	vt_json_lit(&g_j, "}");
+}
+
+/* a counter sample ("C") or an instant ("i") from the program, with its values */
+static void out_record(const struct vt_reader *r, const struct vt_event *e, int counter)
+{
+	const struct vt_record *x = &e->r;
+	uint64_t ns = e->ns < g_origin ? g_origin : e->ns;
+
+	if (g_h && !counter) {
+		char *n = xstrndup(x->s1, x->s1_len);
+
+		vt_html_instant(g_h, r->pid, r->tid, ns - g_origin, n);
+		free(n);
+	}
+	if (!g_json)
+		return;
+	json_room();
+	vt_json_event(&g_j);
+	vt_json_lit(&g_j, counter ? "\"ph\":\"C\",\"cat\":\"counter\",\"name\":"
+				  : "\"ph\":\"i\",\"cat\":\"app\",\"s\":\"t\",\"name\":");
+	vt_json_str(&g_j, x->s1, x->s1_len);
+	vt_json_lit(&g_j, ",\"pid\":");
+	vt_json_u64(&g_j, r->pid);
+	vt_json_lit(&g_j, ",\"tid\":");
+	vt_json_u64(&g_j, r->tid);
+	vt_json_lit(&g_j, ",\"ts\":");
+	vt_json_us(&g_j, ns - g_origin);
+	vt_json_lit(&g_j, ",\"args\":");
+	vt_json_raw(&g_j, r->text + x->id, (size_t)x->count);
 	vt_json_lit(&g_j, "}");
 }
 
@@ -509,7 +561,7 @@ static size_t g_nspawns, g_spawns_cap;
 
 /* a frame that was entered while another profiler held the hook (see VT_REC_STACK) */
 #define UNSEEN_ID UINT32_MAX
-static struct def g_unseen = { "(entered before recording began)", NULL, 0, 0 };
+static struct def g_unseen = { .name = "(entered before recording began)" };
 
 struct frame {
 	uint32_t id;
@@ -519,6 +571,14 @@ struct frame {
 	uint32_t node;    /* folded-stack node */
 	uint64_t ns;      /* start */
 	uint64_t child_ns; /* time spent in callees */
+	char *args;       /* its arguments as a JSON object (VT_LOG_ARGS), or NULL */
+};
+
+/* an open span */
+struct span {
+	uint32_t id;
+	uint64_t ns;
+	char *args;
 };
 
 /* the state of converting one thread file */
@@ -532,7 +592,15 @@ struct tconv {
 	size_t depth, cap;
 	uint32_t root;    /* folded root node of this thread */
 	uint64_t spid, stid; /* summary grouping */
+	char *ret;        /* RETVAL for the next return (VT_LOG_RETURN) */
+	struct span *spans; /* open spans (vt.span, gc): a stack of their own */
+	size_t nspans, spans_cap;
+	int span_track;   /* the spans' track is named */
+	const char *tname;
 };
+
+/* a span's track: beside its thread's, so spans never break the frames' nesting */
+#define SPAN_TID(tid) ((tid) | (1ull << 30))
 
 static const struct def *def_of(const struct tconv *tc, uint32_t id)
 {
@@ -552,6 +620,7 @@ static void push(struct tconv *tc, uint32_t id, int is_c, uint64_t ns)
 	f->id = id;
 	f->is_c = (uint8_t)is_c;
 	f->cut = 0;
+	f->args = NULL;
 	f->ns = ns;
 	f->child_ns = 0;
 	f->matched = (up && up->matched) || d->matches;
@@ -577,6 +646,9 @@ static int selected(const struct frame *f, uint64_t start, uint64_t end, size_t 
 static void pop(struct tconv *tc, uint64_t end, unsigned flags)
 {
 	struct frame *f = &tc->stack[--tc->depth];
+	char *ret = tc->ret;
+
+	tc->ret = NULL;
 	const struct def *d = def_of(tc, f->id);
 	uint64_t start = f->ns, dur, self, total;
 
@@ -599,20 +671,47 @@ static void pop(struct tconv *tc, uint64_t end, unsigned flags)
 		flags |= VT_HTML_CUT;
 	if (!g_json && !g_h) {
 		g_st.events++;
-		return;
+		goto out;
 	}
 	if (!selected(f, start, end, tc->depth)) {
 		g_st.skipped++;
-		return;
+		goto out;
 	}
 	/* a window cuts slices at its edges, so they still nest */
 	if (start - g_origin < o.from)
 		start = g_origin + o.from;
 	if (o.to != UINT64_MAX && end - g_origin > o.to)
 		end = g_origin + o.to;
-	out_slice(tc->r->pid, tc->r->tid, d, start, end, flags);
+	out_slice(tc->r->pid, tc->r->tid, d, start, end, flags, f->args, ret);
+out:
+	free(f->args);
+	f->args = NULL;
+	free(ret);
 	if ((g_st.events & 0xffff) == 0)
 		progress(0);
+}
+
+static void span_close(struct tconv *tc, uint64_t end, const char *args, unsigned flags)
+{
+	struct span *sp = &tc->spans[--tc->nspans];
+	const struct def *d = sp->id < tc->ndefs && tc->defs[sp->id].name ? &tc->defs[sp->id]
+									 : &g_unseen;
+
+	if (!tc->span_track) {
+		char name[256];
+
+		snprintf(name, sizeof(name), "%s · spans", tc->tname);
+		out_thread(tc->r->pid, SPAN_TID(tc->r->tid), name);
+		tc->span_track = 1;
+	}
+	if (end < sp->ns)
+		end = sp->ns;
+	if (g_json || g_h)
+		out_slice(tc->r->pid, SPAN_TID(tc->r->tid), d, sp->ns, end, flags,
+			  args ? args : sp->args, NULL);
+	else
+		g_st.events++;
+	free(sp->args);
 }
 
 static const char *base(const char *path)
@@ -642,8 +741,9 @@ static void take_def(struct tconv *tc, const struct vt_record *x)
 	free(d->loc);
 	d->name = xstrndup(x->s1, x->s1_len);
 	d->is_c = x->count == VT_DEF_C;
+	d->is_span = x->count == VT_DEF_SPAN;
 	d->loc = NULL;
-	if (!d->is_c) {
+	if (!d->is_c && !d->is_span) {
 		size_t n = x->s2_len + 24;
 
 		d->loc = xmalloc(n);
@@ -696,7 +796,7 @@ static void convert_thread(struct input *in)
 	struct vt_event *e;
 	uint64_t last = 0, paused_at = 0;
 	int ended = 0, window_marked = 0;
-	char *tname = thread_name(in);
+	char *tname = thread_name(in), *renamed = NULL;
 
 	tc.spid = o.summary >= 2 ? r->pid : 0;
 	tc.stid = o.summary >= 3 ? r->tid : 0;
@@ -709,6 +809,7 @@ static void convert_thread(struct input *in)
 		tc.root = vt_folded_root(g_fold, label);
 	}
 	out_thread(r->pid, r->tid, tname);
+	tc.tname = tname;
 	g_st.threads++;
 	while (vt_reader_next(r, &e) > 0) {
 		const struct vt_record *x = &e->r;
@@ -789,9 +890,60 @@ static void convert_thread(struct input *in)
 				push(&tc, UNSEEN_ID, 0, e->ns);
 				py_frames++;
 			}
+			if (!x->count) /* recording stopped: spans end there too */
+				while (tc.nspans)
+					span_close(&tc, cut, NULL, VT_HTML_UNFINISHED);
 			paused_at = 0;
 			break;
 		}
+		case VT_REC_ARGS:
+			if (tc.depth) {
+				struct frame *f = &tc.stack[tc.depth - 1];
+
+				free(f->args);
+				f->args = xstrndup(r->text + x->id, (size_t)x->count);
+			}
+			break;
+		case VT_REC_RETVAL:
+			free(tc.ret);
+			tc.ret = xstrndup(x->s1, x->s1_len);
+			break;
+		case VT_REC_COUNTER:
+		case VT_REC_INSTANT:
+			out_record(r, e, x->kind == VT_REC_COUNTER);
+			break;
+		case VT_REC_TNAME:
+			/* a later name (vt.thread_name) wins: Perfetto keeps the last M event */
+			if (strlen(tc.tname) != x->s1_len || memcmp(tc.tname, x->s1, x->s1_len)) {
+				free(renamed);
+				renamed = xstrndup(x->s1, x->s1_len);
+			}
+			break;
+		case VT_REC_SPAN_B:
+			if (tc.nspans == tc.spans_cap) {
+				tc.spans_cap = tc.spans_cap ? tc.spans_cap * 2 : 16;
+				tc.spans = xrealloc(tc.spans, tc.spans_cap * sizeof(*tc.spans));
+			}
+			tc.spans[tc.nspans].id = (uint32_t)x->code;
+			tc.spans[tc.nspans].ns = e->ns;
+			tc.spans[tc.nspans].args =
+				x->count > 2 ? xstrndup(r->text + x->id, (size_t)x->count) : NULL;
+			tc.nspans++;
+			break;
+		case VT_REC_SPAN_E:
+			if (!tc.nspans) {
+				g_st.unmatched++;
+				break;
+			}
+			if (x->count > 2) {
+				char *a = xstrndup(r->text + x->id, (size_t)x->count);
+
+				span_close(&tc, e->ns, a, 0);
+				free(a);
+			} else {
+				span_close(&tc, e->ns, NULL, 0);
+			}
+			break;
 		case VT_REC_OPEN: {
 			/* flight recorder: the frames open as this chunk starts; older chunks may
 			 * have been dropped, so this list, not our stack, is the truth */
@@ -849,6 +1001,13 @@ out:
 	/* frames still open: end them at the thread's last timestamp */
 	while (tc.depth)
 		pop(&tc, last, VT_HTML_UNFINISHED);
+	while (tc.nspans)
+		span_close(&tc, last, NULL, VT_HTML_UNFINISHED);
+	free(tc.spans);
+	if (renamed) {
+		out_thread(r->pid, r->tid, renamed);
+		free(renamed);
+	}
 	for (size_t i = 0; i < tc.ndefs; i++) {
 		free(tc.defs[i].name);
 		free(tc.defs[i].loc);
@@ -856,6 +1015,7 @@ out:
 	free(tc.defs);
 	free(tc.active);
 	free(tc.stack);
+	free(tc.ret);
 	free(tname);
 }
 
