@@ -713,9 +713,10 @@ static int g_slow;
  * and the user's first line (the __main__ loader for a script, linecache for -c on 3.13,
  * site's readline hook before the prompt). Calls at the top level are dropped, with all
  * they call, until one whose code comes from the user's source: the script's file,
- * "<string>", "<stdin>", or for the prompt any "<...>" that is not "<frozen ...>". After a
+ * "<string>", or for the prompt "<stdin>" or "<python-input-N>". After a
  * few top-level calls that do not match, the gate opens anyway: better a few extra calls
- * than a lost trace.
+ * than a lost trace. A match deeper down opens it too: 3.13's PyREPL runs the user's input
+ * from inside its own loop.
  */
 enum { GATE_NONE, GATE_FILE, GATE_PROMPT };
 static int g_gate;
@@ -736,8 +737,8 @@ static int gate_match(uint32_t id)
 
 	if (vt_defs[id].kind != VT_DEF_PY)
 		return 0;
-	if (g_gate == GATE_PROMPT)
-		return f[0] == '<' && strncmp(f, "<frozen", 7);
+	if (g_gate == GATE_PROMPT) /* <stdin>, <stdin>-0 (3.13), <python-input-0> (PyREPL) */
+		return !strncmp(f, "<stdin>", 7) || !strncmp(f, "<python-input-", 14);
 	if (fl == gl && !memcmp(f, g_gate_file, gl))
 		return 1;
 	/* a relative path on the command line, made absolute in co_filename */
@@ -749,7 +750,8 @@ static int gate_match(uint32_t id)
 static int call_allowed(struct vt_thread *t, uint32_t id)
 {
 	if (g_gate) {
-		if (!g_gate_depth && (gate_match(id) || ++g_gate_skips > 8)) {
+		/* the user's code may start deep inside the REPL's own (3.13's PyREPL) */
+		if (gate_match(id) || (!g_gate_depth && ++g_gate_skips > 8)) {
 			g_gate = GATE_NONE;
 			slow_update();
 		} else {
@@ -1292,35 +1294,59 @@ static void put_mark(struct vt_thread *t, const char *text)
  * once they release it (the slot is empty again at a later audit event), recording how
  * deep the stack is then, so the converter can pair calls and returns again.
  */
-static void watch_profile_slot(const char *event)
+/* the slot is free again: take it back, and say how deep the stack is now */
+static void take_back(struct vt_thread *t)
 {
-	struct vt_thread *t = vt_t;
-	void *fn;
+	void *fn = FIELD(py.TstateGet(), g_off_profilefunc, void *);
+	uint64_t dt;
 
-	if (!t || t->dead || !g_recording || !vt_room(t, 0))
-		return;
-	if (!t->evicted) {
-		if (strcmp(event, "sys.setprofile") || t_own_setprofile)
-			return;
-		t->evicted = 1;
-		put_mark(t, "vt: paused, another profiler took the hook (sys.setprofile)");
-		return;
-	}
-	/* never inside someone's PyEval_SetProfile: it would refuse theirs or ours */
-	if (!strcmp(event, "sys.setprofile"))
-		return;
-	fn = FIELD(py.TstateGet(), g_off_profilefunc, void *);
-	if (fn || t_own_setprofile || py.ErrOccurred())
+	if (fn || t_own_setprofile || py.ErrOccurred() || !t->evicted || !g_recording ||
+	    !vt_room(t, 0))
 		return; /* still theirs, or not a safe moment: try at a later event */
 	t->evicted = 0;
 	arm_profile(0);
-	{
-		uint64_t dt;
+	stamp(t, &dt);
+	t->pos = (size_t)(vt_put_stack(t->buf + t->pos, dt, stack_depth()) - t->buf);
+	put_mark(t, "vt: resumed, the other profiler released the hook");
+}
 
-		stamp(t, &dt);
-		t->pos = (size_t)(vt_put_stack(t->buf + t->pos, dt, stack_depth()) - t->buf);
-		put_mark(t, "vt: resumed, the other profiler released the hook");
+static volatile int g_takeback_queued;
+
+/* a pending call: runs in the main thread at the interpreter's next safe point */
+static int take_back_main(void *arg)
+{
+	struct vt_thread *t = vt_t;
+
+	(void)arg;
+	g_takeback_queued = 0;
+	if (t)
+		take_back(t);
+	return 0;
+}
+
+static void watch_profile_slot(const char *event)
+{
+	struct vt_thread *t = vt_t;
+	int setprofile = !strcmp(event, "sys.setprofile");
+
+	if (!t || t->dead || !g_recording || !vt_room(t, 0))
+		return;
+	if (setprofile && !t_own_setprofile) {
+		if (!t->evicted) {
+			t->evicted = 1;
+			put_mark(t, "vt: paused, another profiler took the hook (sys.setprofile)");
+		}
+		/* it may be a release (cProfile.disable): look again right after it, in
+		 * the main thread; other threads look at their next audited operation */
+		if (t->tid == vt_pid && !g_takeback_queued) {
+			g_takeback_queued = 1;
+			py.AddPendingCall(take_back_main, NULL);
+		}
+		return;
 	}
+	/* never inside someone's PyEval_SetProfile: it would refuse theirs or ours */
+	if (t->evicted && !setprofile)
+		take_back(t);
 }
 
 /* ---- new threads in profile mode: a wrapper around _thread.start_new_thread ---- */

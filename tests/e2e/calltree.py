@@ -6,7 +6,8 @@ usage: calltree.py TRACE.json [--files SUBSTR ...] [--names NAME ...] [--c-of-ke
        calltree.py --expect-for X.Y < EXPECTED
 
 Threads are named T0, T1, ... in order of their first event and printed with their
-thread_name; frames are indented by depth, C frames are marked [c], and the flags
+thread_name (and [P0], [P1]... for their process, by first event, if there are
+several); frames are indented by depth, C frames are marked [c], and the flags
 exception, unfinished and yield are shown in the same brackets. Times are left out,
 so two runs of the same program give the same text.
 
@@ -168,13 +169,22 @@ def main():
         ts = to_ns(e["ts"])
         end = ts + to_ns(e["dur"])
         by_thread.setdefault((e["pid"], e["tid"]), []).append((ts, end, idx, e))
+    # processes are P0, P1, ... by first event, shown only when there are several
+    pfirst = {}
+    for (pid, _), evs in by_thread.items():
+        t = min(x[0] for x in evs)
+        pfirst[pid] = min(t, pfirst.get(pid, t))
+    pindex = {pid: i for i, pid in enumerate(sorted(pfirst, key=pfirst.get))}
     trees = []
     for key, evs in by_thread.items():
         out = []
         render(build(evs), keep, 0, False, bare, where, out)
         if out:
             first = min(x[0] for x in evs)
-            trees.append((first, thread_label(key, tnames), out))
+            label = thread_label(key, tnames)
+            if len(pindex) > 1:
+                label += " [P%d]" % pindex[key[0]]
+            trees.append((first, label, out))
     if by_name:
         # the first thread stays first; the others, which may start in any order, by name
         trees.sort(key=lambda t: t[0])

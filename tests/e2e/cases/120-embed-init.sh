@@ -1,0 +1,4 @@
+# A C program embedding CPython, started with Py_Initialize();
+# the function it defines and calls in PyRun_SimpleString must be traced.
+. "$CASEDIR/embed-lib.sh"
+e2e_case() { embed_case init; }
