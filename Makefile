@@ -129,6 +129,9 @@ converttest: all
 controltest: all
 	tests/control/run.sh
 
+richtest: all
+	tests/rich/run.sh
+
 exports: all
 	tests/check-exports.sh $(O)/libvt.so
 
@@ -150,6 +153,7 @@ test: test-deps
 	$(MAKE) converttest
 	$(MAKE) proctest
 	$(MAKE) controltest
+	$(MAKE) richtest
 	$(MAKE) test-viewer
 	$(MAKE) e2e
 
@@ -183,6 +187,7 @@ help:
 	@echo '  unittest   Criterion unit tests      e2e     end-to-end tests on real pythons'
 	@echo '  proctest   process trees             converttest  vt-convert on hand-made traces'
 	@echo '  controltest  windows, flight recorder, size cap, process selection'
+	@echo '  richtest   arguments, return values, filters, the vt module, exceptions, gc'
 	@echo '  test-viewer  the viewer in headless Chromium   bench-viewer  its load and redraw times'
 	@echo '  bench      overhead against plain runs, cProfile and the no-op floor'
 	@echo '  install    install into $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
@@ -190,4 +195,4 @@ help:
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all deps test-deps unittest e2e proctest converttest controltest exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
+.PHONY: all deps test-deps unittest e2e proctest converttest controltest richtest exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE

@@ -96,7 +96,7 @@ void vt_proc_start(void)
 	p = vt_put_sync(p, vt_clock0, vt_mono0);
 	*p++ = 0x92;
 	*p++ = VT_REC_PROC;
-	p = vt_put_map(p, 8);
+	p = vt_put_map(p, 9);
 	p = put_key(p, "pid");
 	p = vt_put_uint(p, (uint64_t)vt_pid);
 	p = put_key(p, "ppid");
@@ -116,6 +116,8 @@ void vt_proc_start(void)
 	p = vt_put_uint(p, vt_mono0);
 	p = put_key(p, "real0");
 	p = vt_put_uint(p, vt_real0);
+	p = put_key(p, "min_dur"); /* VT_MIN_DURATION: the converter's default --min-dur */
+	p = vt_put_uint(p, vt_cfg.min_dur_ns);
 	if (write_chunk(raw, (size_t)(p - raw)) < 0)
 		goto fail;
 	vt_restore_signals(&old);

@@ -220,6 +220,7 @@ static void take_proc(struct vt_reader *r, const msgpack_object *map)
 		r->cwd = dup_n(s, len);
 	}
 	r->ppid = vt_map_u64(map, "ppid", r->ppid);
+	r->min_dur = vt_map_u64(map, "min_dur", 0);
 }
 
 static void text_room(struct vt_reader *r, size_t n)

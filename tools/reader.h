@@ -31,6 +31,7 @@ struct vt_reader {
 	/* process file: from PROC and EXIT */
 	char *argv;         /* arguments joined by spaces (heap) */
 	char *exe, *cwd;    /* heap */
+	uint64_t min_dur;   /* VT_MIN_DURATION the process ran with (ns), 0 if none */
 	int has_exit;
 	unsigned exit_how;
 	int64_t exit_code;

@@ -125,6 +125,7 @@ static struct {
 	uint64_t *pids, *tids;
 	size_t npids, ntids;
 	uint64_t min_dur;
+	int min_dur_set;   /* --min-dur given: it wins over VT_MIN_DURATION */
 	size_t max_depth;  /* 0: no limit */
 	const char *match;
 	uint64_t split;    /* bytes per JSON part, 0: one file */
@@ -629,12 +630,13 @@ static void push(struct tconv *tc, uint32_t id, int is_c, uint64_t ns)
 		tc->active[id]++;
 }
 
-/* does this slice go into the written trace? */
-static int selected(const struct frame *f, uint64_t start, uint64_t end, size_t depth)
+/* does this slice go into the written trace? (@min_dur: VT_MIN_DURATION of its process) */
+static int selected(const struct frame *f, uint64_t start, uint64_t end, size_t depth,
+		    uint64_t min_dur)
 {
 	if (o.max_depth && depth >= o.max_depth)
 		return 0;
-	if (end - start < o.min_dur)
+	if (end - start < (o.min_dur_set ? o.min_dur : min_dur))
 		return 0;
 	if (o.match && !f->matched)
 		return 0;
@@ -673,7 +675,8 @@ static void pop(struct tconv *tc, uint64_t end, unsigned flags)
 		g_st.events++;
 		goto out;
 	}
-	if (!selected(f, start, end, tc->depth)) {
+	if (!selected(f, start, end, tc->depth,
+		      tc->in->proc ? tc->in->proc->r.min_dur : 0)) {
 		g_st.skipped++;
 		goto out;
 	}
@@ -1322,7 +1325,10 @@ static void parse_args(int argc, char **argv)
 		case O_TO: o.to = parse_time("--to", optarg); break;
 		case O_PID: o.npids = parse_list("--pid", optarg, &o.pids); break;
 		case O_TID: o.ntids = parse_list("--tid", optarg, &o.tids); break;
-		case O_MINDUR: o.min_dur = parse_time("--min-dur", optarg); break;
+		case O_MINDUR:
+			o.min_dur = parse_time("--min-dur", optarg);
+			o.min_dur_set = 1;
+			break;
 		case O_MAXDEPTH:
 			o.max_depth = strtoul(optarg, &end, 10);
 			if (end == optarg || *end || !o.max_depth)

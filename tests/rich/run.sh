@@ -1,0 +1,115 @@
+#!/bin/bash
+# tests/rich/run.sh - arguments and return values (hostile __repr__ included), the inline
+# vt API, recorder filters, exceptions and gc, on every CPython. Ends with "N passed, N failed".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+lib=$top/build/libvt.so
+conv=$top/build/vt-convert
+pass=0 fail=0 skip=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/vt-rich.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/  /'; fail=$((fail + 1)); }
+q() { /usr/bin/python3 "$here/query.py" "$@"; }
+
+pythons=${RICH_PYTHONS:-}
+if [ -z "$pythons" ]; then
+	root=$(pyenv root 2>/dev/null || echo /root/.pyenv)
+	for m in 8 9 10 11 12 13; do
+		p=$(ls -d "$root"/versions/3.$m.*/bin/python3.$m 2>/dev/null | tail -n 1)
+		if [ -n "$p" ]; then pythons="$pythons $p"; else echo "SKIP python3.$m: not installed"; skip=$((skip + 1)); fi
+	done
+	pythons="$pythons /usr/bin/python3"
+fi
+
+i=0
+for py in $pythons; do
+	[ -x "$py" ] || { echo "SKIP $py: not installed"; skip=$((skip + 1)); continue; }
+	v=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	minor=${v#3.}
+	i=$((i + 1)); d=$work/$i; mkdir -p "$d"
+	[ "$py" = /usr/bin/python3 ] && v="$v (Debian)"
+
+	# 1. arguments and return values, with hostile reprs: output byte-identical
+	"$py" "$here/hostile.py" > "$d/plain.out" 2> "$d/plain.err"; prc=$?
+	LD_PRELOAD="$lib" VT_OUTPUT="$d/h" VT_LOG_ARGS=1 VT_LOG_RETURN=1 VT_REPR_MAX=64 \
+		timeout 60 "$py" "$here/hostile.py" > "$d/h.out" 2> "$d/h.err"; trc=$?
+	if [ $prc = $trc ] && cmp -s "$d/plain.out" "$d/h.out" && cmp -s "$d/plain.err" "$d/h.err"; then
+		ok "$v hostile reprs: output, errors and status unchanged"
+	else
+		bad "$v hostile reprs changed the program" "rc $prc/$trc $(diff "$d/plain.out" "$d/h.out"; diff "$d/plain.err" "$d/h.err")"
+	fi
+	"$conv" -q "$d/h" -o "$d/h.json" || bad "$v convert"
+	got=$(q args "$d/h.json")
+	# a tuple holding an object whose repr raises cannot be shown: the placeholder says why
+	want='take objs=<repr failed: ValueError> kw={'"'"'big'"'"': '"'"'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...
+take ret=5
+gen n=5
+gen n=3
+take objs=<repr failed: ValueError> kw=<repr failed: ValueError>
+take ret=2'
+	[ "$got" = "$want" ] && ok "$v arguments by name, cut to VT_REPR_MAX, failures as placeholders, generators once" ||
+		bad "$v arguments" "$(diff <(echo "$want") <(echo "$got"))"
+	n=$(q count "$d/h.json" take w0)
+	[ "$n" = 200 ] && ok "$v threads with GIL-releasing reprs: all 200 calls of a worker recorded" || bad "$v worker calls: $n"
+
+	# 2. the vt module
+	LD_PRELOAD="$lib" VT_OUTPUT="$d/a" VT_LOG_GC=1 "$py" "$here/api.py" > "$d/a.out" 2>&1
+	"$py" "$here/api.py" > "$d/a.plain" 2>&1
+	PYTHONPATH="$top/python" "$py" "$here/api.py" > "$d/a.fallback" 2>&1
+	"$conv" -q "$d/a" -o "$d/a.json"
+	got=$(q api "$d/a.json")
+	want='C queue {"depth": 3, "rate": 1.5}
+C total {"total": 42}
+X batch {"size": "10"} spans
+X decorated {"kind": "fn"} spans
+i reload {"reason": "test", "n": "2"}
+i state {"value": "{'"'"'a'"'"': 1}"}
+thread main-loop
+work 100
+work 10
+work 8'
+	[ "$got" = "$want" ] && grep -q "active True" "$d/a.out" && ok "$v vt.counter, instant, span, log_var, thread_name, pause/resume" ||
+		bad "$v vt API" "$(diff <(echo "$want") <(echo "$got")) $(cat "$d/a.out")"
+	[ "$(q count "$d/a.json" gc)" -ge 1 ] && ok "$v VT_LOG_GC: collections as gc spans" || bad "$v gc spans"
+	grep -q "ModuleNotFoundError" "$d/a.plain" && grep -q "active False" "$d/a.fallback" && grep -q "^done" "$d/a.fallback" &&
+		ok "$v without vt: python/vt is a no-op fallback" || bad "$v fallback" "$(cat "$d/a.fallback")"
+
+	# 3. filters
+	LD_PRELOAD="$lib" VT_OUTPUT="$d/x" VT_EXCLUDE_FILES="$here/lib" "$py" "$here/filters.py" >/dev/null
+	"$conv" -q "$d/x" -o "$d/x.json"
+	[ "$(q names "$d/x.json" level outer inner)" = "level1 level2 level3" ] &&
+		ok "$v VT_EXCLUDE_FILES drops the files' functions and what they call" || bad "$v exclude" "$(q names "$d/x.json" level outer inner)"
+	LD_PRELOAD="$lib" VT_OUTPUT="$d/i" VT_INCLUDE_FILES="$here/lib" "$py" "$here/filters.py" >/dev/null
+	"$conv" -q "$d/i" -o "$d/i.json"
+	[ "$(q pynames "$d/i.json")" = "<module> inner outer" ] && ok "$v VT_INCLUDE_FILES keeps only those files (helper's <module> is one)" || bad "$v include" "$(q pynames "$d/i.json")"
+	LD_PRELOAD="$lib" VT_OUTPUT="$d/m" VT_MAX_DEPTH=3 VT_IGNORE_C=1 "$py" "$here/filters.py" >/dev/null
+	"$conv" -q "$d/m" -o "$d/m.json"
+	[ "$(q names "$d/m.json" level outer inner '<module>')" = "<module> level1 level2" ] && ok "$v VT_MAX_DEPTH=3" ||
+		bad "$v max depth" "$(q names "$d/m.json" level outer inner '<module>')"
+	LD_PRELOAD="$lib" VT_OUTPUT="$d/f" VT_IGNORE_FROZEN=1 "$py" "$here/filters.py" >/dev/null
+	"$conv" -q "$d/f" -o "$d/f.json"
+	[ "$(q frozen "$d/f.json")" = 0 ] && [ "$(q count "$d/f.json" level1)" = 1 ] && ok "$v VT_IGNORE_FROZEN" || bad "$v ignore frozen"
+	LD_PRELOAD="$lib" VT_OUTPUT="$d/d" VT_MIN_DURATION=1s "$py" "$here/filters.py" >/dev/null
+	"$conv" -q "$d/d" -o "$d/d.json"
+	[ "$(q count "$d/d.json" level1)" = 0 ] && "$conv" -q "$d/d" -o "$d/d2.json" --min-dur 0 &&
+		[ "$(q count "$d/d2.json" level1)" = 1 ] && ok "$v VT_MIN_DURATION applied by vt-convert (and --min-dur overrides it)" || bad "$v min duration"
+
+	# 4. exceptions: 3.12+ through sys.monitoring's RAISE
+	if [ "$minor" -ge 12 ]; then
+		LD_PRELOAD="$lib" VT_OUTPUT="$d/e" VT_LOG_EXCEPTIONS=1 "$py" "$here/hostile.py" >/dev/null 2>&1
+		"$conv" -q "$d/e" -o "$d/e.json"
+		got=$(q exc "$d/e.json")
+		[ "$got" = "KeyError 'boom' hostile.py:54" ] && ok "$v VT_LOG_EXCEPTIONS: type, message, where" || bad "$v exceptions" "$got"
+	fi
+done
+
+# 5. a program's own module named vt wins over vt's
+mkdir -p "$work/own"
+echo 'NAME = "the program'"'"'s own vt"' > "$work/own/vt.py"
+out=$(cd "$work/own" && LD_PRELOAD="$lib" VT_OUTPUT="$work/own/t" python3 -c 'import vt; print(vt.NAME)')
+[ "$out" = "the program's own vt" ] && ok "a program's own vt module comes first" || bad "own vt module" "$out"
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]
