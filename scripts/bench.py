@@ -33,6 +33,9 @@ QUICK_ARGS = {
 IGNORE_C_WORKLOADS = ("fib", "builtin_heavy")
 # Workloads that also get the idle variant: loaded with VT_START=signal, never signalled.
 IDLE_WORKLOADS = ("fib", "mixed")
+# Workloads that also get the rich variants: arguments and return values recorded, and
+# every function of the workload excluded by VT_EXCLUDE_FILES (the cost of a filtered event).
+RICH_WORKLOADS = ("fib",)
 
 # Variant name -> table heading.
 VARIANTS = [
@@ -41,9 +44,11 @@ VARIANTS = [
     ("vt", "vt"),
     ("vt_ignore_c", "vt(IGNORE_C)"),
     ("vt_idle", "vt(idle)"),
+    ("vt_args", "vt(args)"),
+    ("vt_excluded", "vt(excl)"),
 ]
 # Variants whose crash or changed output is a vt bug (a cProfile crash is only noted).
-VT_VARIANTS = ("floor", "vt", "vt_ignore_c", "vt_idle")
+VT_VARIANTS = ("floor", "vt", "vt_ignore_c", "vt_idle", "vt_args", "vt_excluded")
 
 # Matches one Chrome 'X' (complete) event's phase field, with or without spaces.
 PH_X = re.compile(rb'"ph"\s{0,4}:\s{0,4}"X"')
@@ -248,14 +253,16 @@ class Bench:
         # VT_* settings this script controls removed; other VT_* pass through.
         self.base_env = {k: v for k, v in os.environ.items()
                          if not k.startswith("BENCH_") and k not in
-                         ("LD_PRELOAD", "VT_OUTPUT", "VT_IGNORE_C", "VT_START")}
+                         ("LD_PRELOAD", "VT_OUTPUT", "VT_IGNORE_C", "VT_START",
+                              "VT_LOG_ARGS", "VT_LOG_RETURN", "VT_EXCLUDE_FILES")}
         self.vt_passthrough = sorted(k for k in self.base_env if k.startswith("VT_"))
 
         os.makedirs(self.out_dir, exist_ok=True)
         self.tsv = open(os.path.join(self.out_dir, "results.tsv"), "w")
         self.tsv.write("\t".join([
             "python", "version", "source", "workload", "args", "pairs", "plain_cpu_s",
-            "cprofile", "floor", "vt", "vt_over_floor", "vt_ignore_c", "vt_idle",
+            "cprofile", "floor", "vt", "vt_over_floor", "vt_ignore_c", "vt_idle", "vt_args",
+            "vt_excluded",
             "trace_bytes", "events", "bytes_per_event", "problems"]) + "\n")
         self.runs_tsv = open(os.path.join(self.out_dir, "runs.tsv"), "w")
         self.runs_tsv.write("python\tworkload\tvariant\tpair\tstatus\trc\tcpu_s\twall_s\n")
@@ -281,6 +288,11 @@ class Bench:
                 env["VT_IGNORE_C"] = "1"
             if variant == "vt_idle":
                 env["VT_START"] = "signal"  # started, waiting for a signal that never comes
+            if variant == "vt_args":
+                env["VT_LOG_ARGS"] = "1"
+                env["VT_LOG_RETURN"] = "1"
+            if variant == "vt_excluded":
+                env["VT_EXCLUDE_FILES"] = os.path.dirname(os.path.abspath(script))
         return argv, env, trace
 
     def run_one(self, label, wl, variant, pair, py, script, args):
@@ -332,7 +344,8 @@ class Bench:
         row = {"workload": wl, "args": " ".join(args), "problems": []}
         variants = [v for v, _ in VARIANTS
                     if (v != "vt_ignore_c" or wl in IGNORE_C_WORKLOADS)
-                    and (v != "vt_idle" or wl in IDLE_WORKLOADS)]
+                    and (v != "vt_idle" or wl in IDLE_WORKLOADS)
+                    and (v not in ("vt_args", "vt_excluded") or wl in RICH_WORKLOADS)]
         log(f"{label}: {wl} {row['args'] or '(default args)'} ", end="")
 
         warm = self.run_one(label, wl, "warmup", 0, py, script, args)
@@ -420,7 +433,8 @@ class Bench:
 
     def print_table(self, head, rows):
         cols = [("workload", 22), ("plain_cpu", 9), ("cProfile", 8), ("floor", 6), ("vt", 6),
-                ("vt/floor", 8), ("vt(IGNORE_C)", 12), ("vt(idle)", 8), ("trace", 8), ("events", 8),
+                ("vt/floor", 8), ("vt(IGNORE_C)", 12), ("vt(idle)", 8), ("vt(args)", 8),
+                ("vt(excl)", 8), ("trace", 8), ("events", 8),
                 ("bytes/event", 11)]
         print()
         print(head)
@@ -442,6 +456,7 @@ class Bench:
                 f"{r['plain_cpu']:.2f}s" if r.get("plain_cpu") is not None else "-",
                 cell("cprofile"), cell("floor"), cell("vt"),
                 fmt_ratio(r.get("vt_over_floor")), cell("vt_ignore_c"), cell("vt_idle"),
+                cell("vt_args"), cell("vt_excluded"),
                 fmt_size(r.get("trace_bytes")), fmt_count(r.get("events")),
                 f"{bpe:.2f}" if bpe is not None else "-",
             ]
@@ -459,11 +474,12 @@ class Bench:
 
         fields = [label, version, source, r["workload"], r["args"], str(self.pairs)]
         if "error" in r:
-            fields += [""] * 10 + [r["error"]]
+            fields += [""] * 12 + [r["error"]]
         else:
             fields += [num(r.get("plain_cpu")), num(r.get("cprofile")), num(r.get("floor")),
                        num(r.get("vt")), num(r.get("vt_over_floor")),
                        num(r.get("vt_ignore_c")), num(r.get("vt_idle")),
+                       num(r.get("vt_args")), num(r.get("vt_excluded")),
                        num(r.get("trace_bytes")),
                        num(r.get("events")), num(r.get("bytes_per_event"), 3),
                        ",".join(r["problems"])]
@@ -536,6 +552,8 @@ cpu = user+sys of the whole process tree, interpreter start-up included):
   vt/floor      vt / floor: the cost of recording itself on top of the hook
   vt(IGNORE_C)  vt with VT_IGNORE_C=1 (fib and builtin_heavy only)
   vt(idle)      vt with VT_START=signal and no signal: a started service that does not record
+  vt(args)      vt with VT_LOG_ARGS=1 VT_LOG_RETURN=1 (fib only)
+  vt(excl)      vt with the workload's own file excluded (VT_EXCLUDE_FILES): filtered events (fib only)
   trace         size of the vt run's VT_OUTPUT dir (apparent bytes, like du -sb)
   events        "ph":"X" events in vt-convert's JSON (one X = one call + its return)
   bytes/event   trace bytes per X event (halve it for bytes per call or return record)
