@@ -103,7 +103,7 @@ size=$(du -sb "$work/cap" | cut -f1)
 	bad "size cap" "rc=$rc size=$size $(cat "$work/cap.err" "$work/capc.err")"
 
 # 5. VT_PROCESSES: only the matching process of a tree
-LD_PRELOAD="$lib" VT_PROCESSES='*-c*' VT_OUTPUT="$work/sel" "$py" "$top/../shared/bench/mp.py" 20 >/dev/null 2>&1
+LD_PRELOAD="$lib" VT_PROCESSES='* -c *' VT_OUTPUT="$work/sel" "$py" "$top/../shared/bench/mp.py" 20 >/dev/null 2>&1
 n=$(ls "$work/sel" | grep -c proc.vt)
 "$conv" -q "$work/sel" -o "$work/sel.json"
 [ "$n" = 1 ] && [ "$(xnames "$work/sel.json" f)" = "f" ] && ok "VT_PROCESSES: only the matching subprocess was traced" ||
