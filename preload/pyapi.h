@@ -59,6 +59,7 @@ struct vt_pyapi {
 	int (*IsInitialized)(void);
 	void (*SetProfile)(vt_tracefunc, PyObject *);
 	void (*SetProfileAllThreads)(vt_tracefunc, PyObject *);
+	void (*SetTrace)(vt_tracefunc, PyObject *);
 	PyObject *(*ImportModule)(const char *);
 	PyObject *(*GetAttrString)(PyObject *, const char *);
 	int (*SetAttrString)(PyObject *, const char *, PyObject *);

@@ -150,6 +150,7 @@ static int resolve_api(void)
 	*(void **)&py.FrameGetCode = sym("PyFrame_GetCode");
 	*(void **)&py.FrameGetBack = sym("PyFrame_GetBack");
 	*(void **)&py.SetProfileTstate = sym("_PyEval_SetProfile"); /* 3.9-3.11: any thread */
+	*(void **)&py.SetTrace = sym("PyEval_SetTrace");
 	*(void **)&py.SetProfileAllThreads = sym("PyEval_SetProfileAllThreads");
 	*(void **)&py.WriteUnraisableMsg = sym("_PyErr_WriteUnraisableMsg");
 	py.CMethodType = sym("PyCMethod_Type"); /* 3.9+ */
@@ -182,7 +183,6 @@ static uint8_t filter_flags(const char *file);
 static void describe_args(PyObject *code, struct vt_def *d);
 struct vt_thread;
 static void record_exception(struct vt_thread *t, PyObject *exc, PyObject *code, int line);
-static void note_exception(struct vt_thread *t, void *frame);
 
 static int64_t intern_code(PyObject *code)
 {
@@ -957,8 +957,6 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 		break;
 	}
 	case PT_RETURN:
-		if (!arg && vt_cfg.log_exceptions)
-			note_exception(t, frame);
 		rec_ret(t, arg ? VT_REC_RET : VT_REC_UNWIND, now, arg);
 		break;
 	case PT_C_CALL:
@@ -970,8 +968,6 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 	case PT_C_EXCEPTION:
 		if (vt_cfg.ignore_c || !cfunc_key(arg, &is_descr))
 			break;
-		if (what == PT_C_EXCEPTION && vt_cfg.log_exceptions)
-			note_exception(t, frame);
 		rec_ret(t, what == PT_C_RETURN ? VT_REC_CRET : VT_REC_CRAISE, now, NULL);
 		break;
 	default:
@@ -1248,6 +1244,31 @@ fail:
 }
 
 /* PyEval_SetProfile(prof_cb) for this thread, without taking its audit event for an eviction */
+/*
+ * VT_LOG_EXCEPTIONS on 3.8-3.11: the profile hook runs with the exception set aside, so
+ * it cannot tell which one unwinds a frame. A trace function is told (PyTrace_EXCEPTION,
+ * with (type, value, traceback)); it turns line events off in each frame it enters, so it
+ * costs a call per frame, not one per line.
+ */
+static int trace_cb(PyObject *obj, void *frame, int what, PyObject *arg)
+{
+	struct vt_thread *t;
+
+	(void)obj;
+	if (what == PT_CALL) {
+		if (py.SetAttrString(frame, "f_trace_lines", py.False) < 0)
+			py.ErrClear();
+		return 0;
+	}
+	if (what != PT_EXCEPTION || !arg || !g_recording || py.TupleSize(arg) < 2)
+		return 0;
+	t = vt_thread_cur();
+	if (t && vt_room(t, 0))
+		record_exception(t, py.TupleGetItem(arg, 1), frame_code(frame),
+				 (int)code_int(frame, "f_lineno"));
+	return 0;
+}
+
 static void arm_profile(int all_threads)
 {
 	t_own_setprofile = 1;
@@ -1255,6 +1276,8 @@ static void arm_profile(int all_threads)
 		py.SetProfileAllThreads(prof_cb, NULL);
 	else
 		py.SetProfile(prof_cb, NULL);
+	if (vt_cfg.log_exceptions && vt_py_minor <= 11 && py.SetTrace)
+		py.SetTrace(trace_cb, NULL);
 	t_own_setprofile = 0;
 }
 
@@ -1749,20 +1772,6 @@ static void record_exception(struct vt_thread *t, PyObject *exc, PyObject *code,
 		py.ErrClear();
 	py.ErrRestore(et, ev, tb);
 	leave_vt(t);
-}
-
-/* profile mode: a frame unwinds or a C function raised; the exception is the current one */
-static void note_exception(struct vt_thread *t, void *frame)
-{
-	PyObject *et, *ev, *tb;
-	long line;
-
-	py.ErrFetch(&et, &ev, &tb);
-	py.ErrRestore(et, ev, tb); /* only a look: the references go back */
-	if (!et || (ev ? ev : et) == t->last_exc)
-		return;
-	line = frame ? code_int(frame, "f_lineno") : 0;
-	record_exception(t, ev ? ev : et, frame ? frame_code(frame) : NULL, (int)line);
 }
 
 /* ---- recording on and off (VT_START=signal, VT_DELAY, VT_DURATION) ---- */

@@ -37,6 +37,13 @@ void vt_html_thread(struct vt_html *h, uint64_t pid, uint64_t tid, const char *n
 void vt_html_slice(struct vt_html *h, uint64_t pid, uint64_t tid, const char *name,
 		   const char *loc, uint64_t start_ns, uint64_t dur_ns, unsigned flags);
 
+/**
+ * vt_html_slice_args - the arguments of the slice given last to vt_html_slice, as a JSON
+ * object text (@args, e.g. {"func_args":{"n":"5"},"return_value":"8"}); shown in the
+ * details pane. Called only for slices that have any.
+ */
+void vt_html_slice_args(struct vt_html *h, const char *args);
+
 /** vt_html_instant - an instant marker (vt's notes, process starts, exec). */
 void vt_html_instant(struct vt_html *h, uint64_t pid, uint64_t tid, uint64_t ns,
 		     const char *name);

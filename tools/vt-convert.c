@@ -326,13 +326,39 @@ static void json_room(void)
 	}
 }
 
+/* a slice's arguments for the HTML viewer: the same object the JSON's args would hold */
+static void html_args(const struct def *d, const char *args, const char *ret)
+{
+	size_t n = (args ? strlen(args) : 0) + (ret ? 6 * strlen(ret) : 0) + 64;
+	char *buf = xmalloc(n), *p = buf;
+	size_t adv;
+
+	p += sprintf(p, "{");
+	if (args && d->is_span && strlen(args) > 2)
+		p += sprintf(p, "%.*s", (int)(strlen(args) - 2), args + 1);
+	else if (args)
+		p += sprintf(p, "\"func_args\":%s", args);
+	if (ret) {
+		p += sprintf(p, "%s\"return_value\":\"", args ? "," : "");
+		for (size_t i = 0, len = strlen(ret); i < len; i += adv)
+			p += vt_json_esc1(p, ret + i, len - i, &adv);
+		p += sprintf(p, "\"");
+	}
+	sprintf(p, "}");
+	vt_html_slice_args(g_h, buf);
+	free(buf);
+}
+
 static void out_slice(uint64_t pid, uint64_t tid, const struct def *d, uint64_t start,
 		      uint64_t end, unsigned flags, const char *args, const char *ret)
 {
 	g_st.events++;
-	if (g_h)
+	if (g_h) {
 		vt_html_slice(g_h, pid, tid, d->name, d->loc, start - g_origin, end - start,
 			      (d->is_c ? VT_HTML_C : 0) | flags);
+		if (args || ret)
+			html_args(d, args, ret);
+	}
 	if (!g_json)
 		return;
 	json_room();
@@ -428,6 +454,35 @@ static void out_instant(uint64_t pid, uint64_t tid, uint64_t ns, const char *nam
 	vt_json_lit(&g_j, "}");
 }
 
+/*
+ * A counter's series for the HTML viewer: "name.key" per number in the record's values,
+ * which the reader rendered as a flat JSON object of numbers ({"depth":3,"rate":1.5}).
+ */
+static void html_counter(uint64_t pid, const char *name, size_t nlen, const char *obj,
+			 size_t olen, uint64_t ns)
+{
+	char *text = xstrndup(obj, olen), *p = text;
+
+	while ((p = strchr(p, '"'))) {
+		char *k = ++p, *end, series[512];
+		double v;
+
+		p = strchr(p, '"'); /* keys are simple: vt wrote them from Python identifiers */
+		if (!p)
+			break;
+		*p++ = 0;
+		if (*p != ':')
+			continue;
+		v = strtod(p + 1, &end);
+		if (end == p + 1)
+			continue;
+		snprintf(series, sizeof(series), "%.*s.%s", (int)nlen, name, k);
+		vt_html_counter(g_h, pid, series, ns, v);
+		p = end;
+	}
+	free(text);
+}
+
 /* a counter sample ("C") or an instant ("i") from the program, with its values */
 static void out_record(const struct vt_reader *r, const struct vt_event *e, int counter)
 {
@@ -440,6 +495,9 @@ static void out_record(const struct vt_reader *r, const struct vt_event *e, int 
 		vt_html_instant(g_h, r->pid, r->tid, ns - g_origin, n);
 		free(n);
 	}
+	if (g_h && counter)
+		html_counter(r->pid, x->s1, x->s1_len, r->text + x->id, (size_t)x->count,
+			     ns - g_origin);
 	if (!g_json)
 		return;
 	json_room();

@@ -96,13 +96,12 @@ work 8'
 	[ "$(q count "$d/d.json" level1)" = 0 ] && "$conv" -q "$d/d" -o "$d/d2.json" --min-dur 0 &&
 		[ "$(q count "$d/d2.json" level1)" = 1 ] && ok "$v VT_MIN_DURATION applied by vt-convert (and --min-dur overrides it)" || bad "$v min duration"
 
-	# 4. exceptions: 3.12+ through sys.monitoring's RAISE
-	if [ "$minor" -ge 12 ]; then
-		LD_PRELOAD="$lib" VT_OUTPUT="$d/e" VT_LOG_EXCEPTIONS=1 "$py" "$here/hostile.py" >/dev/null 2>&1
-		"$conv" -q "$d/e" -o "$d/e.json"
-		got=$(q exc "$d/e.json")
-		[ "$got" = "KeyError 'boom' hostile.py:54" ] && ok "$v VT_LOG_EXCEPTIONS: type, message, where" || bad "$v exceptions" "$got"
-	fi
+	# 4. exceptions: sys.monitoring's RAISE on 3.12+, a trace function's exception events before
+	LD_PRELOAD="$lib" VT_OUTPUT="$d/e" VT_LOG_EXCEPTIONS=1 "$py" "$here/hostile.py" > "$d/e.out" 2>&1
+	"$conv" -q "$d/e" -o "$d/e.json"
+	got=$(q exc "$d/e.json")
+	[ "$got" = "KeyError 'boom' hostile.py:54" ] && cmp -s "$d/e.out" "$d/plain.out" &&
+		ok "$v VT_LOG_EXCEPTIONS: type, message, where; output unchanged" || bad "$v exceptions" "$got"
 done
 
 # 5. a program's own module named vt wins over vt's
