@@ -95,6 +95,23 @@ set -- $r
 	ok "flight recorder: $1 of 320000 calls kept, $2 calls cut by the window start, its start marked" ||
 	bad "flight recorder" "leaf=$1 cut=$2 marks=$3 rc=$rc $(cat "$work/ring.err")"
 
+# 3b. a crash with VT_DUMP_ON_ERROR=1 writes the window; the status stays SIGABRT's
+cat > "$work/crash.py" <<'PY'
+import os
+def before_crash(i):
+    return i
+for i in range(1000):
+    before_crash(i)
+os.abort()
+PY
+"$py" "$work/crash.py" 2>/dev/null; prc=$?
+LD_PRELOAD="$lib" VT_MODE=ring VT_DUMP_ON_ERROR=1 VT_OUTPUT="$work/crash" "$py" "$work/crash.py" 2>/dev/null; rc=$?
+"$conv" -q "$work/crash" -o "$work/crash.json" 2>/dev/null
+n=$(grep -c '"name":"before_crash"' "$work/crash.json" 2>/dev/null)
+[ $rc = $prc ] && [ $rc = 134 ] && [ "$n" = 1000 ] &&
+	ok "VT_DUMP_ON_ERROR=1: os.abort() wrote the window ($n calls), status 134 kept" ||
+	bad "dump on error" "rc=$rc (plain $prc) calls=$n"
+
 # 4. VT_MAX_SIZE over a process tree
 LD_PRELOAD="$lib" VT_MAX_SIZE=300K VT_OUTPUT="$work/cap" "$py" "$top/../shared/bench/mp.py" 22 >/dev/null 2>"$work/cap.err"; rc=$?
 size=$(du -sb "$work/cap" | cut -f1)

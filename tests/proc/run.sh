@@ -76,6 +76,16 @@ else
 	echo "FAIL vt record: rc=$rc out=$out"; cat "$work/rerr"; fail=$((fail + 1))
 fi
 
+# VT_FOLLOW_CHILDREN=0: a child whose environment lost LD_PRELOAD is not traced
+rm -rf "$work/nf"
+LD_PRELOAD="$lib" VT_FOLLOW_CHILDREN=0 VT_OUTPUT="$work/nf" python3 -c '
+import os, subprocess, sys
+env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)'
+n=$(ls "$work/nf" | grep -c 'proc.vt$')
+if [ "$n" = 1 ]; then echo "PASS VT_FOLLOW_CHILDREN=0: the child without LD_PRELOAD stays untraced"; pass=$((pass + 1));
+else echo "FAIL VT_FOLLOW_CHILDREN=0: $n process files"; fail=$((fail + 1)); fi
+
 # private permissions, and no writing through a symlink planted at the output path
 rm -rf "$work/p" "$work/victim" "$work/link"
 LD_PRELOAD="$lib" VT_OUTPUT="$work/p" python3 -c 'pass'
