@@ -5,7 +5,9 @@
  *
  * Everything is kept in memory until vt_html_close: strings and functions are interned,
  * each thread's calls are sorted by start time (longer first on ties, so a parent comes
- * before its children) and written as varint deltas, about 5-7 bytes a call.
+ * before its children) and written as varint deltas, about 5-7 bytes a call. A call's
+ * arguments (vt_html_slice_args) are an interned string, written in a sparse table after
+ * the flows, which a reader of the first VTR1 layout never reaches.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,10 +23,14 @@ extern const char *const vt_viewer_part[3];
 #define VTR_VERSION 1
 #define NONE UINT32_MAX
 
+/* 24 bytes: the flags share a word with the function index */
+#define SLICE_FL_BITS 5
+#define SLICE_FN_MAX (UINT32_MAX >> SLICE_FL_BITS)
+
 struct html_slice {
 	uint64_t start, dur;
-	uint32_t fn;
-	uint32_t flags;
+	uint32_t fnfl; /* function index << SLICE_FL_BITS | VT_HTML_* flags */
+	uint32_t args; /* string id of the arguments' JSON object, or NONE */
 };
 
 struct html_thread {
@@ -32,6 +38,7 @@ struct html_thread {
 	uint32_t name; /* string id or NONE */
 	struct html_slice *s;
 	size_t n, cap;
+	size_t nargs; /* calls with arguments */
 };
 
 struct html_process {
@@ -88,6 +95,8 @@ struct vt_html {
 	size_t nthr, thr_cap;
 	struct html_map thr_map;
 	size_t last_thr; /* cache: slices of one thread come together */
+	size_t arg_thr, arg_k; /* the call vt_html_slice_args refers to, when arg_ok */
+	int arg_ok;
 	struct html_process *proc;
 	size_t nproc, proc_cap;
 	struct html_instant *inst;
@@ -331,12 +340,39 @@ void vt_html_slice(struct vt_html *h, uint64_t pid, uint64_t tid, const char *na
 	struct html_thread *t = thread(h, pid, tid);
 	uint32_t fn;
 
+	h->arg_ok = 0;
 	if (!t)
 		return;
 	fn = function(h, name, loc, flags & VT_HTML_C);
+	if (fn != NONE && fn > SLICE_FN_MAX) {
+		if (!h->err)
+			h->err = E2BIG; /* 134 million distinct functions */
+		return;
+	}
 	if (fn == NONE || GROW(h, t->s, t->cap, t->n + 1))
 		return;
-	t->s[t->n++] = (struct html_slice){ start_ns, dur_ns, fn, flags };
+	t->s[t->n] = (struct html_slice){ start_ns, dur_ns,
+					  fn << SLICE_FL_BITS | (flags & ((1u << SLICE_FL_BITS) - 1)),
+					  NONE };
+	h->arg_thr = (size_t)(t - h->thr);
+	h->arg_k = t->n++;
+	h->arg_ok = 1;
+}
+
+void vt_html_slice_args(struct vt_html *h, const char *args)
+{
+	struct html_thread *t;
+	uint32_t id;
+
+	if (!h->arg_ok || !args || !*args)
+		return;
+	id = intern(h, args);
+	if (id == NONE)
+		return;
+	t = &h->thr[h->arg_thr];
+	if (t->s[h->arg_k].args == NONE)
+		t->nargs++;
+	t->s[h->arg_k].args = id;
 }
 
 void vt_html_instant(struct vt_html *h, uint64_t pid, uint64_t tid, uint64_t ns,
@@ -437,6 +473,8 @@ static int by_sample(const void *a, const void *b)
 
 static void encode(struct vt_html *h)
 {
+	size_t nargs = 0;
+
 	put_bytes(h, VTR_MAGIC, 4);
 	put_varint(h, VTR_VERSION);
 	put_varint(h, h->nstr);
@@ -475,13 +513,16 @@ static void encode(struct vt_html *h)
 
 			put_varint(h, s->start - prev);
 			put_varint(h, s->dur);
-			put_varint(h, (uint64_t)s->fn << 3 |
-					      ((s->flags & (VT_HTML_EXCEPTION | VT_HTML_UNFINISHED |
-							    VT_HTML_YIELD)) >> 1));
+			put_varint(h, (uint64_t)(s->fnfl >> SLICE_FL_BITS) << 3 |
+					      ((s->fnfl & (VT_HTML_EXCEPTION | VT_HTML_UNFINISHED |
+							   VT_HTML_YIELD)) >> 1));
 			prev = s->start;
 		}
-		free(t->s);
-		t->s = NULL;
+		nargs += t->nargs;
+		if (!t->nargs) { /* else kept for the arguments' table below */
+			free(t->s);
+			t->s = NULL;
+		}
 	}
 	put_varint(h, h->ninst);
 	for (size_t i = 0; i < h->ninst; i++) {
@@ -515,6 +556,30 @@ static void encode(struct vt_html *h)
 		put_varint(h, w->pid2);
 		put_varint(h, w->tid2);
 		put_varint(h, w->ns2);
+	}
+	/* the calls' arguments, by (thread, call) in the order above: only when there are any */
+	if (nargs) {
+		size_t prev_t = 0;
+
+		put_varint(h, nargs);
+		for (size_t i = 0; i < h->nthr; i++) {
+			const struct html_thread *t = &h->thr[i];
+			size_t prev_k = 0;
+
+			for (size_t k = 0; k < t->n && t->nargs; k++) {
+				if (t->s[k].args == NONE)
+					continue;
+				put_varint(h, i - prev_t);
+				put_varint(h, k - prev_k);
+				put_varint(h, t->s[k].args);
+				prev_t = i;
+				prev_k = k;
+			}
+		}
+	}
+	for (size_t i = 0; i < h->nthr; i++) {
+		free(h->thr[i].s);
+		h->thr[i].s = NULL;
 	}
 }
 

@@ -476,7 +476,11 @@ static void html_counter(uint64_t pid, const char *name, size_t nlen, const char
 		v = strtod(p + 1, &end);
 		if (end == p + 1)
 			continue;
-		snprintf(series, sizeof(series), "%.*s.%s", (int)nlen, name, k);
+		/* one series named as the counter or "value": the counter's own name */
+		if ((strlen(k) == nlen && !memcmp(k, name, nlen)) || !strcmp(k, "value"))
+			snprintf(series, sizeof(series), "%.*s", (int)nlen, name);
+		else
+			snprintf(series, sizeof(series), "%.*s.%s", (int)nlen, name, k);
 		vt_html_counter(g_h, pid, series, ns, v);
 		p = end;
 	}

@@ -101,7 +101,7 @@ class Builder {
     this.sDur = new Grow(Float64Array, 1 << 16);
     this.sFn = new Grow(Uint32Array, 1 << 16);
     this.sFlags = new Grow(Uint8Array, 1 << 16);
-    this.sArgs = null;                 // Grow(Uint32Array), JSON only: interned args text
+    this.sArgs = null;                 // per call, an index into args (0: none): JSON a Grow, VTR1 {a, n}
     this.args = [null]; this.argsFlags = [0];
     // instants, as columns: scope 0 thread, 1 process, 2 global
     this.iPid = new Grow(Float64Array, 64); this.iTid = new Grow(Float64Array, 64);
@@ -238,6 +238,20 @@ function decodeVTR(u8) {
   for (let i = 0; i < nflow; i++) {
     const pid = vi(), tid = vi(), ns = vi(), pid2 = vi(), tid2 = vi(), ns2 = vi();
     b.flows.push([pid, tid, ns, pid2, tid2, ns2]);
+  }
+  // optional: the calls' arguments, a sparse table by (thread, call), JSON object texts
+  if (p < n8) {
+    const nargs = vi(), A = new Uint32Array(total);
+    let t = 0, k = 0, base = 0;
+    for (let i = 0; i < nargs; i++) {
+      const dt = vi();
+      if (dt) { for (let e = t + dt; t < e && t < nthr; t++) base += ranges[t]; k = 0; }
+      k += vi();
+      const s = vi();
+      if (t < nthr && k < ranges[t] && s < nstr) A[base + k] = s + 1;
+    }
+    b.sArgs = { a: A, n: total };
+    b.args = [null].concat(str);
   }
   if (p > n8) throw new Error('the embedded trace is truncated');
   b.sortedHint = true;
@@ -622,7 +636,8 @@ class JsonTraceReader {
       for (const k of keys) {
         const v = +o[k];
         if (!Number.isFinite(v)) continue;
-        B.counter(pid, keys.length === 1 && (k === 'value' || k === base) ? base : keys.length === 1 ? base + ' ' + k : base + ' ' + k, ts, v);
+        // one track per key, "name.key" as vt-convert names them in its HTML output
+        B.counter(pid, keys.length === 1 && (k === 'value' || k === base) ? base : base + '.' + k, ts, v);
       }
       return;
     }
@@ -1548,8 +1563,18 @@ function sliceArgs(i) {
     if (!a) return null;
     try { return JSON.parse(tr.argStr[a]); } catch (e) { return tr.argStr[a]; }
   }
+  // VTR1: the same object as vt-convert's JSON args: file, the call's arguments, flags
   const f = tr.fn[i], o = {};
   if (tr.fnLoc[f]) o.file = tr.fnLoc[f];
+  const a = tr.args ? tr.args[i] : 0;
+  if (a) {
+    let v;
+    try { v = JSON.parse(tr.argStr[a]); } catch (e) { v = tr.argStr[a]; }
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      // defineProperty, not assignment: a span argument named __proto__ stays a key
+      for (const k of Object.keys(v)) Object.defineProperty(o, k, { value: v[k], enumerable: true, writable: true, configurable: true });
+    } else o.args = v;
+  }
   const fl = tr.flags[i];
   if (fl & 2) o.exception = true;
   if (fl & 4) o.unfinished = true;
@@ -1933,7 +1958,7 @@ window.addEventListener('keydown', (e) => {
   if ((e.key === 'f' && (e.ctrlKey || e.metaKey)) || (e.key === '/' && !inField(e))) { e.preventDefault(); $('search').focus(); $('search').select(); return; }
   if (inField(e)) {
     if (e.target.id === 'search') {
-      if (e.key === 'Enter') { e.preventDefault(); if (search.q !== $('search').value.trim().toLowerCase()) runSearch(); stepMatch(e.shiftKey ? -1 : 1); }
+      if (e.key === 'Enter') { e.preventDefault(); clearTimeout(searchTimer); if (search.q !== $('search').value.trim().toLowerCase()) runSearch(); stepMatch(e.shiftKey ? -1 : 1); }
       else if (e.key === 'Escape') { $('search').value = ''; runSearch(); $('search').blur(); }
     }
     return;
@@ -1990,10 +2015,10 @@ function toggleHelp() { $('help').hidden = !$('help').hidden; }
 $('helpbtn').addEventListener('click', toggleHelp);
 $('help').addEventListener('click', (e) => { if (e.target.id === 'help') toggleHelp(); });
 
-let searchTimer = 0;
+let searchTimer = 0;   // Enter, next and previous cancel it: it would reset the position
 $('search').addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(runSearch, 120); });
-$('next').addEventListener('click', () => { if (search.q !== $('search').value.trim().toLowerCase()) runSearch(); stepMatch(1); });
-$('prev').addEventListener('click', () => { if (search.q !== $('search').value.trim().toLowerCase()) runSearch(); stepMatch(-1); });
+$('next').addEventListener('click', () => { clearTimeout(searchTimer); if (search.q !== $('search').value.trim().toLowerCase()) runSearch(); stepMatch(1); });
+$('prev').addEventListener('click', () => { clearTimeout(searchTimer); if (search.q !== $('search').value.trim().toLowerCase()) runSearch(); stepMatch(-1); });
 
 // the split between the timeline and the details
 (() => {
@@ -2120,6 +2145,7 @@ function show(model, title, t0) {
     flows: tr.flows.length, functions: tr.fnName.length,
     threadNames: tr.procs.flatMap((p) => p.threads.map((t) => t.name)),
     processNames: tr.procs.map((p) => p.name),
+    counterNames: tr.procs.flatMap((p) => p.counters.map((c) => c.name)),
     perThread: tr.procs.flatMap((p) => p.threads.map((t) => ({ pid: t.pid, tid: t.tid, name: t.name, slices: t.b - t.a, maxDepth: t.maxDepth }))),
   };
   api.ready = true;
@@ -2148,6 +2174,20 @@ api.where = (i) => {
     x: canvasBox.left + (x0 + x1) / 2, y: row ? canvasBox.top + rowTop(row) + PAD + row.ih + d * ROW_H + ROW_H / 2 : null,
     visible: !!row && x1 > x0,
   };
+};
+api.counterInk = () => {
+  // per counter track: its name, samples, and how many pixels of its plot are teal (drawn)
+  draw();
+  return rows.filter((r) => r.kind === 'counter').map((r) => {
+    const top = rowTop(r), out = { name: r.ctr.name, samples: r.ctr.ts.length, ink: null };
+    if (top < RULER_H || top + r.h > H) return out;
+    const x0 = Math.ceil(LABEL_W * dpr), w = Math.floor((W - LABEL_W) * dpr);
+    const px = ctx.getImageData(x0, Math.ceil(top * dpr), w, Math.floor(r.h * dpr)).data;
+    let ink = 0;
+    for (let k = 0; k < px.length; k += 4) if (px[k + 1] > px[k] + 20 && px[k + 1] > px[k + 2] - 40 && px[k + 1] > 80) ink++;
+    out.ink = ink;
+    return out;
+  });
 };
 api.reveal = (i, zoom) => { revealSlice(i, !!zoom); draw(); return api.where(i); };
 api.select = (i) => selectSlice(i, true);

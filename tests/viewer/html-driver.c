@@ -7,8 +7,9 @@
  *
  * `synth` writes nested calls in the order vt-convert does (each thread's calls by end
  * time, threads one after another), from a pool of Python and C function names, with
- * markers, a counter, spawn arrows between processes, the flags, and a few hostile names
- * (`</script><script>alert(1)</script>`, quotes, non-ASCII) to prove the page stays inert.
+ * markers, a counter, spawn arrows between processes, the flags, arguments for top-level
+ * calls, and a few hostile names (`</script><script>alert(1)</script>`, quotes, non-ASCII)
+ * to prove the page stays inert.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -108,6 +109,16 @@ static uint64_t gen_call(struct gen *g, int depth, uint64_t t, uint64_t span)
 	if (rnd(400) == 0 && !is_c[fn])
 		flags |= VT_HTML_YIELD;
 	vt_html_slice(g->h, g->pid, g->tid, names[fn], locs[fn], t, end - t, flags);
+	if (depth == 0) {
+		/* arguments, as vt-convert passes them: top-level calls have some */
+		char args[256];
+
+		snprintf(args, sizeof(args),
+			 "{\"func_args\":{\"n\":\"%llu\",\"tag\":\"'</script><b>x'\"},"
+			 "\"return_value\":\"%llu\"}",
+			 (unsigned long long)g->emitted, (unsigned long long)g->emitted * 2);
+		vt_html_slice_args(g->h, args);
+	}
 	g->emitted++;
 	return end;
 }
@@ -231,6 +242,34 @@ static int jnum(const char *line, const char *key, double *v)
 	return 1;
 }
 
+/* a call's "args" object, as it is (file and flags included), to vt_html_slice_args */
+static void json_args(struct vt_html *h, const char *line)
+{
+	const char *p = strstr(line, "\"args\":{"), *s;
+	int depth = 0, str = 0;
+
+	if (!p)
+		return;
+	for (s = p += 7; *p; p++) {
+		if (str) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				str = 0;
+		} else if (*p == '"') {
+			str = 1;
+		} else if (*p == '{') {
+			depth++;
+		} else if (*p == '}' && !--depth) {
+			char *obj = strndup(s, (size_t)(p + 1 - s));
+
+			vt_html_slice_args(h, obj);
+			free(obj);
+			return;
+		}
+	}
+}
+
 static uint64_t ns_of(double us)
 {
 	return (uint64_t)(us * 1000.0 + 0.5);
@@ -280,6 +319,9 @@ static int from_json(const char *in, const char *out)
 				flags |= VT_HTML_YIELD;
 			vt_html_slice(h, (uint64_t)pid, (uint64_t)tid, name, has_loc ? loc : NULL,
 				      ns_of(ts), ns_of(dur), flags);
+			if (strstr(line, "\"func_args\":") || strstr(line, "\"return_value\":") ||
+			    strstr(line, "\"cat\":\"span\""))
+				json_args(h, line);
 		} else if (ph[0] == 'M') {
 			jstr(line, "name", name, sizeof(name));
 			if (!strcmp(name, "thread_name") && jstr(line + strlen("{\"ph\":\"M\",\"name\":\"thread_name\""), "name", tmp, sizeof(tmp)))

@@ -7,7 +7,9 @@
 // What it opens: an HTML trace of a real program (tests/viewer/sample_app.py traced with
 // build/libvt.so, converted by build/vt-convert -o x.html, or, while vt-convert has no HTML
 // output, by tests/viewer/html-driver.c from vt-convert's JSON), a synthetic trace written
-// through tools/html.c, and Chrome JSON files in the array and object forms.
+// through tools/html.c, tests/viewer/args_app.py traced with VT_LOG_ARGS=1 VT_LOG_RETURN=1
+// (a call's arguments and return value, a span's arguments, counters), and Chrome JSON
+// files in the array and object forms.
 // Screenshots go to build/viewer-test/*.png.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -99,6 +101,21 @@ if (haveVt) {
   console.log('# sample trace: ' + sample.events.filter((e) => e.ph === 'X').length + ' calls, HTML via ' + via);
 } else {
   console.log('# ' + vtconv + ' or ' + libvt + ' missing (make all): the real-program tests are skipped');
+}
+
+// a call's arguments and return value, and counters: tests/viewer/args_app.py traced with
+// VT_LOG_ARGS=1 VT_LOG_RETURN=1, as HTML from vt-convert and, through html.c, from its JSON
+let argsApp = null;
+if (haveVt) {
+  const dir = join(out, 'args-trace');
+  rmSync(dir, { recursive: true, force: true });
+  run('python3', [join(here, 'args_app.py')], { env: { ...process.env, LD_PRELOAD: libvt, VT_OUTPUT: dir, VT_LOG_ARGS: '1', VT_LOG_RETURN: '1' } });
+  const json = join(out, 'args.json'), html = join(out, 'args.html'), viaDriver = join(out, 'args-driver.html');
+  run(vtconv, [dir, '-o', json, '-q']);
+  rmSync(html, { force: true });
+  const r = spawnSync(vtconv, [dir, '-o', html, '-q'], { encoding: 'utf8' });
+  run(driver, ['json', json, viaDriver]);
+  argsApp = { html: r.status === 0 && existsSync(html) ? html : null, err: r.stderr, viaDriver, json, events: JSON.parse(readFileSync(json, 'utf8')).traceEvents };
 }
 
 // a synthetic trace through html.c
@@ -333,6 +350,69 @@ if (sample) {
   skip('sample: the real-program tests', 'build/vt-convert and build/libvt.so are needed (make all)');
 }
 
+// ---------------------------------------------------------------- tests: arguments and counters
+
+// the details pane's "Arguments" of the first call named `name`, parsed
+async function argsOf(page, name) {
+  const i = await findIndex(page, name, 0);
+  assert(i >= 0, 'no call named ' + name);
+  await clickSlice(page, i);
+  await page.waitForFunction((n) => { const e = document.getElementById('d-name'); return e && e.textContent === n; }, name);
+  const t = await text(page, '#d-args');
+  try { return JSON.parse(t); } catch (e) { throw new Error('the arguments of ' + name + ' are not shown as JSON: ' + t); }
+}
+
+async function checkAdd(page, shotName) {
+  const a = await argsOf(page, 'add');
+  eq(a.func_args, { a: '2', b: '3' }, 'func_args of add(2, 3)');
+  eq(a.return_value, '5', 'return value of add(2, 3)');
+  assert(/args_app\.py:\d+$/.test(a.file), 'file: ' + a.file);
+  if (shotName) await shot(page, shotName);
+  const sp = await argsOf(page, 'batch');
+  eq(sp.size, '10', 'the span\'s own argument');
+}
+
+async function checkCounters(page) {
+  const s = await stats(page);
+  eq(s.counterNames, ['queue.depth', 'queue.rate'], 'counter tracks');
+  const ink = await page.evaluate(() => window.vt.counterInk());
+  for (const c of ink) {
+    eq(c.samples, 4, 'samples of ' + c.name);
+    assert(c.ink > 50, 'counter ' + c.name + ' is not drawn (' + c.ink + ' px)');
+  }
+}
+
+if (argsApp) {
+  const A = argsApp;
+  const want = A.events.find((e) => e.ph === 'X' && e.name === 'add');
+  await test('arguments: vt-convert -o x.html shows add(2, 3): a = 2, b = 3, return value 5', async () => {
+    assert(want && want.args && want.args.func_args, 'vt-convert\'s JSON has no arguments for add: ' + JSON.stringify(want));
+    assert(A.html, 'vt-convert -o args.html failed: ' + A.err);
+    const page = await open(A.html);
+    try {
+      await checkAdd(page, 'args-details');
+      await checkCounters(page);
+      eq(page.dialogs, [], 'dialogs');
+    } finally { await page.close(); }
+  });
+  await test('arguments: the same trace through html.c from vt-convert\'s JSON (html-driver)', async () => {
+    const page = await open(A.viaDriver);
+    try {
+      await checkAdd(page);
+    } finally { await page.close(); }
+  });
+  await test('counters: vt.counter("queue", depth=, rate=) is drawn as queue.depth and queue.rate', async () => {
+    const page = await open(join(root, 'viewer/index.html'), false);
+    try {
+      await openJson(page, A.json);
+      await checkAdd(page);
+      await checkCounters(page);
+    } finally { await page.close(); }
+  });
+} else {
+  skip('arguments and counters of a real program', 'build/vt-convert and build/libvt.so are needed (make all)');
+}
+
 // ---------------------------------------------------------------- tests: synthetic trace
 
 {
@@ -357,6 +437,23 @@ if (sample) {
     const i = await findIndex(page, 'main', 0);
     await page.evaluate((k) => window.vt.select(k), i);
     assert((await text(page, '#details')).includes('unfinished'), 'no unfinished flag');
+    eq(page.dialogs, [], 'dialogs');
+  });
+  await test('synthetic: arguments given to vt_html_slice_args are shown, as text', async () => {
+    // a top-level call other than the unfinished main, which has none
+    const k = await page.evaluate(() => {
+      for (let i = 0, n = window.vt.stats.slices; i < n; i++) {
+        const w = window.vt.where(i);
+        if (w.depth === 0 && w.name !== 'main') return i;
+      }
+      return -1;
+    });
+    assert(k >= 0, 'no top-level call');
+    await page.evaluate((x) => window.vt.select(x), k);
+    const a = JSON.parse(await text(page, '#d-args'));
+    assert(/^\d+$/.test(a.func_args.n) && a.return_value === String(2 * +a.func_args.n), 'args: ' + JSON.stringify(a));
+    eq(a.func_args.tag, "'</script><b>x'", 'hostile argument text');
+    eq(await page.$$eval('#details b', (e) => e.length), 0, 'markup from an argument');
     eq(page.dialogs, [], 'dialogs');
   });
   await test('synthetic: redraws while zooming and panning stay under 50 ms', async () => {
