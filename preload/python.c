@@ -739,6 +739,10 @@ static int gate_match(uint32_t id)
 		return 0;
 	if (g_gate == GATE_PROMPT) /* <stdin>, <stdin>-0 (3.13), <python-input-0> (PyREPL) */
 		return !strncmp(f, "<stdin>", 7) || !strncmp(f, "<python-input-", 14);
+	/* a module body at the top is the user's, however its path was spelled (./x.py,
+	 * ../x.py, a symlink: CPython may have made it absolute) */
+	if (!g_gate_depth && vt_defs[id].name_len == 8 && !memcmp(vt_defs[id].name, "<module>", 8))
+		return 1;
 	if (fl == gl && !memcmp(f, g_gate_file, gl))
 		return 1;
 	/* a relative path on the command line, made absolute in co_filename */

@@ -76,6 +76,20 @@ else
 	echo "FAIL vt record: rc=$rc out=$out"; cat "$work/rerr"; fail=$((fail + 1))
 fi
 
+# the trace starts at the user's code however the script's path is spelled
+mkdir -p "$work/g/sub" && printf 'def f():\n    return 1\nf()\n' > "$work/g/sub/s.py"
+ln -s "$work/g/sub/s.py" "$work/g/link.py"
+gbad=""
+for arg in ./s.py ../sub/s.py "$work/g/link.py"; do
+	rm -rf "$work/gt"
+	(cd "$work/g/sub" && LD_PRELOAD="$lib" VT_OUTPUT="$work/gt" python3 "$arg")
+	"$conv" -q "$work/gt" -o "$work/gt.json"
+	first=$(/usr/bin/python3 "$top/tests/e2e/calltree.py" "$work/gt.json" | sed -n 2,3p | tr -d ' ' | tr '\n' ' ')
+	[ "$first" = "<module> f " ] || gbad="$gbad $arg:'$first'"
+done
+if [ -z "$gbad" ]; then echo "PASS the trace starts at <module> for ./s.py, ../sub/s.py and a symlink"; pass=$((pass + 1));
+else echo "FAIL start of the trace:$gbad"; fail=$((fail + 1)); fi
+
 # VT_FOLLOW_CHILDREN=0: a child whose environment lost LD_PRELOAD is not traced
 rm -rf "$work/nf"
 LD_PRELOAD="$lib" VT_FOLLOW_CHILDREN=0 VT_OUTPUT="$work/nf" python3 -c '
