@@ -750,12 +750,31 @@ static int gate_match(uint32_t id)
 	       !memcmp(f + fl - gl, g_gate_file, gl);
 }
 
+/*
+ * CPython's own preamble between the run event and the user's code: importlib (frozen),
+ * linecache (3.13's -c) and site (the prompt's readline hook). Any other call at the top
+ * opens a file gate: a zipapp or anything else run through runpy is traced from there,
+ * rather than risk dropping the user's whole program.
+ */
+static int preamble(uint32_t id)
+{
+	const char *f = vt_defs[id].file;
+	size_t n = vt_defs[id].file_len;
+
+	static const char lc[] = "/linecache.py", site[] = "/site.py";
+
+	return !strncmp(f, "<frozen", 7) ||
+	       (n >= sizeof(lc) - 1 && !strcmp(f + n - (sizeof(lc) - 1), lc)) ||
+	       (n >= sizeof(site) - 1 && !strcmp(f + n - (sizeof(site) - 1), site));
+}
+
 /* 1 when this call is recorded */
 static int call_allowed(struct vt_thread *t, uint32_t id)
 {
 	if (g_gate) {
 		/* the user's code may start deep inside the REPL's own (3.13's PyREPL) */
-		if (gate_match(id) || (!g_gate_depth && ++g_gate_skips > 8)) {
+		if (gate_match(id) || (!g_gate_depth && (++g_gate_skips > 8 ||
+							 (g_gate == GATE_FILE && !preamble(id))))) {
 			g_gate = GATE_NONE;
 			slow_update();
 		} else {

@@ -87,7 +87,13 @@ for arg in ./s.py ../sub/s.py "$work/g/link.py"; do
 	first=$(/usr/bin/python3 "$top/tests/e2e/calltree.py" "$work/gt.json" | sed -n 2,3p | tr -d ' ' | tr '\n' ' ')
 	[ "$first" = "<module> f " ] || gbad="$gbad $arg:'$first'"
 done
-if [ -z "$gbad" ]; then echo "PASS the trace starts at <module> for ./s.py, ../sub/s.py and a symlink"; pass=$((pass + 1));
+# a zipapp runs its __main__ through runpy: traced from there, never dropped
+mkdir -p "$work/g/zapp" && printf 'def zmain():\n    return 2\nzmain()\n' > "$work/g/zapp/__main__.py"
+python3 -m zipapp "$work/g/zapp" -o "$work/g/app.pyz"
+rm -rf "$work/gt" && LD_PRELOAD="$lib" VT_OUTPUT="$work/gt" python3 "$work/g/app.pyz"
+"$conv" -q "$work/gt" -o "$work/gt.json"
+grep -q '"name":"zmain"' "$work/gt.json" || gbad="$gbad zipapp:no zmain"
+if [ -z "$gbad" ]; then echo "PASS the trace starts at <module> for ./s.py, ../sub/s.py and a symlink; a zipapp is traced"; pass=$((pass + 1));
 else echo "FAIL start of the trace:$gbad"; fail=$((fail + 1)); fi
 
 # VT_FOLLOW_CHILDREN=0: a child whose environment lost LD_PRELOAD is not traced
