@@ -1993,7 +1993,8 @@ static struct vt_methoddef toggle_def = { "vt_toggle_recording", (void *)on_togg
  */
 static int take_signal(void)
 {
-	PyObject *mod = py.ImportModule("signal"), *get, *set, *old = NULL, *dfl, *h, *a, *r;
+	/* _signal: the C module under signal.py, already loaded; importing signal.py (and enum) would cost milliseconds of start-up */
+	PyObject *mod = py.ImportModule("_signal"), *get, *set, *old = NULL, *dfl, *h, *a, *r;
 	int ok = 0;
 
 	if (!mod) {
