@@ -16,8 +16,9 @@
 
 #include "preload/vt.h"
 
-/* the open process file, -1 when none */
+/* the open process file, -1 when none, and what it was opened on */
 static int g_proc_fd = -1;
+static struct vt_fileid g_proc_fid;
 /* an EXIT record was written */
 static int g_exited;
 /* the process file is written (or failed): do not try again */
@@ -37,7 +38,7 @@ static int write_chunk(const uint8_t *raw, size_t len)
 		return -1;
 	vt_chunk_header((uint8_t *)out, (uint32_t)len, (uint32_t)clen);
 	/* not counted against VT_MAX_SIZE: a few hundred bytes that say what happened */
-	return vt_write_all(g_proc_fd, out, (size_t)clen + VT_CHUNK_HDR_LEN);
+	return vt_write_file(g_proc_fd, &g_proc_fid, out, (size_t)clen + VT_CHUNK_HDR_LEN);
 }
 
 static uint8_t *put_key(uint8_t *p, const char *k)
@@ -91,7 +92,8 @@ void vt_proc_start(void)
 	g_proc_fd = vt_open_file(name);
 	if (g_proc_fd < 0)
 		return;
-	if (vt_write_header(g_proc_fd, "process", 0) < 0)
+	vt_fileid_take(g_proc_fd, &g_proc_fid);
+	if (vt_write_header(g_proc_fd, &g_proc_fid, "process", 0) < 0)
 		goto fail;
 	p = vt_put_sync(p, vt_clock0, vt_mono0);
 	*p++ = 0x92;

@@ -835,22 +835,24 @@ static inline void rec_ret(struct vt_thread *t, unsigned kind, uint64_t now, PyO
 
 static inline PyObject *frame_code(void *frame)
 {
+	PyObject *c;
+
 	if (vt_py_minor <= 10)
 		return FIELD(frame, OFF_FRAME38_CODE, PyObject *);
-	return FIELD(FIELD(frame, OFF_FRAME311_IFRAME, void *), OFF_IFRAME311_CODE, PyObject *);
+	if (vt_py_minor == 11)
+		return FIELD(FIELD(frame, OFF_FRAME311_IFRAME, void *), OFF_IFRAME311_CODE,
+			     PyObject *);
+	/* 3.12+ in profile mode (VT_HOOK=profile, or no free sys.monitoring tool id) */
+	c = py.FrameGetCode(frame);
+	if (c)
+		py.DecRef(c); /* the frame keeps it alive */
+	return c;
 }
 
 /* the code object of any frame, 3.8-3.13; a borrowed reference (interning pins it) */
 static PyObject *any_frame_code(void *f)
 {
-	PyObject *c;
-
-	if (vt_py_minor <= 11)
-		return frame_code(f);
-	c = py.FrameGetCode(f);
-	if (c)
-		py.DecRef(c); /* the frame keeps it alive */
-	return c;
+	return frame_code(f);
 }
 
 /*
@@ -1164,106 +1166,183 @@ static int set_mon_events(long mask)
 	return 0;
 }
 
-/* Returns 0 when sys.monitoring is set up, -1 when no tool id is free or it failed. */
-static int install_monitoring(void)
+/* sys.monitoring and its own use_tool_id/free_tool_id (vt wraps the module's: see below) */
+static PyObject *g_mon, *g_real_use_tool, *g_real_free_tool;
+
+static int call_ok(PyObject *fn, PyObject *args)
 {
-	PyObject *sys = NULL, *mon = NULL, *events = NULL, *r;
-	long mask = 0;
-	size_t i, nev = sizeof(mon_defs) / sizeof(mon_defs[0]);
-	int tools[] = { 4, 3 };
+	PyObject *r = fn && args ? py.CallObject(fn, args) : NULL;
 
-	sys = py.ImportModule("sys");
-	mon = sys ? py.GetAttrString(sys, "monitoring") : NULL;
-	events = mon ? py.GetAttrString(mon, "events") : NULL;
-	if (!events)
-		goto fail;
-	/* use_tool_id(id, "vt") raises ValueError when the id is taken */
-	for (i = 0; i < 2 && g_tool < 0; i++) {
-		PyObject *fn = py.GetAttrString(mon, "use_tool_id");
-		PyObject *a = py.BuildValue("(is)", tools[i], "vt");
-
-		r = fn && a ? py.CallObject(fn, a) : NULL;
-		if (fn)
-			py.DecRef(fn);
-		if (a)
-			py.DecRef(a);
-		if (r) {
-			py.DecRef(r);
-			g_tool = tools[i];
-		} else {
-			py.ErrClear();
-		}
+	if (args)
+		py.DecRef(args);
+	if (!r) {
+		py.ErrClear();
+		return -1;
 	}
+	py.DecRef(r);
+	return 0;
+}
+
+/*
+ * Take a free tool id other than @avoid (4, else 3: 0-2 and 5 belong to debuggers,
+ * coverage, profilers like cProfile and optimizers) and register vt's callbacks on it.
+ * Returns 0, or -1 when no id is free or it failed.
+ */
+static int mon_take(int avoid)
+{
+	static const int tools[] = { 4, 3 };
+	PyObject *events = g_mon ? py.GetAttrString(g_mon, "events") : NULL;
+	size_t i, nev = sizeof(mon_defs) / sizeof(mon_defs[0]);
+	long mask = 0;
+
+	g_tool = -1;
+	for (i = 0; i < 2 && g_tool < 0 && events; i++)
+		if (tools[i] != avoid &&
+		    call_ok(g_real_use_tool, py.BuildValue("(is)", tools[i], "vt")) == 0)
+			g_tool = tools[i];
 	if (g_tool < 0)
 		goto fail;
 	for (i = 0; i < nev; i++) {
-		int is_c = i >= 6;
-		PyObject *ev, *cb, *fn, *a;
-		long bit;
+		PyObject *ev, *cb, *fn;
 
-		if (is_c && vt_cfg.ignore_c)
+		if (i >= 6 && vt_cfg.ignore_c)
 			continue;
 		ev = py.GetAttrString(events, mon_defs[i].ml_name);
 		if (!ev)
 			goto fail;
-		bit = py.AsLong(ev);
+		mask |= py.AsLong(ev);
 		cb = py.CFunction_NewEx(&mon_defs[i], NULL, NULL);
-		fn = py.GetAttrString(mon, "register_callback");
-		a = cb && fn ? py.BuildValue("(iOO)", g_tool, ev, cb) : NULL;
-		r = a ? py.CallObject(fn, a) : NULL;
-		py.DecRef(ev);
-		if (a)
-			py.DecRef(a);
-		if (fn)
-			py.DecRef(fn);
-		if (cb)
-			py.DecRef(cb); /* sys.monitoring holds it now */
-		if (!r)
+		fn = py.GetAttrString(g_mon, "register_callback");
+		if (call_ok(fn, cb && fn ? py.BuildValue("(iOO)", g_tool, ev, cb) : NULL) < 0) {
+			py.DecRef(ev);
+			if (fn)
+				py.DecRef(fn);
+			if (cb)
+				py.DecRef(cb);
 			goto fail;
-		py.DecRef(r);
-		mask |= bit;
+		}
+		py.DecRef(ev);
+		py.DecRef(fn);
+		py.DecRef(cb); /* sys.monitoring holds it now */
 	}
 	if (vt_cfg.log_exceptions) {
 		static struct vt_methoddef raise_def = { "RAISE", (void *)mon_raise,
 							 VT_METH_FASTCALL, NULL };
-		PyObject *ev = py.GetAttrString(events, "RAISE"), *cb, *fn, *a;
+		PyObject *ev = py.GetAttrString(events, "RAISE"), *cb, *fn;
 
 		if (!ev)
 			goto fail;
 		cb = py.CFunction_NewEx(&raise_def, NULL, NULL);
-		fn = py.GetAttrString(mon, "register_callback");
-		a = cb && fn ? py.BuildValue("(iOO)", g_tool, ev, cb) : NULL;
-		r = a ? py.CallObject(fn, a) : NULL;
+		fn = py.GetAttrString(g_mon, "register_callback");
 		mask |= py.AsLong(ev);
-		py.DecRef(ev);
-		if (a)
-			py.DecRef(a);
-		if (fn)
-			py.DecRef(fn);
-		if (cb)
-			py.DecRef(cb);
-		if (!r)
+		if (call_ok(fn, cb && fn ? py.BuildValue("(iOO)", g_tool, ev, cb) : NULL) < 0) {
+			py.DecRef(ev);
 			goto fail;
-		py.DecRef(r);
+		}
+		py.DecRef(ev);
+		py.DecRef(fn);
+		py.DecRef(cb);
 	}
 	g_mon_mask = mask;
 	g_monitoring_ready = 1;
-	if (set_mon_events(mask) < 0)
+	if (g_recording && set_mon_events(mask) < 0)
 		goto fail;
 	py.DecRef(events);
-	py.DecRef(mon);
-	py.DecRef(sys);
 	return 0;
 fail:
 	if (py.ErrOccurred())
 		py.ErrClear();
 	if (events)
 		py.DecRef(events);
-	if (mon)
-		py.DecRef(mon);
+	return -1;
+}
+
+/*
+ * The program asks for the tool id vt holds (use_tool_id): vt moves to the other free id
+ * first, so the program's call behaves as without vt. The program frees vt's id
+ * (free_tool_id): recording stops there, marked. Either way vt says so in the trace when
+ * it loses its events.
+ */
+static PyObject *wrap_use_tool(PyObject *self, PyObject *args)
+{
+	PyObject *id = py.TupleSize(args) >= 1 ? py.TupleGetItem(args, 0) : NULL;
+	long want = id ? py.AsLong(id) : -1;
+	int old = g_tool;
+
+	(void)self;
+	if (want == -1 && py.ErrOccurred())
+		py.ErrClear();
+	if (old >= 0 && want == old) {
+		struct vt_thread *t = vt_thread_cur();
+
+		call_ok(g_real_free_tool, py.BuildValue("(i)", old));
+		if (mon_take(old) < 0 && t && vt_room(t, 0))
+			put_mark(t, "vt: paused, the program took vt's sys.monitoring tool id");
+	}
+	return py.CallObject(g_real_use_tool, args);
+}
+
+static PyObject *wrap_free_tool(PyObject *self, PyObject *args)
+{
+	PyObject *id = py.TupleSize(args) >= 1 ? py.TupleGetItem(args, 0) : NULL;
+	long which = id ? py.AsLong(id) : -1;
+	PyObject *r;
+
+	(void)self;
+	if (which == -1 && py.ErrOccurred())
+		py.ErrClear();
+	r = py.CallObject(g_real_free_tool, args);
+	if (r && g_tool >= 0 && which == g_tool) {
+		/* taking an id back would show in the program's own sys.monitoring.get_tool():
+		 * stop, and say so in the trace */
+		struct vt_thread *t = vt_thread_cur();
+
+		g_tool = -1;
+		if (t && vt_room(t, 0))
+			put_mark(t, "vt: stopped, the program freed vt's sys.monitoring tool id");
+	}
+	return r;
+}
+
+static struct vt_methoddef wrap_use_def = { "use_tool_id", (void *)wrap_use_tool,
+					    VT_METH_VARARGS, NULL };
+static struct vt_methoddef wrap_free_def = { "free_tool_id", (void *)wrap_free_tool,
+					     VT_METH_VARARGS, NULL };
+
+/* Returns 0 when sys.monitoring is set up, -1 when no tool id is free or it failed. */
+static int install_monitoring(void)
+{
+	PyObject *sys = py.ImportModule("sys"), *name, *w;
+
+	g_mon = sys ? py.GetAttrString(sys, "monitoring") : NULL; /* kept for the process */
 	if (sys)
 		py.DecRef(sys);
-	return -1;
+	if (!g_mon) {
+		py.ErrClear();
+		return -1;
+	}
+	g_real_use_tool = py.GetAttrString(g_mon, "use_tool_id");
+	g_real_free_tool = py.GetAttrString(g_mon, "free_tool_id");
+	if (!g_real_use_tool || !g_real_free_tool || mon_take(-1) < 0) {
+		py.ErrClear();
+		return -1;
+	}
+	name = py.UnicodeFromStringAndSize("sys.monitoring", 14);
+	w = name ? py.CFunction_NewEx(&wrap_use_def, NULL, name) : NULL;
+	if (w) {
+		py.SetAttrString(g_mon, "use_tool_id", w);
+		py.DecRef(w);
+	}
+	w = name ? py.CFunction_NewEx(&wrap_free_def, NULL, name) : NULL;
+	if (w) {
+		py.SetAttrString(g_mon, "free_tool_id", w);
+		py.DecRef(w);
+	}
+	if (name)
+		py.DecRef(name);
+	if (py.ErrOccurred())
+		py.ErrClear();
+	return 0;
 }
 
 /* PyEval_SetProfile(prof_cb) for this thread, without taking its audit event for an eviction */
@@ -2086,6 +2165,8 @@ static void install(void)
 	if (vt_py_minor >= 12 && !vt_cfg.use_profile && install_monitoring() == 0) {
 		g_profile_mode = 0;
 		g_recording = 1;
+		if (set_mon_events(g_mon_mask) < 0)
+			vt_log("cannot enable sys.monitoring events; no events are recorded");
 	} else {
 		if (vt_py_minor >= 12 && !vt_cfg.use_profile)
 			vt_log("no free sys.monitoring tool id (3 and 4 are taken); using "
@@ -2256,17 +2337,33 @@ void vt_python_probe(void)
 /* signals whose default action ends the process: flush (or dump the ring) first */
 static const int g_sigs[] = { SIGTERM, SIGHUP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 
+/* a crash signal's handler from before vt (faulthandler under -X faulthandler), chained */
+static struct sigaction g_prev[65];
+static int g_has_prev[65];
+
+static int is_crash(int sig)
+{
+	return sig != SIGTERM && sig != SIGHUP;
+}
+
 static void on_signal(int sig)
 {
 	int saved = errno;
-	int crash = sig != SIGTERM && sig != SIGHUP;
 	struct sigaction sa;
 	sigset_t set;
 
 	/* the flight recorder writes its window on a crash only with VT_DUMP_ON_ERROR=1 */
-	vt_dump_in_signal = !crash || vt_cfg.dump_on_error;
+	vt_dump_in_signal = !is_crash(sig) || vt_cfg.dump_on_error;
 	vt_flush_all(VT_END_SIGNAL, 1);
 	vt_proc_exit(VT_EXIT_SIGNAL, sig);
+	if (sig < 65 && g_has_prev[sig]) {
+		/* the earlier handler runs next, as if vt were not there: the signal is blocked
+		 * while this handler runs, so raising it now delivers it on return */
+		sigaction(sig, &g_prev[sig], NULL);
+		raise(sig);
+		errno = saved;
+		return;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigaction(sig, &sa, NULL);
@@ -2282,13 +2379,22 @@ void vt_signals_install(void)
 	for (size_t i = 0; i < sizeof(g_sigs) / sizeof(g_sigs[0]); i++) {
 		struct sigaction old, sa;
 
-		if (sigaction(g_sigs[i], NULL, &old) < 0 || old.sa_handler != SIG_DFL ||
-		    (old.sa_flags & SA_SIGINFO))
-			continue; /* the program has its own disposition: leave it */
+		int sig = g_sigs[i];
+
+		if (sigaction(sig, NULL, &old) < 0 || old.sa_handler == SIG_IGN)
+			continue;
+		if (old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO)) {
+			/* the program's own SIGTERM or SIGHUP handler: leave it alone. A crash
+			 * handler (faulthandler): flush first, then hand the crash to it */
+			if (!is_crash(sig))
+				continue;
+			g_prev[sig] = old;
+			g_has_prev[sig] = 1;
+		}
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_signal;
 		sigfillset(&sa.sa_mask);
 		sa.sa_flags = SA_RESTART;
-		sigaction(g_sigs[i], &sa, NULL);
+		sigaction(sig, &sa, NULL);
 	}
 }

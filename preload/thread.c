@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -34,6 +35,8 @@ static pthread_key_t g_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 /* the trace directory, opened once per process */
 int vt_dirfd = -1;
+/* what vt_dirfd was opened on: the program may close it and reuse the number */
+static struct vt_fileid g_dir_id;
 static pthread_mutex_t g_dir_lock = PTHREAD_MUTEX_INITIALIZER;
 /* recording starts later than the program (VT_START=signal, VT_DELAY) */
 int vt_windowed;
@@ -80,6 +83,38 @@ int vt_write_all(int fd, const void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+void vt_fileid_take(int fd, struct vt_fileid *id)
+{
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	if (fstat(fd, &st) == 0) {
+		id->dev = st.st_dev;
+		id->ino = st.st_ino;
+		id->size = (uint64_t)st.st_size;
+	}
+}
+
+int vt_write_file(int fd, struct vt_fileid *id, const void *buf, size_t len)
+{
+	struct stat st;
+	struct rlimit rl;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != id->dev || st.st_ino != id->ino) {
+		errno = ESTALE;
+		return -1;
+	}
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    id->size + len > (uint64_t)rl.rlim_cur) {
+		errno = EFBIG;
+		return -1;
+	}
+	if (vt_write_all(fd, buf, len) < 0)
+		return -1;
+	id->size += len;
 	return 0;
 }
 
@@ -171,6 +206,7 @@ void vt_open_dir(void)
 		goto fail;
 	}
 	vt_dirfd = high_fd(fd);
+	vt_fileid_take(vt_dirfd, &g_dir_id);
 	size_counter_open();
 out:
 	pthread_mutex_unlock(&g_dir_lock);
@@ -184,6 +220,15 @@ int vt_open_file(const char *name)
 {
 	int fd;
 
+	if (vt_dirfd >= 0) {
+		struct stat st;
+
+		/* the program closed ours and the number is now one of its files: the
+		 * descriptor is the program's; open the directory again */
+		if (fstat(vt_dirfd, &st) < 0 || st.st_dev != g_dir_id.dev ||
+		    st.st_ino != g_dir_id.ino)
+			vt_dirfd = -1;
+	}
 	if (vt_dirfd < 0)
 		vt_open_dir();
 	if (vt_dirfd < 0)
@@ -219,7 +264,7 @@ static void put_kv_u64(uint8_t **p, const char *k, uint64_t v)
 	*p = vt_put_uint(*p, v);
 }
 
-int vt_write_header(int fd, const char *kind, pid_t tid)
+int vt_write_header(int fd, struct vt_fileid *id, const char *kind, pid_t tid)
 {
 	uint8_t buf[512];
 	uint8_t *p = buf + VT_FILE_PREFIX_LEN;
@@ -238,7 +283,7 @@ int vt_write_header(int fd, const char *kind, pid_t tid)
 	put_kv_u64(&p, "real0", vt_real0);
 	put_kv_str(&p, "py", vt_pyversion);
 	vt_file_prefix(buf, (uint32_t)(p - buf - VT_FILE_PREFIX_LEN));
-	return vt_write_all(fd, buf, (size_t)(p - buf));
+	return vt_write_file(fd, id, buf, (size_t)(p - buf));
 }
 
 static void key_destructor(void *arg)
@@ -325,7 +370,8 @@ static void write_failed(void)
 		char why[sizeof(vt_cfg.output) + 160];
 
 		snprintf(why, sizeof(why), "cannot write trace file in '%s': %s", vt_cfg.output,
-			 strerror(errno));
+			 errno == ESTALE ? "the program closed or replaced vt's file descriptor"
+					 : strerror(errno));
 		vt_stop(why);
 	}
 }
@@ -342,7 +388,8 @@ int vt_thread_file(struct vt_thread *t)
 	t->fd = vt_open_file(name);
 	if (t->fd < 0)
 		return -1;
-	if (vt_write_header(t->fd, "thread", t->tid) < 0) {
+	vt_fileid_take(t->fd, &t->fid);
+	if (vt_write_header(t->fd, &t->fid, "thread", t->tid) < 0) {
 		write_failed();
 		return -1;
 	}
@@ -367,7 +414,7 @@ static int write_chunk(struct vt_thread *t)
 		return vt_ring_store(t, t->cbuf, (size_t)clen + VT_CHUNK_HDR_LEN);
 	if (vt_reserve((size_t)clen + VT_CHUNK_HDR_LEN) < 0)
 		return -1; /* the run's trace is full: this chunk is not written */
-	if (vt_write_all(t->fd, t->cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) < 0)
+	if (vt_write_file(t->fd, &t->fid, t->cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) < 0)
 		goto fail;
 	return 0;
 fail:

@@ -114,6 +114,13 @@ void vt_log_raw(const char *msg);
 
 /* ---- per-thread buffers and files (thread.c) ---- */
 
+/* which file a descriptor of vt's was opened on, and how much vt wrote to it */
+struct vt_fileid {
+	dev_t dev;
+	ino_t ino;
+	uint64_t size;
+};
+
 struct vt_thread {
 	uint8_t *buf;          /* raw chunk being filled */
 	size_t pos;            /* bytes used in buf */
@@ -123,6 +130,7 @@ struct vt_thread {
 	uint8_t *defined;      /* bitmap: ids whose DEF is already in this thread's stream */
 	uint32_t defined_bits; /* capacity of the bitmap, in ids */
 	int fd;                /* this thread's file, -1 until the first flush */
+	struct vt_fileid fid;  /* what fd was opened on */
 	pid_t tid;
 	pid_t pid;             /* process that created this buffer */
 	uint64_t lost;         /* events dropped and not yet reported */
@@ -283,8 +291,18 @@ extern int vt_dirfd;
 int vt_open_file(const char *name);
 /** vt_write_all - write(2) the whole buffer, retrying short writes. 0 or -1 (errno). */
 int vt_write_all(int fd, const void *buf, size_t len);
+
+/** vt_fileid_take - remember the file @fd refers to (just after vt opened it). */
+void vt_fileid_take(int fd, struct vt_fileid *id);
+/**
+ * vt_write_file - vt_write_all to one of vt's own files, after checking that @fd still is
+ * that file (a program that closed every descriptor and opened its own, or dup2'd over
+ * vt's, must never get vt's bytes: errno ESTALE) and that the write stays under the
+ * process's RLIMIT_FSIZE (EFBIG, without the SIGXFSZ that would kill the program).
+ */
+int vt_write_file(int fd, struct vt_fileid *id, const void *buf, size_t len);
 /** vt_write_header - write the file prefix and a header map for a thread or process file. */
-int vt_write_header(int fd, const char *kind, pid_t tid);
+int vt_write_header(int fd, struct vt_fileid *id, const char *kind, pid_t tid);
 
 /* ---- intern table (intern.c): key pointer -> id; GIL-protected ---- */
 

@@ -58,7 +58,8 @@ static void *xrealloc(void *p, size_t n)
 static int read_file(struct vt_reader *r, const char *path)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO planted in the directory must not hang us (fstat rejects it) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	size_t got = 0;
 
 	if (fd < 0)

@@ -1057,7 +1057,9 @@ out:
 			r->path, r->err_off, r->err_msg);
 	else if (r->err)
 		error("%s: offset %zu: %s", r->path, r->err_off, r->err_msg);
-	if (!ended && !r->err && r->chunks && !(in->proc && in->proc->r.has_exit))
+	/* every way a traced thread ends writes an END (thread exit, exit, _exit, exec, a
+	 * signal): without one the file was cut, even if its process ended cleanly */
+	if (!ended && !r->err && r->chunks)
 		warning("%s: the stream ends without an end record (process killed, or still "
 			"running?); kept everything up to its last chunk",
 			base(r->path));
