@@ -135,6 +135,19 @@ richtest: all
 exports: all
 	tests/check-exports.sh $(O)/libvt.so
 
+# the converter under ASan and UBSan, for the fault suites
+$(O)/asan/vt-convert: FORCE
+	$(MAKE) O=$(O)/asan SAN=address,undefined $(O)/asan/vt-convert
+
+# damaged input (plain and sanitized converter), faults in traced programs, stress
+faulttest: all $(O)/asan/vt-convert
+	@rc=0; \
+	O=$(O) tests/faults/bad-input.sh || rc=1; \
+	O=$(O) VT_CONVERT=$(O)/asan/vt-convert BAD_INPUT_QUICK=1 tests/faults/bad-input.sh || rc=1; \
+	O=$(O) tests/faults/run.sh || rc=1; \
+	O=$(O) tests/faults/stress.sh || rc=1; \
+	exit $$rc
+
 viewer-deps:
 	@scripts/install-viewer-deps.sh
 
@@ -154,6 +167,8 @@ test: test-deps
 	$(MAKE) proctest
 	$(MAKE) controltest
 	$(MAKE) richtest
+	$(MAKE) fuzz-replay
+	$(MAKE) faulttest
 	$(MAKE) test-viewer
 	$(MAKE) e2e
 
@@ -188,6 +203,8 @@ help:
 	@echo '  proctest   process trees             converttest  vt-convert on hand-made traces'
 	@echo '  controltest  windows, flight recorder, size cap, process selection'
 	@echo '  richtest   arguments, return values, filters, the vt module, exceptions, gc'
+	@echo '  faulttest  damaged input (also under ASan), faults in traced programs, stress'
+	@echo '  fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)   fuzz-replay  the saved corpus'
 	@echo '  test-viewer  the viewer in headless Chromium   bench-viewer  its load and redraw times'
 	@echo '  bench      overhead against plain runs, cProfile and the no-op floor'
 	@echo '  install    install into $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
@@ -195,4 +212,6 @@ help:
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all deps test-deps unittest e2e proctest converttest controltest richtest exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
+.PHONY: all deps test-deps unittest e2e proctest converttest controltest richtest faulttest exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
+
+include tests/fuzz/fuzz.mk

@@ -672,13 +672,14 @@ static const struct def *def_of(const struct tconv *tc, uint32_t id)
 
 static void push(struct tconv *tc, uint32_t id, int is_c, uint64_t ns)
 {
-	struct frame *f, *up = tc->depth ? &tc->stack[tc->depth - 1] : NULL;
+	struct frame *f, *up;
 	const struct def *d = def_of(tc, id);
 
 	if (tc->depth == tc->cap) {
 		tc->cap = tc->cap ? tc->cap * 2 : 256;
 		tc->stack = xrealloc(tc->stack, tc->cap * sizeof(*tc->stack));
 	}
+	up = tc->depth ? &tc->stack[tc->depth - 1] : NULL; /* after the realloc: it moves */
 	f = &tc->stack[tc->depth++];
 	f->id = id;
 	f->is_c = (uint8_t)is_c;
@@ -1285,7 +1286,8 @@ static char **list_dir(const char *dir, size_t *count)
 		names[n++] = xstrndup(de->d_name, strlen(de->d_name));
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
+	if (n)
+		qsort(names, n, sizeof(*names), by_name);
 	*count = n;
 	return names;
 }

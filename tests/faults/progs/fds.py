@@ -1,0 +1,58 @@
+# fds.py MODE DIR: take vt's descriptors away while tracing.
+#   closerange  os.closerange(3, 65536) mid-run, then go on calling (and start a thread)
+#   dup2        dup2 a file of the program's onto 512..520 (vt keeps its fds >= 512)
+#   reopen      closerange, then open 600 files at once, so that the program's new files
+#               get the numbers vt's descriptors had
+# The program's own files must hold exactly what it wrote.
+import itertools
+import os
+import sys
+import threading
+
+mode, d = sys.argv[1], sys.argv[2]
+
+
+def f(i):
+    return i
+
+
+def phase(n):
+    s = 0
+    for i in range(n):
+        s += f(i)
+    return s
+
+
+def nfds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+print("a", phase(30000))
+if mode == "closerange":
+    os.closerange(3, 65536)
+    paths = [os.path.join(d, "own")]
+    fds = [os.open(paths[0], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)]
+elif mode == "dup2":
+    paths = [os.path.join(d, "own")]
+    fds = [os.open(paths[0], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)]
+    for target in range(512, 521):
+        os.dup2(fds[0], target)
+    fds += list(range(512, 521))
+else:
+    paths = [os.path.join(d, "f%d" % i) for i in range(600)]
+    os.closerange(3, 65536)
+    # one C call from Python opens them all: no event, so no flush, between close and open
+    fds = list(map(os.open, paths, itertools.repeat(os.O_WRONLY | os.O_CREAT | os.O_TRUNC)))
+print("b", phase(100000))
+t = threading.Thread(target=phase, args=(50000,))
+t.start()
+t.join()
+want = {}
+for fd in fds:
+    os.write(fd, b"fd %d\n" % fd)
+for fd, p in zip(fds, itertools.cycle(paths) if mode == "dup2" else paths):
+    want[p] = want.get(p, b"") + b"fd %d\n" % fd
+for fd in fds:
+    os.close(fd)
+bad = [p for p in want if open(p, "rb").read() != want[p]]
+print("files written:", len(want), "corrupted:", [os.path.basename(p) for p in bad])

@@ -1,0 +1,112 @@
+# stress.py CASE: a workload whose call counts the program knows; prints them, and the
+# number of open descriptors before and after: it may grow by one under vt (the main
+# thread's own trace file, opened when its buffer first fills) and no more, whatever the
+# number of threads (a warm-up thread first lets vt open what it opens once per process).
+#   threads32   32 threads x 20000 calls of f, each thread counting its own
+#   short       1000 short-lived threads (10 batches of 100 running at once), 10 calls each
+#   deep        recursion 50000 deep (recursionlimit 100000), in a thread with a big stack
+#   fork        8 threads each fork 4 children; each child calls h 100 times
+#   spawn       50 subprocesses at once; each calls k 100 times
+import os
+import subprocess
+import sys
+import threading
+import time
+
+case = sys.argv[1]
+
+
+def nfds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def f():
+    return 1
+
+
+def g():
+    return 2
+
+
+def h():
+    return 3
+
+
+def rec(n):
+    return 0 if n == 0 else 1 + rec(n - 1)
+
+
+warm = threading.Thread(target=int)
+warm.start()
+warm.join()
+before = nfds()
+if case == "threads32":
+    counts = [0] * 32
+
+    def work(k):
+        for i in range(20000):
+            f()
+            counts[k] += 1
+    ts = [threading.Thread(target=work, args=(k,), name="w%02d" % k) for k in range(32)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    print("f per thread", sorted(set(counts)), "total", sum(counts))
+elif case == "short":
+    done = [0]
+    lock = threading.Lock()
+
+    def work():
+        for i in range(10):
+            g()
+        with lock:
+            done[0] += 1
+    for batch in range(10):
+        ts = [threading.Thread(target=work) for _ in range(100)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    print("threads", done[0], "g", done[0] * 10)
+elif case == "deep":
+    sys.setrecursionlimit(100000)
+    threading.stack_size(512 * 1024 * 1024)
+    out = []
+    t = threading.Thread(target=lambda: out.append(rec(50000)), name="deep")
+    t.start()
+    t.join()
+    print("depth", out[0])
+elif case == "fork":
+    pids = []
+    lock = threading.Lock()
+
+    def work():
+        for _ in range(4):
+            f()
+            pid = os.fork()
+            if pid == 0:
+                for i in range(100):
+                    h()
+                os._exit(7)
+            with lock:
+                pids.append(pid)
+    ts = [threading.Thread(target=work) for _ in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    codes = [os.waitpid(p, 0)[1] >> 8 for p in pids]
+    print("children", len(pids), "exit codes", sorted(set(codes)))
+elif case == "spawn":
+    code = "def k():\n    return 4\nfor i in range(100):\n    k()\n"
+    ps = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(50)]
+    print("children", len(ps), "exit codes", sorted(set(p.wait() for p in ps)))
+# a joined thread may still be running its TLS destructors (where vt closes its file):
+# give the count a moment to settle
+for _ in range(200):
+    after = nfds()
+    if after <= before + 1:
+        break
+    time.sleep(0.01)
+print("fds", "ok" if after <= before + 1 else "before %d after %d" % (before, after))

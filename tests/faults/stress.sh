@@ -1,0 +1,135 @@
+#!/bin/bash
+# tests/faults/stress.sh - vt under load (tests/faults/progs/stress.py) on every CPython
+# of the machine:
+#
+#   threads32   32 threads x 20000 calls: each thread's count exact, in its own track
+#   short       1000 short-lived threads (100 at a time), 10 calls each: 1000 tracks of 10
+#   deep        recursion 50000 deep: 50001 calls of rec
+#   fork        8 threads each fork 4 children: 32 processes with 100 calls each
+#   spawn       50 subprocesses at once: 50 processes with 100 calls each
+#
+# Each case must: finish within 120 s (no deadlock), print what it prints without vt (its
+# own counts, and "fds ok": the descriptors of the process did not grow), convert with
+# exit 0 and "0 lost", and have exactly the calls the program made. The converter runs
+# also as a sanitizer build (VT_CONVERT_SAN, default build/asan/vt-convert when it exists:
+# make O=build/asan SAN=address,undefined build/asan/vt-convert) on every result of the
+# first Python and the smaller results of the others, and under valgrind (the fork case
+# of the first Python; VT_VALGRIND=0 to skip).
+#
+#   tests/faults/stress.sh [-v] [NAME-FILTER]
+#
+# Ends with "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+O=${O:-build}
+case $O in /*) ;; *) O=$top/$O ;; esac
+conv=${VT_CONVERT:-$O/vt-convert}
+lib=${VT_LIB:-$O/libvt.so}
+san=${VT_CONVERT_SAN:-$O/asan/vt-convert}
+prog=$top/tests/faults/progs/stress.py
+verbose=0
+[ "${1:-}" = "-v" ] && { verbose=1; shift; }
+filter=${1:-}
+pass=0 fail=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/vt-stress.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+
+if [ -n "${VT_PYTHONS:-}" ]; then
+	read -r -a pythons <<<"$VT_PYTHONS"
+else
+	pythons=()
+	for v in 3.8 3.9 3.10 3.11 3.12 3.13; do
+		for p in /root/.pyenv/versions/$v.*/bin/python$v; do [ -x "$p" ] && pythons+=("$p"); done
+	done
+	[ -x /usr/bin/python3 ] && pythons+=(/usr/bin/python3)
+fi
+for f in "$lib" "$conv"; do
+	[ -e "$f" ] || { echo "FAIL missing $f (make all)"; echo "0 passed, 1 failed"; exit 1; }
+done
+cp "$lib" "$work/libvt.so" && lib=$work/libvt.so
+cp "$conv" "$work/vt-convert" && conv=$work/vt-convert
+if [ -x "$san" ]; then cp "$san" "$work/vt-convert-san" && san=$work/vt-convert-san
+else echo "SKIP the sanitizer converter (no $san)"; san=""; fi
+valgrind=""
+if [ "${VT_VALGRIND:-1}" = 1 ]; then
+	valgrind=$(command -v valgrind) || echo "SKIP valgrind (not installed: apt-get install valgrind)"
+fi
+
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | head -25 | sed 's/^/  /'; fail=$((fail + 1)); }
+want() { [ -z "$filter" ] || [[ $1 == *$filter* ]]; }
+
+# check NAME SUMMARY FUNC PER-TRACK COUNT TRACKS: the summary (--per-thread or
+# --per-process) has TRACKS rows for FUNC, each with COUNT calls
+check_counts() {
+	local name=$1 sum=$2 func=$3 n=$4 tracks=$5 rows
+	rows=$(awk -v f="$func" '$0 ~ "\\] " f " \\(" { print $1 }' "$sum" | sort | uniq -c | awk '{print $2 "x" $1}')
+	if [ "$rows" = "${n}x$tracks" ]; then
+		ok "$name: $tracks tracks with exactly $n calls of $func"
+	else
+		bad "$name: $tracks tracks with exactly $n calls of $func" "got (calls x tracks): $(echo $rows)"
+	fi
+}
+
+first=1
+for py in "${pythons[@]}"; do
+	ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	tag=$ver
+	[ "$py" = /usr/bin/python3 ] && tag="$ver (Debian)"
+	for c in threads32 short deep fork spawn; do
+		name="$tag $c"
+		want "$name" || continue
+		timeout -s KILL 120 "$py" "$prog" $c >"$work/plain.out" 2>/dev/null
+		prc=$?
+		rm -rf "$work/trace"
+		start=$SECONDS
+		VT_OUTPUT=$work/trace LD_PRELOAD=$lib timeout -s KILL 120 "$py" "$prog" $c \
+			>"$work/vt.out" 2>"$work/vt.err"
+		vrc=$?
+		secs=$((SECONDS - start))
+		if [ $vrc = 137 ]; then bad "$name: no deadlock" "killed after 120 s"; continue; fi
+		if [ $vrc != $prc ] || ! d=$(diff "$work/plain.out" "$work/vt.out"); then
+			bad "$name: exit status and output as without vt" "exit $prc / $vrc"$'\n'"${d:-}"$'\n'"$(cat "$work/vt.err")"
+			continue
+		fi
+		grep -q '^fds ok' "$work/vt.out" || { bad "$name: descriptors do not grow" "$(cat "$work/vt.out")"; continue; }
+		ok "$name: same output and exit status as without vt, fds do not grow (${secs} s)"
+		per=--per-thread
+		case $c in deep | fork | spawn) per=--per-process ;; esac
+		timeout -s KILL 120 "$conv" "$work/trace" --summary $per --top 0 >"$work/sum" 2>"$work/conv.err"
+		crc=$?
+		if [ $crc != 0 ] || ! grep -q " 0 lost" "$work/conv.err"; then
+			bad "$name: converts cleanly, nothing lost" "exit $crc: $(cat "$work/conv.err")"
+			continue
+		fi
+		case $c in
+		threads32) check_counts "$name" "$work/sum" f 20000 32 ;;
+		short) check_counts "$name" "$work/sum" g 10 1000 ;;
+		deep) check_counts "$name" "$work/sum" rec 50001 1 ;;
+		fork) check_counts "$name" "$work/sum" h 100 32 ;;
+		spawn) check_counts "$name" "$work/sum" k 100 50 ;;
+		esac
+		# the sanitizer converter: every case of the first Python, the small ones of all
+		if [ -n "$san" ] && { [ $first = 1 ] || [ $c != threads32 ] && [ $c != short ]; }; then
+			timeout -s KILL 300 "$san" "$work/trace" -o "$work/san.json" >/dev/null 2>"$work/san.err"
+			src=$?
+			if [ $src != 0 ] || grep -qE 'Sanitizer|runtime error' "$work/san.err"; then
+				bad "$name: the sanitizer converter" "exit $src: $(head -30 "$work/san.err")"
+			else ok "$name: the ASan+UBSan converter finds nothing"; fi
+			rm -f "$work/san.json"
+		fi
+		if [ -n "$valgrind" ] && [ $first = 1 ] && [ $c = fork ]; then
+			timeout -s KILL 300 "$valgrind" -q --error-exitcode=99 --leak-check=full \
+				--errors-for-leak-kinds=definite,indirect "$conv" "$work/trace" -o "$work/vg.json" \
+				>/dev/null 2>"$work/vg.err"
+			grc=$?
+			[ $grc = 0 ] && ok "$name: valgrind finds no error or leak in vt-convert" ||
+				bad "$name: valgrind on vt-convert" "exit $grc: $(head -30 "$work/vg.err")"
+		fi
+	done
+	first=0
+done
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
