@@ -139,6 +139,11 @@ exports: all
 $(O)/asan/vt-convert: FORCE
 	$(MAKE) O=$(O)/asan SAN=address,undefined $(O)/asan/vt-convert
 
+# the unit tests (the codec, reader, JSON writer and intern table) under ASan and UBSan
+unittest-san:
+	$(MAKE) O=$(O)/asan SAN=address,undefined $(O)/asan/unit-tests
+	$(O)/asan/unit-tests
+
 # damaged input (plain and sanitized converter), faults in traced programs, stress
 faulttest: all $(O)/asan/vt-convert
 	@rc=0; \
@@ -162,6 +167,7 @@ bench-viewer: all viewer-deps
 test: test-deps
 	$(MAKE) all
 	$(MAKE) unittest
+	$(MAKE) unittest-san
 	$(MAKE) exports
 	$(MAKE) converttest
 	$(MAKE) proctest
@@ -212,6 +218,6 @@ help:
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all deps test-deps unittest e2e proctest converttest controltest richtest faulttest exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
+.PHONY: all deps test-deps unittest unittest-san e2e proctest converttest controltest richtest faulttest exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
 
 include tests/fuzz/fuzz.mk

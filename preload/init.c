@@ -144,8 +144,9 @@ static void output_dir(void)
 	char cwd[2048];
 
 	if (v && !*v) {
+		/* left as it is, so that the Python processes below say so too */
 		bad("VT_OUTPUT", v, "expected a directory");
-		v = NULL;
+		return;
 	}
 	if (v && v[0] == '/') {
 		snprintf(vt_cfg.output, sizeof(vt_cfg.output), "%s", v);

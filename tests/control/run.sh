@@ -136,5 +136,32 @@ os.kill(os.getpid(), signal.SIGUSR1)
 print("handled", got == [signal.SIGUSR1])' 2>&1)
 [ "$out" = "handled True" ] && ok "the program's own SIGUSR1 handler works under VT_START=signal" || bad "own handler" "$out"
 
+# 7. every VT_* setting is parsed strictly: garbage, overflow and out-of-range values give
+# exactly one vt: line, no trace, and an unchanged program
+bad_values=(
+	"VT_DISABLE=yes" "VT_IGNORE_C=2" "VT_FOLLOW_CHILDREN=true" "VT_BUFFER_SIZE=12" "VT_BUFFER_SIZE=99999999999999999999"
+	"VT_BUFFER_SIZE=1Q" "VT_BUFFER_SIZE=-4M" "VT_HOOK=fast" "VT_CLOCK=rdtsc" "VT_MODE=circular" "VT_RING_SIZE=1"
+	"VT_RING_SIZE=9x" "VT_DUMP_ON_ERROR=on" "VT_START=later" "VT_SIGNAL=SIGFOO" "VT_SIGNAL=9" "VT_SIGNAL=0"
+	"VT_DELAY=soon" "VT_DELAY=-1s" "VT_DURATION=10parsecs" "VT_MAX_SIZE=huge" "VT_LOG_ARGS=y" "VT_LOG_RETURN=1.0"
+	"VT_REPR_MAX=2" "VT_REPR_MAX=18446744073709551617" "VT_MAX_DEPTH=deep" "VT_MIN_DURATION=1 ms"
+	"VT_IGNORE_FROZEN=-1" "VT_LOG_EXCEPTIONS=x" "VT_LOG_GC=2" "VT_OUTPUT="
+)
+cbad=""
+for kv in "${bad_values[@]}"; do
+	rm -rf "$work/cfg"
+	if [ "$kv" = VT_OUTPUT= ]; then
+		out=$(cd "$work" && env VT_OUTPUT= LD_PRELOAD="$lib" "$py" -c 'print("same")' 2>"$work/cfg.err"); rc=$?
+	else
+		out=$(cd "$work" && env VT_OUTPUT="$work/cfg" "$kv" LD_PRELOAD="$lib" "$py" -c 'print("same")' 2>"$work/cfg.err"); rc=$?
+	fi
+	lines=$(grep -c '^vt: ' "$work/cfg.err")
+	if [ "$out" != same ] || [ $rc != 0 ] || [ "$lines" != 1 ] || [ -e "$work/cfg" ] ||
+		[ -n "$(ls -d "$work"/vt-trace-* 2>/dev/null)" ]; then
+		cbad="$cbad [$kv: rc=$rc out=$out vt-lines=$lines]"
+	fi
+done
+[ -z "$cbad" ] && ok "${#bad_values[@]} bad VT_* values: one vt: line each, no trace, the program unchanged" ||
+	bad "bad settings" "$cbad"
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

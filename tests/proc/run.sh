@@ -96,6 +96,21 @@ grep -q '"name":"zmain"' "$work/gt.json" || gbad="$gbad zipapp:no zmain"
 if [ -z "$gbad" ]; then echo "PASS the trace starts at <module> for ./s.py, ../sub/s.py and a symlink; a zipapp is traced"; pass=$((pass + 1));
 else echo "FAIL start of the trace:$gbad"; fail=$((fail + 1)); fi
 
+# a setuid program never loads vt: the loader drops LD_PRELOAD in secure mode
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -x /usr/bin/python3 ]; then
+	mkdir -p "$work/suid" "$work/suid-out" && chmod 755 "$work" "$work/suid" && chmod 1777 "$work/suid-out"
+	cp /usr/bin/python3 "$work/suid/python3" && chmod 4755 "$work/suid/python3"
+	out=$(cd /tmp && LD_PRELOAD="$lib" VT_OUTPUT="$work/suid-out/t" setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$work/suid/python3" -c 'import os; print(os.geteuid() == 0)' 2>&1)
+	if [ "$out" = True ] && [ ! -e "$work/suid-out/t" ]; then
+		echo "PASS a setuid python under LD_PRELOAD: vt is not loaded, nothing is written"; pass=$((pass + 1))
+	else
+		echo "FAIL setuid: out=$out; $(ls "$work/suid-out")"; fail=$((fail + 1))
+	fi
+else
+	echo "SKIP setuid: needs root, setpriv and /usr/bin/python3"; skip=$((skip + 1))
+fi
+
 # VT_FOLLOW_CHILDREN=0: a child whose environment lost LD_PRELOAD is not traced
 rm -rf "$work/nf"
 LD_PRELOAD="$lib" VT_FOLLOW_CHILDREN=0 VT_OUTPUT="$work/nf" python3 -c '
