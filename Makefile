@@ -151,6 +151,7 @@ faulttest: all $(O)/asan/vt-convert
 	O=$(O) VT_CONVERT=$(O)/asan/vt-convert BAD_INPUT_QUICK=1 tests/faults/bad-input.sh || rc=1; \
 	O=$(O) tests/faults/run.sh || rc=1; \
 	O=$(O) tests/faults/stress.sh || rc=1; \
+	tests/faults/cpython-tests.sh || rc=1; \
 	exit $$rc
 
 viewer-deps:

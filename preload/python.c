@@ -1371,16 +1371,26 @@ static int trace_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 	return 0;
 }
 
-static void arm_profile(int all_threads)
+/* 0, or -1 when CPython refused (3.11: inside another profile function's install) */
+static int arm_profile(int all_threads)
 {
+	int rc = 0;
+
 	t_own_setprofile = 1;
-	if (all_threads)
+	if (all_threads) {
 		py.SetProfileAllThreads(prof_cb, NULL);
-	else
+	} else if (py.SetProfileTstate && vt_py_minor <= 11) {
+		/* the private call reports a refusal instead of printing it as unraisable */
+		rc = py.SetProfileTstate(py.TstateGet(), prof_cb, NULL);
+		if (rc < 0)
+			py.ErrClear();
+	} else {
 		py.SetProfile(prof_cb, NULL);
-	if (vt_cfg.log_exceptions && vt_py_minor <= 11 && py.SetTrace)
+	}
+	if (vt_cfg.log_exceptions && vt_py_minor <= 11 && py.SetTrace && rc == 0)
 		py.SetTrace(trace_cb, NULL);
 	t_own_setprofile = 0;
+	return rc;
 }
 
 /* Python frames on this thread's stack */
@@ -1428,23 +1438,38 @@ static void take_back(struct vt_thread *t)
 	if (fn || t_own_setprofile || py.ErrOccurred() || !t->evicted || !g_recording ||
 	    !vt_room(t, 0))
 		return; /* still theirs, or not a safe moment: try at a later event */
+	if (arm_profile(0) < 0)
+		return; /* refused: still inside someone's install; try at a later event */
 	t->evicted = 0;
-	arm_profile(0);
 	stamp(t, &dt);
 	t->pos = (size_t)(vt_put_stack(t->buf + t->pos, dt, stack_depth()) - t->buf);
 	put_mark(t, "vt: resumed, the other profiler released the hook");
 }
 
 static volatile int g_takeback_queued;
+/* the main thread's profile slot when the program's sys.setprofile was audited, and how
+ * often the pending call looked since */
+static void *g_slot_at_audit;
+static int g_takeback_tries;
 
-/* a pending call: runs in the main thread at the interpreter's next safe point */
+/*
+ * A pending call: runs in the main thread at the interpreter's next safe point. That can
+ * still be inside the program's PyEval_SetProfile (another audit hook written in Python
+ * runs code there, and pending calls with it): installing then would fail. So it waits
+ * until the slot has changed from what it held at the audit, i.e. their call is over.
+ */
 static int take_back_main(void *arg)
 {
 	struct vt_thread *t = vt_t;
+	void *slot = FIELD(py.TstateGet(), g_off_profilefunc, void *);
 
 	(void)arg;
+	if (slot == g_slot_at_audit && ++g_takeback_tries < 64) {
+		py.AddPendingCall(take_back_main, NULL); /* not over yet: look again */
+		return 0;
+	}
 	g_takeback_queued = 0;
-	if (t)
+	if (t && slot != g_slot_at_audit)
 		take_back(t);
 	return 0;
 }
@@ -1465,6 +1490,8 @@ static void watch_profile_slot(const char *event)
 		 * the main thread; other threads look at their next audited operation */
 		if (t->tid == vt_pid && !g_takeback_queued) {
 			g_takeback_queued = 1;
+			g_takeback_tries = 0;
+			g_slot_at_audit = FIELD(py.TstateGet(), g_off_profilefunc, void *);
 			py.AddPendingCall(take_back_main, NULL);
 		}
 		return;
