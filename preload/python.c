@@ -404,13 +404,7 @@ static inline uint64_t stamp_at(struct vt_thread *t, uint64_t now, uint64_t *dt)
 
 static inline uint64_t stamp(struct vt_thread *t, uint64_t *dt)
 {
-	uint64_t now = vt_now();
-
-	if (VT_UNLIKELY(now < t->last))
-		now = t->last;
-	*dt = now - t->last;
-	t->last = now;
-	return now;
+	return stamp_at(t, vt_now(), dt);
 }
 
 static inline int64_t code_id(struct vt_thread *t, PyObject *code)
@@ -833,6 +827,7 @@ static inline void rec_ret(struct vt_thread *t, unsigned kind, uint64_t now, PyO
 		vt_shadow_pop(t);
 }
 
+/* the code object of any frame, 3.8-3.13; a borrowed reference (interning pins it) */
 static inline PyObject *frame_code(void *frame)
 {
 	PyObject *c;
@@ -842,17 +837,11 @@ static inline PyObject *frame_code(void *frame)
 	if (vt_py_minor == 11)
 		return FIELD(FIELD(frame, OFF_FRAME311_IFRAME, void *), OFF_IFRAME311_CODE,
 			     PyObject *);
-	/* 3.12+ in profile mode (VT_HOOK=profile, or no free sys.monitoring tool id) */
+	/* 3.12+: through the API (profile mode, and the stack a fork child inherits) */
 	c = py.FrameGetCode(frame);
 	if (c)
 		py.DecRef(c); /* the frame keeps it alive */
 	return c;
-}
-
-/* the code object of any frame, 3.8-3.13; a borrowed reference (interning pins it) */
-static PyObject *any_frame_code(void *f)
-{
-	return frame_code(f);
 }
 
 /*
@@ -871,7 +860,7 @@ static void write_inherited_stack(struct vt_thread *t, int is_call)
 		if (skip)
 			skip = 0;
 		else
-			codes[n++] = any_frame_code(f);
+			codes[n++] = frame_code(f);
 		if (py.FrameGetBack) {
 			void *b = py.FrameGetBack(f);
 
