@@ -8,15 +8,9 @@ mods=${CPYTHON_TESTS:-"test_json test_re test_threading test_generators test_exc
 pass=0 fail=0 skip=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/vt-cpython.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-root=$(pyenv root 2>/dev/null || echo /root/.pyenv)
-pys=${CPYTHON_PYTHONS:-}
-if [ -z "$pys" ]; then
-	for m in 11 12; do
-		p=$(ls -d "$root"/versions/3.$m.*/bin/python3.$m 2>/dev/null | tail -n 1)
-		if [ -n "$p" ]; then pys="$pys $p"; else echo "SKIP python3.$m: not installed"; skip=$((skip + 1)); fi
-	done
-fi
-for py in $pys; do
+. "$top/tests/pythons.sh"
+find_pythons "${CPYTHON_PYTHONS:-}" "11 12"
+for py in $pythons; do
 	if [ ! -x "$py" ] || ! "$py" -c 'import test.libregrtest' 2>/dev/null; then
 		echo "SKIP ${py:-python}: not installed, or without its test package"; skip=$((skip + 1)); continue
 	fi

@@ -10,15 +10,8 @@ lib=$top/build/libvt.so
 conv=$top/build/vt-convert
 pass=0 fail=0 skip=0
 
-pythons=${PROC_PYTHONS:-}
-if [ -z "$pythons" ]; then
-	root=$(pyenv root 2>/dev/null || echo /root/.pyenv)
-	for m in 8 9 10 11 12 13; do
-		p=$(ls -d "$root"/versions/3.$m.*/bin/python3.$m 2>/dev/null | tail -n 1)
-		if [ -n "$p" ]; then pythons="$pythons $p"; else echo "SKIP python3.$m: not installed"; skip=$((skip + 1)); fi
-	done
-	pythons="$pythons /usr/bin/python3"
-fi
+. "$top/tests/pythons.sh"
+find_pythons "${PROC_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vt-proc.XXXXXX")
 trap 'rm -rf "$work"' EXIT

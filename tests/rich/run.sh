@@ -13,15 +13,8 @@ ok() { echo "PASS $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/  /'; fail=$((fail + 1)); }
 q() { /usr/bin/python3 "$here/query.py" "$@"; }
 
-pythons=${RICH_PYTHONS:-}
-if [ -z "$pythons" ]; then
-	root=$(pyenv root 2>/dev/null || echo /root/.pyenv)
-	for m in 8 9 10 11 12 13; do
-		p=$(ls -d "$root"/versions/3.$m.*/bin/python3.$m 2>/dev/null | tail -n 1)
-		if [ -n "$p" ]; then pythons="$pythons $p"; else echo "SKIP python3.$m: not installed"; skip=$((skip + 1)); fi
-	done
-	pythons="$pythons /usr/bin/python3"
-fi
+. "$top/tests/pythons.sh"
+find_pythons "${RICH_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
 
 i=0
 for py in $pythons; do

@@ -1,0 +1,18 @@
+# tests/pythons.sh - sourced by the suites that run on every CPython.
+#
+# find_pythons OVERRIDE MINORS [EXTRA...]: sets $pythons to OVERRIDE when it is set;
+# otherwise to the newest pyenv 3.MINOR for each of MINORS, then EXTRA. A missing minor
+# is reported as a SKIP line and counted in $skip.
+find_pythons() {
+	local override=$1 minors=$2 root m p
+	shift 2
+	pythons=$override
+	[ -n "$pythons" ] && return
+	root=$(pyenv root 2>/dev/null || echo /root/.pyenv)
+	for m in $minors; do
+		p=$(ls -d "$root"/versions/3.$m.*/bin/python3.$m 2>/dev/null | tail -n 1)
+		if [ -n "$p" ]; then pythons="$pythons $p"; else echo "SKIP python3.$m: not installed"; skip=$((skip + 1)); fi
+	done
+	[ $# -gt 0 ] && pythons="$pythons $*"
+	return 0
+}
