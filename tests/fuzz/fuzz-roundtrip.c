@@ -152,21 +152,48 @@ static size_t cut(size_t n)
 	return n > VT_DEF_STR_MAX ? VT_DEF_STR_MAX : n;
 }
 
+/* append the record encoded in @rec..@end, a heap buffer of @bound bytes, and free it */
+static void append_rec(uint8_t *rec, const uint8_t *end, size_t bound, const char *what)
+{
+	size_t n = (size_t)(end - rec);
+
+	FUZZ_CHECK(n <= bound, "%s of %zu bytes, bound %zu", what, n, bound);
+	FUZZ_CHECK(g_len + n <= STREAM_CAP, "stream full");
+	memcpy(g_stream + g_len, rec, n);
+	g_len += n;
+	free(rec);
+}
+
 /* encode one record into an exact-size heap buffer of @bound bytes, then append it */
 #define ENCODE(bound, expr)                                                            \
 	do {                                                                           \
 		size_t b_ = (bound);                                                   \
-		uint8_t *rec_ = malloc(b_), *p = rec_, *end_;                          \
+		uint8_t *rec_ = malloc(b_), *p = rec_;                                 \
 		if (!rec_)                                                             \
 			abort();                                                       \
-		end_ = (expr);                                                         \
-		FUZZ_CHECK((size_t)(end_ - rec_) <= b_, "record of %zu bytes, bound %zu", \
-			   (size_t)(end_ - rec_), b_);                                 \
-		FUZZ_CHECK(g_len + (size_t)(end_ - rec_) <= STREAM_CAP, "stream full"); \
-		memcpy(g_stream + g_len, rec_, (size_t)(end_ - rec_));                 \
-		g_len += (size_t)(end_ - rec_);                                        \
-		free(rec_);                                                            \
+		append_rec(rec_, (expr), b_, "record");                                \
 	} while (0)
+
+/* the @e->nkeys keys "k0".. of a PROC map or a kv record's array, each with a string or an
+ * integer value drawn from @s and kept in @e */
+static uint8_t *put_kvs(uint8_t *p, struct src *s, struct expect *e)
+{
+	for (unsigned i = 0; i < e->nkeys; i++) {
+		char key[16];
+		int klen = snprintf(key, sizeof(key), "k%u", i);
+
+		p = vt_put_str(p, key, (size_t)klen);
+		if ((e->is_str[i] = get8(s) & 1)) {
+			e->sval[i] = get_str(s, &e->slen[i], 0);
+			p = vt_put_str(p, e->sval[i], e->slen[i]);
+			e->slen[i] = cut(e->slen[i]);
+		} else {
+			e->ival[i] = get_i64(s);
+			p = vt_put_int(p, e->ival[i]);
+		}
+	}
+	return p;
+}
 
 /* one operation; returns 0 when the stream must end (a kind >= 32 was written) */
 static int one_op(struct src *s, struct expect *e)
@@ -298,25 +325,8 @@ static int one_op(struct src *s, struct expect *e)
 		p = vt_put_array(p, 2);
 		p = vt_put_uint(p, VT_REC_PROC);
 		p = vt_put_map(p, nkeys);
-		for (unsigned i = 0; i < nkeys; i++) {
-			char key[16];
-			int klen = snprintf(key, sizeof(key), "k%u", i);
-
-			p = vt_put_str(p, key, (size_t)klen);
-			if ((e->is_str[i] = get8(s) & 1)) {
-				e->sval[i] = get_str(s, &e->slen[i], 0);
-				p = vt_put_str(p, e->sval[i], e->slen[i]);
-				e->slen[i] = cut(e->slen[i]);
-			} else {
-				e->ival[i] = get_i64(s);
-				p = vt_put_int(p, e->ival[i]);
-			}
-		}
-		FUZZ_CHECK((size_t)(p - rec) <= bound, "PROC of %zu bytes", (size_t)(p - rec));
-		FUZZ_CHECK(g_len + (size_t)(p - rec) <= STREAM_CAP, "stream full");
-		memcpy(g_stream + g_len, rec, (size_t)(p - rec));
-		g_len += (size_t)(p - rec);
-		free(rec);
+		p = put_kvs(p, s, e);
+		append_rec(rec, p, bound, "PROC");
 		break;
 	}
 	case 12: { /* a kind a later minor version may add: skipped, only kind set */
@@ -374,25 +384,8 @@ static int one_op(struct src *s, struct expect *e)
 				p = vt_put_str(p, e->s1, n1);
 		}
 		p = vt_put_array(p, 2 * e->nkeys);
-		for (unsigned i = 0; i < e->nkeys; i++) {
-			char key[16];
-			int klen = snprintf(key, sizeof(key), "k%u", i);
-
-			p = vt_put_str(p, key, (size_t)klen);
-			if ((e->is_str[i] = get8(s) & 1)) {
-				e->sval[i] = get_str(s, &e->slen[i], 0);
-				p = vt_put_str(p, e->sval[i], e->slen[i]);
-				e->slen[i] = cut(e->slen[i]);
-			} else {
-				e->ival[i] = get_i64(s);
-				p = vt_put_int(p, e->ival[i]);
-			}
-		}
-		FUZZ_CHECK((size_t)(p - rec) <= bound, "kv record of %zu bytes", (size_t)(p - rec));
-		FUZZ_CHECK(g_len + (size_t)(p - rec) <= STREAM_CAP, "stream full");
-		memcpy(g_stream + g_len, rec, (size_t)(p - rec));
-		g_len += (size_t)(p - rec);
-		free(rec);
+		p = put_kvs(p, s, e);
+		append_rec(rec, p, bound, "kv record");
 		break;
 	}
 	default: /* 16: a kind of VT_REC_MAX or more ends the stream with an error */
