@@ -16,8 +16,10 @@
 
 #include "preload/vt.h"
 
-/* the open process file, -1 when none, and what it was opened on */
-static int g_proc_fd = -1;
+/* the process file, when written: its name and what it is. It is open only while vt
+ * writes to it, so the program never holds a descriptor of ours it does not expect. */
+static char g_proc_name[96];
+static int g_proc_ok;
 static struct vt_fileid g_proc_fid;
 /* an EXIT record was written */
 static int g_exited;
@@ -28,17 +30,24 @@ static LZ4_stream_t g_lz4;
 
 #define ARGV_MAX 16384
 
-static int write_chunk(const uint8_t *raw, size_t len)
+/* append a chunk to the process file: @fd, or the file opened again when @fd is -1 */
+static int write_chunk(int fd, const uint8_t *raw, size_t len)
 {
 	char out[LZ4_COMPRESSBOUND(ARGV_MAX + 8192) + VT_CHUNK_HDR_LEN];
 	int clen = LZ4_compress_fast_extState(&g_lz4, (const char *)raw, out + VT_CHUNK_HDR_LEN,
 					      (int)len, (int)sizeof(out) - VT_CHUNK_HDR_LEN, 1);
+	int rc, own = fd < 0;
 
 	if (clen <= 0)
 		return -1;
 	vt_chunk_header((uint8_t *)out, (uint32_t)len, (uint32_t)clen);
+	if (own && (fd = vt_reopen_file(g_proc_name, &g_proc_fid)) < 0)
+		return -1;
 	/* not counted against VT_MAX_SIZE: a few hundred bytes that say what happened */
-	return vt_write_file(g_proc_fd, &g_proc_fid, out, (size_t)clen + VT_CHUNK_HDR_LEN);
+	rc = vt_write_file(fd, &g_proc_fid, out, (size_t)clen + VT_CHUNK_HDR_LEN);
+	if (own)
+		close(fd);
+	return rc;
 }
 
 static uint8_t *put_key(uint8_t *p, const char *k)
@@ -76,24 +85,26 @@ static uint8_t *put_argv(uint8_t *p)
 void vt_proc_start(void)
 {
 	static uint8_t raw[ARGV_MAX + 8192];
-	char name[96], path[1024];
+	char path[1024];
 	uint8_t *p = raw;
 	ssize_t n;
-
+	int fd;
 	sigset_t old;
 
 	if (g_proc_done)
 		return;
 	g_proc_done = 1;
 	old = vt_block_signals();
-	snprintf(name, sizeof(name), "p%d.%016llx.proc.vt", (int)vt_pid,
+	snprintf(g_proc_name, sizeof(g_proc_name), "p%d.%016llx.proc.vt", (int)vt_pid,
 		 (unsigned long long)vt_token);
 	g_exited = 0;
-	g_proc_fd = vt_open_file(name);
-	if (g_proc_fd < 0)
+	fd = vt_open_file(g_proc_name);
+	if (fd < 0) {
+		vt_restore_signals(&old);
 		return;
-	vt_fileid_take(g_proc_fd, &g_proc_fid);
-	if (vt_write_header(g_proc_fd, &g_proc_fid, "process", 0) < 0)
+	}
+	vt_fileid_take(fd, &g_proc_fid);
+	if (vt_write_header(fd, &g_proc_fid, "process", 0) < 0)
 		goto fail;
 	p = vt_put_sync(p, vt_clock0, vt_mono0);
 	*p++ = 0x92;
@@ -120,14 +131,15 @@ void vt_proc_start(void)
 	p = vt_put_uint(p, vt_real0);
 	p = put_key(p, "min_dur"); /* VT_MIN_DURATION: the converter's default --min-dur */
 	p = vt_put_uint(p, vt_cfg.min_dur_ns);
-	if (write_chunk(raw, (size_t)(p - raw)) < 0)
+	if (write_chunk(fd, raw, (size_t)(p - raw)) < 0)
 		goto fail;
+	close(fd);
+	g_proc_ok = 1;
 	vt_restore_signals(&old);
 	return;
 fail:
 	vt_log("cannot write the process file in '%s': %s", vt_cfg.output, strerror(errno));
-	close(g_proc_fd);
-	g_proc_fd = -1;
+	close(fd);
 	vt_stop(NULL);
 	vt_restore_signals(&old);
 }
@@ -140,18 +152,15 @@ void vt_proc_exit(unsigned how, int64_t code)
 
 	sigset_t old;
 
-	if (g_proc_fd < 0 || g_exited || getpid() != vt_pid)
+	if (!g_proc_ok || g_exited || getpid() != vt_pid)
 		return;
 	old = vt_block_signals();
 	c = vt_now();
 	p = vt_put_sync(p, c, vt_use_tsc ? vt_mono_ns() : c);
 	p = vt_put_exit(p, 0, how, code);
-	write_chunk(raw, (size_t)(p - raw));
-	if (how != VT_EXIT_EXEC) {
+	write_chunk(-1, raw, (size_t)(p - raw));
+	if (how != VT_EXIT_EXEC)
 		g_exited = 1;
-		close(g_proc_fd);
-		g_proc_fd = -1;
-	}
 	vt_restore_signals(&old);
 	errno = saved;
 }
@@ -162,21 +171,19 @@ void vt_proc_mark(const char *text)
 	uint64_t c;
 	sigset_t old;
 
-	if (g_proc_fd < 0 || getpid() != vt_pid)
+	if (!g_proc_ok || getpid() != vt_pid)
 		return;
 	old = vt_block_signals();
 	c = vt_now();
 	p = vt_put_sync(p, c, vt_use_tsc ? vt_mono_ns() : c);
 	p = vt_put_text_rec(p, VT_REC_MARK, 0, text, strnlen(text, 256));
-	write_chunk(raw, (size_t)(p - raw));
+	write_chunk(-1, raw, (size_t)(p - raw));
 	vt_restore_signals(&old);
 }
 
 void vt_proc_atfork_child(void)
 {
-	if (g_proc_fd >= 0)
-		close(g_proc_fd);
-	g_proc_fd = -1;
+	g_proc_ok = 0;
 	g_exited = 0;
 	g_proc_done = 0;
 }

@@ -33,10 +33,9 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 /* its destructor finishes a thread's buffer when the thread exits */
 static pthread_key_t g_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
-/* the trace directory, opened once per process */
-int vt_dirfd = -1;
-/* what vt_dirfd was opened on: the program may close it and reuse the number */
+/* the trace directory: what it was when vt made or first opened it */
 static struct vt_fileid g_dir_id;
+static int g_dir_made;
 static pthread_mutex_t g_dir_lock = PTHREAD_MUTEX_INITIALIZER;
 /* recording starts later than the program (VT_START=signal, VT_DELAY) */
 int vt_windowed;
@@ -138,7 +137,7 @@ static int high_fd(int fd)
 static uint64_t *g_size_total;
 static int g_cap_hit;
 
-static void size_counter_open(void)
+static void size_counter_open(int dfd)
 {
 	int fd;
 	struct stat st;
@@ -146,7 +145,7 @@ static void size_counter_open(void)
 
 	if (!vt_cfg.max_size || g_size_total)
 		return;
-	fd = openat(vt_dirfd, ".vt-size", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(dfd, ".vt-size", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && st.st_size < 4096 && ftruncate(fd, 4096) < 0) {
@@ -177,16 +176,21 @@ int vt_reserve(size_t bytes)
 	return -1;
 }
 
-void vt_open_dir(void)
+/*
+ * open_dir - a descriptor of the trace directory, for one openat; the caller closes it.
+ * The directory is created on first use and its identity kept: one found in its place
+ * later (removed and made again, or a symlink) is refused. No descriptor of vt's stays
+ * open between files, so a program that lists its own (CPython's test_subprocess checks
+ * that a child has only those it passed) sees none of ours until a thread's file opens.
+ */
+static int open_dir(void)
 {
 	const char *dir = vt_cfg.output;
 	struct stat st;
-	int fd;
+	int fd = -1;
 
 	pthread_mutex_lock(&g_dir_lock);
-	if (vt_dirfd >= 0)
-		goto out;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	if (!g_dir_made && mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		vt_log("cannot create trace directory '%s': %s; tracing off", dir, strerror(errno));
 		goto fail;
 	}
@@ -202,51 +206,58 @@ void vt_open_dir(void)
 	}
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
 		vt_log("trace directory '%s' belongs to another user; tracing off", dir);
-		close(fd);
 		goto fail;
 	}
-	vt_dirfd = high_fd(fd);
-	vt_fileid_take(vt_dirfd, &g_dir_id);
-	size_counter_open();
-out:
+	if (!g_dir_made) {
+		vt_fileid_take(fd, &g_dir_id);
+		g_dir_made = 1;
+		size_counter_open(fd);
+	} else if (st.st_dev != g_dir_id.dev || st.st_ino != g_dir_id.ino) {
+		vt_log("trace directory '%s' was replaced while tracing; tracing off", dir);
+		goto fail;
+	}
 	pthread_mutex_unlock(&g_dir_lock);
-	return;
+	return fd;
 fail:
+	if (fd >= 0)
+		close(fd);
 	pthread_mutex_unlock(&g_dir_lock);
 	vt_stop(NULL);
+	return -1;
 }
 
 int vt_open_file(const char *name)
 {
-	int fd;
+	int fd, dfd = open_dir();
 
-	if (vt_dirfd >= 0) {
-		struct stat st;
-
-		/* the program closed ours and the number is now one of its files: the
-		 * descriptor is the program's; open the directory again */
-		if (fstat(vt_dirfd, &st) < 0 || st.st_dev != g_dir_id.dev ||
-		    st.st_ino != g_dir_id.ino)
-			vt_dirfd = -1;
-	}
-	if (vt_dirfd < 0)
-		vt_open_dir();
-	if (vt_dirfd < 0)
+	if (dfd < 0)
 		return -1;
-	fd = openat(vt_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EBADF) {
-		/* the program closed our directory descriptor (closerange, say): open it again */
-		vt_dirfd = -1;
-		vt_open_dir();
-		if (vt_dirfd < 0)
-			return -1;
-		fd = openat(vt_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    0600);
-	}
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		vt_log("cannot create '%s/%s': %s; tracing off", vt_cfg.output, name,
 		       strerror(errno));
+		close(dfd);
 		vt_stop(NULL);
+		return -1;
+	}
+	close(dfd);
+	return high_fd(fd);
+}
+
+int vt_reopen_file(const char *name, const struct vt_fileid *id)
+{
+	struct stat st;
+	int fd, dfd = open_dir();
+
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_dev != id->dev || st.st_ino != id->ino) {
+		close(fd);
+		errno = ESTALE;
 		return -1;
 	}
 	return high_fd(fd);

@@ -284,11 +284,16 @@ void vt_proc_mark(const char *text);
  * not fit: recording stops (with a marker) and the bytes must not be written.
  */
 int vt_reserve(size_t bytes);
-/** vt_open_dir - open (create) the trace directory once per process. */
-void vt_open_dir(void);
-extern int vt_dirfd;
-/** vt_open_file - create a new 0600 file in the trace directory, never following links. */
+/**
+ * vt_open_file - create a new 0600 file in the trace directory (made on first use), never
+ * following links. On failure, one vt: line and tracing stops.
+ */
 int vt_open_file(const char *name);
+/**
+ * vt_reopen_file - open @name of the trace directory again to append to it, when it is
+ * still the file @id. -1 (errno) when not.
+ */
+int vt_reopen_file(const char *name, const struct vt_fileid *id);
 /** vt_write_all - write(2) the whole buffer, retrying short writes. 0 or -1 (errno). */
 int vt_write_all(int fd, const void *buf, size_t len);
 

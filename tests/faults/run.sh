@@ -240,6 +240,17 @@ for py in "${pythons[@]}"; do
 		else ok "$name: one vt: line, the program unchanged"; fi
 	done
 
+	# ---- the program lists its descriptors ----------------------------------------------
+	# vt holds none between writes: a child that checks it has only the descriptors it was
+	# given (CPython's test_subprocess does) sees the same list with and without vt
+	name="$tag fds: a new process sees only its own descriptors"
+	if want "$name"; then
+		code='import os; print(sorted(int(f) for f in os.listdir("/proc/self/fd")))'
+		plain "$py" -c "$code" 7</dev/null
+		vt "$py" -c "$code" 7</dev/null
+		same "$name" && ok "$name: $(cat "$work/vt.out")"
+	fi
+
 	# ---- the program takes vt's descriptors ------------------------------------------------
 	for mode in closerange dup2 reopen; do
 		name="$tag fds: $mode"
