@@ -132,6 +132,10 @@ controltest: all
 richtest: all
 	tests/rich/run.sh
 
+# real programs unchanged under vt: an http.server service under load, Pygments
+realtest: all
+	O=$(O) tests/real/run.sh
+
 exports: all
 	tests/check-exports.sh $(O)/libvt.so
 
@@ -153,6 +157,14 @@ faulttest: all $(O)/asan/vt-convert
 	O=$(O) tests/faults/stress.sh || rc=1; \
 	tests/faults/cpython-tests.sh || rc=1; \
 	exit $$rc
+
+# a long run (SOAK_SECONDS, default 600) of steady calls under vt on SOAK_PYTHON: no
+# deadlock, RSS flat, the trace growing on disk, every call converted
+SOAK_SECONDS ?= 600
+SOAK_PYTHON  ?= /usr/bin/python3
+soak: all
+	O=$(O) VT_STRESS_SECONDS=$(SOAK_SECONDS) VT_PYTHONS=$(SOAK_PYTHON) VT_CONVERT_SAN=none \
+		tests/faults/stress.sh long
 
 viewer-deps:
 	@scripts/install-viewer-deps.sh
@@ -176,6 +188,7 @@ test: test-deps
 	$(MAKE) richtest
 	$(MAKE) fuzz-replay
 	$(MAKE) faulttest
+	$(MAKE) realtest
 	$(MAKE) test-viewer
 	$(MAKE) e2e
 
@@ -210,7 +223,9 @@ help:
 	@echo '  proctest   process trees             converttest  vt-convert on hand-made traces'
 	@echo '  controltest  windows, flight recorder, size cap, process selection'
 	@echo '  richtest   arguments, return values, filters, the vt module, exceptions, gc'
+	@echo '  realtest   real programs unchanged: an http.server service under load, Pygments'
 	@echo '  faulttest  damaged input (also under ASan), faults in traced programs, stress'
+	@echo '  soak       SOAK_SECONDS (600) of steady calls: flat RSS, a growing trace'
 	@echo '  fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)   fuzz-replay  the saved corpus'
 	@echo '  test-viewer  the viewer in headless Chromium   bench-viewer  its load and redraw times'
 	@echo '  bench      overhead against plain runs, cProfile and the no-op floor'
@@ -219,6 +234,6 @@ help:
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all deps test-deps unittest unittest-san e2e proctest converttest controltest richtest faulttest exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
+.PHONY: all deps test-deps unittest unittest-san e2e proctest converttest controltest richtest realtest faulttest soak exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
 
 include tests/fuzz/fuzz.mk

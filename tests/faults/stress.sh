@@ -2,11 +2,16 @@
 # tests/faults/stress.sh - vt under load (tests/faults/progs/stress.py) on every CPython
 # of the machine:
 #
-#   threads32   32 threads x 20000 calls: each thread's count exact, in its own track
-#   short       1000 short-lived threads (100 at a time), 10 calls each: 1000 tracks of 10
+#   threads64   64 threads x 10000 calls: each thread's count exact, in its own track
+#   short       10000 short-lived threads (100 at a time), 10 calls each: 10000 tracks of 10
 #   deep        recursion 50000 deep: 50001 calls of rec
 #   fork        8 threads each fork 4 children: 32 processes with 100 calls each
 #   spawn       50 subprocesses at once: 50 processes with 100 calls each
+#   signal      a SIGALRM handler running Python mid-call every 0.5 ms: 600 calls of s
+#   long        VT_STRESS_SECONDS (default 10; `make soak` runs 600) of steady calls, on the
+#               first and the last Python only: the trace grows on disk between samples
+#               taken every quarter of the run, and the program's RSS stays flat after its
+#               first quarter (within 4 MiB, which it prints and the plain run prints too)
 #
 # Each case must: finish within 120 s (no deadlock), print what it prints without vt (its
 # own counts, and "fds ok": the descriptors of the process did not grow), convert with
@@ -34,6 +39,9 @@ pass=0 fail=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/vt-stress.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+long_secs=${VT_STRESS_SECONDS:-10}
+export VT_STRESS_SECONDS=$long_secs
+limit=$((2 * long_secs + 120))
 
 if [ -n "${VT_PYTHONS:-}" ]; then
 	read -r -a pythons <<<"$VT_PYTHONS"
@@ -77,41 +85,62 @@ for py in "${pythons[@]}"; do
 	ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 	tag=$ver
 	[ "$py" = /usr/bin/python3 ] && tag="$ver (Debian)"
-	for c in threads32 short deep fork spawn; do
+	for c in threads64 short deep fork spawn signal long; do
 		name="$tag $c"
 		want "$name" || continue
-		timeout -s KILL 120 "$py" "$prog" $c >"$work/plain.out" 2>/dev/null
+		[ $c = long ] && [ $first = 0 ] && [ "$py" != "${pythons[-1]}" ] && continue
+		timeout -s KILL $limit "$py" "$prog" $c >"$work/plain.out" 2>/dev/null
 		prc=$?
 		rm -rf "$work/trace"
 		start=$SECONDS
-		VT_OUTPUT=$work/trace LD_PRELOAD=$lib timeout -s KILL 120 "$py" "$prog" $c \
-			>"$work/vt.out" 2>"$work/vt.err"
+		VT_OUTPUT=$work/trace LD_PRELOAD=$lib timeout -s KILL $limit "$py" "$prog" $c \
+			>"$work/vt.out" 2>"$work/vt.err" &
+		vpid=$!
+		if [ $c = long ]; then
+			# the trace's size at each quarter of the run: it must keep growing
+			sizes=""
+			for q in 1 2 3; do
+				sleep "$(awk -v s="$long_secs" 'BEGIN { print s / 4 }')"
+				sizes="$sizes $(du -sb "$work/trace" 2>/dev/null | cut -f1)"
+			done
+		fi
+		wait $vpid
 		vrc=$?
 		secs=$((SECONDS - start))
-		if [ $vrc = 137 ]; then bad "$name: no deadlock" "killed after 120 s"; continue; fi
+		if [ $vrc = 137 ]; then bad "$name: no deadlock" "killed after $limit s"; continue; fi
 		if [ $vrc != $prc ] || ! d=$(diff "$work/plain.out" "$work/vt.out"); then
 			bad "$name: exit status and output as without vt" "exit $prc / $vrc"$'\n'"${d:-}"$'\n'"$(cat "$work/vt.err")"
 			continue
 		fi
 		grep -q '^fds ok' "$work/vt.out" || { bad "$name: descriptors do not grow" "$(cat "$work/vt.out")"; continue; }
 		ok "$name: same output and exit status as without vt, fds do not grow (${secs} s)"
+		if [ $c = long ]; then
+			grep -q '^rss flat' "$work/vt.out" && ok "$name: RSS flat after the first quarter of ${long_secs} s" ||
+				bad "$name: RSS flat" "$(cat "$work/vt.out")"
+			# shellcheck disable=SC2086
+			set -- $sizes
+			if [ $# = 3 ] && [ "$1" -gt 0 ] && [ "$2" -gt "$1" ] && [ "$3" -gt "$2" ]; then
+				ok "$name: the trace grows on disk during the run (bytes:$sizes)"
+			else bad "$name: the trace grows on disk during the run" "bytes at each quarter:$sizes"; fi
+		fi
 		per=--per-thread
-		case $c in deep | fork | spawn) per=--per-process ;; esac
-		timeout -s KILL 120 "$conv" "$work/trace" --summary $per --top 0 >"$work/sum" 2>"$work/conv.err"
+		case $c in deep | fork | spawn | long) per=--per-process ;; esac
+		timeout -s KILL $limit "$conv" "$work/trace" --summary $per --top 0 >"$work/sum" 2>"$work/conv.err"
 		crc=$?
 		if [ $crc != 0 ] || ! grep -q " 0 lost" "$work/conv.err"; then
 			bad "$name: converts cleanly, nothing lost" "exit $crc: $(cat "$work/conv.err")"
 			continue
 		fi
 		case $c in
-		threads32) check_counts "$name" "$work/sum" f 20000 32 ;;
-		short) check_counts "$name" "$work/sum" g 10 1000 ;;
+		threads64) check_counts "$name" "$work/sum" f 10000 64 ;;
+		short) check_counts "$name" "$work/sum" g 10 10000 ;;
 		deep) check_counts "$name" "$work/sum" rec 50001 1 ;;
 		fork) check_counts "$name" "$work/sum" h 100 32 ;;
 		spawn) check_counts "$name" "$work/sum" k 100 50 ;;
+		signal) check_counts "$name" "$work/sum" s 600 1 ;;
 		esac
 		# the sanitizer converter: every case of the first Python, the small ones of all
-		if [ -n "$san" ] && { [ $first = 1 ] || [ $c != threads32 ] && [ $c != short ]; }; then
+		if [ -n "$san" ] && { [ $first = 1 ] || [ $c != threads64 ] && [ $c != short ] && [ $c != long ]; }; then
 			timeout -s KILL 300 "$san" "$work/trace" -o "$work/san.json" >/dev/null 2>"$work/san.err"
 			src=$?
 			if [ $src != 0 ] || grep -qE 'Sanitizer|runtime error' "$work/san.err"; then

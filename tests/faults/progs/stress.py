@@ -2,12 +2,16 @@
 # number of open descriptors before and after: it may grow by one under vt (the main
 # thread's own trace file, opened when its buffer first fills) and no more, whatever the
 # number of threads (a warm-up thread first lets vt open what it opens once per process).
-#   threads32   32 threads x 20000 calls of f, each thread counting its own
-#   short       1000 short-lived threads (10 batches of 100 running at once), 10 calls each
+#   threads64   64 threads x 10000 calls of f, each thread counting its own
+#   short       10000 short-lived threads (100 batches of 100 running at once), 10 calls each
 #   deep        recursion 50000 deep (recursionlimit 100000), in a thread with a big stack
 #   fork        8 threads each fork 4 children; each child calls h 100 times
 #   spawn       50 subprocesses at once; each calls k 100 times
+#   signal      a SIGALRM handler (every 0.5 ms) runs Python mid-call: 300 runs call s twice
+#   long        calls for VT_STRESS_SECONDS (default 10) while sampling its own RSS: after
+#               the first quarter it may not grow by more than 4 MiB
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -40,14 +44,25 @@ warm = threading.Thread(target=int)
 warm.start()
 warm.join()
 before = nfds()
-if case == "threads32":
-    counts = [0] * 32
+def s():
+    return 5
+
+
+def rss_kib():
+    with open("/proc/self/status") as st:
+        for line in st:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+
+
+if case == "threads64":
+    counts = [0] * 64
 
     def work(k):
-        for i in range(20000):
+        for i in range(10000):
             f()
             counts[k] += 1
-    ts = [threading.Thread(target=work, args=(k,), name="w%02d" % k) for k in range(32)]
+    ts = [threading.Thread(target=work, args=(k,), name="w%02d" % k) for k in range(64)]
     for t in ts:
         t.start()
     for t in ts:
@@ -62,7 +77,7 @@ elif case == "short":
             g()
         with lock:
             done[0] += 1
-    for batch in range(10):
+    for batch in range(100):
         ts = [threading.Thread(target=work) for _ in range(100)]
         for t in ts:
             t.start()
@@ -102,6 +117,39 @@ elif case == "spawn":
     code = "def k():\n    return 4\nfor i in range(100):\n    k()\n"
     ps = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(50)]
     print("children", len(ps), "exit codes", sorted(set(p.wait() for p in ps)))
+elif case == "signal":
+    hits = [0]
+
+    def on_alarm(signum, frame):
+        if hits[0] < 300:
+            hits[0] += 1
+            s()
+            s()
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, 0.0005, 0.0005)
+    while hits[0] < 300:
+        rec(20)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    print("handler runs", hits[0], "s", 2 * hits[0])
+elif case == "long":
+    secs = float(os.environ.get("VT_STRESS_SECONDS", "10"))
+    start = time.monotonic()
+    end = start + secs
+    early = late = 0
+    while True:
+        now = time.monotonic()
+        if now >= end:
+            break
+        for i in range(500):
+            rec(10)
+        time.sleep(0.002)  # a steady service, not a flat-out loop: ~2 M calls/s
+        kib = rss_kib()
+        if now - start < secs / 4:
+            early = max(early, kib)
+        else:
+            late = max(late, kib)
+    grew = late - early
+    print("rss", "flat" if grew <= 4096 else "grew by %d KiB (%d to %d)" % (grew, early, late))
 # a joined thread may still be running its TLS destructors (where vt closes its file):
 # give the count a moment to settle
 for _ in range(200):

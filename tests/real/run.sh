@@ -1,0 +1,123 @@
+#!/bin/bash
+# tests/real/run.sh - real programs, unchanged, behave identically under vt, on every
+# CPython of the machine:
+#   web       webapp.py (http.server, a thread per request) under a bounded load of 600
+#             requests from 4 client threads in a second process (load.py): every answer
+#             right, the same exit status and output as without vt, and the trace holds
+#             exactly one call of item() per /item request and one do_POST per /echo
+#   pygments  Debian's Pygments (python3-pygments, put on PYTHONPATH for the pyenv
+#             interpreters) highlights ~1 MB of Python to HTML and to 256-colour terminal
+#             text: byte-identical to the run without vt, and its lexer is in the trace
+# Ends with "N passed, N failed, N skipped".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+O=${O:-build}
+case $O in /*) ;; *) O=$top/$O ;; esac
+lib=$O/libvt.so
+conv=$O/vt-convert
+pass=0 fail=0 skip=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/vt-real.XXXXXX")
+srv=
+trap '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf "$work"' EXIT
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | head -20 | sed 's/^/  /'; fail=$((fail + 1)); }
+. "$top/tests/pythons.sh"
+find_pythons "${VT_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
+client=/usr/bin/python3
+requests=600
+
+# the requests load.py makes: /item/i unless i % 3 == 2 (POST /echo) or i % 17 == 5 (404)
+n_item=0 n_post=0
+for ((i = 0; i < requests; i++)); do
+	if ((i % 3 == 2)); then n_post=$((n_post + 1)); elif ((i % 17 != 5)); then n_item=$((n_item + 1)); fi
+done
+
+# calls SUMMARY FUNC: the calls of FUNC in a --summary (Class.FUNC on 3.11+, where code
+# objects have qualified names; FUNC before)
+calls() { awk -v f="$2" '$0 ~ "[ .]" f " \\(" { n += $1 } END { print n + 0 }' "$1"; }
+
+# web PY TAG MODE: one run of the service under load; MODE is plain or vt
+web() {
+	local py=$1 mode=$2 pre="" port
+	[ "$mode" = vt ] && pre=$lib
+	rm -rf "$work/trace" "$work/port"
+	LD_PRELOAD=$pre VT_OUTPUT="$work/trace" "$py" "$here/webapp.py" >"$work/$mode.out" 2>"$work/$mode.err" &
+	srv=$!
+	for _ in $(seq 100); do [ -s "$work/$mode.out" ] && break; sleep 0.1; done
+	port=$(head -1 "$work/$mode.out")
+	timeout 120 "$client" "$here/load.py" "$port" $requests 4 >"$work/$mode.load" 2>>"$work/$mode.err"
+	wait $srv
+	echo $? >"$work/$mode.rc"
+	srv=
+	sed 1d "$work/$mode.out" >"$work/$mode.rest" # the port differs between runs
+}
+
+have_pygments=0
+[ -d /usr/lib/python3/dist-packages/pygments ] && have_pygments=1
+if [ $have_pygments = 1 ]; then
+	mkdir -p "$work/site" "$work/src"
+	ln -s /usr/lib/python3/dist-packages/pygments "$work/site/pygments"
+	# ~1 MB of real Python: Debian's standard library
+	for f in argparse typing pydoc inspect dataclasses enum subprocess tarfile zipfile/__init__ \
+		email/_header_value_parser http/client logging/__init__ unittest/mock ast pathlib \
+		difflib doctest configparser smtplib imaplib ftplib pickle decimal; do
+		cat /usr/lib/python3.*/"$f".py 2>/dev/null
+	done >"$work/src/big.py"
+else
+	echo "SKIP pygments: Debian's python3-pygments is not installed (scripts/install-deps.sh --test)"
+	skip=$((skip + 1))
+fi
+
+for py in $pythons; do
+	v=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])') || continue
+	[ "$py" = /usr/bin/python3 ] && v="$v (Debian)"
+
+	web "$py" plain
+	web "$py" vt
+	if [ "$(cat "$work/vt.load")" = "$requests 0" ] && [ "$(cat "$work/vt.rc")" = 0 ] &&
+		cmp -s "$work/plain.load" "$work/vt.load" && cmp -s "$work/plain.rest" "$work/vt.rest" &&
+		cmp -s "$work/plain.rc" "$work/vt.rc"; then
+		ok "$v web: $requests requests, every answer right, output and exit status as without vt"
+	else
+		bad "$v web: answers and exit status" "plain: $(cat "$work/plain.load") rc $(cat "$work/plain.rc"); vt: $(cat "$work/vt.load") rc $(cat "$work/vt.rc")
+$(cat "$work/vt.err")"
+	fi
+	"$conv" "$work/trace" --summary --top 0 >"$work/sum" 2>"$work/conv.err"
+	crc=$?
+	ni=$(calls "$work/sum" item) np=$(calls "$work/sum" do_POST)
+	if [ $crc = 0 ] && grep -q " 0 lost" "$work/conv.err" && [ "$ni" = $n_item ] && [ "$np" = $n_post ]; then
+		ok "$v web: the trace has every request ($ni item, $np do_POST), nothing lost"
+	else
+		bad "$v web: the trace has every request" "exit $crc, item $ni of $n_item, do_POST $np of $n_post: $(cat "$work/conv.err")"
+	fi
+
+	[ $have_pygments = 1 ] || continue
+	for fmt in html terminal256; do
+		for mode in plain vt; do
+			pre=""
+			[ $mode = vt ] && pre=$lib
+			rm -rf "$work/trace"
+			(cd "$work/src" && LD_PRELOAD=$pre VT_OUTPUT="$work/trace" PYTHONPATH="$work/site" \
+				"$py" -m pygments -l python -f $fmt -O full big.py >"$work/$mode.$fmt" 2>"$work/$mode.err")
+			echo $? >"$work/$mode.rc"
+		done
+		if [ -s "$work/plain.$fmt" ] && [ "$(cat "$work/plain.rc")" = 0 ] &&
+			cmp -s "$work/plain.$fmt" "$work/vt.$fmt" && cmp -s "$work/plain.rc" "$work/vt.rc"; then
+			ok "$v pygments $fmt: $(wc -c <"$work/vt.$fmt") bytes, identical to the run without vt"
+		else
+			bad "$v pygments $fmt: identical output" "$(cmp "$work/plain.$fmt" "$work/vt.$fmt" 2>&1) rc $(cat "$work/plain.rc")/$(cat "$work/vt.rc") $(head -5 "$work/vt.err")"
+		fi
+	done
+	"$conv" "$work/trace" --summary --top 0 >"$work/sum" 2>"$work/conv.err"
+	crc=$?
+	nl=$(calls "$work/sum" get_tokens_unprocessed)
+	if [ $crc = 0 ] && grep -q " 0 lost" "$work/conv.err" && [ "$nl" -ge 1 ]; then
+		ok "$v pygments: the lexer is in the trace ($(grep -o '[0-9]* events' "$work/conv.err"))"
+	else
+		bad "$v pygments: the lexer is in the trace" "exit $crc, get_tokens_unprocessed $nl: $(cat "$work/conv.err")"
+	fi
+done
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]
