@@ -4,7 +4,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 lib=${VT_LIB:-$top/build/libvt.so}
-mods=${CPYTHON_TESTS:-"test_json test_re test_threading test_generators test_exceptions test_signal test_contextlib"}
+mods=${CPYTHON_TESTS:-"test_json test_re test_threading test_subprocess test_generators test_exceptions test_signal test_contextlib"}
 pass=0 fail=0 skip=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/vt-cpython.XXXXXX")
 trap 'rm -rf "$work"' EXIT
