@@ -158,6 +158,21 @@ faulttest: all $(O)/asan/vt-convert
 	tests/faults/cpython-tests.sh || rc=1; \
 	exit $$rc
 
+# libvt.so itself under ASan+UBSan, preloaded after their runtimes into real interpreters:
+# the stress cases and the rich-data suite (hostile reprs, exceptions, the vt module)
+SAN_RT = $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
+SAN_PYTHONS ?= $(lastword $(wildcard /root/.pyenv/versions/3.8.*/bin/python3.8)) \
+               $(lastword $(wildcard /root/.pyenv/versions/3.12.*/bin/python3.12)) /usr/bin/python3
+preload-san: all $(O)/asan/vt-convert
+	$(MAKE) O=$(O)/asan SAN=address,undefined $(O)/asan/libvt.so
+	@rc=0; \
+	O=$(O) VT_LIB=$(O)/asan/libvt.so VT_PRELOAD_EXTRA="$(SAN_RT)" VT_STRESS_SECONDS=4 \
+		VT_PYTHONS="$(strip $(SAN_PYTHONS))" VT_VALGRIND=0 tests/faults/stress.sh || rc=1; \
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		VT_LIB="$(SAN_RT) $(abspath $(O))/asan/libvt.so" RICH_PYTHONS="$(strip $(SAN_PYTHONS))" \
+		tests/rich/run.sh || rc=1; \
+	exit $$rc
+
 # a long run (SOAK_SECONDS, default 600) of steady calls under vt on SOAK_PYTHON: no
 # deadlock, RSS flat, the trace growing on disk, every call converted
 SOAK_SECONDS ?= 600
@@ -188,6 +203,7 @@ test: test-deps
 	$(MAKE) richtest
 	$(MAKE) fuzz-replay
 	$(MAKE) faulttest
+	$(MAKE) preload-san
 	$(MAKE) realtest
 	$(MAKE) test-viewer
 	$(MAKE) e2e
@@ -225,6 +241,7 @@ help:
 	@echo '  richtest   arguments, return values, filters, the vt module, exceptions, gc'
 	@echo '  realtest   real programs unchanged: an http.server service under load, Pygments'
 	@echo '  faulttest  damaged input (also under ASan), faults in traced programs, stress'
+	@echo '  preload-san  libvt.so under ASan+UBSan in real interpreters (stress, rich data)'
 	@echo '  soak       SOAK_SECONDS (600) of steady calls: flat RSS, a growing trace'
 	@echo '  fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)   fuzz-replay  the saved corpus'
 	@echo '  test-viewer  the viewer in headless Chromium   bench-viewer  its load and redraw times'
@@ -234,6 +251,6 @@ help:
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all deps test-deps unittest unittest-san e2e proctest converttest controltest richtest realtest faulttest soak exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
+.PHONY: all deps test-deps unittest unittest-san e2e proctest converttest controltest richtest realtest faulttest preload-san soak exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
 
 include tests/fuzz/fuzz.mk

@@ -21,6 +21,9 @@
 # first Python and the smaller results of the others, and under valgrind (the fork case
 # of the first Python; VT_VALGRIND=0 to skip).
 #
+# VT_PRELOAD_EXTRA: libraries preloaded before vt's (`make preload-san`: the ASan and
+# UBSan runtimes, with VT_LIB=build/asan/libvt.so); any sanitizer report fails the case.
+#
 #   tests/faults/stress.sh [-v] [NAME-FILTER]
 #
 # Ends with "N passed, N failed".
@@ -56,6 +59,11 @@ for f in "$lib" "$conv"; do
 	[ -e "$f" ] || { echo "FAIL missing $f (make all)"; echo "0 passed, 1 failed"; exit 1; }
 done
 cp "$lib" "$work/libvt.so" && lib=$work/libvt.so
+preload=$lib
+if [ -n "${VT_PRELOAD_EXTRA:-}" ]; then
+	preload="$VT_PRELOAD_EXTRA $lib"
+	echo "preloading $preload"
+fi
 cp "$conv" "$work/vt-convert" && conv=$work/vt-convert
 if [ -x "$san" ]; then cp "$san" "$work/vt-convert-san" && san=$work/vt-convert-san
 else echo "SKIP the sanitizer converter (no $san)"; san=""; fi
@@ -93,7 +101,11 @@ for py in "${pythons[@]}"; do
 		prc=$?
 		rm -rf "$work/trace"
 		start=$SECONDS
-		VT_OUTPUT=$work/trace LD_PRELOAD=$lib timeout -s KILL $limit "$py" "$prog" $c \
+		# ASan's quarantine keeps freed memory for a while: off in the case that measures RSS
+		asan=detect_leaks=0
+		[ $c = long ] && asan=$asan:quarantine_size_mb=0
+		VT_OUTPUT=$work/trace LD_PRELOAD=$preload ASAN_OPTIONS=$asan \
+			UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 timeout -s KILL $limit "$py" "$prog" $c \
 			>"$work/vt.out" 2>"$work/vt.err" &
 		vpid=$!
 		if [ $c = long ]; then
@@ -108,6 +120,10 @@ for py in "${pythons[@]}"; do
 		vrc=$?
 		secs=$((SECONDS - start))
 		if [ $vrc = 137 ]; then bad "$name: no deadlock" "killed after $limit s"; continue; fi
+		if grep -qE 'Sanitizer|runtime error' "$work/vt.err"; then
+			bad "$name: no sanitizer report in the traced program" "$(head -30 "$work/vt.err")"
+			continue
+		fi
 		if [ $vrc != $prc ] || ! d=$(diff "$work/plain.out" "$work/vt.out"); then
 			bad "$name: exit status and output as without vt" "exit $prc / $vrc"$'\n'"${d:-}"$'\n'"$(cat "$work/vt.err")"
 			continue

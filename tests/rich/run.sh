@@ -1,10 +1,12 @@
 #!/bin/bash
 # tests/rich/run.sh - arguments and return values (hostile __repr__ included), the inline
 # vt API, recorder filters, exceptions and gc, on every CPython. Ends with "N passed, N failed".
+# VT_LIB: what to preload instead of build/libvt.so (a list: `make preload-san` puts the
+# sanitizer runtimes before build/asan/libvt.so).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-lib=$top/build/libvt.so
+lib=${VT_LIB:-$top/build/libvt.so}
 conv=$top/build/vt-convert
 pass=0 fail=0 skip=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/vt-rich.XXXXXX")
