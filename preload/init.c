@@ -178,9 +178,10 @@ static void read_config(void)
 	vt_cfg.follow = env_bool("VT_FOLLOW_CHILDREN", 1);
 	vt_cfg.chunk_size = env_size("VT_BUFFER_SIZE", VT_CHUNK_DEFAULT, 64u << 10, 64u << 20);
 	v = getenv("VT_HOOK");
-	if (v && *v && strcmp(v, "monitoring") && strcmp(v, "profile"))
-		bad("VT_HOOK", v, "expected monitoring or profile");
+	if (v && *v && strcmp(v, "monitoring") && strcmp(v, "profile") && strcmp(v, "eval"))
+		bad("VT_HOOK", v, "expected monitoring, profile or eval");
 	vt_cfg.use_profile = v && !strcmp(v, "profile");
+	vt_cfg.use_eval = !v || !*v ? -1 : !strcmp(v, "eval");
 	v = getenv("VT_CLOCK");
 	if (v && *v && strcmp(v, "tsc") && strcmp(v, "ns"))
 		bad("VT_CLOCK", v, "expected tsc or ns");

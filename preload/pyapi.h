@@ -41,6 +41,8 @@ enum { PT_CALL = 0, PT_EXCEPTION = 1, PT_LINE = 2, PT_RETURN = 3, PT_C_CALL = 4,
 #define OFF_FRAME38_CODE 32  /* PyFrameObject.f_code, 3.8-3.10 */
 #define OFF_FRAME311_IFRAME 24 /* PyFrameObject.f_frame, 3.11 */
 #define OFF_IFRAME311_CODE 32  /* _PyInterpreterFrame.f_code, 3.11 */
+#define OFF_IFRAME311_OWNER 69 /* _PyInterpreterFrame.owner (char), 3.11; 0: the thread's */
+#define OFF_CODE311_FLAGS 48   /* PyCodeObject.co_flags (int), 3.11 */
 
 /* libvt-nop.so: the same hooks, returning at once (the overhead floor) */
 #ifdef VT_NOP

@@ -56,6 +56,8 @@ static __thread int t_own_setprofile;
 static size_t g_off_profilefunc;
 /* 1 in PyEval_SetProfile mode, 0 in sys.monitoring mode */
 static int g_profile_mode;
+/* the frame-evaluation hook records (3.8-3.11; chosen at start, left when deep) */
+static int g_eval_mode;
 /* sys.monitoring tool id in use */
 static int g_tool = -1;
 /* the original _thread.start_new_thread, kept alive while patched */
@@ -1011,6 +1013,172 @@ static int frame_offsets_ok(void)
 	return ok;
 }
 
+/*
+ * ---- the frame-evaluation hook (PEP 523): Python functions only, 3.8-3.11 ----
+ *
+ * CPython calls the interpreter's eval_frame function for every frame it runs: a call,
+ * each resumption of a generator or coroutine, a module or class body. Ours records the
+ * entry, runs the frame with _PyEval_EvalFrameDefault and records the exit (NULL: an
+ * exception unwound it; a yield returns like a return, as the profile hook reports it).
+ * It costs much less than the profile hook, which puts the interpreter in tracing mode,
+ * but it sees no C calls, and on 3.11 it turns Python-to-Python calls, which CPython
+ * otherwise runs without recursing in C, into nested C calls. So each thread watches its
+ * C stack: near the end (t->stack_guard), vt switches the process to the profile hook,
+ * under which those calls stop nesting, and marks the switch in the trace. 3.12+ count
+ * such calls against their C recursion limit, which would turn a deep recursion into a
+ * RecursionError; there vt uses sys.monitoring instead.
+ */
+typedef PyObject *(*vt_eval39)(void *tstate, void *frame, int throwflag);
+typedef PyObject *(*vt_eval38)(void *frame, int throwflag);
+static void *g_eval_default;   /* _PyEval_EvalFrameDefault */
+static void **g_eval_slot38;   /* 3.8: &interp->eval_frame (no setter) */
+static void (*g_eval_setter)(void *interp, void *fn); /* 3.9+ */
+static void *(*g_eval_getter)(void *interp);
+static void profile_mode_setup(void);
+static void hooks_on(void);
+static void hooks_off(void);
+
+static inline PyObject *eval_frame_code(void *frame)
+{
+	if (vt_py_minor <= 10)
+		return FIELD(frame, OFF_FRAME38_CODE, PyObject *); /* a PyFrameObject */
+	return FIELD(frame, OFF_IFRAME311_CODE, PyObject *);       /* an _PyInterpreterFrame */
+}
+
+/* Deep in the C stack: go on with the profile hook (see above). Holds the GIL. */
+static void eval_to_profile(void)
+{
+	static const char why[] = "vt: the C stack is nearly full (a deep recursion): "
+				  "switched from the frame-evaluation hook to the profile hook";
+
+	hooks_off(); /* closes every thread's open frames, marked as a pause */
+	g_eval_mode = 0;
+	profile_mode_setup();
+	hooks_on(); /* the frames still open are counted (STACK) at each thread's next event */
+	vt_proc_mark(why);
+}
+
+/* the entry of a frame; 1 when its exit is to be recorded */
+static inline int eval_enter(void *frame)
+{
+	uint64_t now = vt_now();
+	struct vt_thread *t = vt_thread_cur();
+	PyObject *code;
+	int64_t id;
+
+	if (VT_UNLIKELY(!t) || !g_recording || !g_eval_mode)
+		return 0;
+	if (VT_UNLIKELY((uintptr_t)__builtin_frame_address(0) < t->stack_guard)) {
+		eval_to_profile();
+		return 0;
+	}
+	/* is_call 0: the frame being entered is not on the thread's stack yet (a fork
+	 * child's inherited frames and a resumed window's depth count every frame there) */
+	if (!vt_room(t, 0))
+		return 1;
+	code = eval_frame_code(frame);
+	/* 3.11 runs a generator function's frame up to RETURN_GENERATOR to make the
+	 * generator; the profile hook shows no call for that, and neither do we. The frame
+	 * is then the thread's, and the generator's own when it runs later. */
+	if (vt_py_minor == 11 && VT_UNLIKELY(FIELD(code, OFF_CODE311_FLAGS, int) & CO_GENERATOR_LIKE) &&
+	    FIELD(frame, OFF_IFRAME311_OWNER, char) == 0)
+		return 0;
+	if (VT_LIKELY(t->cache_key == code)) {
+		id = t->cache_id;
+	} else {
+		PyObject *et, *ev, *tb;
+
+		/* naming a new code object runs Python's API: keep a pending exception
+		 * (gen.throw() enters the frame with one set) out of its way */
+		py.ErrFetch(&et, &ev, &tb);
+		id = code_id(t, code);
+		py.ErrRestore(et, ev, tb);
+	}
+	rec_call(t, VT_REC_CALL, id, now);
+	return 1;
+}
+
+static inline void eval_leave(PyObject *result)
+{
+	uint64_t now = vt_now();
+	struct vt_thread *t = vt_t;
+
+	if (VT_LIKELY(t) && g_recording && g_eval_mode && vt_room(t, 0))
+		rec_ret(t, result ? VT_REC_RET : VT_REC_UNWIND, now, NULL);
+}
+
+static PyObject *eval_hook39(void *tstate, void *frame, int throwflag)
+{
+#ifdef VT_NOP
+	return ((vt_eval39)g_eval_default)(tstate, frame, throwflag);
+#endif
+	int on = eval_enter(frame);
+	PyObject *r = ((vt_eval39)g_eval_default)(tstate, frame, throwflag);
+
+	if (on)
+		eval_leave(r);
+	return r;
+}
+
+static PyObject *eval_hook38(void *frame, int throwflag)
+{
+#ifdef VT_NOP
+	return ((vt_eval38)g_eval_default)(frame, throwflag);
+#endif
+	int on = eval_enter(frame);
+	PyObject *r = ((vt_eval38)g_eval_default)(frame, throwflag);
+
+	if (on)
+		eval_leave(r);
+	return r;
+}
+
+static void *eval_current(void)
+{
+	return vt_py_minor >= 9 ? g_eval_getter(py.InterpMain()) : *g_eval_slot38;
+}
+
+/* 1 when the eval hook can be installed: the API is there and nobody else uses it */
+static int eval_available(void)
+{
+	if (vt_py_minor > 11 || !(g_eval_default = sym("_PyEval_EvalFrameDefault")))
+		return 0;
+	if (vt_py_minor >= 9) {
+		*(void **)&g_eval_setter = sym("_PyInterpreterState_SetEvalFrameFunc");
+		*(void **)&g_eval_getter = sym("_PyInterpreterState_GetEvalFrameFunc");
+		if (!g_eval_setter || !g_eval_getter)
+			return 0;
+	} else {
+		/* 3.8 has no setter: the field holds _PyEval_EvalFrameDefault (its offset is
+		 * 568 in 3.8's PyInterpreterState, which is over 2 KiB); find it, once */
+		void **p = py.InterpMain();
+
+		for (int i = 0; i < 128; i++) {
+			if (p[i] != g_eval_default)
+				continue;
+			if (g_eval_slot38)
+				return 0; /* twice: not sure which */
+			g_eval_slot38 = &p[i];
+		}
+		if (!g_eval_slot38)
+			return 0;
+	}
+	/* a debugger or JIT has its own there: leave it alone */
+	return eval_current() == g_eval_default;
+}
+
+static void eval_set(int on)
+{
+	void *fn = !on ? g_eval_default : vt_py_minor >= 9 ? (void *)eval_hook39 : (void *)eval_hook38;
+
+	if (!on && eval_current() != (vt_py_minor >= 9 ? (void *)eval_hook39 : (void *)eval_hook38))
+		return; /* someone put theirs in our place: theirs stays */
+	if (vt_py_minor >= 9)
+		g_eval_setter(py.InterpMain(), fn); /* 3.11 stores the default as NULL */
+	else
+		*g_eval_slot38 = fn;
+}
+
 /* ---- sys.monitoring callbacks (3.12+), METH_FASTCALL ---- */
 
 static PyObject *mon_start(PyObject *self, PyObject *const *args, Py_ssize_t n)
@@ -1923,7 +2091,9 @@ static void hooks_on(void)
 	g_recording = 1;
 	/* threads that already record note how deep they are when they next run */
 	vt_threads_resync_stack();
-	if (g_profile_mode)
+	if (g_eval_mode)
+		eval_set(1);
+	else if (g_profile_mode)
 		profile_all_threads(prof_cb);
 	else if (set_mon_events(g_mon_mask) < 0)
 		vt_log("cannot enable sys.monitoring events; no events are recorded");
@@ -1934,7 +2104,9 @@ static void hooks_off(void)
 	if (!g_recording)
 		return;
 	g_recording = 0;
-	if (g_profile_mode)
+	if (g_eval_mode)
+		eval_set(0);
+	else if (g_profile_mode)
 		profile_all_threads(NULL);
 	else
 		set_mon_events(0);
@@ -2155,6 +2327,42 @@ static void on_exit_status(int status, void *arg)
 	}
 }
 
+/* profile mode: hook new threads first, so that importing _thread is not traced */
+static void profile_mode_setup(void)
+{
+	g_profile_mode = 1;
+	patch_thread_start();
+	g_off_profilefunc = vt_py_minor <= 10 ? 56 : vt_py_minor <= 12 ? 64 : 80;
+}
+
+/*
+ * The frame-evaluation hook records Python functions only, without arguments, return
+ * values or exceptions: it is the default on 3.8-3.11 with VT_IGNORE_C=1 and none of
+ * those, and VT_HOOK=eval asks for it (3.12+ refuse it, see above).
+ */
+static int want_eval(void)
+{
+	static const char *const why[] = { NULL, "VT_LOG_ARGS", "VT_LOG_RETURN", "VT_LOG_EXCEPTIONS" };
+	int no = vt_cfg.log_args ? 1 : vt_cfg.log_return ? 2 : vt_cfg.log_exceptions ? 3 : 0;
+
+	int micro = 0;
+
+	if (vt_py_minor > 11 || vt_cfg.use_profile || vt_cfg.use_eval == 0)
+		return 0;
+	/* 3.11.0-3.11.3 run a Python __getitem__ called by a subscript without the hook
+	 * (CPython gh-104405, fixed in 3.11.4): those calls would be missing */
+	sscanf(vt_pyversion, "%*d.%*d.%d", &micro);
+	if (vt_cfg.use_eval == -1)
+		return vt_cfg.ignore_c && !no && (vt_py_minor < 11 || micro >= 4);
+	if (no) {
+		vt_log("VT_HOOK=eval cannot record what %s asks for; using PyEval_SetProfile",
+		       why[no]);
+		return 0;
+	}
+	vt_cfg.ignore_c = 1; /* it sees no C calls; nor will the profile hook after a switch */
+	return 1;
+}
+
 static void install(void)
 {
 	if (vt_state != VT_ST_WAITING || !is_main_interpreter())
@@ -2178,24 +2386,31 @@ static void install(void)
 	vt_api_install();
 	if (vt_cfg.log_gc)
 		vt_gc_install();
+	if (vt_py_minor <= 11 && !frame_offsets_ok()) {
+		vt_log("unexpected frame layout in Python %s; tracing off", vt_pyversion);
+		vt_state = VT_ST_INERT;
+		goto out;
+	}
+	if (vt_py_minor >= 12 && vt_cfg.use_eval == 1)
+		vt_log("VT_HOOK=eval is for Python 3.8-3.11 (3.12+ would count each call "
+		       "against the C recursion limit); using sys.monitoring");
 	if (vt_py_minor >= 12 && !vt_cfg.use_profile && install_monitoring() == 0) {
 		g_profile_mode = 0;
 		g_recording = 1;
 		if (set_mon_events(g_mon_mask) < 0)
 			vt_log("cannot enable sys.monitoring events; no events are recorded");
+	} else if (want_eval() && eval_available()) {
+		g_eval_mode = 1;
+		g_recording = 1;
+		eval_set(1);
 	} else {
 		if (vt_py_minor >= 12 && !vt_cfg.use_profile)
 			vt_log("no free sys.monitoring tool id (3 and 4 are taken); using "
 			       "PyEval_SetProfile");
-		if (vt_py_minor <= 11 && !frame_offsets_ok()) {
-			vt_log("unexpected frame layout in Python %s; tracing off", vt_pyversion);
-			vt_state = VT_ST_INERT;
-			goto out;
-		}
-		g_profile_mode = 1;
-		/* hook new threads first, so that importing _thread is not traced */
-		patch_thread_start();
-		g_off_profilefunc = vt_py_minor <= 10 ? 56 : vt_py_minor <= 12 ? 64 : 80;
+		else if (vt_cfg.use_eval == 1 && vt_py_minor <= 11)
+			vt_log("the frame-evaluation hook is not available (another tool uses "
+			       "it); using PyEval_SetProfile");
+		profile_mode_setup();
 		g_recording = 1;
 		arm_profile(vt_py_minor >= 12 && py.SetProfileAllThreads);
 	}

@@ -327,6 +327,27 @@ static void chunk_start(struct vt_thread *t)
 	t->last = c;
 }
 
+/*
+ * The lowest safe address of this thread's C stack for the frame-evaluation hook: a
+ * quarter of the stack, at most 256 KiB, above its end. Under that hook every Python
+ * call nests a C call; below this line vt goes back to a hook that does not.
+ */
+static uintptr_t stack_guard(void)
+{
+	pthread_attr_t a;
+	void *lo;
+	size_t size;
+	int ok;
+
+	if (pthread_getattr_np(pthread_self(), &a) != 0)
+		return 0;
+	ok = pthread_attr_getstack(&a, &lo, &size) == 0;
+	pthread_attr_destroy(&a);
+	if (!ok)
+		return 0;
+	return (uintptr_t)lo + (size / 4 < (256u << 10) ? size / 4 : (256u << 10));
+}
+
 struct vt_thread *vt_thread_new(void)
 {
 	struct vt_thread *t;
@@ -361,6 +382,7 @@ struct vt_thread *vt_thread_new(void)
 	t->tid = vt_gettid();
 	t->pid = vt_pid;
 	t->name_tries = 256;
+	t->stack_guard = stack_guard();
 	t->resync_stack = vt_windowed; /* recording may start under frames already running */
 	t->pending = 1;
 	t->limit = 0; /* see vt_pending_hook */

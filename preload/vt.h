@@ -35,7 +35,9 @@ struct vt_config {
 	int disable;       /* VT_DISABLE=1 */
 	int ignore_c;      /* VT_IGNORE_C=1 */
 	int follow;        /* VT_FOLLOW_CHILDREN (default 1) */
-	int use_profile;   /* VT_HOOK=profile: legacy PyEval_SetProfile on 3.12+ */
+	int use_profile;   /* VT_HOOK=profile: PyEval_SetProfile on every version */
+	int use_eval;      /* VT_HOOK=eval: the frame-evaluation hook (3.8-3.11, no C calls);
+			    * -1 when VT_HOOK is unset: chosen by version and settings */
 	size_t chunk_size; /* VT_BUFFER_SIZE */
 	char output[4096]; /* VT_OUTPUT, absolute */
 	char log[4096];    /* VT_LOG: path, or "" for stderr */
@@ -142,6 +144,7 @@ struct vt_thread {
 	int pending;           /* name_tries || resync: the one flag the hot path tests */
 	void *cache_key;       /* last interned key and its id: recursion hits it */
 	uint32_t cache_id;
+	uintptr_t stack_guard;  /* eval hook: below this address the C stack is nearly full */
 	volatile int flushing; /* a flush is in progress (signal handlers skip it) */
 	int evicted;           /* another profiler replaced our hook in this thread */
 	uint32_t *shadow;      /* ring mode: ids of the open frames, to start each chunk with */
