@@ -43,12 +43,15 @@ VARIANTS = [
     ("floor", "floor"),
     ("vt", "vt"),
     ("vt_ignore_c", "vt(IGNORE_C)"),
+    ("floor_ignore_c", "floor(IGN_C)"),
     ("vt_idle", "vt(idle)"),
     ("vt_args", "vt(args)"),
     ("vt_excluded", "vt(excl)"),
 ]
 # Variants whose crash or changed output is a vt bug (a cProfile crash is only noted).
-VT_VARIANTS = ("floor", "vt", "vt_ignore_c", "vt_idle", "vt_args", "vt_excluded")
+VT_VARIANTS = ("floor", "vt", "vt_ignore_c", "floor_ignore_c", "vt_idle", "vt_args",
+               "vt_excluded")
+NOP_VARIANTS = ("floor", "floor_ignore_c")
 
 # Matches one Chrome 'X' (complete) event's phase field, with or without spaces.
 PH_X = re.compile(rb'"ph"\s{0,4}:\s{0,4}"X"')
@@ -157,7 +160,8 @@ class Runner:
         with open(self.err_path, "rb") as f:
             stderr = f.read().decode("utf-8", "replace")
         res = {"rc": rc, "wall": wall, "stdout": stdout, "stderr": stderr,
-               "cpu": (ru.ru_utime + ru.ru_stime) if ru else float("nan")}
+               "cpu": (ru.ru_utime + ru.ru_stime) if ru else float("nan"),
+               "maxrss": ru.ru_maxrss if ru else None}  # KiB, of the run's own process
         res["status"] = "timeout" if timed_out else ("ok" if rc == 0 else "crash")
         return res
 
@@ -261,9 +265,10 @@ class Bench:
         self.tsv = open(os.path.join(self.out_dir, "results.tsv"), "w")
         self.tsv.write("\t".join([
             "python", "version", "source", "workload", "args", "pairs", "plain_cpu_s",
-            "cprofile", "floor", "vt", "vt_over_floor", "vt_ignore_c", "vt_idle", "vt_args",
-            "vt_excluded",
-            "trace_bytes", "events", "bytes_per_event", "problems"]) + "\n")
+            "cprofile", "floor", "vt", "vt_over_floor", "vt_ignore_c", "floor_ignore_c",
+            "vt_idle", "vt_args", "vt_excluded",
+            "trace_bytes", "events", "bytes_per_event", "rss_plain_kib", "rss_vt_kib",
+            "convert_events_per_s", "problems"]) + "\n")
         self.runs_tsv = open(os.path.join(self.out_dir, "runs.tsv"), "w")
         self.runs_tsv.write("python\tworkload\tvariant\tpair\tstatus\trc\tcpu_s\twall_s\n")
 
@@ -278,13 +283,13 @@ class Bench:
         else:
             argv = [py, script] + args
         if variant in VT_VARIANTS:
-            lib = "libvt-nop.so" if variant == "floor" else "libvt.so"
+            lib = "libvt-nop.so" if variant in NOP_VARIANTS else "libvt.so"
             env["LD_PRELOAD"] = os.path.join(self.lib_dir, lib)
             trace = os.path.join(self.tmp, "trace")
             shutil.rmtree(trace, ignore_errors=True)
             os.mkdir(trace)
             env["VT_OUTPUT"] = trace
-            if variant == "vt_ignore_c":
+            if variant in ("vt_ignore_c", "floor_ignore_c"):
                 env["VT_IGNORE_C"] = "1"
             if variant == "vt_idle":
                 env["VT_START"] = "signal"  # started, waiting for a signal that never comes
@@ -312,20 +317,24 @@ class Bench:
         return res
 
     def count_events(self, trace):
-        """Converts trace to JSON and counts X events; returns a count or an error word."""
+        """Converts trace to JSON and counts X events; returns (count or an error word,
+        X events written per second of the converter's wall time)."""
         out = os.path.join(self.tmp, "trace.json")
         try:
+            t0 = time.monotonic()
             r = subprocess.run([self.converter, trace, "-o", out], stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                timeout=3600)
+            secs = time.monotonic() - t0
             if r.returncode != 0:
                 err = r.stderr.decode("utf-8", "replace").strip().splitlines()
                 note(f"vt-convert failed (rc {r.returncode}): "
                      f"{err[-1] if err else ''}")
-                return "conv-fail"
-            return count_x_events(out)
+                return "conv-fail", None
+            n = count_x_events(out)
+            return n, (n / secs if isinstance(n, int) and secs > 0 else None)
         except subprocess.TimeoutExpired:
-            return "conv-timeout"
+            return "conv-timeout", None
         finally:
             if os.path.exists(out):
                 os.unlink(out)
@@ -343,7 +352,7 @@ class Bench:
             args = []
         row = {"workload": wl, "args": " ".join(args), "problems": []}
         variants = [v for v, _ in VARIANTS
-                    if (v != "vt_ignore_c" or wl in IGNORE_C_WORKLOADS)
+                    if (v not in ("vt_ignore_c", "floor_ignore_c") or wl in IGNORE_C_WORKLOADS)
                     and (v != "vt_idle" or wl in IDLE_WORKLOADS)
                     and (v not in ("vt_args", "vt_excluded") or wl in RICH_WORKLOADS)]
         log(f"{label}: {wl} {row['args'] or '(default args)'} ", end="")
@@ -362,7 +371,8 @@ class Bench:
         dead = {}  # variant -> 'crash' / 'timeout'
         mismatch = set()
         trace_bytes = {}
-        events = None
+        events = rate = None
+        rss = {"plain": [], "vt": []}
         for pair in range(self.pairs):
             for v in variants:
                 if v in dead:
@@ -390,12 +400,15 @@ class Bench:
                          f"    plain:  {ref}\n    {v}: {got}")
                     self.failures.append(f"{label} {wl}: output changed under {v}")
                 plain_cpu.append(p["cpu"])
+                if v == "vt" and p["maxrss"] and r["maxrss"]:
+                    rss["plain"].append(p["maxrss"])
+                    rss["vt"].append(r["maxrss"])
                 ratios[v].append(r["cpu"] / p["cpu"] if p["cpu"] > 0 else float("nan"))
                 if r["trace"]:
                     trace_bytes[v] = tree_bytes(r["trace"])
                     if (v == "vt" and pair == self.pairs - 1 and self.convert
                             and self.converter):
-                        events = self.count_events(r["trace"])
+                        events, rate = self.count_events(r["trace"])
                         self.check_fib_calls(label, wl, r["stdout"], events)
                     shutil.rmtree(r["trace"], ignore_errors=True)
         end_progress()
@@ -417,6 +430,9 @@ class Bench:
             row["vt_over_floor"] = row["vt"] / row["floor"]
         row["trace_bytes"] = trace_bytes.get("vt")
         row["events"] = events
+        row["conv_rate"] = rate
+        for k in rss:
+            row["rss_" + k] = statistics.median(rss[k]) if rss[k] else None
         if isinstance(events, int) and events > 0 and row["trace_bytes"] is not None:
             row["bytes_per_event"] = row["trace_bytes"] / events
         row["mismatch"] = mismatch
@@ -433,9 +449,9 @@ class Bench:
 
     def print_table(self, head, rows):
         cols = [("workload", 22), ("plain_cpu", 9), ("cProfile", 8), ("floor", 6), ("vt", 6),
-                ("vt/floor", 8), ("vt(IGNORE_C)", 12), ("vt(idle)", 8), ("vt(args)", 8),
-                ("vt(excl)", 8), ("trace", 8), ("events", 8),
-                ("bytes/event", 11)]
+                ("vt/floor", 8), ("vt(IGNORE_C)", 12), ("floor(IGN_C)", 12), ("vt(idle)", 8),
+                ("vt(args)", 8), ("vt(excl)", 8), ("trace", 8), ("events", 8),
+                ("bytes/event", 11), ("RSS MiB", 11), ("conv ev/s", 9)]
         print()
         print(head)
         print("  ".join(f"{n:<{w}}" if i == 0 else f"{n:>{w}}"
@@ -451,14 +467,17 @@ class Bench:
                 return s + "!" if v in r["mismatch"] else s
 
             bpe = r.get("bytes_per_event")
+            rp, rv, cr = r.get("rss_plain"), r.get("rss_vt"), r.get("conv_rate")
             vals = [
                 name,
                 f"{r['plain_cpu']:.2f}s" if r.get("plain_cpu") is not None else "-",
                 cell("cprofile"), cell("floor"), cell("vt"),
-                fmt_ratio(r.get("vt_over_floor")), cell("vt_ignore_c"), cell("vt_idle"),
-                cell("vt_args"), cell("vt_excluded"),
+                fmt_ratio(r.get("vt_over_floor")), cell("vt_ignore_c"), cell("floor_ignore_c"),
+                cell("vt_idle"), cell("vt_args"), cell("vt_excluded"),
                 fmt_size(r.get("trace_bytes")), fmt_count(r.get("events")),
                 f"{bpe:.2f}" if bpe is not None else "-",
+                f"{rp / 1024:.0f}->{rv / 1024:.0f}" if rp and rv else "-",
+                f"{cr / 1e6:.1f}M" if cr else "-",
             ]
             print("  ".join(f"{v:<{w}}" if i == 0 else f"{v:>{w}}"
                             for i, (v, (_, w)) in enumerate(zip(vals, cols))))
@@ -474,14 +493,16 @@ class Bench:
 
         fields = [label, version, source, r["workload"], r["args"], str(self.pairs)]
         if "error" in r:
-            fields += [""] * 12 + [r["error"]]
+            fields += [""] * 16 + [r["error"]]
         else:
             fields += [num(r.get("plain_cpu")), num(r.get("cprofile")), num(r.get("floor")),
                        num(r.get("vt")), num(r.get("vt_over_floor")),
-                       num(r.get("vt_ignore_c")), num(r.get("vt_idle")),
+                       num(r.get("vt_ignore_c")), num(r.get("floor_ignore_c")),
+                       num(r.get("vt_idle")),
                        num(r.get("vt_args")), num(r.get("vt_excluded")),
                        num(r.get("trace_bytes")),
                        num(r.get("events")), num(r.get("bytes_per_event"), 3),
+                       num(r.get("rss_plain")), num(r.get("rss_vt")), num(r.get("conv_rate"), 0),
                        ",".join(r["problems"])]
         self.tsv.write("\t".join(fields) + "\n")
         self.tsv.flush()
@@ -550,13 +571,17 @@ cpu = user+sys of the whole process tree, interpreter start-up included):
   floor         LD_PRELOAD=libvt-nop.so: the same hooks with recording compiled out
   vt            LD_PRELOAD=libvt.so (recording to a temp VT_OUTPUT dir)
   vt/floor      vt / floor: the cost of recording itself on top of the hook
-  vt(IGNORE_C)  vt with VT_IGNORE_C=1 (fib and builtin_heavy only)
+  vt(IGNORE_C)  vt with VT_IGNORE_C=1 (fib and builtin_heavy only): Python functions only,
+                through the frame-evaluation hook on 3.8-3.11 (3.11.4+), sys.monitoring on 3.12+
+  floor(IGN_C)  libvt-nop.so with VT_IGNORE_C=1: the floor of that hook
   vt(idle)      vt with VT_START=signal and no signal: a started service that does not record
   vt(args)      vt with VT_LOG_ARGS=1 VT_LOG_RETURN=1 (fib only)
   vt(excl)      vt with the workload's own file excluded (VT_EXCLUDE_FILES): filtered events (fib only)
   trace         size of the vt run's VT_OUTPUT dir (apparent bytes, like du -sb)
   events        "ph":"X" events in vt-convert's JSON (one X = one call + its return)
   bytes/event   trace bytes per X event (halve it for bytes per call or return record)
+  RSS MiB       peak RSS of the traced process: plain -> vt (medians; the main process only)
+  conv ev/s     X events vt-convert wrote per second (wall time of one conversion to JSON)
   crash/timeout the variant failed; '!' = its output differs from plain; '-' = not run""")
         sys.stdout.flush()
 
