@@ -2,7 +2,8 @@
  * format.c - encoder and decoder of the vt record format (see format.h, docs/FORMAT.md).
  *
  * No global state, no logging, no allocation on the encoder side. The decoder uses
- * msgpack-c's unpacker, whose zone is allocated once per decoder and reused.
+ * msgpack-c's unpacker on a zone allocated once per decoder and cleared for each record
+ * (msgpack_unpack_next would allocate and free one per record).
  */
 #include "preload/format.h"
 
@@ -260,7 +261,7 @@ int vt_parse_chunk_header(const uint8_t *buf, size_t len, uint32_t *raw_len, uin
 
 void vt_decoder_init(struct vt_decoder *d)
 {
-	msgpack_unpacked_init(&d->unp);
+	d->zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
 	d->buf = NULL;
 	d->len = d->off = 0;
 }
@@ -274,7 +275,9 @@ void vt_decoder_reset(struct vt_decoder *d, const uint8_t *buf, size_t len)
 
 void vt_decoder_release(struct vt_decoder *d)
 {
-	msgpack_unpacked_destroy(&d->unp);
+	if (d->zone)
+		msgpack_zone_free(d->zone);
+	d->zone = NULL;
 }
 
 static int obj_u64(const msgpack_object *o, uint64_t *v)
@@ -498,14 +501,15 @@ int vt_decoder_next(struct vt_decoder *d, struct vt_record *r)
 
 	if (d->off >= d->len)
 		return 0;
-	if (vt_msgpack_check(d->buf + d->off, d->len - d->off) < 0)
+	if (!d->zone || vt_msgpack_check(d->buf + d->off, d->len - d->off) < 0)
 		return -VT_ERR_MSGPACK;
-	ret = msgpack_unpack_next(&d->unp, (const char *)d->buf, d->len, &d->off);
+	msgpack_zone_clear(d->zone);
+	ret = msgpack_unpack((const char *)d->buf, d->len, &d->off, d->zone, &d->obj);
 	if (ret != MSGPACK_UNPACK_SUCCESS && ret != MSGPACK_UNPACK_EXTRA_BYTES) {
 		d->off = start;
 		return -VT_ERR_MSGPACK;
 	}
-	o = &d->unp.data;
+	o = &d->obj;
 	memset(r, 0, sizeof(*r));
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1 ||
 	    obj_u64(&o->via.array.ptr[0], &kind) || kind >= VT_REC_MAX) {

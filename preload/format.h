@@ -287,7 +287,8 @@ struct vt_record {
  * Init with vt_decoder_init(), release with vt_decoder_release().
  */
 struct vt_decoder {
-	msgpack_unpacked unp;
+	msgpack_zone *zone; /* reused for every record: cleared, not freed */
+	msgpack_object obj; /* the last record, valid until the next */
 	const uint8_t *buf;
 	size_t len;
 	size_t off;

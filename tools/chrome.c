@@ -198,6 +198,24 @@ void vt_json_str(struct vt_json *j, const char *str, size_t n)
 	vt_json_raw(j, "\"", 1);
 }
 
+char *vt_json_quote(const char *str, size_t n, size_t *len)
+{
+	char *out = malloc(n * 6 + 3);
+	size_t i = 0, k = 0, adv;
+
+	if (!out)
+		return NULL;
+	out[k++] = '"';
+	while (i < n) {
+		k += vt_json_esc1(out + k, str + i, n - i, &adv);
+		i += adv;
+	}
+	out[k++] = '"';
+	out[k] = 0;
+	*len = k;
+	return out;
+}
+
 void vt_json_u64(struct vt_json *j, uint64_t v)
 {
 	char tmp[24];
@@ -214,14 +232,22 @@ void vt_json_u64(struct vt_json *j, uint64_t v)
 
 void vt_json_us(struct vt_json *j, uint64_t ns)
 {
+	char tmp[32], *p = tmp + sizeof(tmp);
 	unsigned frac = (unsigned)(ns % 1000);
+	uint64_t us = ns / 1000;
 
-	vt_json_u64(j, ns / 1000);
-	room(j, 4);
-	j->buf[j->len++] = '.';
-	j->buf[j->len++] = (char)('0' + frac / 100);
-	j->buf[j->len++] = (char)('0' + frac / 10 % 10);
-	j->buf[j->len++] = (char)('0' + frac % 10);
+	/* right to left: "<us>.<3 digits>" */
+	*--p = (char)('0' + frac % 10);
+	*--p = (char)('0' + frac / 10 % 10);
+	*--p = (char)('0' + frac / 100);
+	*--p = '.';
+	do {
+		*--p = (char)('0' + us % 10);
+		us /= 10;
+	} while (us);
+	room(j, 32);
+	memcpy(j->buf + j->len, p, (size_t)(tmp + sizeof(tmp) - p));
+	j->len += (size_t)(tmp + sizeof(tmp) - p);
 }
 
 int vt_json_end(struct vt_json *j, const char *tail)

@@ -40,6 +40,11 @@ void vt_json_str(struct vt_json *j, const char *s, size_t len);
  * (room for 6 bytes). Returns bytes written; *adv is the input bytes used.
  */
 size_t vt_json_esc1(char *out, const char *s, size_t n, size_t *adv);
+/**
+ * vt_json_quote - @s as a quoted JSON string (escaped as vt_json_str does), in new
+ * memory (NUL-terminated, *len bytes before it). NULL when out of memory.
+ */
+char *vt_json_quote(const char *s, size_t n, size_t *len);
 /** vt_json_u64 - append an unsigned decimal. */
 void vt_json_u64(struct vt_json *j, uint64_t v);
 /** vt_json_us - append @ns as microseconds with three decimals (ns precision). */

@@ -212,6 +212,10 @@ static int ends_with(const char *s, const char *suffix)
 struct def {
 	char *name;
 	char *loc; /* "file:line", or NULL for C functions */
+	/* JSON text made on first output: "ph":"X","cat":..,"name":".." and
+	 * ,"args":{"file":".." (NULL without loc) */
+	char *jhead, *jfile;
+	size_t jhead_len, jfile_len;
 	int is_c;
 	int is_span; /* a span from vt.span() or vt itself (gc) */
 	int matches; /* name matches --match */
@@ -349,9 +353,50 @@ static void html_args(const struct def *d, const char *args, const char *ret)
 	free(buf);
 }
 
-static void out_slice(uint64_t pid, uint64_t tid, const struct def *d, uint64_t start,
+/* the JSON text of a definition, quoted and escaped once rather than per event */
+static void def_json(struct def *d)
+{
+	const char *cat = d->is_c ? "c" : d->is_span ? "span" : "py";
+	size_t qn, qf;
+	char *q = vt_json_quote(d->name, strlen(d->name), &qn);
+
+	if (!q)
+		die("out of memory");
+	d->jhead = xmalloc(qn + 40);
+	d->jhead_len = (size_t)snprintf(d->jhead, qn + 40, "\"ph\":\"X\",\"cat\":\"%s\",\"name\":%s",
+					cat, q);
+	free(q);
+	if (d->loc) {
+		q = vt_json_quote(d->loc, strlen(d->loc), &qf);
+		if (!q)
+			die("out of memory");
+		d->jfile = xmalloc(qf + 24);
+		d->jfile_len = (size_t)snprintf(d->jfile, qf + 24, ",\"args\":{\"file\":%s", q);
+		free(q);
+	}
+}
+
+/* ,"pid":P,"tid":T,"ts": for the thread being written (one at a time) */
+static void json_pid_tid(uint64_t pid, uint64_t tid)
+{
+	static char text[96];
+	static size_t len;
+	static uint64_t cpid = UINT64_MAX, ctid = UINT64_MAX;
+
+	if (pid != cpid || tid != ctid) {
+		len = (size_t)snprintf(text, sizeof(text), ",\"pid\":%llu,\"tid\":%llu,\"ts\":",
+				       (unsigned long long)pid, (unsigned long long)tid);
+		cpid = pid;
+		ctid = tid;
+	}
+	vt_json_raw(&g_j, text, len);
+}
+
+static void out_slice(uint64_t pid, uint64_t tid, const struct def *cd, uint64_t start,
 		      uint64_t end, unsigned flags, const char *args, const char *ret)
 {
+	struct def *d = (struct def *)cd; /* its JSON text is made on first use */
+
 	g_st.events++;
 	if (g_h) {
 		vt_html_slice(g_h, pid, tid, d->name, d->loc, start - g_origin, end - start,
@@ -361,28 +406,23 @@ static void out_slice(uint64_t pid, uint64_t tid, const struct def *d, uint64_t 
 	}
 	if (!g_json)
 		return;
+	if (!d->jhead)
+		def_json(d);
 	json_room();
 	vt_json_event(&g_j);
-	vt_json_lit(&g_j, "\"ph\":\"X\",\"cat\":");
-	vt_json_lit(&g_j, d->is_c ? "\"c\"" : d->is_span ? "\"span\"" : "\"py\"");
-	vt_json_lit(&g_j, ",\"name\":");
-	vt_json_str(&g_j, d->name, strlen(d->name));
-	vt_json_lit(&g_j, ",\"pid\":");
-	vt_json_u64(&g_j, pid);
-	vt_json_lit(&g_j, ",\"tid\":");
-	vt_json_u64(&g_j, tid);
-	vt_json_lit(&g_j, ",\"ts\":");
+	vt_json_raw(&g_j, d->jhead, d->jhead_len);
+	json_pid_tid(pid, tid);
 	vt_json_us(&g_j, start - g_origin);
-	vt_json_lit(&g_j, ",\"dur\":");
+	vt_json_raw(&g_j, ",\"dur\":", 7);
 	vt_json_us(&g_j, end - start);
 	if (d->loc || flags || args || ret) {
 		int comma = 0;
 
-		vt_json_lit(&g_j, ",\"args\":{");
 		if (d->loc) {
-			vt_json_lit(&g_j, "\"file\":");
-			vt_json_str(&g_j, d->loc, strlen(d->loc));
+			vt_json_raw(&g_j, d->jfile, d->jfile_len);
 			comma = 1;
+		} else {
+			vt_json_raw(&g_j, ",\"args\":{", 9);
 		}
 		if (args) {
 			/* a span's arguments are its own keys; a call's go under func_args */
@@ -805,6 +845,9 @@ static void take_def(struct tconv *tc, const struct vt_record *x)
 	d = &tc->defs[x->id];
 	free(d->name);
 	free(d->loc);
+	free(d->jhead);
+	free(d->jfile);
+	d->jhead = d->jfile = NULL;
 	d->name = xstrndup(x->s1, x->s1_len);
 	d->is_c = x->count == VT_DEF_C;
 	d->is_span = x->count == VT_DEF_SPAN;
@@ -1079,6 +1122,8 @@ out:
 	for (size_t i = 0; i < tc.ndefs; i++) {
 		free(tc.defs[i].name);
 		free(tc.defs[i].loc);
+		free(tc.defs[i].jhead);
+		free(tc.defs[i].jfile);
 	}
 	free(tc.defs);
 	free(tc.active);
