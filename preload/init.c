@@ -182,6 +182,10 @@ static void read_config(void)
 		bad("VT_HOOK", v, "expected monitoring, profile or eval");
 	vt_cfg.use_profile = v && !strcmp(v, "profile");
 	vt_cfg.use_eval = !v || !*v ? -1 : !strcmp(v, "eval");
+	v = getenv("VT_WRITER");
+	if (v && *v && strcmp(v, "thread") && strcmp(v, "inline"))
+		bad("VT_WRITER", v, "expected thread or inline");
+	vt_cfg.inline_writes = v && !strcmp(v, "inline");
 	v = getenv("VT_CLOCK");
 	if (v && *v && strcmp(v, "tsc") && strcmp(v, "ns"))
 		bad("VT_CLOCK", v, "expected tsc or ns");

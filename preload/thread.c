@@ -429,25 +429,26 @@ int vt_thread_file(struct vt_thread *t)
 	return 0;
 }
 
-static int write_chunk(struct vt_thread *t)
+/* compress @raw (@len bytes) with @lz4 into @cbuf and write it to @t's file (or ring) */
+static int write_raw(struct vt_thread *t, const uint8_t *raw, size_t len, char *cbuf,
+		     void *lz4)
 {
 	int clen;
 
 	if (!vt_cfg.ring && vt_thread_file(t) < 0)
 		return -1;
-	clen = LZ4_compress_fast_extState(t->lz4state, (const char *)t->buf,
-					  t->cbuf + VT_CHUNK_HDR_LEN, (int)t->pos,
-					  (int)t->cbuf_cap, 1);
+	clen = LZ4_compress_fast_extState(lz4, (const char *)raw, cbuf + VT_CHUNK_HDR_LEN,
+					  (int)len, (int)t->cbuf_cap, 1);
 	if (clen <= 0) {
 		errno = EINVAL;
 		goto fail;
 	}
-	vt_chunk_header((uint8_t *)t->cbuf, (uint32_t)t->pos, (uint32_t)clen);
+	vt_chunk_header((uint8_t *)cbuf, (uint32_t)len, (uint32_t)clen);
 	if (vt_cfg.ring)
-		return vt_ring_store(t, t->cbuf, (size_t)clen + VT_CHUNK_HDR_LEN);
+		return vt_ring_store(t, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN);
 	if (vt_reserve((size_t)clen + VT_CHUNK_HDR_LEN) < 0)
 		return -1; /* the run's trace is full: this chunk is not written */
-	if (vt_write_file(t->fd, &t->fid, t->cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) < 0)
+	if (vt_write_file(t->fd, &t->fid, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -455,9 +456,152 @@ fail:
 	return -1;
 }
 
+static int write_chunk(struct vt_thread *t)
+{
+	return write_raw(t, t->buf, t->pos, t->cbuf, t->lz4state);
+}
+
+/*
+ * The background writer: one thread per process compresses and writes full chunks, so
+ * that a traced thread only swaps buffers when its chunk is full (VT_WRITER=inline turns
+ * it off). Each thread has at most one chunk with the writer (ibuf); if that one is still
+ * being written when the next fills, the thread waits for it, so memory stays at two
+ * buffers per thread. The writer blocks every signal (they go to the program's threads).
+ * It exists only between forks: fork() first lets it finish and exit (a single-threaded
+ * program stays single-threaded for the fork, where 3.12+ would warn otherwise), and
+ * the next full chunk starts it again, in the parent and in the child.
+ */
+static pthread_mutex_t g_wlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_wwork = PTHREAD_COND_INITIALIZER; /* the writer waits for work */
+static pthread_cond_t g_wdone = PTHREAD_COND_INITIALIZER; /* threads wait for their chunk */
+static struct vt_thread *g_wq_head, *g_wq_tail;
+static pthread_t g_writer;
+static int g_writer_on, g_writer_quit;
+/* vt_flush_all runs in a signal handler: wait for the writer by polling, not on a lock */
+static volatile int g_in_signal;
+
+static void *writer_main(void *arg)
+{
+	char *cbuf = malloc((size_t)LZ4_compressBound((int)vt_cfg.chunk_size) + VT_CHUNK_HDR_LEN);
+	void *lz4 = malloc((size_t)LZ4_sizeofState());
+	struct vt_thread *t;
+
+	(void)arg;
+	pthread_mutex_lock(&g_wlock);
+	for (;;) {
+		while (!g_wq_head && !g_writer_quit)
+			pthread_cond_wait(&g_wwork, &g_wlock);
+		if (!g_wq_head)
+			break;
+		t = g_wq_head;
+		g_wq_head = t->wnext;
+		if (!g_wq_head)
+			g_wq_tail = NULL;
+		pthread_mutex_unlock(&g_wlock);
+		if (vt_state != VT_ST_TRACING || !cbuf || !lz4 ||
+		    write_raw(t, t->ibuf, t->ilen, cbuf, lz4) < 0)
+			__atomic_add_fetch(&t->ilost, t->ievents, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&g_wlock);
+		__atomic_store_n(&t->inflight, 0, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&g_wdone);
+	}
+	pthread_mutex_unlock(&g_wlock);
+	free(cbuf);
+	free(lz4);
+	return NULL;
+}
+
+/* start the writer if it is not running (g_wlock held); 0 or -1 */
+static int writer_start(void)
+{
+	sigset_t all, old;
+	int rc;
+
+	if (g_writer_on)
+		return 0;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); /* the writer inherits: no signal for it */
+	rc = pthread_create(&g_writer, NULL, writer_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		return -1;
+	g_writer_on = 1;
+	g_writer_quit = 0;
+	return 0;
+}
+
+/* let the writer finish what it has and exit (before fork) */
+static void writer_stop(void)
+{
+	pthread_mutex_lock(&g_wlock);
+	if (!g_writer_on) {
+		pthread_mutex_unlock(&g_wlock);
+		return;
+	}
+	g_writer_quit = 1;
+	pthread_cond_signal(&g_wwork);
+	pthread_mutex_unlock(&g_wlock);
+	pthread_join(g_writer, NULL);
+	g_writer_on = 0;
+	g_writer_quit = 0;
+}
+
+/* wait until @t has no chunk with the writer; in a signal handler at most 2 s */
+static void wait_written(struct vt_thread *t)
+{
+	if (!__atomic_load_n(&t->inflight, __ATOMIC_ACQUIRE))
+		return;
+	if (g_in_signal) {
+		for (int i = 0; i < 2000 && __atomic_load_n(&t->inflight, __ATOMIC_ACQUIRE); i++) {
+			struct timespec ms = { 0, 1000000 };
+
+			nanosleep(&ms, NULL);
+		}
+		return;
+	}
+	pthread_mutex_lock(&g_wlock);
+	while (t->inflight)
+		pthread_cond_wait(&g_wdone, &g_wlock);
+	pthread_mutex_unlock(&g_wlock);
+}
+
+/* hand the full buffer to the writer and go on in the other one; -1: write it inline */
+static int hand_off(struct vt_thread *t)
+{
+	uint8_t *b;
+
+	if (vt_cfg.inline_writes || vt_cfg.ring || g_in_signal)
+		return -1;
+	if (!t->ibuf && !(t->ibuf = malloc(vt_cfg.chunk_size)))
+		return -1;
+	if (vt_thread_file(t) < 0)
+		return -2;
+	wait_written(t);
+	pthread_mutex_lock(&g_wlock);
+	if (writer_start() < 0) {
+		pthread_mutex_unlock(&g_wlock);
+		return -1;
+	}
+	b = t->ibuf;
+	t->ibuf = t->buf;
+	t->buf = b;
+	t->ilen = t->pos;
+	t->ievents = t->events;
+	t->inflight = 1;
+	t->wnext = NULL;
+	if (g_wq_tail)
+		g_wq_tail->wnext = t;
+	else
+		g_wq_head = t;
+	g_wq_tail = t;
+	pthread_cond_signal(&g_wwork);
+	pthread_mutex_unlock(&g_wlock);
+	return 0;
+}
+
 void vt_flush(struct vt_thread *t)
 {
-	int saved = errno;
+	int saved = errno, rc;
 	uint64_t c;
 	uint8_t *p;
 
@@ -471,7 +615,8 @@ void vt_flush(struct vt_thread *t)
 		c = vt_now();
 		p = vt_put_sync(t->buf + t->pos, c, vt_use_tsc ? vt_mono_ns() : c);
 		t->pos = (size_t)(p - t->buf);
-		if (write_chunk(t) == 0) {
+		rc = hand_off(t);
+		if (rc == 0 || (rc == -1 && write_chunk(t) == 0)) {
 			t->events = 0;
 			chunk_start(t);
 			t->flushing = 0;
@@ -488,6 +633,13 @@ void vt_flush(struct vt_thread *t)
 	t->flushing = 0;
 	vt_restore_signals(&old);
 	errno = saved;
+}
+
+/* vt_flush, and wait until the chunk is on disk (vt.flush(), the end of a window) */
+static void flush_sync(struct vt_thread *t)
+{
+	vt_flush(t);
+	wait_written(t);
 }
 
 void (*vt_pending_hook)(struct vt_thread *t, int is_call);
@@ -525,6 +677,8 @@ void vt_thread_finish(struct vt_thread *t, unsigned reason)
 	if (t->dead || t->pid != vt_pid || getpid() != vt_pid)
 		return;
 	old = vt_block_signals();
+	wait_written(t); /* its chunks stay in order */
+	t->lost += __atomic_exchange_n(&t->ilost, 0, __ATOMIC_RELAXED);
 	/* nothing but the chunk's opening SYNC, and no file yet: leave no file behind */
 	if (t->fd < 0 && t->pos <= t->chunk_base && !t->lost)
 		t->pos = 0;
@@ -561,6 +715,8 @@ void vt_flush_all(unsigned reason, int from_signal)
 
 	if (getpid() != vt_pid)
 		return;
+	if (from_signal)
+		g_in_signal = 1; /* wait for the writer by polling; write the rest inline */
 	/* A signal may have interrupted a thread holding the lock: do not wait for it. */
 	if (from_signal)
 		locked = pthread_mutex_trylock(&g_lock) == 0;
@@ -603,6 +759,7 @@ struct vt_thread *vt_threads_first(void)
 
 static void atfork_prepare(void)
 {
+	writer_stop(); /* every handed chunk written; restarted by the next one */
 	pthread_mutex_lock(&g_lock);
 }
 
@@ -625,6 +782,7 @@ void vt_threads_atfork_child(void)
 			continue;
 		free(t->shadow);
 		free(t->buf);
+		free(t->ibuf);
 		free(t->cbuf);
 		free(t->lz4state);
 		free(t->defined);
@@ -633,6 +791,11 @@ void vt_threads_atfork_child(void)
 	g_threads = NULL;
 	pthread_mutex_init(&g_lock, NULL);
 	pthread_mutex_init(&g_dir_lock, NULL);
+	pthread_mutex_init(&g_wlock, NULL);
+	pthread_cond_init(&g_wwork, NULL);
+	pthread_cond_init(&g_wdone, NULL);
+	g_wq_head = g_wq_tail = NULL;
+	g_writer_on = 0;
 	if (self) {
 		self->next = NULL;
 		self->fd = -1;
@@ -642,6 +805,8 @@ void vt_threads_atfork_child(void)
 		self->events = 0;
 		self->dead = 0;
 		self->flushing = 0;
+		self->inflight = 0; /* the parent's writer wrote it, in the parent */
+		self->ilost = 0;
 		self->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
 		self->name_tries = 0;
 		self->resync = 1;
@@ -686,7 +851,7 @@ void vt_threads_flush_live(void)
 	pthread_mutex_lock(&g_lock);
 	for (t = g_threads; t; t = t->next)
 		if (!t->dead && t->pid == vt_pid && t->pos > t->chunk_base)
-			vt_flush(t);
+			flush_sync(t);
 	pthread_mutex_unlock(&g_lock);
 }
 
@@ -715,7 +880,7 @@ void vt_threads_pause(void)
 		t->pos = (size_t)(p - t->buf);
 		t->last = c;
 		t->spans_open = 0; /* the converter ends them at the pause */
-		vt_flush(t);
+		flush_sync(t);
 	}
 	pthread_mutex_unlock(&g_lock);
 }

@@ -36,6 +36,7 @@ struct vt_config {
 	int ignore_c;      /* VT_IGNORE_C=1 */
 	int follow;        /* VT_FOLLOW_CHILDREN (default 1) */
 	int use_profile;   /* VT_HOOK=profile: PyEval_SetProfile on every version */
+	int inline_writes; /* VT_WRITER=inline: compress and write on the traced thread */
 	int use_eval;      /* VT_HOOK=eval: the frame-evaluation hook (3.8-3.11, no C calls);
 			    * -1 when VT_HOOK is unset: chosen by version and settings */
 	size_t chunk_size; /* VT_BUFFER_SIZE */
@@ -159,6 +160,12 @@ struct vt_thread {
 	uint32_t spans_open;   /* SPAN_B records not yet ended */
 	char *scratch;         /* VT_LOG_ARGS/RETURN: records built here before they are copied */
 	size_t scratch_cap;
+	uint8_t *ibuf;         /* background writer: the chunk handed to it (or a spare) */
+	size_t ilen;           /* bytes of it */
+	uint64_t ievents;      /* events in it */
+	volatile int inflight; /* ibuf is queued or being written */
+	uint64_t ilost;        /* events of chunks the writer could not write (atomic) */
+	struct vt_thread *wnext; /* in the writer's queue */
 	char *cbuf;            /* compressed output */
 	size_t cbuf_cap;
 	void *lz4state;
