@@ -29,7 +29,7 @@ LIB_CFLAGS = $(VT_CFLAGS) -fPIC -fvisibility=hidden
 LIB_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,noexecstack -Wl,-z,now \
               -Wl,--exclude-libs,ALL -Wl,--version-script=preload/exports.map \
               -Wl,-Bstatic -llz4 -Wl,-Bdynamic -ldl -pthread $(LDFLAGS)
-TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm $(SAN_LDFLAGS) $(LDFLAGS)
+TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm -pthread $(SAN_LDFLAGS) $(LDFLAGS)
 
 PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
               preload/intern.c preload/proc.c preload/ring.c preload/api.c preload/clock.c preload/log.c preload/format.c
@@ -148,9 +148,13 @@ unittest-san:
 	$(MAKE) O=$(O)/asan SAN=address,undefined $(O)/asan/unit-tests
 	$(O)/asan/unit-tests
 
-# damaged input (plain and sanitized converter), faults in traced programs, stress
+# the converter's threads under TSan, damaged input (plain and sanitized converter),
+# faults in traced programs, stress
 faulttest: all $(O)/asan/vt-convert
+	$(MAKE) O=$(O)/tsan SAN=thread $(O)/tsan/vt-convert
 	@rc=0; \
+	echo "tests/convert/run.sh with the converter under TSan (-j runs threads):"; \
+	VT_CONVERT=$(abspath $(O))/tsan/vt-convert tests/convert/run.sh || rc=1; \
 	O=$(O) tests/faults/bad-input.sh || rc=1; \
 	O=$(O) VT_CONVERT=$(O)/asan/vt-convert BAD_INPUT_QUICK=1 tests/faults/bad-input.sh || rc=1; \
 	O=$(O) tests/faults/run.sh || rc=1; \

@@ -41,6 +41,13 @@ static void gz_put(struct vt_json *j, const void *p, size_t n, int finish)
 
 static void flush(struct vt_json *j)
 {
+	if (j->sink) {
+		if (j->len)
+			j->sink(j->sink_ctx, j->buf, j->len);
+		j->bytes += j->len;
+		j->len = 0;
+		return;
+	}
 	if (j->gz)
 		gz_put(j, j->buf, j->len, 0);
 	else
@@ -49,10 +56,43 @@ static void flush(struct vt_json *j)
 	j->len = 0;
 }
 
+/* a sink's pieces end with whole events: it grows rather than hand over half of one */
+static void grow(struct vt_json *j, size_t n)
+{
+	while (j->len + n > j->cap)
+		j->cap *= 2;
+	j->buf = realloc(j->buf, j->cap);
+	if (!j->buf)
+		abort();
+}
+
 static inline void room(struct vt_json *j, size_t n)
 {
-	if (j->len + n > j->cap)
-		flush(j);
+	if (j->len + n > j->cap) {
+		if (j->sink)
+			grow(j, n);
+		else
+			flush(j);
+	}
+}
+
+int vt_json_open_sink(struct vt_json *j, void (*sink)(void *, const char *, size_t), void *ctx)
+{
+	memset(j, 0, sizeof(*j));
+	j->sink = sink;
+	j->sink_ctx = ctx;
+	j->cap = BUF_CAP + (BUF_CAP >> 2);
+	j->buf = malloc(j->cap);
+	if (!j->buf)
+		return -1;
+	return 0;
+}
+
+void vt_json_close_sink(struct vt_json *j)
+{
+	flush(j);
+	free(j->buf);
+	j->buf = NULL;
 }
 
 int vt_json_open(struct vt_json *j, const char *path, int gz)
@@ -84,7 +124,7 @@ int vt_json_open(struct vt_json *j, const char *path, int gz)
 
 void vt_json_raw(struct vt_json *j, const char *s, size_t len)
 {
-	if (len > j->cap) {
+	if (len > j->cap && !j->sink) {
 		flush(j);
 		if (j->gz)
 			gz_put(j, s, len, 0);
@@ -110,6 +150,8 @@ void vt_json_begin(struct vt_json *j)
 
 void vt_json_event(struct vt_json *j)
 {
+	if (j->sink && j->len >= BUF_CAP)
+		flush(j); /* between two events */
 	if (j->first) {
 		j->first = 0;
 		vt_json_raw(j, "{", 1);

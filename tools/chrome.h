@@ -18,7 +18,19 @@ struct vt_json {
 	int err;          /* a write failed (errno) */
 	void *gz;         /* z_stream when writing .gz, else NULL */
 	uint64_t out_bytes; /* bytes that reached the file (compressed when gz) */
+	/* a buffer of whole events handed to sink() instead of a file (vt_json_open_sink) */
+	void (*sink)(void *ctx, const char *buf, size_t len);
+	void *sink_ctx;
 };
+
+/**
+ * vt_json_open_sink - write events into memory and hand them to @sink in pieces that
+ * start with an event's separator and end with an event (about 1 MiB each; the buffer
+ * grows for a bigger event). For writers that share one file.
+ */
+int vt_json_open_sink(struct vt_json *j, void (*sink)(void *, const char *, size_t), void *ctx);
+/** vt_json_close_sink - hand over what is left and free the buffer. */
+void vt_json_close_sink(struct vt_json *j);
 
 /**
  * vt_json_open - write to @path ("-" for stdout), gzip-compressed when @gz.

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -129,6 +130,7 @@ static struct {
 	size_t max_depth;  /* 0: no limit */
 	const char *match;
 	uint64_t split;    /* bytes per JSON part, 0: one file */
+	size_t jobs;       /* converting threads, 0: one per CPU */
 } o = { .sort = "self", .top = 30, .to = UINT64_MAX, .progress = -1 };
 
 /* "2.5s", "300ms", "40us", "12ns"; a bare number means seconds */
@@ -225,9 +227,16 @@ struct stats {
 	uint64_t events, lost, unmatched, unfinished, threads, processes, bytes_read, skipped;
 };
 
-static struct stats g_st;
+/* each converting thread counts into its own; the others' are added at the end */
+static __thread struct stats g_st;
 static uint64_t g_origin;
 static struct vt_json g_j;
+/* the JSON writer of a converting thread (-j): whole events, handed to g_j under a lock */
+static __thread struct vt_json *t_j;
+#define J (t_j ? t_j : &g_j)
+static pthread_mutex_t g_out_lock = PTHREAD_MUTEX_INITIALIZER;
+/* thread names and process starts, added to by the converting threads */
+static pthread_mutex_t g_meta_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t g_out_bytes;  /* written to closed JSON parts */
 static int g_json;            /* writing JSON */
 static unsigned g_part;       /* current part number with --split (1-based) */
@@ -253,25 +262,25 @@ static size_t g_ntmeta;
 static void json_meta(const char *what, uint64_t pid, uint64_t tid, const char *key,
 		      const char *sval, int64_t ival)
 {
-	vt_json_event(&g_j);
-	vt_json_lit(&g_j, "\"ph\":\"M\",\"name\":\"");
-	vt_json_lit(&g_j, what);
-	vt_json_lit(&g_j, "\",\"pid\":");
-	vt_json_u64(&g_j, pid);
-	vt_json_lit(&g_j, ",\"tid\":");
-	vt_json_u64(&g_j, tid);
-	vt_json_lit(&g_j, ",\"args\":{\"");
-	vt_json_lit(&g_j, key);
-	vt_json_lit(&g_j, "\":");
+	vt_json_event(J);
+	vt_json_lit(J, "\"ph\":\"M\",\"name\":\"");
+	vt_json_lit(J, what);
+	vt_json_lit(J, "\",\"pid\":");
+	vt_json_u64(J, pid);
+	vt_json_lit(J, ",\"tid\":");
+	vt_json_u64(J, tid);
+	vt_json_lit(J, ",\"args\":{\"");
+	vt_json_lit(J, key);
+	vt_json_lit(J, "\":");
 	if (sval) {
-		vt_json_str(&g_j, sval, strlen(sval));
+		vt_json_str(J, sval, strlen(sval));
 	} else {
 		char buf[32];
 
 		snprintf(buf, sizeof(buf), "%lld", (long long)ival);
-		vt_json_lit(&g_j, buf);
+		vt_json_lit(J, buf);
 	}
-	vt_json_lit(&g_j, "}}");
+	vt_json_lit(J, "}}");
 }
 
 static void json_process_meta(const struct pmeta *m)
@@ -296,10 +305,10 @@ static void json_open_part(void)
 {
 	char *path = o.split ? part_name(++g_part) : NULL;
 
-	if (vt_json_open(&g_j, path ? path : o.out, o.gz) < 0)
+	if (vt_json_open(J, path ? path : o.out, o.gz) < 0)
 		die("cannot write '%s': %s", path ? path : o.out, strerror(errno));
 	g_j.origin = g_origin;
-	vt_json_begin(&g_j);
+	vt_json_begin(J);
 	for (size_t i = 0; i < g_npmeta; i++)
 		json_process_meta(&g_pmeta[i]);
 	for (size_t i = 0; i < g_ntmeta; i++)
@@ -316,7 +325,7 @@ static void json_close_part(void)
 		 "\"lost_events\":%llu,\"origin_mono_ns\":%llu,\"part\":%u}",
 		 VT_FORMAT_MAJOR, VT_FORMAT_MINOR, (unsigned long long)g_st.lost,
 		 (unsigned long long)g_origin, g_part);
-	if (vt_json_end(&g_j, tail) < 0)
+	if (vt_json_end(J, tail) < 0)
 		die("cannot write '%s': %s", o.out, strerror(errno));
 	g_out_bytes += g_j.out_bytes;
 }
@@ -379,9 +388,9 @@ static void def_json(struct def *d)
 /* ,"pid":P,"tid":T,"ts": for the thread being written (one at a time) */
 static void json_pid_tid(uint64_t pid, uint64_t tid)
 {
-	static char text[96];
-	static size_t len;
-	static uint64_t cpid = UINT64_MAX, ctid = UINT64_MAX;
+	static __thread char text[96];
+	static __thread size_t len;
+	static __thread uint64_t cpid = UINT64_MAX, ctid = UINT64_MAX;
 
 	if (pid != cpid || tid != ctid) {
 		len = (size_t)snprintf(text, sizeof(text), ",\"pid\":%llu,\"tid\":%llu,\"ts\":",
@@ -389,7 +398,7 @@ static void json_pid_tid(uint64_t pid, uint64_t tid)
 		cpid = pid;
 		ctid = tid;
 	}
-	vt_json_raw(&g_j, text, len);
+	vt_json_raw(J, text, len);
 }
 
 static void out_slice(uint64_t pid, uint64_t tid, const struct def *cd, uint64_t start,
@@ -409,20 +418,20 @@ static void out_slice(uint64_t pid, uint64_t tid, const struct def *cd, uint64_t
 	if (!d->jhead)
 		def_json(d);
 	json_room();
-	vt_json_event(&g_j);
-	vt_json_raw(&g_j, d->jhead, d->jhead_len);
+	vt_json_event(J);
+	vt_json_raw(J, d->jhead, d->jhead_len);
 	json_pid_tid(pid, tid);
-	vt_json_us(&g_j, start - g_origin);
-	vt_json_raw(&g_j, ",\"dur\":", 7);
-	vt_json_us(&g_j, end - start);
+	vt_json_us(J, start - g_origin);
+	vt_json_raw(J, ",\"dur\":", 7);
+	vt_json_us(J, end - start);
 	if (d->loc || flags || args || ret) {
 		int comma = 0;
 
 		if (d->loc) {
-			vt_json_raw(&g_j, d->jfile, d->jfile_len);
+			vt_json_raw(J, d->jfile, d->jfile_len);
 			comma = 1;
 		} else {
-			vt_json_raw(&g_j, ",\"args\":{", 9);
+			vt_json_raw(J, ",\"args\":{", 9);
 		}
 		if (args) {
 			/* a span's arguments are its own keys; a call's go under func_args */
@@ -430,38 +439,38 @@ static void out_slice(uint64_t pid, uint64_t tid, const struct def *cd, uint64_t
 				size_t n = strlen(args);
 
 				if (n > 2) {
-					vt_json_lit(&g_j, comma ? "," : "");
-					vt_json_raw(&g_j, args + 1, n - 2);
+					vt_json_lit(J, comma ? "," : "");
+					vt_json_raw(J, args + 1, n - 2);
 					comma = 1;
 				}
 			} else {
-				vt_json_lit(&g_j, comma ? ",\"func_args\":" : "\"func_args\":");
-				vt_json_lit(&g_j, args);
+				vt_json_lit(J, comma ? ",\"func_args\":" : "\"func_args\":");
+				vt_json_lit(J, args);
 				comma = 1;
 			}
 		}
 		if (ret) {
-			vt_json_lit(&g_j, comma ? ",\"return_value\":" : "\"return_value\":");
-			vt_json_str(&g_j, ret, strlen(ret));
+			vt_json_lit(J, comma ? ",\"return_value\":" : "\"return_value\":");
+			vt_json_str(J, ret, strlen(ret));
 			comma = 1;
 		}
 		if (flags & VT_HTML_EXCEPTION) {
-			vt_json_lit(&g_j, comma ? ",\"exception\":true" : "\"exception\":true");
+			vt_json_lit(J, comma ? ",\"exception\":true" : "\"exception\":true");
 			comma = 1;
 		}
 		if (flags & VT_HTML_UNFINISHED) {
-			vt_json_lit(&g_j, comma ? ",\"unfinished\":true" : "\"unfinished\":true");
+			vt_json_lit(J, comma ? ",\"unfinished\":true" : "\"unfinished\":true");
 			comma = 1;
 		}
 		if (flags & VT_HTML_YIELD) {
-			vt_json_lit(&g_j, comma ? ",\"yield\":true" : "\"yield\":true");
+			vt_json_lit(J, comma ? ",\"yield\":true" : "\"yield\":true");
 			comma = 1;
 		}
 		if (flags & VT_HTML_CUT)
-			vt_json_lit(&g_j, comma ? ",\"cut\":true" : "\"cut\":true");
-		vt_json_lit(&g_j, "}");
+			vt_json_lit(J, comma ? ",\"cut\":true" : "\"cut\":true");
+		vt_json_lit(J, "}");
 	}
-	vt_json_lit(&g_j, "}");
+	vt_json_lit(J, "}");
 }
 
 static void out_instant(uint64_t pid, uint64_t tid, uint64_t ns, const char *name, size_t len,
@@ -480,18 +489,18 @@ static void out_instant(uint64_t pid, uint64_t tid, uint64_t ns, const char *nam
 	if (!g_json)
 		return;
 	json_room();
-	vt_json_event(&g_j);
-	vt_json_lit(&g_j, "\"ph\":\"i\",\"cat\":\"vt\",\"s\":\"");
-	vt_json_lit(&g_j, s);
-	vt_json_lit(&g_j, "\",\"name\":");
-	vt_json_str(&g_j, name, len);
-	vt_json_lit(&g_j, ",\"pid\":");
-	vt_json_u64(&g_j, pid);
-	vt_json_lit(&g_j, ",\"tid\":");
-	vt_json_u64(&g_j, tid);
-	vt_json_lit(&g_j, ",\"ts\":");
-	vt_json_us(&g_j, ns - g_origin);
-	vt_json_lit(&g_j, "}");
+	vt_json_event(J);
+	vt_json_lit(J, "\"ph\":\"i\",\"cat\":\"vt\",\"s\":\"");
+	vt_json_lit(J, s);
+	vt_json_lit(J, "\",\"name\":");
+	vt_json_str(J, name, len);
+	vt_json_lit(J, ",\"pid\":");
+	vt_json_u64(J, pid);
+	vt_json_lit(J, ",\"tid\":");
+	vt_json_u64(J, tid);
+	vt_json_lit(J, ",\"ts\":");
+	vt_json_us(J, ns - g_origin);
+	vt_json_lit(J, "}");
 }
 
 /*
@@ -545,25 +554,27 @@ static void out_record(const struct vt_reader *r, const struct vt_event *e, int 
 	if (!g_json)
 		return;
 	json_room();
-	vt_json_event(&g_j);
-	vt_json_lit(&g_j, counter ? "\"ph\":\"C\",\"cat\":\"counter\",\"name\":"
+	vt_json_event(J);
+	vt_json_lit(J, counter ? "\"ph\":\"C\",\"cat\":\"counter\",\"name\":"
 				  : "\"ph\":\"i\",\"cat\":\"app\",\"s\":\"t\",\"name\":");
-	vt_json_str(&g_j, x->s1, x->s1_len);
-	vt_json_lit(&g_j, ",\"pid\":");
-	vt_json_u64(&g_j, r->pid);
-	vt_json_lit(&g_j, ",\"tid\":");
-	vt_json_u64(&g_j, r->tid);
-	vt_json_lit(&g_j, ",\"ts\":");
-	vt_json_us(&g_j, ns - g_origin);
-	vt_json_lit(&g_j, ",\"args\":");
-	vt_json_raw(&g_j, r->text + x->id, (size_t)x->count);
-	vt_json_lit(&g_j, "}");
+	vt_json_str(J, x->s1, x->s1_len);
+	vt_json_lit(J, ",\"pid\":");
+	vt_json_u64(J, r->pid);
+	vt_json_lit(J, ",\"tid\":");
+	vt_json_u64(J, r->tid);
+	vt_json_lit(J, ",\"ts\":");
+	vt_json_us(J, ns - g_origin);
+	vt_json_lit(J, ",\"args\":");
+	vt_json_raw(J, r->text + x->id, (size_t)x->count);
+	vt_json_lit(J, "}");
 }
 
 static void out_thread(uint64_t pid, uint64_t tid, const char *name)
 {
+	pthread_mutex_lock(&g_meta_lock);
 	g_tmeta = xrealloc(g_tmeta, (g_ntmeta + 1) * sizeof(*g_tmeta));
 	g_tmeta[g_ntmeta++] = (struct tmeta){ pid, tid, xstrndup(name, strlen(name)) };
+	pthread_mutex_unlock(&g_meta_lock);
 	if (g_h)
 		vt_html_thread(g_h, pid, tid, name);
 	if (g_json) {
@@ -595,16 +606,16 @@ static void out_flow(uint64_t id, uint64_t pid, uint64_t tid, uint64_t ns, uint6
 		return;
 	for (int k = 0; k < 2; k++) {
 		json_room();
-		vt_json_event(&g_j);
-		vt_json_lit(&g_j, k ? "\"ph\":\"f\",\"bp\":\"e\",\"id\":" : "\"ph\":\"s\",\"id\":");
-		vt_json_u64(&g_j, id);
-		vt_json_lit(&g_j, ",\"cat\":\"process\",\"name\":\"start process\",\"pid\":");
-		vt_json_u64(&g_j, k ? pid2 : pid);
-		vt_json_lit(&g_j, ",\"tid\":");
-		vt_json_u64(&g_j, k ? tid2 : tid);
-		vt_json_lit(&g_j, ",\"ts\":");
-		vt_json_us(&g_j, (k ? ns2 : ns) - g_origin);
-		vt_json_lit(&g_j, "}");
+		vt_json_event(J);
+		vt_json_lit(J, k ? "\"ph\":\"f\",\"bp\":\"e\",\"id\":" : "\"ph\":\"s\",\"id\":");
+		vt_json_u64(J, id);
+		vt_json_lit(J, ",\"cat\":\"process\",\"name\":\"start process\",\"pid\":");
+		vt_json_u64(J, k ? pid2 : pid);
+		vt_json_lit(J, ",\"tid\":");
+		vt_json_u64(J, k ? tid2 : tid);
+		vt_json_lit(J, ",\"ts\":");
+		vt_json_us(J, (k ? ns2 : ns) - g_origin);
+		vt_json_lit(J, "}");
 	}
 }
 
@@ -625,8 +636,8 @@ static void progress(int final)
 {
 	double t;
 
-	if (!o.progress)
-		return;
+	if (!o.progress || t_j)
+		return; /* several converting threads: no running count */
 	t = elapsed();
 	if (!final && t - g_last_progress < 0.25)
 		return;
@@ -1083,11 +1094,13 @@ static void convert_thread(struct input *in)
 			ended = 1;
 			break;
 		case VT_REC_FORK:
+			pthread_mutex_lock(&g_meta_lock);
 			if (g_nspawns == g_spawns_cap) {
 				g_spawns_cap = g_spawns_cap ? g_spawns_cap * 2 : 64;
 				g_spawns = xrealloc(g_spawns, g_spawns_cap * sizeof(*g_spawns));
 			}
 			g_spawns[g_nspawns++] = (struct spawn){ r->pid, r->tid, e->ns, x->count };
+			pthread_mutex_unlock(&g_meta_lock);
 			break;
 		default:
 			break;
@@ -1130,6 +1143,110 @@ out:
 	free(tc.stack);
 	free(tc.ret);
 	free(tname);
+}
+
+/*
+ * Several threads convert at once (-j, default: one per CPU) when the output is one JSON
+ * file: each writes whole events into its own buffer and appends it to the output under
+ * a lock, so events of different threads interleave by megabyte (the format does not
+ * care about order). Summaries, folded stacks, HTML and --split keep one thread.
+ */
+struct work {
+	struct input **in;
+	size_t n, next;
+	struct stats sum; /* of the other threads, under g_meta_lock */
+};
+
+static void sink_to_output(void *ctx, const char *buf, size_t len)
+{
+	(void)ctx;
+	pthread_mutex_lock(&g_out_lock);
+	if (g_j.first && len >= 2 && buf[0] == ',') {
+		buf += 2; /* the file's first event: no separator before it */
+		len -= 2;
+		g_j.first = 0;
+	}
+	vt_json_raw(&g_j, buf, len);
+	pthread_mutex_unlock(&g_out_lock);
+}
+
+static void *convert_worker(void *arg)
+{
+	struct work *w = arg;
+	struct vt_json j;
+	int is_main = t_j == &g_j; /* marked so by the caller */
+	size_t i;
+
+	if (vt_json_open_sink(&j, sink_to_output, NULL) < 0)
+		die("out of memory");
+	j.origin = g_origin;
+	t_j = &j;
+	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->n)
+		convert_thread(w->in[i]);
+	vt_json_close_sink(&j);
+	t_j = NULL;
+	if (!is_main) {
+		pthread_mutex_lock(&g_meta_lock);
+		w->sum.events += g_st.events;
+		w->sum.lost += g_st.lost;
+		w->sum.unmatched += g_st.unmatched;
+		w->sum.unfinished += g_st.unfinished;
+		w->sum.threads += g_st.threads;
+		w->sum.bytes_read += g_st.bytes_read;
+		w->sum.skipped += g_st.skipped;
+		pthread_mutex_unlock(&g_meta_lock);
+	}
+	return NULL;
+}
+
+static void convert_threads(struct input **inputs, size_t ninputs)
+{
+	struct work w = { .in = xmalloc((ninputs + 1) * sizeof(*inputs)) };
+	pthread_t tids[64];
+	size_t jobs = o.jobs, started = 0;
+
+	for (size_t i = 0; i < ninputs; i++) {
+		struct vt_reader *r = &inputs[i]->r;
+
+		if (inputs[i]->is_proc)
+			continue;
+		if ((o.npids && !in_list(o.pids, o.npids, r->pid)) ||
+		    (o.ntids && !in_list(o.tids, o.ntids, r->tid)))
+			continue;
+		w.in[w.n++] = inputs[i];
+	}
+	if (!jobs) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		jobs = n > 0 ? (size_t)n : 1;
+	}
+	if (jobs > 64)
+		jobs = 64;
+	if (jobs > w.n)
+		jobs = w.n;
+	if (jobs < 2 || !g_json || o.split || g_stats || g_fold || g_h) {
+		for (size_t i = 0; i < w.n; i++)
+			convert_thread(w.in[i]);
+		free(w.in);
+		return;
+	}
+	if (!g_unseen.jhead)
+		def_json(&g_unseen); /* shared by all: made before they start */
+	for (; started + 1 < jobs; started++)
+		if (pthread_create(&tids[started], NULL, convert_worker, &w) != 0)
+			break;
+	t_j = &g_j;
+	convert_worker(&w);
+	for (size_t k = 0; k < started; k++)
+		pthread_join(tids[k], NULL);
+	g_st.events += w.sum.events;
+	g_st.lost += w.sum.lost;
+	g_st.unmatched += w.sum.unmatched;
+	g_st.unfinished += w.sum.unfinished;
+	g_st.threads += w.sum.threads;
+	g_st.bytes_read += w.sum.bytes_read;
+	g_st.skipped += w.sum.skipped;
+	free(w.in);
 }
 
 /* ---- processes: names, tree order, where each was started ---- */
@@ -1367,6 +1484,8 @@ static void usage(FILE *f)
 		"      --max-depth N     only calls less than N frames deep\n"
 		"      --match PATTERN   only functions matching the glob PATTERN and their callees\n"
 		"messages\n"
+		"  -j, --jobs N          threads converting at once (default: one per CPU; JSON\n"
+		"                        output to one file only, else 1)\n"
 		"  -q, --quiet           no progress and no summary line\n"
 		"      --progress        progress line even when standard error is not a terminal\n"
 		"  -h, --help            this text\n"
@@ -1405,6 +1524,7 @@ static void parse_args(int argc, char **argv)
 		{ "max-depth", required_argument, NULL, O_MAXDEPTH },
 		{ "match", required_argument, NULL, O_MATCH },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -1414,7 +1534,7 @@ static void parse_args(int argc, char **argv)
 	int c, per = 1;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "o:f:sqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:f:sqhj:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'f': fmt = optarg; break;
@@ -1447,6 +1567,11 @@ static void parse_args(int argc, char **argv)
 			break;
 		case O_MATCH: o.match = optarg; break;
 		case 'q': o.quiet = 1; break;
+		case 'j':
+			o.jobs = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || !o.jobs || o.jobs > 64)
+				usage_error("--jobs: '%s' is not a number from 1 to 64", optarg);
+			break;
 		case O_PROGRESS: o.progress = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case O_VERSION:
@@ -1603,16 +1728,7 @@ int main(int argc, char **argv)
 			die("cannot write '%s': %s", o.out, strerror(errno));
 	}
 	emit_processes(inputs, ninputs);
-	for (size_t i = 0; i < ninputs; i++) {
-		struct vt_reader *r = &inputs[i]->r;
-
-		if (inputs[i]->is_proc)
-			continue;
-		if ((o.npids && !in_list(o.pids, o.npids, r->pid)) ||
-		    (o.ntids && !in_list(o.tids, o.ntids, r->tid)))
-			continue;
-		convert_thread(inputs[i]);
-	}
+	convert_threads(inputs, ninputs);
 	emit_flows(inputs, ninputs);
 	progress(1);
 

@@ -5,7 +5,7 @@
 # Ends with "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-conv=$top/build/vt-convert
+conv=${VT_CONVERT:-$top/build/vt-convert}
 data=$top/tests/data
 pass=0 fail=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/vt-convert-test.XXXXXX")
@@ -135,6 +135,28 @@ if command -v script >/dev/null; then
 else
 	echo "SKIP progress on a terminal: script(1) is not installed"
 fi
+
+# -j: several threads converting write the same events as one (in another order), and
+# the file is valid JSON; bad --jobs values are usage errors
+mkdir -p "$work/many"
+cp "$data"/good/*.proc.vt "$work/many/"
+for t in 4243 4244 4245 4246 4247 4248 4249 4250; do
+	cp "$data"/good/*.t4243.vt "$work/many/p4242.000000003b9aca00.t$t.vt"
+done
+"$conv" -q -j 1 "$work/many" -o "$work/j1.json"
+"$conv" -q -j 4 "$work/many" -o "$work/j4.json"
+if /usr/bin/python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$work/j4.json" &&
+	[ "$(sed 's/^,//' "$work/j1.json" | sort)" = "$(sed 's/^,//' "$work/j4.json" | sort)" ] &&
+	[ "$(grep -c '"ph":"X"' "$work/j4.json")" = 40 ]; then
+	ok "-j 4: the same 40 slices as -j 1, valid JSON"
+else
+	bad "-j 4: the same slices as -j 1" "$(diff <(sed 's/^,//' "$work/j1.json" | sort) <(sed 's/^,//' "$work/j4.json" | sort) | head)"
+fi
+for v in 0 65 x; do
+	"$conv" -q -j $v "$data/good" -o /dev/null 2>"$work/err"
+	rc=$?
+	[ $rc = 2 ] && grep -q -- '--jobs' "$work/err" && ok "-j $v: usage error" || bad "-j $v: usage error" "exit $rc: $(cat "$work/err")"
+done
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
