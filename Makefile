@@ -28,11 +28,12 @@ LIB_CFLAGS = $(VT_CFLAGS) -fPIC -fvisibility=hidden
 # (the python 'lz4' wheel, say) cannot bind to ours or we to theirs.
 LIB_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,noexecstack -Wl,-z,now \
               -Wl,--exclude-libs,ALL -Wl,--version-script=preload/exports.map \
-              -Wl,-Bstatic -llz4 -Wl,-Bdynamic -ldl -pthread $(LDFLAGS)
+              -Wl,-Bstatic -llz4 -l:libffi_pic.a -Wl,-Bdynamic -ldl -pthread $(LDFLAGS)
 TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm -pthread $(SAN_LDFLAGS) $(LDFLAGS)
 
 PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
-              preload/intern.c preload/proc.c preload/ring.c preload/api.c preload/clock.c preload/log.c preload/format.c
+              preload/intern.c preload/proc.c preload/ring.c preload/api.c preload/clock.c preload/log.c preload/format.c \
+              preload/native.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o)
 NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
 TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c tools/html.c
@@ -136,6 +137,10 @@ richtest: all
 realtest: all
 	O=$(O) tests/real/run.sh
 
+# native calls through VT_NATIVE: file I/O, zlib and a C extension built here
+nativetest: all
+	O=$(O) tests/native/run.sh
+
 exports: all
 	tests/check-exports.sh $(O)/libvt.so
 
@@ -209,6 +214,7 @@ test: test-deps
 	$(MAKE) faulttest
 	$(MAKE) preload-san
 	$(MAKE) realtest
+	$(MAKE) nativetest
 	$(MAKE) test-viewer
 	$(MAKE) e2e
 
@@ -218,6 +224,7 @@ demo: deps
 
 bench: all
 	scripts/bench.sh
+	scripts/bench-native.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
@@ -243,6 +250,7 @@ help:
 	@echo '  proctest   process trees             converttest  vt-convert on hand-made traces'
 	@echo '  controltest  windows, flight recorder, size cap, process selection'
 	@echo '  richtest   arguments, return values, filters, the vt module, exceptions, gc'
+	@echo '  nativetest native calls (VT_NATIVE): file I/O, zlib, a C extension'
 	@echo '  realtest   real programs unchanged: an http.server service under load, Pygments'
 	@echo '  faulttest  damaged input (also under ASan), faults in traced programs, stress'
 	@echo '  preload-san  libvt.so under ASan+UBSan in real interpreters (stress, rich data)'
@@ -255,6 +263,6 @@ help:
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all deps test-deps unittest unittest-san e2e proctest converttest controltest richtest realtest faulttest preload-san soak exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
+.PHONY: all deps test-deps unittest unittest-san e2e proctest converttest controltest richtest realtest nativetest faulttest preload-san soak exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
 
 include tests/fuzz/fuzz.mk

@@ -76,6 +76,7 @@ enum vt_def_kind {
 	VT_DEF_PY = 0,
 	VT_DEF_C = 1,
 	VT_DEF_SPAN = 2, /* a span from the program (vt.span) or from vt (gc) */
+	VT_DEF_NATIVE = 3, /* a native function traced through VT_NATIVE; file: its library */
 };
 
 /* END reasons */

@@ -182,6 +182,18 @@ static void read_config(void)
 		bad("VT_HOOK", v, "expected monitoring, profile or eval");
 	vt_cfg.use_profile = v && !strcmp(v, "profile");
 	vt_cfg.use_eval = !v || !*v ? -1 : !strcmp(v, "eval");
+	v = getenv("VT_NATIVE");
+	if (v && *v) {
+		char why[160];
+
+		if (strlen(v) >= sizeof(vt_cfg.native))
+			bad("VT_NATIVE", v, "too long");
+		else if (vt_native_parse(v, why, sizeof(why)) < 0)
+			bad("VT_NATIVE", v, why);
+		else
+			snprintf(vt_cfg.native, sizeof(vt_cfg.native), "%s", v);
+	}
+	vt_cfg.native_args = env_bool("VT_NATIVE_ARGS", 0);
 	v = getenv("VT_WRITER");
 	if (v && *v && strcmp(v, "thread") && strcmp(v, "inline"))
 		bad("VT_WRITER", v, "expected thread or inline");
@@ -235,6 +247,7 @@ static void atfork_child(void)
 	 * execs (subprocess) leaves no files */
 	vt_proc_atfork_child();
 	vt_control_atfork_child();
+	vt_native_atfork_child();
 }
 
 __attribute__((constructor)) static void vt_init(void)
@@ -259,6 +272,7 @@ __attribute__((destructor)) static void vt_fini(void)
 	int saved = errno;
 
 	if (vt_state == VT_ST_TRACING && getpid() == vt_pid) {
+		vt_native_restore();
 		vt_flush_all(VT_END_EXIT, 0);
 		if (vt_exit_code_known)
 			vt_proc_exit(VT_EXIT_CODE, vt_exit_code);
@@ -274,6 +288,7 @@ void vt_before_uexit(int status)
 	int saved = errno;
 
 	if (vt_state == VT_ST_TRACING && getpid() == vt_pid) {
+		vt_native_restore();
 		vt_flush_all(VT_END_UEXIT, 0);
 		vt_proc_exit(VT_EXIT_CODE, status);
 	}

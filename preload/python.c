@@ -719,6 +719,16 @@ static int g_gate;
 static char g_gate_file[1024];
 static uint32_t g_gate_depth, g_gate_skips;
 
+int vt_recording_now(void)
+{
+	return g_recording;
+}
+
+int vt_slow_now(void)
+{
+	return g_slow;
+}
+
 static void slow_update(void)
 {
 	g_filtering = vt_cfg.include[0] || vt_cfg.exclude[0] || vt_cfg.max_depth ||
@@ -2434,6 +2444,7 @@ static void install(void)
 	}
 	vt_signals_install();
 	on_exit(on_exit_status, NULL);
+	vt_native_install(); /* last: vt's own start-up calls above are not traced */
 out:
 	g_installing = 0;
 }

@@ -635,12 +635,6 @@ void vt_flush(struct vt_thread *t)
 	errno = saved;
 }
 
-/* vt_flush, and wait until the chunk is on disk (vt.flush(), the end of a window) */
-static void flush_sync(struct vt_thread *t)
-{
-	vt_flush(t);
-	wait_written(t);
-}
 
 void (*vt_pending_hook)(struct vt_thread *t, int is_call);
 
@@ -731,7 +725,10 @@ void vt_flush_all(unsigned reason, int from_signal)
 		}
 		if (t->flushing)
 			continue; /* still busy: its data up to its last chunk is on disk */
+		if (from_signal ? !vt_xtrylock(t) : (vt_xlock(t), 0))
+			continue; /* in a native call's recording all this time: leave it */
 		vt_thread_finish(t, reason);
+		vt_xunlock(t);
 	}
 	if (locked)
 		pthread_mutex_unlock(&g_lock);
@@ -849,9 +846,14 @@ void vt_threads_flush_live(void)
 		return;
 	/* with the GIL held no thread is inside a callback writing its buffer */
 	pthread_mutex_lock(&g_lock);
-	for (t = g_threads; t; t = t->next)
-		if (!t->dead && t->pid == vt_pid && t->pos > t->chunk_base)
-			flush_sync(t);
+	for (t = g_threads; t; t = t->next) {
+		if (t->dead || t->pid != vt_pid || t->pos <= t->chunk_base)
+			continue;
+		vt_xlock(t); /* a native call may be recording in it without the GIL */
+		vt_flush(t);
+		vt_xunlock(t);
+		wait_written(t);
+	}
 	pthread_mutex_unlock(&g_lock);
 }
 
@@ -870,8 +872,11 @@ void vt_threads_pause(void)
 		if (t->dead || t->pid != vt_pid || vt_state != VT_ST_TRACING)
 			continue;
 		/* the GIL is held, so no thread is inside a callback writing its buffer */
-		if (t->pos + 256 > vt_cfg.chunk_size)
+		vt_xlock(t);
+		if (t->pos + 256 > vt_cfg.chunk_size) {
+			vt_xunlock(t);
 			continue;
+		}
 		c = vt_now();
 		if (c < t->last)
 			c = t->last;
@@ -880,7 +885,9 @@ void vt_threads_pause(void)
 		t->pos = (size_t)(p - t->buf);
 		t->last = c;
 		t->spans_open = 0; /* the converter ends them at the pause */
-		flush_sync(t);
+		vt_flush(t);
+		vt_xunlock(t);
+		wait_written(t);
 	}
 	pthread_mutex_unlock(&g_lock);
 }

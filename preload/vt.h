@@ -9,6 +9,7 @@
 #define VT_PRELOAD_VT_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -37,6 +38,8 @@ struct vt_config {
 	int follow;        /* VT_FOLLOW_CHILDREN (default 1) */
 	int use_profile;   /* VT_HOOK=profile: PyEval_SetProfile on every version */
 	int inline_writes; /* VT_WRITER=inline: compress and write on the traced thread */
+	char native[2048]; /* VT_NATIVE: native functions to trace, "" = none */
+	int native_args;   /* VT_NATIVE_ARGS=1: their integer arguments and results */
 	int use_eval;      /* VT_HOOK=eval: the frame-evaluation hook (3.8-3.11, no C calls);
 			    * -1 when VT_HOOK is unset: chosen by version and settings */
 	size_t chunk_size; /* VT_BUFFER_SIZE */
@@ -147,6 +150,8 @@ struct vt_thread {
 	uint32_t cache_id;
 	uintptr_t stack_guard;  /* eval hook: below this address the C stack is nearly full */
 	volatile int flushing; /* a flush is in progress (signal handlers skip it) */
+	int xlock;             /* taken by native calls (maybe without the GIL) and by other
+				* threads writing into this buffer (with the GIL) */
 	int evicted;           /* another profiler replaced our hook in this thread */
 	uint32_t *shadow;      /* ring mode: ids of the open frames, to start each chunk with */
 	uint32_t sdepth;       /* open frames (may exceed VT_SHADOW_MAX; then only counted) */
@@ -318,6 +323,42 @@ void vt_fileid_take(int fd, struct vt_fileid *id);
 int vt_write_file(int fd, struct vt_fileid *id, const void *buf, size_t len);
 /** vt_write_header - write the file prefix and a header map for a thread or process file. */
 int vt_write_header(int fd, struct vt_fileid *id, const char *kind, pid_t tid);
+
+/* vt_xlock - the buffer lock between a native call's recording and another thread */
+static inline void vt_xlock(struct vt_thread *t)
+{
+	while (__atomic_exchange_n(&t->xlock, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+/* vt_xtrylock - for a signal handler: a bounded wait; 0 when not taken */
+static inline int vt_xtrylock(struct vt_thread *t)
+{
+	for (int i = 0; i < 10000; i++) {
+		if (!__atomic_exchange_n(&t->xlock, 1, __ATOMIC_ACQUIRE))
+			return 1;
+		sched_yield();
+	}
+	return 0;
+}
+
+static inline void vt_xunlock(struct vt_thread *t)
+{
+	__atomic_store_n(&t->xlock, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- native calls (native.c) ---- */
+
+/** vt_native_parse - check VT_NATIVE and keep it; -1 with a reason in @err. */
+int vt_native_parse(const char *spec, char *err, size_t errlen);
+/** vt_native_install - patch the GOTs (the interpreter is up; the GIL is held). */
+void vt_native_install(void);
+/** vt_native_restore - put the original GOT entries back (exit). */
+void vt_native_restore(void);
+void vt_native_atfork_child(void);
+/** vt_recording_now, vt_slow_now - the Python hooks record; filters, gate or ring on. */
+int vt_recording_now(void);
+int vt_slow_now(void);
 
 /* ---- intern table (intern.c): key pointer -> id; GIL-protected ---- */
 

@@ -9,7 +9,7 @@
 
 # The exports allowed: the interposed functions, as in preload/exports.map. Extend here.
 ALLOWED="Py_Initialize Py_InitializeEx Py_InitializeFromConfig Py_BytesMain Py_Main
-Py_RunMain _exit _Exit execve execv execvp execvpe fexecve fork posix_spawn posix_spawnp"
+Py_RunMain _exit _Exit execve execv execvp execvpe fexecve fork posix_spawn posix_spawnp dlopen"
 
 if [ $# -ne 1 ]; then
 	echo "usage: $0 LIB" >&2

@@ -220,6 +220,7 @@ struct def {
 	size_t jhead_len, jfile_len;
 	int is_c;
 	int is_span; /* a span from vt.span() or vt itself (gc) */
+	int is_native; /* a native function (VT_NATIVE): a C frame, its library as file */
 	int matches; /* name matches --match */
 };
 
@@ -365,7 +366,7 @@ static void html_args(const struct def *d, const char *args, const char *ret)
 /* the JSON text of a definition, quoted and escaped once rather than per event */
 static void def_json(struct def *d)
 {
-	const char *cat = d->is_c ? "c" : d->is_span ? "span" : "py";
+	const char *cat = d->is_native ? "native" : d->is_c ? "c" : d->is_span ? "span" : "py";
 	size_t qn, qf;
 	char *q = vt_json_quote(d->name, strlen(d->name), &qn);
 
@@ -860,9 +861,12 @@ static void take_def(struct tconv *tc, const struct vt_record *x)
 	free(d->jfile);
 	d->jhead = d->jfile = NULL;
 	d->name = xstrndup(x->s1, x->s1_len);
-	d->is_c = x->count == VT_DEF_C;
+	d->is_native = x->count == VT_DEF_NATIVE;
+	d->is_c = x->count == VT_DEF_C || d->is_native;
 	d->is_span = x->count == VT_DEF_SPAN;
 	d->loc = NULL;
+	if (d->is_native)
+		d->loc = xstrndup(x->s2, x->s2_len); /* the library */
 	if (!d->is_c && !d->is_span) {
 		size_t n = x->s2_len + 24;
 

@@ -145,6 +145,7 @@ bad_values=(
 	"VT_DELAY=soon" "VT_DELAY=-1s" "VT_DURATION=10parsecs" "VT_MAX_SIZE=huge" "VT_LOG_ARGS=y" "VT_LOG_RETURN=1.0"
 	"VT_REPR_MAX=2" "VT_REPR_MAX=18446744073709551617" "VT_MAX_DEPTH=deep" "VT_MIN_DURATION=1 ms"
 	"VT_IGNORE_FROZEN=-1" "VT_LOG_EXCEPTIONS=x" "VT_LOG_GC=2" "VT_OUTPUT=" "VT_WRITER=later"
+	"VT_NATIVE=read" "VT_NATIVE=frobnicate:libc" "VT_NATIVE=f(int,blob)->int:libx" "VT_NATIVE_ARGS=yes"
 )
 cbad=""
 for kv in "${bad_values[@]}"; do

@@ -7,7 +7,8 @@ usage: calltree.py TRACE.json [--files SUBSTR ...] [--names NAME ...] [--c-of-ke
 
 Threads are named T0, T1, ... in order of their first event and printed with their
 thread_name (and [P0], [P1]... for their process, by first event, if there are
-several); frames are indented by depth, C frames are marked [c], and the flags
+several); frames are indented by depth, C frames are marked [c] (native ones, from
+VT_NATIVE, [native]: C frames for the options below), and the flags
 exception, unfinished and yield are shown in the same brackets. Times are left out,
 so two runs of the same program give the same text.
 
@@ -92,11 +93,11 @@ def where_of(e):
 def render(nodes, keep, depth, py_kept, bare, where, out):
     for n in nodes:
         e = n["e"]
-        is_c = e.get("cat") == "c"
+        is_c = e.get("cat") in ("c", "native")
         k = keep(e, py_kept)
         d = depth
         if k:
-            flags = ["c"] if is_c else []
+            flags = [e["cat"]] if is_c else []
             a = e.get("args", {})
             for f in ("exception", "unfinished", "yield"):
                 if a.get(f):
@@ -148,7 +149,7 @@ def main():
             sys.exit("calltree.py: unexpected argument '%s'" % a)
 
     def keep(e, py_kept):
-        if e.get("cat") == "c":
+        if e.get("cat") in ("c", "native"):
             if not files and not names:
                 return True
             return e["name"] in names or (c_of_kept and py_kept)
