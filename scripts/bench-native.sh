@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench-native.sh - the cost of one native call traced through VT_NATIVE, in ns.
 #
-# A Python loop calls os.getppid() N times (N=2000000) under vt, each run three ways:
+# A Python loop calls os.getppid() N times (BENCH_NATIVE_N, 5000000) under vt, each run three ways:
 #   vt              VT_NATIVE unset (the Python-level events only)
 #   other patched   VT_NATIVE="getpid:libc": another function's GOT slot patched
 #   traced          VT_NATIVE="getppid:libc": each call through the closure, recorded
@@ -12,7 +12,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 lib=${BENCH_LIB_DIR:-$root/build}/libvt.so
-n=${BENCH_NATIVE_N:-2000000}
+n=${BENCH_NATIVE_N:-5000000}
 runs=${BENCH_NATIVE_RUNS:-5}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vt-bench-native.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -28,8 +28,9 @@ best() {
 	shift
 	for _ in $(seq "$runs"); do
 		rm -rf "$tmp/t"
-		t=$( { /usr/bin/time -f '%U %S' env VT_OUTPUT="$tmp/t" LD_PRELOAD="$lib" "$@" \
-			"$py" -c "$code" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1 | awk '{ print $1 + $2 }')
+		/usr/bin/time -o "$tmp/cpu" -f '%U %S' env VT_OUTPUT="$tmp/t" LD_PRELOAD="$lib" "$@" \
+			"$py" -c "$code" >/dev/null 2>&1
+		t=$(tail -n 1 "$tmp/cpu" | awk '{ print $1 + $2 }')
 		if [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN { exit !(a < b) }'; then b=$t; fi
 	done
 	echo "$b"

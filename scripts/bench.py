@@ -128,7 +128,14 @@ class Runner:
                 pass
 
     def run(self, argv, env):
-        """Returns dict(status='ok'|'crash'|'timeout', rc, cpu, wall, stdout, stderr)."""
+        """Returns dict(status='ok'|'crash'|'timeout', rc, cpu, wall, stdout, stderr, maxrss).
+        The peak RSS comes from /usr/bin/time, which runs the program: wait4's own figure
+        would count this script's pages, which the child has until it execs."""
+        rss_path = os.path.join(self.tmp, "maxrss")
+        if os.access("/usr/bin/time", os.X_OK):
+            argv = ["/usr/bin/time", "-f", "%M", "-o", rss_path] + argv
+        if os.path.exists(rss_path):
+            os.unlink(rss_path)
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             t0 = time.monotonic()
             p = subprocess.Popen(argv, env=env, cwd=self.cwd, stdin=subprocess.DEVNULL,
@@ -161,7 +168,12 @@ class Runner:
             stderr = f.read().decode("utf-8", "replace")
         res = {"rc": rc, "wall": wall, "stdout": stdout, "stderr": stderr,
                "cpu": (ru.ru_utime + ru.ru_stime) if ru else float("nan"),
-               "maxrss": ru.ru_maxrss if ru else None}  # KiB, of the run's own process
+               "maxrss": None}
+        try:
+            with open(rss_path) as f:
+                res["maxrss"] = int(f.read().split()[-1])  # KiB, the program's own process
+        except (OSError, ValueError, IndexError):
+            pass
         res["status"] = "timeout" if timed_out else ("ok" if rc == 0 else "crash")
         return res
 
