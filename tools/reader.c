@@ -55,12 +55,36 @@ static void *xrealloc(void *p, size_t n)
 	return q;
 }
 
+/* read @n bytes at @off of the file into @buf; the bytes read */
+static size_t read_at(int fd, void *buf, size_t n, size_t off)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = pread(fd, (char *)buf + got, n - got, (off_t)(off + got));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	return got;
+}
+
+/*
+ * Only the prefix and header are read here; chunks are read one at a time as they are
+ * decoded, so memory does not grow with the file. A file still being written may grow
+ * while we read: what was there at fstat is what is read.
+ */
 static int read_file(struct vt_reader *r, const char *path)
 {
 	struct stat st;
 	/* O_NONBLOCK: a FIFO planted in the directory must not hang us (fstat rejects it) */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	size_t got = 0;
+	size_t want, got;
+	unsigned major, minor;
+	uint32_t hlen;
 
 	if (fd < 0)
 		return fail(r, -VT_ERR_TRUNCATED, 0, "cannot open: %s", strerror(errno));
@@ -68,21 +92,25 @@ static int read_file(struct vt_reader *r, const char *path)
 		close(fd);
 		return fail(r, -VT_ERR_BAD_MAGIC, 0, "not a regular file");
 	}
-	r->data = malloc((size_t)st.st_size + 1);
+	r->size = (size_t)st.st_size;
+	want = r->size < 4096 ? r->size : 4096;
+	r->data = malloc(want + 1);
 	if (!r->data)
 		abort();
-	/* a file still being written may grow while we read: take what was there at fstat */
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, r->data + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
+	got = read_at(fd, r->data, want, 0);
+	/* a header longer than that (it never is): read it whole, up to 1 MiB */
+	if (got == want && vt_parse_prefix(r->data, got, &major, &minor, &hlen) == 0 &&
+	    (size_t)hlen + VT_FILE_PREFIX_LEN > got && hlen <= (1u << 20)) {
+		want = (size_t)hlen + VT_FILE_PREFIX_LEN;
+		if (want > r->size)
+			want = r->size;
+		r->data = xrealloc(r->data, want + 1);
+		got = read_at(fd, r->data, want, 0);
 	}
 	close(fd);
-	r->size = got;
+	if (got < want)
+		r->size = got; /* it shrank: what could be read is the file */
+	r->head = got;
 	return 0;
 }
 
@@ -103,7 +131,7 @@ static int parse_header(struct vt_reader *r)
 	size_t off = 0, len;
 	uint32_t hlen;
 	const char *s;
-	int rc = vt_parse_prefix(r->data, r->size, &r->major, &r->minor, &hlen);
+	int rc = vt_parse_prefix(r->data, r->head, &r->major, &r->minor, &hlen);
 
 	if (rc == -VT_ERR_VERSION)
 		return fail(r, rc, 8,
@@ -117,6 +145,8 @@ static int parse_header(struct vt_reader *r)
 		return fail(r, -VT_ERR_TRUNCATED, r->size,
 			    "truncated header (needs %u bytes, %zu present)", hlen,
 			    r->size - VT_FILE_PREFIX_LEN);
+	if (r->head < VT_FILE_PREFIX_LEN + (size_t)hlen)
+		return fail(r, -VT_ERR_TOO_BIG, 8, "header of %u bytes: too large", hlen);
 	msgpack_unpacked_init(&u);
 	if (vt_msgpack_check(r->data + VT_FILE_PREFIX_LEN, hlen) < 0 ||
 	    msgpack_unpack_next(&u, (const char *)r->data + VT_FILE_PREFIX_LEN, hlen, &off) !=
@@ -154,6 +184,7 @@ int vt_reader_open(struct vt_reader *r, const char *path)
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	r->fd = -1;
 	r->path = dup_n(path, strlen(path));
 	r->decoder = malloc(sizeof(struct vt_decoder));
 	if (!r->decoder)
@@ -171,8 +202,11 @@ void vt_reader_close(struct vt_reader *r)
 		vt_decoder_release(r->decoder);
 		free(r->decoder);
 	}
+	if (r->fd >= 0)
+		close(r->fd);
 	free(r->path);
 	free(r->data);
+	free(r->comp);
 	free(r->raw);
 	free(r->ev);
 	free(r->ids);
@@ -343,9 +377,26 @@ static void time_chunk(struct vt_reader *r)
 	}
 }
 
+/* the last chunk is read: the descriptor and the chunk buffers go (many files are
+ * converted, few at once; the events of the last chunk have been used) */
+static void reader_done(struct vt_reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	free(r->comp);
+	free(r->raw);
+	free(r->ev);
+	r->comp = r->raw = NULL;
+	r->ev = NULL;
+	r->comp_cap = r->raw_cap = r->ev_cap = 0;
+	r->nev = r->ev_pos = 0;
+}
+
 /* Decompress and decode the chunk at r->off. 1: got one, 0: end of file, <0: error. */
 static int load_chunk(struct vt_reader *r)
 {
+	size_t n;
 	uint32_t raw_len, comp_len;
 	const uint8_t *p;
 	uint64_t clock = 0;
@@ -355,10 +406,26 @@ static int load_chunk(struct vt_reader *r)
 	r->nev = r->ev_pos = 0;
 	r->nids = 0;
 	r->ntext = 0;
-	if (r->off >= r->size)
+	if (r->off >= r->size) {
+		reader_done(r);
 		return 0;
+	}
 	r->chunk_off = r->off;
-	p = r->data + r->off;
+	if (r->fd < 0) {
+		r->fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (r->fd < 0)
+			return fail(r, -VT_ERR_TRUNCATED, r->off, "cannot open again: %s",
+				    strerror(errno));
+	}
+	if (r->comp_cap < VT_CHUNK_HDR_LEN) {
+		r->comp = xrealloc(r->comp, 1 << 16);
+		r->comp_cap = 1 << 16;
+	}
+	n = r->size - r->off < VT_CHUNK_HDR_LEN ? r->size - r->off : VT_CHUNK_HDR_LEN;
+	if (read_at(r->fd, r->comp, n, r->off) < n)
+		return fail(r, -VT_ERR_TRUNCATED, r->off, "cannot read: %s",
+			    errno ? strerror(errno) : "the file shrank");
+	p = r->comp;
 	rc = vt_parse_chunk_header(p, r->size - r->off, &raw_len, &comp_len);
 	if (rc == -VT_ERR_TRUNCATED) {
 		r->truncated_tail = 1;
@@ -376,6 +443,15 @@ static int load_chunk(struct vt_reader *r)
 			    "truncated chunk (needs %u bytes, %zu present)", comp_len,
 			    r->size - r->off - VT_CHUNK_HDR_LEN);
 	}
+	if (r->comp_cap < VT_CHUNK_HDR_LEN + (size_t)comp_len) {
+		r->comp = xrealloc(r->comp, VT_CHUNK_HDR_LEN + (size_t)comp_len);
+		r->comp_cap = VT_CHUNK_HDR_LEN + (size_t)comp_len;
+	}
+	p = r->comp;
+	if (read_at(r->fd, r->comp + VT_CHUNK_HDR_LEN, comp_len, r->off + VT_CHUNK_HDR_LEN) <
+	    comp_len)
+		return fail(r, -VT_ERR_TRUNCATED, r->off, "cannot read: %s",
+			    errno ? strerror(errno) : "the file shrank");
 	if (r->raw_cap < raw_len) {
 		r->raw = xrealloc(r->raw, raw_len);
 		r->raw_cap = raw_len;
@@ -472,11 +548,14 @@ int vt_reader_next(struct vt_reader *r, struct vt_event **ev)
 	int rc;
 
 	while (r->ev_pos >= r->nev) {
-		if (r->err || r->off >= r->size)
+		if (r->err || r->off >= r->size) {
+			reader_done(r);
 			return 0;
+		}
 		rc = load_chunk(r);
 		if (rc < 0) {
 			r->nev = r->ev_pos = 0;
+			reader_done(r);
 			return 0;
 		}
 		/* rc == 0: a chunk with no records; go on to the next */

@@ -18,8 +18,12 @@ struct vt_event {
 struct vt_reader {
 	/* from the file */
 	char *path;
-	uint8_t *data;
-	size_t size;
+	uint8_t *data;      /* the file's first bytes: prefix and header */
+	size_t size;        /* the file's size when it was opened */
+	size_t head;        /* bytes in data */
+	int fd;             /* open while its chunks are read, else -1 */
+	uint8_t *comp;      /* the current chunk as read (header and lz4 data) */
+	size_t comp_cap;
 	/* from the header */
 	char kind[16]; /* "thread" or "process" */
 	uint64_t pid, ppid, tid, token;
