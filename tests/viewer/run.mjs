@@ -118,6 +118,18 @@ if (haveVt) {
   argsApp = { html: r.status === 0 && existsSync(html) ? html : null, err: r.stderr, viaDriver, json, events: JSON.parse(readFileSync(json, 'utf8')).traceEvents };
 }
 
+// native calls (VT_NATIVE): a Python function whose os.write shows up as write() inside it
+let nativeApp = null;
+if (haveVt) {
+  const dir = join(out, 'native-trace');
+  rmSync(dir, { recursive: true, force: true });
+  const prog = 'import os\ndef writer(fd):\n    return os.write(fd, b"native")\nfd = os.open(os.devnull, os.O_WRONLY)\nwriter(fd)\n';
+  run('python3', ['-c', prog], { env: { ...process.env, LD_PRELOAD: libvt, VT_OUTPUT: dir, VT_NATIVE: 'write:libc', VT_NATIVE_ARGS: '1' } });
+  const html = join(out, 'native.html');
+  run(vtconv, [dir, '-o', html, '-q']);
+  nativeApp = { html };
+}
+
 // a synthetic trace through html.c
 const synth = join(out, 'synth.html');
 const synthN = +(/(\d+) calls/.exec(run(driver, ['synth', '300000', synth]).stderr)[1]);
@@ -380,6 +392,27 @@ async function checkCounters(page) {
     eq(c.samples, 4, 'samples of ' + c.name);
     assert(c.ink > 50, 'counter ' + c.name + ' is not drawn (' + c.ink + ' px)');
   }
+}
+
+if (nativeApp) {
+  await test('native calls: write(fd, buf, 6) sits inside writer(), with its arguments and result', async () => {
+    const page = await open(nativeApp.html);
+    try {
+      const w = await page.evaluate(() => window.vt.find('writer', 0));
+      const n = await page.evaluate(() => window.vt.find('write', 0));
+      assert(w && n, 'slices writer and write: ' + JSON.stringify([w, n]));
+      assert(n.depth > w.depth && n.start >= w.start && n.start + n.dur <= w.start + w.dur,
+        'write is not inside writer: ' + JSON.stringify([w, n]));
+      await page.evaluate((k) => window.vt.select(k), n.i);
+      await page.waitForFunction(() => document.getElementById('d-args'));
+      const a = JSON.parse(await text(page, '#d-args'));
+      eq(a.func_args.n, '6', 'n');
+      eq(a.return_value, '6', 'the result');
+      eq(page.dialogs, [], 'dialogs');
+    } finally { await page.close(); }
+  });
+} else {
+  skip('native calls of a real program', 'build/vt-convert and build/libvt.so are needed (make all)');
 }
 
 if (argsApp) {
