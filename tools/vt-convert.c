@@ -1161,6 +1161,17 @@ struct work {
 	struct stats sum; /* of the other threads, under g_meta_lock */
 };
 
+static void stats_add(struct stats *to, const struct stats *from)
+{
+	to->events += from->events;
+	to->lost += from->lost;
+	to->unmatched += from->unmatched;
+	to->unfinished += from->unfinished;
+	to->threads += from->threads;
+	to->bytes_read += from->bytes_read;
+	to->skipped += from->skipped;
+}
+
 static void sink_to_output(void *ctx, const char *buf, size_t len)
 {
 	(void)ctx;
@@ -1191,13 +1202,7 @@ static void *convert_worker(void *arg)
 	t_j = NULL;
 	if (!is_main) {
 		pthread_mutex_lock(&g_meta_lock);
-		w->sum.events += g_st.events;
-		w->sum.lost += g_st.lost;
-		w->sum.unmatched += g_st.unmatched;
-		w->sum.unfinished += g_st.unfinished;
-		w->sum.threads += g_st.threads;
-		w->sum.bytes_read += g_st.bytes_read;
-		w->sum.skipped += g_st.skipped;
+		stats_add(&w->sum, &g_st);
 		pthread_mutex_unlock(&g_meta_lock);
 	}
 	return NULL;
@@ -1243,13 +1248,7 @@ static void convert_threads(struct input **inputs, size_t ninputs)
 	convert_worker(&w);
 	for (size_t k = 0; k < started; k++)
 		pthread_join(tids[k], NULL);
-	g_st.events += w.sum.events;
-	g_st.lost += w.sum.lost;
-	g_st.unmatched += w.sum.unmatched;
-	g_st.unfinished += w.sum.unfinished;
-	g_st.threads += w.sum.threads;
-	g_st.bytes_read += w.sum.bytes_read;
-	g_st.skipped += w.sum.skipped;
+	stats_add(&g_st, &w.sum);
 	free(w.in);
 }
 
