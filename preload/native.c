@@ -380,28 +380,10 @@ static size_t show(char *buf, size_t cap, enum ntype t, const void *v)
 /* the DEF of @f in @t's stream, from our own copy of its strings (no GIL needed) */
 static int define(struct vt_thread *t, const struct native *f)
 {
-	uint8_t *p;
-
 	if (f->id < t->defined_bits && (t->defined[f->id >> 3] >> (f->id & 7) & 1))
 		return 0;
-	if (f->id >= t->defined_bits) {
-		uint32_t bits = t->defined_bits ? t->defined_bits : 1024;
-		uint8_t *n;
-
-		while (bits <= f->id)
-			bits *= 2;
-		n = realloc(t->defined, bits / 8);
-		if (!n)
-			return -1;
-		memset(n + t->defined_bits / 8, 0, (bits - t->defined_bits) / 8);
-		t->defined = n;
-		t->defined_bits = bits;
-	}
-	p = vt_put_def(t->buf + t->pos, f->id, VT_DEF_NATIVE, f->name, strlen(f->name), f->lib,
-		       strlen(f->lib), 0);
-	t->pos = (size_t)(p - t->buf);
-	t->defined[f->id >> 3] |= (uint8_t)(1u << (f->id & 7));
-	return 0;
+	return vt_define_with(t, f->id, VT_DEF_NATIVE, f->name, strlen(f->name), f->lib,
+			      strlen(f->lib), 0);
 }
 
 /* room for a native record: never runs the pending work (it needs the GIL) */
@@ -717,13 +699,10 @@ void vt_native_install(void)
 	if (!real_dlopen)
 		return;
 	for (int i = 0; i < g_nnat; i++) {
-		char file[80];
-		int64_t id;
-
-		snprintf(file, sizeof(file), "%s", g_nat[i].lib);
 		/* a key of our own: the entry of the table */
-		id = vt_intern_add(&g_nat[i], VT_DEF_NATIVE, g_nat[i].name, strlen(g_nat[i].name),
-				   file, strlen(file), 0);
+		int64_t id = vt_intern_add(&g_nat[i], VT_DEF_NATIVE, g_nat[i].name,
+					   strlen(g_nat[i].name), g_nat[i].lib, strlen(g_nat[i].lib), 0);
+
 		if (id < 0) {
 			vt_log("VT_NATIVE: out of memory; native calls are not recorded");
 			return;

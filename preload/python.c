@@ -2410,6 +2410,7 @@ static void install(void)
 		if (set_mon_events(g_mon_mask) < 0)
 			vt_log("cannot enable sys.monitoring events; no events are recorded");
 	} else if (want_eval() && eval_available()) {
+		vt_stack_guards = 1; /* before any thread's first event */
 		g_eval_mode = 1;
 		g_recording = 1;
 		eval_set(1);

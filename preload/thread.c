@@ -327,6 +327,9 @@ static void chunk_start(struct vt_thread *t)
 	t->last = c;
 }
 
+/* set by the frame-evaluation hook's install: new threads need their stack_guard */
+int vt_stack_guards;
+
 /*
  * The lowest safe address of this thread's C stack for the frame-evaluation hook: a
  * quarter of the stack, at most 256 KiB, above its end. Under that hook every Python
@@ -382,7 +385,8 @@ struct vt_thread *vt_thread_new(void)
 	t->tid = vt_gettid();
 	t->pid = vt_pid;
 	t->name_tries = 256;
-	t->stack_guard = stack_guard();
+	if (vt_stack_guards) /* the main thread's bounds come from /proc/self/maps: only if used */
+		t->stack_guard = stack_guard();
 	t->resync_stack = vt_windowed; /* recording may start under frames already running */
 	t->pending = 1;
 	t->limit = 0; /* see vt_pending_hook */
@@ -396,7 +400,7 @@ struct vt_thread *vt_thread_new(void)
 	return t;
 }
 
-/* Write the buffer as one chunk. Returns 0, or -1 after stopping the trace. */
+/* a chunk could not be written: stop tracing with one vt: line saying why */
 static void write_failed(void)
 {
 	if (vt_state == VT_ST_TRACING) {
@@ -906,9 +910,9 @@ void vt_stop(const char *why)
 		t->limit = 0;
 }
 
-void vt_define_slow(struct vt_thread *t, uint32_t id)
+int vt_define_with(struct vt_thread *t, uint32_t id, unsigned kind, const char *name,
+		   size_t name_len, const char *file, size_t file_len, uint32_t line)
 {
-	const struct vt_def *d;
 	uint8_t *p;
 
 	if (id >= t->defined_bits) {
@@ -919,14 +923,20 @@ void vt_define_slow(struct vt_thread *t, uint32_t id)
 			bits *= 2;
 		n = realloc(t->defined, bits / 8);
 		if (!n)
-			return; /* the DEF is written again next time */
+			return -1; /* the DEF is written again next time */
 		memset(n + t->defined_bits / 8, 0, (bits - t->defined_bits) / 8);
 		t->defined = n;
 		t->defined_bits = bits;
 	}
-	d = &vt_defs[id];
-	p = vt_put_def(t->buf + t->pos, id, d->kind, d->name, d->name_len, d->file, d->file_len,
-		       d->line);
+	p = vt_put_def(t->buf + t->pos, id, kind, name, name_len, file, file_len, line);
 	t->pos = (size_t)(p - t->buf);
 	t->defined[id >> 3] |= (uint8_t)(1u << (id & 7));
+	return 0;
+}
+
+void vt_define_slow(struct vt_thread *t, uint32_t id)
+{
+	const struct vt_def *d = &vt_defs[id];
+
+	vt_define_with(t, id, d->kind, d->name, d->name_len, d->file, d->file_len, d->line);
 }

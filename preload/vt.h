@@ -278,6 +278,15 @@ void vt_control_atfork_child(void);
 void vt_stop(const char *why);
 /** vt_define - make sure @id's DEF is in @t's stream. Cold path. */
 void vt_define_slow(struct vt_thread *t, uint32_t id);
+/**
+ * vt_define_with - write the DEF of @id into @t's stream from these strings and mark it
+ * written there: for definitions kept outside the intern table (native.c). -1 when the
+ * bitmap cannot grow (nothing written).
+ */
+int vt_define_with(struct vt_thread *t, uint32_t id, unsigned kind, const char *name,
+		   size_t name_len, const char *file, size_t file_len, uint32_t line);
+/* the frame-evaluation hook is in use: threads compute their stack_guard */
+extern int vt_stack_guards;
 
 static inline void vt_define(struct vt_thread *t, uint32_t id)
 {
