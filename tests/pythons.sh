@@ -16,3 +16,21 @@ find_pythons() {
 	[ $# -gt 0 ] && pythons="$pythons $*"
 	return 0
 }
+
+# all_pythons OVERRIDE: sets the array pythons to OVERRIDE's words when it is set;
+# otherwise to every pyenv 3.8-3.13 install (each patch release, not only the newest)
+# and /usr/bin/python3. For the fault and stress suites.
+all_pythons() {
+	local root v p
+	if [ -n "$1" ]; then
+		read -r -a pythons <<<"$1"
+		return
+	fi
+	pythons=()
+	root=$(pyenv root 2>/dev/null || echo /root/.pyenv)
+	for v in 3.8 3.9 3.10 3.11 3.12 3.13; do
+		for p in "$root"/versions/$v.*/bin/python$v; do [ -x "$p" ] && pythons+=("$p"); done
+	done
+	[ -x /usr/bin/python3 ] && pythons+=(/usr/bin/python3)
+	return 0
+}

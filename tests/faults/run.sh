@@ -44,15 +44,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -n "${VT_PYTHONS:-}" ]; then
-	read -r -a pythons <<<"$VT_PYTHONS"
-else
-	pythons=()
-	for v in 3.8 3.9 3.10 3.11 3.12 3.13; do
-		for p in /root/.pyenv/versions/$v.*/bin/python$v; do [ -x "$p" ] && pythons+=("$p"); done
-	done
-	[ -x /usr/bin/python3 ] && pythons+=(/usr/bin/python3)
-fi
+. "$top/tests/pythons.sh"
+all_pythons "${VT_PYTHONS:-}"
 for f in "$lib" "$conv"; do
 	[ -e "$f" ] || { echo "FAIL missing $f (make all)"; echo "0 passed, 1 failed"; exit 1; }
 done
