@@ -25,6 +25,7 @@ struct vt_methoddef {
 #define VT_METH_VARARGS 0x0001
 #define VT_METH_KEYWORDS 0x0002
 #define VT_METH_NOARGS 0x0004
+#define VT_METH_O 0x0008
 #define VT_METH_FASTCALL 0x0080
 
 /* PyTrace_* what codes */

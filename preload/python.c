@@ -1579,6 +1579,21 @@ static int arm_profile(int all_threads)
 	return rc;
 }
 
+static int install_running(struct vt_thread *t);
+
+/* the frame that called @f, or NULL; borrowed (@f holds it) */
+static void *frame_back(void *f)
+{
+	void *b;
+
+	if (!py.FrameGetBack)
+		return FIELD(f, 24, void *); /* 3.8: PyFrameObject.f_back */
+	b = py.FrameGetBack(f);
+	if (b)
+		py.DecRef(b);
+	return b;
+}
+
 /* Python frames on this thread's stack */
 static uint32_t stack_depth(void)
 {
@@ -1587,17 +1602,54 @@ static uint32_t stack_depth(void)
 
 	while (f && n < 100000) {
 		n++;
-		if (py.FrameGetBack) {
-			void *b = py.FrameGetBack(f);
-
-			if (b)
-				py.DecRef(b); /* the frame below holds it */
-			f = b;
-		} else {
-			f = FIELD(f, 24, void *); /* 3.8: PyFrameObject.f_back */
-		}
+		f = frame_back(f);
 	}
 	return n;
+}
+
+/* the instruction @f is at (f_lasti), or -1 */
+static long frame_lasti(void *f)
+{
+	PyObject *v = py.GetAttrString((PyObject *)f, "f_lasti");
+	long n = v ? py.AsLong(v) : -1;
+
+	if (v)
+		py.DecRef(v);
+	if (py.ErrOccurred())
+		py.ErrClear();
+	return n;
+}
+
+/*
+ * A program's PyEval_SetProfile may run Python code before it returns: the finalizer of
+ * the profile object it drops, another audit hook. vt must not try to take the hook back
+ * from in there: 3.11 refuses the nested install, and its refusal clears CPython's own
+ * "install in progress" flag, so that the program's next nested install, which CPython
+ * would refuse, goes through. At the audit, note the calling frame and its instruction;
+ * the install is still running while that frame is below us, still at that instruction.
+ */
+static void note_install(struct vt_thread *t)
+{
+	void *f;
+
+	if (install_running(t))
+		return; /* nested: the outer one is what counts */
+	f = py.GetFrame();
+	t->install_frame = f;
+	t->install_lasti = f ? frame_lasti(f) : -1;
+}
+
+static int install_running(struct vt_thread *t)
+{
+	void *f = py.GetFrame();
+	uint32_t n = 0;
+
+	if (!t->install_frame || !f)
+		return 0;
+	for (f = frame_back(f); f && n < 100000; f = frame_back(f), n++)
+		if (f == t->install_frame)
+			return frame_lasti(f) == t->install_lasti;
+	return 0;
 }
 
 static void put_mark(struct vt_thread *t, const char *text)
@@ -1622,7 +1674,7 @@ static void take_back(struct vt_thread *t)
 	uint64_t dt;
 
 	if (fn || t_own_setprofile || py.ErrOccurred() || !t->evicted || !g_recording ||
-	    !vt_room(t, 0))
+	    !vt_room(t, 0) || install_running(t))
 		return; /* still theirs, or not a safe moment: try at a later event */
 	if (arm_profile(0) < 0)
 		return; /* refused: still inside someone's install; try at a later event */
@@ -1668,6 +1720,7 @@ static void watch_profile_slot(const char *event)
 	if (!t || t->dead || !g_recording || !vt_room(t, 0))
 		return;
 	if (setprofile && !t_own_setprofile) {
+		note_install(t);
 		if (!t->evicted) {
 			t->evicted = 1;
 			put_mark(t, "vt: paused, another profiler took the hook (sys.setprofile)");
@@ -1784,6 +1837,115 @@ static void patch_thread_start(void)
 	if (py.ErrOccurred())
 		py.ErrClear();
 	py.DecRef(mod);
+}
+
+/*
+ * ---- sys.setprofile without a stray event ----
+ *
+ * When a program installs a profiler with sys.setprofile while vt's hook sees C calls,
+ * CPython hands the new profiler the return of that very call (the hook was there when
+ * the call began: the profile slot's C_TRACE before 3.12, an instrumented CALL after).
+ * Without vt nothing sees that call, and the pure-Python profile module asserts on it
+ * ("Bad return"). So vt wraps sys.setprofile (and 3.12's sys._setprofileallthreads): when
+ * vt's hook was in place, the slot gets, for one event, a function that drops that return
+ * and puts the program's function back; any other event it passes on.
+ */
+typedef int (*vt_tracefunc)(PyObject *obj, void *frame, int what, PyObject *arg);
+static PyObject *g_real_setprofile, *g_real_setprofile_all;
+static PyObject *g_setprofile_wrapper, *g_setprofile_all_wrapper;
+static __thread vt_tracefunc t_profile_next; /* the program's function, while skip_stray holds the slot */
+
+static int skip_stray(PyObject *obj, void *frame, int what, PyObject *arg)
+{
+	vt_tracefunc next = t_profile_next;
+
+	FIELD(py.TstateGet(), g_off_profilefunc, void *) = (void *)next;
+	t_profile_next = NULL;
+	if ((what == PT_C_RETURN || what == PT_C_EXCEPTION) &&
+	    (arg == g_setprofile_wrapper || arg == g_setprofile_all_wrapper))
+		return 0;
+	return next ? next(obj, frame, what, arg) : 0;
+}
+
+static PyObject *setprofile_through(PyObject *real, PyObject *arg)
+{
+	void **slot = &FIELD(py.TstateGet(), g_off_profilefunc, void *);
+	void *before = *slot;
+	PyObject *a, *r;
+	/* will the call's return reach the profiler it installs? */
+	int stray = g_profile_mode ? before == (void *)prof_cb :
+		    !before && g_recording && !g_eval_mode && !vt_cfg.ignore_c;
+
+	a = py.BuildValue("(O)", arg);
+	r = a ? py.CallObject(real, a) : NULL;
+	if (a)
+		py.DecRef(a);
+	slot = &FIELD(py.TstateGet(), g_off_profilefunc, void *);
+	if (r && stray && *slot && *slot != before && *slot != (void *)skip_stray) {
+		t_profile_next = (vt_tracefunc)*slot;
+		*slot = (void *)skip_stray;
+	}
+	return r;
+}
+
+static PyObject *setprofile_wrap(PyObject *self, PyObject *arg)
+{
+	(void)self;
+	return setprofile_through(g_real_setprofile, arg);
+}
+
+static PyObject *setprofile_all_wrap(PyObject *self, PyObject *arg)
+{
+	(void)self;
+	return setprofile_through(g_real_setprofile_all, arg);
+}
+
+/* the wrapper of sys.@name: the same name, module and doc (hence signature) as the original */
+static PyObject *wrap_sys_function(PyObject *sys, const char *name, struct vt_methoddef *def,
+				   PyObject **real)
+{
+	PyObject *doc, *modname, *w = NULL;
+	const char *d;
+
+	*real = py.GetAttrString(sys, name);
+	if (!*real)
+		return NULL;
+	doc = py.GetAttrString(*real, "__doc__");
+	d = doc && TYPE_OF(doc) == py.UnicodeType ? py.AsUTF8AndSize(doc, NULL) : NULL;
+	def->ml_doc = d ? strdup(d) : NULL; /* kept for the process, as CPython keeps its own */
+	if (doc)
+		py.DecRef(doc);
+	modname = py.GetAttrString(sys, "__name__");
+	if (modname) {
+		w = py.CFunction_NewEx(def, NULL, modname);
+		py.DecRef(modname);
+	}
+	if (w && py.SetAttrString(sys, name, w) < 0) {
+		py.DecRef(w);
+		w = NULL;
+	}
+	return w; /* kept: skip_stray compares against it */
+}
+
+static void patch_setprofile(void)
+{
+	static struct vt_methoddef sp_def = { "setprofile", (void *)setprofile_wrap, VT_METH_O,
+					      NULL };
+	static struct vt_methoddef spall_def = { "_setprofileallthreads",
+						 (void *)setprofile_all_wrap, VT_METH_O, NULL };
+	PyObject *sys = py.ImportModule("sys");
+
+	if (sys && !g_setprofile_wrapper) {
+		g_setprofile_wrapper = wrap_sys_function(sys, "setprofile", &sp_def,
+							 &g_real_setprofile);
+		if (vt_py_minor >= 12)
+			g_setprofile_all_wrapper = wrap_sys_function(
+				sys, "_setprofileallthreads", &spall_def, &g_real_setprofile_all);
+	}
+	if (sys)
+		py.DecRef(sys);
+	if (py.ErrOccurred())
+		py.ErrClear();
 }
 
 /* ---- events from the program: spans, counters, instants, names (api.c) ---- */
@@ -2361,7 +2523,7 @@ static void profile_mode_setup(void)
 {
 	g_profile_mode = 1;
 	patch_thread_start();
-	g_off_profilefunc = vt_py_minor <= 10 ? 56 : vt_py_minor <= 12 ? 64 : 80;
+	patch_setprofile();
 }
 
 /*
@@ -2423,9 +2585,12 @@ static void install(void)
 	if (vt_py_minor >= 12 && vt_cfg.use_eval == 1)
 		vt_log("VT_HOOK=eval is for Python 3.8-3.11 (3.12+ would count each call "
 		       "against the C recursion limit); using sys.monitoring");
+	g_off_profilefunc = vt_py_minor <= 10 ? 56 : vt_py_minor <= 12 ? 64 : 80;
 	if (vt_py_minor >= 12 && !vt_cfg.use_profile && install_monitoring() == 0) {
 		g_profile_mode = 0;
 		g_recording = 1;
+		if (!vt_cfg.ignore_c)
+			patch_setprofile();
 		if (set_mon_events(g_mon_mask) < 0)
 			vt_log("cannot enable sys.monitoring events; no events are recorded");
 	} else if (want_eval() && eval_available()) {

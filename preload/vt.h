@@ -153,6 +153,9 @@ struct vt_thread {
 	int xlock;             /* taken by native calls (maybe without the GIL) and by other
 				* threads writing into this buffer (with the GIL) */
 	int evicted;           /* another profiler replaced our hook in this thread */
+	void *install_frame;   /* the frame whose profiler install was audited last (only
+				* compared, never used), and its f_lasti then */
+	long install_lasti;
 	uint32_t *shadow;      /* ring mode: ids of the open frames, to start each chunk with */
 	uint32_t sdepth;       /* open frames (may exceed VT_SHADOW_MAX; then only counted) */
 	struct vt_ring_chunk *ring_head, *ring_tail; /* ring mode: kept chunks, oldest first */
