@@ -4,7 +4,11 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 lib=${VT_LIB:-$top/build/libvt.so}
-mods=${CPYTHON_TESTS:-"test_json test_re test_threading test_subprocess test_generators test_exceptions test_signal test_contextlib"}
+mods=${CPYTHON_TESTS:-"test_json test_re test_threading test_subprocess test_generators test_exceptions test_signal test_contextlib test_sys_setprofile test_cprofile"}
+# left out on both sides: gh-102056's check recurses exponentially until an interrupt from
+# another thread lands at the right moment; on this VM it sometimes runs for minutes
+# without vt (it is about a crash that is fixed, not about tracing)
+ignore="-i test_print_exception_gh_102056"
 pass=0 fail=0 skip=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/vt-cpython.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -22,9 +26,9 @@ for py in $pythons; do
 			sed -E 's/ \.\.\. (ok|FAIL|ERROR|skipped|expected failure).*/ \1/' | sort
 		echo "unraisable: $(grep -c -E 'Unraisable exception|^Exception ignored' "$1")"
 	}
-	(cd "$work" && "$py" -m test -v $mods > "$work/plain.txt" 2>&1)
+	(cd "$work" && "$py" -m test -v $ignore $mods > "$work/plain.txt" 2>&1)
 	rm -rf "$work/t"
-	(cd "$work" && LD_PRELOAD="$lib" VT_OUTPUT="$work/t" "$py" -m test -v $mods > "$work/vt.txt" 2>&1)
+	(cd "$work" && LD_PRELOAD="$lib" VT_OUTPUT="$work/t" "$py" -m test -v $ignore $mods > "$work/vt.txt" 2>&1)
 	verdicts "$work/plain.txt" > "$work/plain.v"
 	verdicts "$work/vt.txt" > "$work/vt.v"
 	n=$(wc -l < "$work/plain.v")

@@ -13,7 +13,9 @@
 #   unwritable    VT_OUTPUT under a file, under a missing directory, on a read-only mount
 #   fds           the program closes every descriptor, dup2s over vt's (512..520), or
 #                 reopens 600 files where vt's were: its own files hold what it wrote
-#   profilers     cProfile and sys.setprofile (pause/resume marks on 3.8-3.11)
+#   profilers     cProfile and sys.setprofile (pause/resume marks on 3.8-3.11); the
+#                 pure-Python profile module (it sees exactly what it sees without vt) and a
+#                 profiler installed from a finalizer during another install (3.11's refusal)
 #   monitoring    sys.monitoring tools of the program's own on ids 2, 3, 5 and 4, a
 #                 program that frees every tool id, and ids 3 and 4 taken before vt
 #                 starts (3.12+)
@@ -288,6 +290,20 @@ for py in "${pythons[@]}"; do
 				[ "$(count f "$n")" = 410 ] && ok "$name: the user's profilers work; vt saw all 410 calls" ||
 					bad "$name: vt sees every call alongside (f 410)" "$n"
 			fi
+		fi
+	fi
+
+	# the pure-Python profile module asserts on any event it did not expect, and 3.11
+	# refuses a profiler installed while another is being installed
+	name="$tag the profile module and a nested install"
+	if want "$name"; then
+		plain "$py" "$progs/pyprofile.py"
+		vt "$py" "$progs/pyprofile.py"
+		if same "$name"; then
+			convert
+			n=$(names outside)
+			[ "$(count outside "$n")" = 3 ] && ok "$name: the same output; vt records again afterwards (outside 3)" ||
+				bad "$name: vt records again afterwards (outside 3)" "$n"
 		fi
 	fi
 

@@ -1,0 +1,56 @@
+# pyprofile.py: the pure-Python profile module and a nested install around vt (3.8+).
+# Prints what profile saw (call counts per function, no times), whether CPython refused a
+# profiler installed from inside another install (3.11+ raise RuntimeError there) and which
+# profiler was left; then calls outside() 3 times with no profiler of the program's.
+import profile
+import pstats
+import sys
+
+
+def f(i):
+    return i * 2
+
+
+def work():
+    return sum(f(i) for i in range(50))
+
+
+p = profile.Profile()
+print("work() =", p.runcall(work))
+st = pstats.Stats(p)
+print("profile saw", sorted((k[2], v[1]) for k, v in st.stats.items() if k[2] in ("f", "work")))
+profile.run("work()", "/dev/null")  # the path of `python -m profile`: Profile.runctx
+
+
+# a finalizer that installs a profiler while sys.setprofile is installing another
+def foo(*args):
+    pass
+
+
+def bar(*args):
+    pass
+
+
+class A:
+    def __call__(self, *args):
+        pass
+
+    def __del__(self):
+        try:
+            sys.setprofile(bar)
+            print("nested install: accepted")
+        except RuntimeError as e:
+            print("nested install: RuntimeError:", e)
+
+sys.setprofile(A())
+sys.setprofile(foo)
+print("left installed:", getattr(sys.getprofile(), "__name__", None))
+sys.setprofile(None)
+
+
+def outside():
+    pass
+
+
+for _ in range(3):
+    outside()
