@@ -36,14 +36,14 @@ PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread
               preload/native.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o)
 NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
-NOCLOCK_OBJ = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-noclock.o
+CLOCK2_OBJ  = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-clock2.o
 TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c tools/html.c
 TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(O)/tools/format.o $(O)/tools/viewer-assets.o
 VIEWER_SRC  = viewer/index.html viewer/viewer.css viewer/viewer.js
 UNIT_SRC    = $(wildcard tests/unit/test-*.c)
 HEADERS     = $(wildcard preload/*.h tools/*.h)
 
-all: $(O)/libvt.so $(O)/libvt-nop.so $(O)/libvt-noclock.so $(O)/vt-convert
+all: $(O)/libvt.so $(O)/libvt-nop.so $(O)/libvt-clock2.so $(O)/vt-convert
 
 # Rebuild everything when the flags change (a sanitizer build must not mix with a plain one).
 $(O)/.flags: FORCE
@@ -63,10 +63,10 @@ $(O)/preload/python-nop.o: preload/python.c $(HEADERS) $(O)/.flags
 	@echo "  CC      $@"
 	$(Q)$(CC) $(LIB_CFLAGS) -DVT_NOP -c $< -o $@
 
-$(O)/preload/python-noclock.o: preload/python.c $(HEADERS) $(O)/.flags
+$(O)/preload/python-clock2.o: preload/python.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(LIB_CFLAGS) -DVT_NOCLOCK -c $< -o $@
+	$(Q)$(CC) $(LIB_CFLAGS) -DVT_CLOCK_TWICE -c $< -o $@
 
 $(O)/libvt.so: $(PRELOAD_OBJ) preload/exports.map
 	@echo "  LINK    $@"
@@ -77,10 +77,10 @@ $(O)/libvt-nop.so: $(NOP_OBJ) preload/exports.map
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(OPT) -o $@ $(NOP_OBJ) $(LIB_LDFLAGS)
 
-# also for `make bench`: recording without reading the clock (what the clock costs)
-$(O)/libvt-noclock.so: $(NOCLOCK_OBJ) preload/exports.map
+# also for `make bench`: every clock read done twice (what the clock costs in place)
+$(O)/libvt-clock2.so: $(CLOCK2_OBJ) preload/exports.map
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(OPT) -o $@ $(NOCLOCK_OBJ) $(LIB_LDFLAGS)
+	$(Q)$(CC) $(OPT) -o $@ $(CLOCK2_OBJ) $(LIB_LDFLAGS)
 
 $(O)/tools/%.o: tools/%.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
@@ -254,7 +254,7 @@ clean:
 
 help:
 	@echo 'Targets:'
-	@echo '  all        build $(O)/libvt.so, $(O)/vt-convert and the bench builds $(O)/libvt-nop.so, $(O)/libvt-noclock.so (default)'
+	@echo '  all        build $(O)/libvt.so, $(O)/vt-convert and the bench builds $(O)/libvt-nop.so, $(O)/libvt-clock2.so (default)'
 	@echo '  demo       install missing packages, build, trace and convert an example'
 	@echo '  test       install missing packages, build, run unit, export and e2e tests'
 	@echo '  unittest   Criterion unit tests      e2e     end-to-end tests on real pythons'

@@ -393,18 +393,6 @@ emit:
 
 /* ---- the hot path ---- */
 
-/*
- * libvt-noclock.so (`make bench` only, -DVT_NOCLOCK) shows what the clock read costs:
- * the callbacks read no clock, and each event is stamped 100 or 140 ticks after the
- * last, at random: the encoder writes as many bytes as for fib's real deltas and lz4
- * takes about as long over them (0.122 s against 0.128 s for fib(34) on 3.12).
- */
-#ifdef VT_NOCLOCK
-#define hot_now() ((uint64_t)0)
-#else
-#define hot_now() vt_now()
-#endif
-
 /* the record helpers are inlined into every callback: a call and its push/pop cost
  * 1-3% of fib's run time */
 #define HOT static inline __attribute__((always_inline))
@@ -413,8 +401,11 @@ emit:
  * rest of the callback's work */
 static inline uint64_t stamp_at(struct vt_thread *t, uint64_t now, uint64_t *dt)
 {
-#ifdef VT_NOCLOCK
-	now = t->last + 100 + 40 * ((t->events * 0x9e3779b97f4a7c15ull) >> 63);
+#ifdef VT_CLOCK_TWICE
+	/* libvt-clock2.so (`make bench` only) shows what the clock costs in place: one more
+	 * read per event, apart from the first (two in a row would wait for each other),
+	 * its value dropped, so the records are the same as libvt.so's */
+	(void)vt_now();
 #endif
 	if (VT_UNLIKELY(now < t->last))
 		now = t->last;
@@ -985,7 +976,7 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 #ifdef VT_NOP
 	return 0;
 #endif
-	uint64_t now = hot_now();
+	uint64_t now = vt_now();
 	struct vt_thread *t = vt_thread_cur();
 	int is_descr;
 	void *ml;
@@ -1090,7 +1081,7 @@ static void eval_to_profile(void)
 /* the entry of a frame; 1 when its exit is to be recorded */
 static inline int eval_enter(void *frame)
 {
-	uint64_t now = hot_now();
+	uint64_t now = vt_now();
 	struct vt_thread *t = vt_thread_cur();
 	PyObject *code;
 	int64_t id;
@@ -1129,7 +1120,7 @@ static inline int eval_enter(void *frame)
 
 static inline void eval_leave(PyObject *result)
 {
-	uint64_t now = hot_now();
+	uint64_t now = vt_now();
 	struct vt_thread *t = vt_t;
 
 	if (VT_LIKELY(t) && g_recording && g_eval_mode && vt_room(t, 0))
@@ -1213,7 +1204,7 @@ static void eval_set(int on)
 static PyObject *mon_start(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
 	NOP_RETURN(py.None);
-	uint64_t now = hot_now();
+	uint64_t now = vt_now();
 	struct vt_thread *t = vt_thread_cur();
 
 	(void)self;
@@ -1230,7 +1221,7 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, Py_ssize_t n)
 static PyObject *mon_resume(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
 	NOP_RETURN(py.None);
-	uint64_t now = hot_now();
+	uint64_t now = vt_now();
 	struct vt_thread *t = vt_thread_cur();
 
 	(void)self;
@@ -1244,7 +1235,7 @@ static PyObject *mon_resume(PyObject *self, PyObject *const *args, Py_ssize_t n)
 	static PyObject *fn(PyObject *self, PyObject *const *args, Py_ssize_t n)        \
 	{                                                                               \
 		NOP_RETURN(py.None);                                                    \
-		uint64_t now = hot_now();                                                \
+		uint64_t now = vt_now();                                                \
 		struct vt_thread *t = vt_thread_cur();                                  \
 		(void)self;                                                             \
 		(void)args;                                                             \
@@ -1286,7 +1277,7 @@ static PyObject *mon_call(PyObject *self, PyObject *const *args, Py_ssize_t n)
 		return py.None;
 	t = vt_thread_cur();
 	if (VT_LIKELY(t) && vt_room(t, 0))
-		rec_call(t, VT_REC_CCALL, cfunc_id(t, args[2], ml, is_descr), hot_now());
+		rec_call(t, VT_REC_CCALL, cfunc_id(t, args[2], ml, is_descr), vt_now());
 	return py.None;
 }
 
@@ -1301,7 +1292,7 @@ static PyObject *mon_cret(PyObject *self, PyObject *const *args, Py_ssize_t n, u
 		return py.None;
 	t = vt_thread_cur();
 	if (VT_LIKELY(t) && vt_room(t, 0))
-		rec_ret(t, kind, hot_now(), NULL);
+		rec_ret(t, kind, vt_now(), NULL);
 	return py.None;
 }
 

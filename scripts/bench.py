@@ -33,8 +33,8 @@ QUICK_ARGS = {
 IGNORE_C_WORKLOADS = ("fib", "builtin_heavy")
 # Workloads that also get the idle variant: loaded with VT_START=signal, never signalled.
 IDLE_WORKLOADS = ("fib", "mixed")
-# Workloads that also get the no-clock variant: recording without reading the clock.
-NOCLOCK_WORKLOADS = ("fib", "mixed")
+# Workloads that also get the clock-twice variant: what one more clock read per event costs.
+CLOCK2_WORKLOADS = ("fib",)
 # Workloads that also get the rich variants: arguments and return values recorded, and
 # every function of the workload excluded by VT_EXCLUDE_FILES (the cost of a filtered event).
 RICH_WORKLOADS = ("fib",)
@@ -44,7 +44,7 @@ VARIANTS = [
     ("cprofile", "cProfile"),
     ("floor", "floor"),
     ("vt", "vt"),
-    ("vt_noclock", "vt(noclk)"),
+    ("vt_clock2", "vt(2clk)"),
     ("vt_ignore_c", "vt(IGNORE_C)"),
     ("floor_ignore_c", "floor(IGN_C)"),
     ("vt_idle", "vt(idle)"),
@@ -52,7 +52,7 @@ VARIANTS = [
     ("vt_excluded", "vt(excl)"),
 ]
 # Variants whose crash or changed output is a vt bug (a cProfile crash is only noted).
-VT_VARIANTS = ("floor", "vt", "vt_noclock", "vt_ignore_c", "floor_ignore_c", "vt_idle", "vt_args",
+VT_VARIANTS = ("floor", "vt", "vt_clock2", "vt_ignore_c", "floor_ignore_c", "vt_idle", "vt_args",
                "vt_excluded")
 NOP_VARIANTS = ("floor", "floor_ignore_c")
 
@@ -281,7 +281,7 @@ class Bench:
         self.tsv.write("\t".join([
             "python", "version", "source", "workload", "args", "pairs", "plain_cpu_s",
             "cprofile", "floor", "vt", "vt_over_floor", "vt_ignore_c", "floor_ignore_c",
-            "vt_idle", "vt_args", "vt_excluded", "vt_noclock",
+            "vt_idle", "vt_args", "vt_excluded", "vt_clock2",
             "trace_bytes", "events", "bytes_per_event", "rss_plain_kib", "rss_vt_kib",
             "convert_events_per_s", "problems"]) + "\n")
         self.runs_tsv = open(os.path.join(self.out_dir, "runs.tsv"), "w")
@@ -299,7 +299,7 @@ class Bench:
             argv = [py, script] + args
         if variant in VT_VARIANTS:
             lib = ("libvt-nop.so" if variant in NOP_VARIANTS else
-                   "libvt-noclock.so" if variant == "vt_noclock" else "libvt.so")
+                   "libvt-clock2.so" if variant == "vt_clock2" else "libvt.so")
             env["LD_PRELOAD"] = os.path.join(self.lib_dir, lib)
             trace = os.path.join(self.tmp, "trace")
             shutil.rmtree(trace, ignore_errors=True)
@@ -370,7 +370,7 @@ class Bench:
         variants = [v for v, _ in VARIANTS
                     if (v not in ("vt_ignore_c", "floor_ignore_c") or wl in IGNORE_C_WORKLOADS)
                     and (v != "vt_idle" or wl in IDLE_WORKLOADS)
-                    and (v != "vt_noclock" or wl in NOCLOCK_WORKLOADS)
+                    and (v != "vt_clock2" or wl in CLOCK2_WORKLOADS)
                     and (v not in ("vt_args", "vt_excluded") or wl in RICH_WORKLOADS)]
         log(f"{label}: {wl} {row['args'] or '(default args)'} ", end="")
 
@@ -466,7 +466,7 @@ class Bench:
 
     def print_table(self, head, rows):
         cols = [("workload", 22), ("plain_cpu", 9), ("cProfile", 8), ("floor", 6), ("vt", 6),
-                ("vt/floor", 8), ("vt(noclk)", 9), ("vt(IGNORE_C)", 12), ("floor(IGN_C)", 12), ("vt(idle)", 8),
+                ("vt/floor", 8), ("vt(2clk)", 9), ("vt(IGNORE_C)", 12), ("floor(IGN_C)", 12), ("vt(idle)", 8),
                 ("vt(args)", 8), ("vt(excl)", 8), ("trace", 8), ("events", 8),
                 ("bytes/event", 11), ("RSS MiB", 11), ("conv ev/s", 9)]
         print()
@@ -489,7 +489,7 @@ class Bench:
                 name,
                 f"{r['plain_cpu']:.2f}s" if r.get("plain_cpu") is not None else "-",
                 cell("cprofile"), cell("floor"), cell("vt"),
-                fmt_ratio(r.get("vt_over_floor")), cell("vt_noclock"), cell("vt_ignore_c"), cell("floor_ignore_c"),
+                fmt_ratio(r.get("vt_over_floor")), cell("vt_clock2"), cell("vt_ignore_c"), cell("floor_ignore_c"),
                 cell("vt_idle"), cell("vt_args"), cell("vt_excluded"),
                 fmt_size(r.get("trace_bytes")), fmt_count(r.get("events")),
                 f"{bpe:.2f}" if bpe is not None else "-",
@@ -517,7 +517,7 @@ class Bench:
                        num(r.get("vt_ignore_c")), num(r.get("floor_ignore_c")),
                        num(r.get("vt_idle")),
                        num(r.get("vt_args")), num(r.get("vt_excluded")),
-                       num(r.get("vt_noclock")),
+                       num(r.get("vt_clock2")),
                        num(r.get("trace_bytes")),
                        num(r.get("events")), num(r.get("bytes_per_event"), 3),
                        num(r.get("rss_plain")), num(r.get("rss_vt")), num(r.get("conv_rate"), 0),
@@ -589,9 +589,8 @@ cpu = user+sys of the whole process tree, interpreter start-up included):
   floor         LD_PRELOAD=libvt-nop.so: the same hooks with recording compiled out
   vt            LD_PRELOAD=libvt.so (recording to a temp VT_OUTPUT dir)
   vt/floor      vt / floor: the cost of recording itself on top of the hook
-  vt(noclk)     LD_PRELOAD=libvt-noclock.so (fib and mixed only): vt recording without
-                reading the clock (made-up deltas of the same size); vt - vt(noclk) is
-                what the clock reads cost, vt(noclk) - floor the rest of the recording
+  vt(2clk)      LD_PRELOAD=libvt-clock2.so (fib only): vt reading the clock twice per
+                event (the same records); vt(2clk) - vt is what one clock read per event costs
   vt(IGNORE_C)  vt with VT_IGNORE_C=1 (fib and builtin_heavy only): Python functions only,
                 through the frame-evaluation hook on 3.8-3.11 (3.11.4+), sys.monitoring on 3.12+
   floor(IGN_C)  libvt-nop.so with VT_IGNORE_C=1: the floor of that hook

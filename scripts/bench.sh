@@ -6,7 +6,7 @@
 #   cProfile   python -m cProfile -o /dev/null W.py
 #   floor      LD_PRELOAD=libvt-nop.so  (same hooks, recording compiled out)
 #   vt         LD_PRELOAD=libvt.so
-#   vt(noclk)  LD_PRELOAD=libvt-noclock.so  (recording without clock reads; fib and mixed)
+#   vt(2clk)   LD_PRELOAD=libvt-clock2.so  (each clock read done twice; fib only)
 #   vt(IGN_C)  LD_PRELOAD=libvt.so VT_IGNORE_C=1   (fib and builtin_heavy only)
 # Each variant is measured in pairs (plain, then variant) and reported as the median
 # cpu (user+sys, children included) ratio. The work is done by scripts/bench.py; this
@@ -15,7 +15,7 @@
 # Usage: scripts/bench.sh          (or: make bench)
 # Environment:
 #   BENCH_DIR=DIR          workloads (default: <repo>/../shared/bench)
-#   BENCH_LIB_DIR=DIR      where libvt.so, libvt-nop.so, libvt-noclock.so, vt-convert are (default: <repo>/build)
+#   BENCH_LIB_DIR=DIR      where libvt.so, libvt-nop.so, libvt-clock2.so, vt-convert are (default: <repo>/build)
 #   BENCH_OUT=DIR          results and temp files (default: <repo>/build/bench)
 #   BENCH_PYTHONS="P ..."  interpreters (paths or names on PATH)
 #   BENCH_ALL=1            every pyenv 3.8..3.13 plus /usr/bin/python3
@@ -57,7 +57,7 @@ ls "$bench_dir"/*.py >/dev/null 2>&1 || die "no *.py workloads in $bench_dir"
 
 # The three preload libraries are required; vt-convert is optional.
 missing=0
-for lib in libvt.so libvt-nop.so libvt-noclock.so; do
+for lib in libvt.so libvt-nop.so libvt-clock2.so; do
 	if [ ! -f "$lib_dir/$lib" ]; then
 		echo "bench: $lib_dir/$lib is missing (run 'make' first)" >&2
 		missing=1
