@@ -4,7 +4,8 @@
 # here (tests/native/vtdemo.c, traced by a user signature) runs with and without vt: the
 # same output (errno included: the extension's function and close(-1) fail on purpose),
 # and in the trace each native call sits in the Python function that made it, with its
-# arguments and result (tests/native/check.py). Ends with "N passed, N failed, N skipped".
+# arguments and result (tests/native/check.py); the patched GOT entries are put back when
+# vt finishes (tests/native/gotwatch.c). Ends with "N passed, N failed, N skipped".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -19,6 +20,13 @@ ok() { echo "PASS $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | head -20 | sed 's/^/  /'; fail=$((fail + 1)); }
 . "$top/tests/pythons.sh"
 find_pythons "${VT_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
+# (in $work, whose path has no space: LD_PRELOAD splits on them)
+gotwatch=$work/gotwatch.so
+if ! cc -O0 -fPIC -shared -o "$gotwatch" "$here/gotwatch.c" -ldl 2>"$work/cc.err"; then
+	bad "build tests/native/gotwatch.c" "$(cat "$work/cc.err")"
+	echo "$pass passed, $fail failed, $skip skipped"
+	exit 1
+fi
 native="open64 read write close:libc; deflate:libz; vtdemo_work(int a, ptr buf, size n)->int:_vtdemo"
 
 for py in $pythons; do
@@ -69,6 +77,16 @@ print(len(ev), sum(1 for e in ev if "func_args" in e.get("args", {})))' "$d/t2.j
 		ok "$v: without VT_NATIVE_ARGS the calls are there (${n% *}) without arguments"
 	else
 		bad "$v: without VT_NATIVE_ARGS" "native events, with arguments: $n"
+	fi
+	# vt's patched GOT entries are put back when it finishes: an object whose destructor
+	# runs after libvt.so's (tests/native/gotwatch.c, preloaded after it) finds libc's write
+	out=$(VT_OUTPUT="$d/trace3" VT_NATIVE="write:libc" LD_PRELOAD="$lib $gotwatch" "$py" -c \
+		"import ctypes; print('patched while tracing:', ctypes.CDLL('$gotwatch').gotwatch_patched())" 2>&1)
+	want=$'patched while tracing: 1\ngotwatch: write is libc\'s again at exit'
+	if [ "$out" = "$want" ]; then
+		ok "$v: write's GOT entry is patched while tracing and libc's again after vt finishes"
+	else
+		bad "$v: GOT entries put back at exit" "$out"
 	fi
 done
 echo "$pass passed, $fail failed, $skip skipped"
