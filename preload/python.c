@@ -1841,10 +1841,10 @@ static void patch_thread_start(void)
  * vt's hook was in place, the slot gets, for one event, a function that drops that return
  * and puts the program's function back; any other event it passes on.
  */
-typedef int (*vt_tracefunc)(PyObject *obj, void *frame, int what, PyObject *arg);
 static PyObject *g_real_setprofile, *g_real_setprofile_all;
 static PyObject *g_setprofile_wrapper, *g_setprofile_all_wrapper;
-static __thread vt_tracefunc t_profile_next; /* the program's function, while skip_stray holds the slot */
+/* the program's function, while skip_stray holds the slot */
+static __thread vt_tracefunc t_profile_next;
 
 static int skip_stray(PyObject *obj, void *frame, int what, PyObject *arg)
 {
@@ -1858,19 +1858,105 @@ static int skip_stray(PyObject *obj, void *frame, int what, PyObject *arg)
 	return next ? next(obj, frame, what, arg) : 0;
 }
 
+/*
+ * 3.12+: 1 when a sys.monitoring tool other than vt's sees calls, so that the call of
+ * sys.setprofile is instrumented with or without vt. Then its return reaches the new
+ * profiler without vt too, and stays. Tools 0-5 are asked. The profile hook is tool 6,
+ * for all threads at once: each install turns its events on or off by whether any
+ * thread has a profile function then, and a thread that ends with one leaves them on
+ * until the next install. vt follows that: at each install it sees complete (through
+ * its sys.setprofile), and at the next look after one it only heard of (the audit event
+ * of a C extension's PyEval_SetProfile).
+ */
+static int g_tool6_on, g_tool6_unsure;
+
+static int any_profile_function(void)
+{
+	for (void *ts = py.ThreadHead(py.InterpMain()); ts; ts = py.ThreadNext(ts)) {
+		void *fn = FIELD(ts, g_off_profilefunc, void *);
+
+		if (fn && fn != (void *)prof_cb)
+			return 1;
+	}
+	return 0;
+}
+
+static int other_tool_asked(void);
+
+static int other_tool_sees_calls(void)
+{
+	if (g_tool6_unsure) {
+		g_tool6_on = any_profile_function();
+		g_tool6_unsure = 0;
+	}
+	return g_tool6_on || other_tool_asked();
+}
+
+static int other_tool_asked(void)
+{
+	static const char *const names[] = { "CALL", "C_RETURN", "C_RAISE" };
+	PyObject *sys = py.ImportModule("sys");
+	PyObject *mon = sys ? py.GetAttrString(sys, "monitoring") : NULL;
+	PyObject *events = mon ? py.GetAttrString(mon, "events") : NULL;
+	PyObject *get = mon ? py.GetAttrString(mon, "get_events") : NULL;
+	long mask = 0, got;
+	int seen = 0;
+
+	for (int i = 0; events && i < 3; i++) {
+		PyObject *v = py.GetAttrString(events, names[i]);
+
+		if (v) {
+			mask |= py.AsLong(v);
+			py.DecRef(v);
+		}
+	}
+	for (int tool = 0; get && mask && tool < 6 && !seen; tool++) {
+		PyObject *a, *r;
+
+		if (tool == g_tool)
+			continue;
+		a = py.BuildValue("(i)", tool);
+		r = a ? py.CallObject(get, a) : NULL;
+		got = r ? py.AsLong(r) : 0;
+		seen = got > 0 && (got & mask);
+		if (a)
+			py.DecRef(a);
+		if (r)
+			py.DecRef(r);
+	}
+	if (events)
+		py.DecRef(events);
+	if (get)
+		py.DecRef(get);
+	if (mon)
+		py.DecRef(mon);
+	if (sys)
+		py.DecRef(sys);
+	if (py.ErrOccurred())
+		py.ErrClear();
+	return seen;
+}
+
 static PyObject *setprofile_through(PyObject *real, PyObject *arg)
 {
 	void **slot = &FIELD(py.TstateGet(), g_off_profilefunc, void *);
 	void *before = *slot;
 	PyObject *a, *r;
-	/* will the call's return reach the profiler it installs? */
+	/* will the call's return reach the profiler it installs, only because of vt? */
 	int stray = g_profile_mode ? before == (void *)prof_cb :
 		    !before && g_recording && !g_eval_mode && !vt_cfg.ignore_c;
+
+	if (stray && vt_py_minor >= 12 && other_tool_sees_calls())
+		stray = 0;
 
 	a = py.BuildValue("(O)", arg);
 	r = a ? py.CallObject(real, a) : NULL;
 	if (a)
 		py.DecRef(a);
+	if (vt_py_minor >= 12) {
+		g_tool6_on = any_profile_function();
+		g_tool6_unsure = 0;
+	}
 	slot = &FIELD(py.TstateGet(), g_off_profilefunc, void *);
 	if (r && stray && *slot && *slot != before && *slot != (void *)skip_stray) {
 		t_profile_next = (vt_tracefunc)*slot;
@@ -2660,6 +2746,8 @@ static int audit_hook(const char *event, PyObject *args, void *data)
 
 			watch_profile_slot(event);
 			errno = saved;
+		} else if (vt_py_minor >= 12 && !strcmp(event, "sys.setprofile")) {
+			g_tool6_unsure = 1; /* see other_tool_sees_calls */
 		}
 		return 0;
 	}
