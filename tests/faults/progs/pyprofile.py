@@ -1,10 +1,12 @@
 # pyprofile.py: the pure-Python profile module and a nested install around vt (3.8+).
 # Prints what profile saw (call counts per function, no times), whether CPython refused a
 # profiler installed from inside another install (3.11+ raise RuntimeError there) and which
-# profiler was left; then calls outside() 3 times with no profiler of the program's.
+# profiler was left, and what profilers installed after another thread's see; then calls
+# outside() 3 times with no profiler of the program's.
 import profile
 import pstats
 import sys
+import threading
 
 
 def f(i):
@@ -46,6 +48,37 @@ sys.setprofile(A())
 sys.setprofile(foo)
 print("left installed:", getattr(sys.getprofile(), "__name__", None))
 sys.setprofile(None)
+
+
+# a profiler installed after another thread's profiler ended: on 3.12+ that thread leaves
+# the profile hook's events on, so the installing call's own return reaches the new one
+seen = []
+
+
+def prof(frame, event, arg):
+    if threading.current_thread() is threading.main_thread():
+        seen.append((event, arg.__name__ if event.startswith("c_") else frame.f_code.co_name))
+
+
+def body():
+    f(1)
+
+
+threading.setprofile(prof)
+t = threading.Thread(target=body)
+t.start()
+t.join()
+threading.setprofile(None)
+sys.setprofile(prof)
+f(2)
+sys.setprofile(None)
+print("after a profiled thread:", seen)
+if hasattr(threading, "setprofile_all_threads"):  # 3.12+
+    del seen[:]
+    threading.setprofile_all_threads(prof)
+    f(3)
+    threading.setprofile_all_threads(None)
+    print("all threads:", seen)
 
 
 def outside():
