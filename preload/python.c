@@ -1318,27 +1318,43 @@ static struct vt_methoddef mon_defs[] = {
 	{ "C_RAISE", (void *)mon_c_raise, VT_METH_FASTCALL, NULL },
 };
 
-/* sys.monitoring.set_events(tool, mask): 0, or -1 (exception cleared) */
-static int set_mon_events(long mask)
+/* sys.monitoring.@name, a new reference; NULL with the exception cleared */
+static PyObject *mon_attr(const char *name)
 {
-	PyObject *sys = py.ImportModule("sys"), *mon, *fn, *a, *r = NULL;
+	PyObject *sys = py.ImportModule("sys"), *mon, *v;
 
 	mon = sys ? py.GetAttrString(sys, "monitoring") : NULL;
-	fn = mon ? py.GetAttrString(mon, "set_events") : NULL;
-	a = fn ? py.BuildValue("(il)", g_tool, mask) : NULL;
-	r = a ? py.CallObject(fn, a) : NULL;
-	if (a)
-		py.DecRef(a);
-	if (fn)
-		py.DecRef(fn);
+	v = mon ? py.GetAttrString(mon, name) : NULL;
 	if (mon)
 		py.DecRef(mon);
 	if (sys)
 		py.DecRef(sys);
-	if (!r) {
+	if (!v)
 		py.ErrClear();
+	return v;
+}
+
+/* @fn(*@args) (both references are taken); its result, or NULL with the exception cleared */
+static PyObject *call_taking(PyObject *fn, PyObject *args)
+{
+	PyObject *r = fn && args ? py.CallObject(fn, args) : NULL;
+
+	if (args)
+		py.DecRef(args);
+	if (fn)
+		py.DecRef(fn);
+	if (!r)
+		py.ErrClear();
+	return r;
+}
+
+/* sys.monitoring.set_events(tool, mask): 0, or -1 (exception cleared) */
+static int set_mon_events(long mask)
+{
+	PyObject *r = call_taking(mon_attr("set_events"), py.BuildValue("(il)", g_tool, mask));
+
+	if (!r)
 		return -1;
-	}
 	py.DecRef(r);
 	return 0;
 }
@@ -1895,10 +1911,7 @@ static int other_tool_sees_calls(void)
 static int other_tool_asked(void)
 {
 	static const char *const names[] = { "CALL", "C_RETURN", "C_RAISE" };
-	PyObject *sys = py.ImportModule("sys");
-	PyObject *mon = sys ? py.GetAttrString(sys, "monitoring") : NULL;
-	PyObject *events = mon ? py.GetAttrString(mon, "events") : NULL;
-	PyObject *get = mon ? py.GetAttrString(mon, "get_events") : NULL;
+	PyObject *events = mon_attr("events");
 	long mask = 0, got;
 	int seen = 0;
 
@@ -1910,28 +1923,17 @@ static int other_tool_asked(void)
 			py.DecRef(v);
 		}
 	}
-	for (int tool = 0; get && mask && tool < 6 && !seen; tool++) {
-		PyObject *a, *r;
+	if (events)
+		py.DecRef(events);
+	for (int tool = 0; mask && tool < 6 && !seen; tool++) {
+		PyObject *r = tool == g_tool ? NULL :
+			      call_taking(mon_attr("get_events"), py.BuildValue("(i)", tool));
 
-		if (tool == g_tool)
-			continue;
-		a = py.BuildValue("(i)", tool);
-		r = a ? py.CallObject(get, a) : NULL;
 		got = r ? py.AsLong(r) : 0;
 		seen = got > 0 && (got & mask);
-		if (a)
-			py.DecRef(a);
 		if (r)
 			py.DecRef(r);
 	}
-	if (events)
-		py.DecRef(events);
-	if (get)
-		py.DecRef(get);
-	if (mon)
-		py.DecRef(mon);
-	if (sys)
-		py.DecRef(sys);
 	if (py.ErrOccurred())
 		py.ErrClear();
 	return seen;
