@@ -80,6 +80,21 @@ if hasattr(threading, "setprofile_all_threads"):  # 3.12+
     threading.setprofile_all_threads(None)
     print("all threads:", seen)
 
+# 3.12+: a sys.monitoring tool of the program's that sees calls instruments the call of
+# sys.setprofile without vt too, so its return reaches the new profiler either way
+if hasattr(sys, "monitoring"):
+    M = sys.monitoring
+    M.use_tool_id(2, "pyprofile")
+    M.register_callback(2, M.events.CALL, lambda *a: None)
+    M.set_events(2, M.events.CALL)
+    del seen[:]
+    sys.setprofile(prof)
+    f(4)
+    sys.setprofile(None)
+    M.set_events(2, 0)
+    M.free_tool_id(2)
+    print("beside a tool seeing calls:", seen)
+
 
 def outside():
     pass
