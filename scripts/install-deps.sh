@@ -6,8 +6,9 @@ set -eu
 
 pkgs="build-essential pkg-config libmsgpack-dev liblz4-dev zlib1g-dev libffi-dev libcriterion-dev python3-dev"
 if [ "${1:-}" = "--test" ]; then
-	# python3-pygments: a real program for tests/real; valgrind: the converter in stress.sh
-	pkgs="$pkgs python3 bash coreutils binutils python3-pygments valgrind"
+	# python3-pygments, python3-pytest, python3-coverage: real programs for tests/real;
+	# valgrind: the converter in stress.sh
+	pkgs="$pkgs python3 bash coreutils binutils python3-pygments python3-pytest python3-coverage valgrind"
 fi
 
 missing=""

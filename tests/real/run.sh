@@ -8,6 +8,9 @@
 #   pygments  Debian's Pygments (python3-pygments, put on PYTHONPATH for the pyenv
 #             interpreters) highlights ~1 MB of Python to HTML and to 256-colour terminal
 #             text: byte-identical to the run without vt, and its lexer is in the trace
+#   pytest    Debian's pytest and coverage (python3-pytest, python3-coverage; Debian's
+#             python3 only) on tests/real/pyproj: the same reports and exit statuses, and
+#             every test in the trace
 # Ends with "N passed, N failed, N skipped".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -118,6 +121,61 @@ $(cat "$work/vt.err")"
 		bad "$v pygments: the lexer is in the trace" "exit $crc, get_tokens_unprocessed $nl: $(cat "$work/conv.err")"
 	fi
 done
+
+# ---- pytest and coverage: Debian's packages, built for Debian's python3 only ----
+# tests/real/pyproj: coverage measures app.py (line and branch), pytest runs test_app.py
+# (one test fails on purpose), and coverage measures the pytest run: the same reports
+# and exit statuses with and without vt, and pytest's tests are in the trace
+tool_run() { # MODE NAME ARGS...: one run in a fresh copy of pyproj
+	local mode=$1 name=$2 pre=""
+	shift 2
+	[ $mode = vt ] && pre=$lib
+	rm -rf "$work/proj" "$work/trace"
+	cp -r "$here/pyproj" "$work/proj"
+	(cd "$work/proj" && LD_PRELOAD=$pre VT_OUTPUT="$work/trace" "$@" 2>&1 |
+		sed -E 's/ in [0-9.]+s( \([0-9:]+\))?//'; exit "${PIPESTATUS[0]}") >"$work/$mode.$name"
+	echo "rc $?" >>"$work/$mode.$name"
+}
+py=/usr/bin/python3
+if [ ! -x $py ] || ! $py -c 'import coverage, pytest' 2>/dev/null; then
+	echo "SKIP pytest and coverage: Debian's python3-pytest and python3-coverage are not installed (scripts/install-deps.sh --test)"
+	skip=$((skip + 1))
+else
+	cov="$py -m coverage"
+	for mode in plain vt; do
+		tool_run $mode coverage sh -c "$cov run --branch app.py && $cov report -m"
+	done
+	if cmp -s "$work/plain.coverage" "$work/vt.coverage" && grep -q '^app.py .*96%' "$work/vt.coverage"; then
+		ok "coverage of app.py (lines and branches): the same report under vt ($(grep '^app.py' "$work/vt.coverage" | tr -s ' '))"
+	else
+		bad "coverage: the same report under vt" "$(diff "$work/plain.coverage" "$work/vt.coverage")"
+	fi
+	for mode in plain vt; do
+		tool_run $mode pytest $py -m pytest -q -p no:cacheprovider test_app.py
+	done
+	"$conv" "$work/trace" --summary --top 0 >"$work/sum" 2>"$work/conv.err"
+	crc=$?
+	got="$(calls "$work/sum" test_parse) $(calls "$work/sum" test_total) $(calls "$work/sum" test_gen) $(calls "$work/sum" test_fails_on_purpose)"
+	if cmp -s "$work/plain.pytest" "$work/vt.pytest" && grep -q '^1 failed, 5 passed$' "$work/vt.pytest" &&
+		grep -q '^rc 1$' "$work/vt.pytest"; then
+		ok "pytest: the same report and exit status under vt (1 failed, 5 passed; status 1)"
+	else
+		bad "pytest: the same report and exit status under vt" "$(diff "$work/plain.pytest" "$work/vt.pytest")"
+	fi
+	if [ $crc = 0 ] && grep -q " 0 lost" "$work/conv.err" && [ "$got" = "1 3 1 1" ]; then
+		ok "pytest: each test is in the trace as often as it ran (parse 1, total 3, gen 1, the failing one 1)"
+	else
+		bad "pytest: each test is in the trace" "exit $crc, test_parse/total/gen/fails: $got (want 1 3 1 1): $(cat "$work/conv.err")"
+	fi
+	for mode in plain vt; do
+		tool_run $mode covpytest sh -c "$cov run --branch -m pytest -q -p no:cacheprovider test_app.py; $cov report -m --include=app.py"
+	done
+	if cmp -s "$work/plain.covpytest" "$work/vt.covpytest" && grep -q '^app.py' "$work/vt.covpytest"; then
+		ok "coverage of a pytest run: the same test report and coverage under vt"
+	else
+		bad "coverage of a pytest run: the same under vt" "$(diff "$work/plain.covpytest" "$work/vt.covpytest")"
+	fi
+fi
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]
