@@ -191,6 +191,9 @@ preload-san: all $(O)/asan/vt-convert
 	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		VT_LIB="$(SAN_RT) $(abspath $(O))/asan/libvt.so" RICH_PYTHONS="$(strip $(SAN_PYTHONS))" \
 		tests/rich/run.sh || rc=1; \
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		O=$(O) VT_LIB=$(O)/asan/libvt.so VT_PRELOAD_EXTRA="$(SAN_RT)" \
+		VT_PYTHONS="$(strip $(SAN_PYTHONS))" tests/faults/run.sh profile || rc=1; \
 	exit $$rc
 
 # a long run (SOAK_SECONDS, default 600) of steady calls under vt on SOAK_PYTHON: no
@@ -264,7 +267,7 @@ help:
 	@echo '  nativetest native calls (VT_NATIVE): file I/O, zlib, a C extension'
 	@echo '  realtest   real programs unchanged: an http.server service under load, Pygments'
 	@echo '  faulttest  damaged input (also under ASan), faults in traced programs, stress'
-	@echo '  preload-san  libvt.so under ASan+UBSan in real interpreters (stress, rich data)'
+	@echo '  preload-san  libvt.so under ASan+UBSan in real interpreters (stress, rich data, profilers)'
 	@echo '  soak       SOAK_SECONDS (600) of steady calls: flat RSS, a growing trace'
 	@echo '  fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)   fuzz-replay  the saved corpus'
 	@echo '  test-viewer  the viewer in headless Chromium   bench-viewer  its load and redraw times'

@@ -53,6 +53,10 @@ for f in "$lib" "$conv"; do
 done
 # private copies: a rebuild during the run must not change what is tested
 cp "$lib" "$work/libvt.so" && lib=$work/libvt.so
+# VT_PRELOAD_EXTRA: libraries preloaded before vt's in the vt runs (`make preload-san`:
+# the ASan and UBSan runtimes, with VT_LIB=build/asan/libvt.so and a NAME-FILTER)
+preload=$lib
+[ -n "${VT_PRELOAD_EXTRA:-}" ] && preload="$VT_PRELOAD_EXTRA $lib"
 cp "$conv" "$work/vt-convert" && conv=$work/vt-convert
 
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
@@ -71,7 +75,7 @@ run() {
 # plain/vt: the same program without and with the preload; vt runs take VT_* settings
 # from the environment the caller sets
 plain() { run plain "$@"; }
-vt() { rm -rf "$work/trace"; run vt env VT_OUTPUT="${VT_OUTPUT:-$work/trace}" LD_PRELOAD="$lib" "$@"; }
+vt() { rm -rf "$work/trace"; run vt env VT_OUTPUT="${VT_OUTPUT:-$work/trace}" LD_PRELOAD="$preload" "$@"; }
 rc_of() { cat "$work/$1.rc"; }
 vt_lines() { grep -c '^vt: ' "$work/vt.err"; }
 # same NAME: the vt run ended as the plain one (status or signal) and printed the same
