@@ -1983,20 +1983,29 @@ static PyObject *setprofile_all_wrap(PyObject *self, PyObject *arg)
 static PyObject *wrap_sys_function(PyObject *sys, const char *name, struct vt_methoddef *def,
 				   PyObject **real)
 {
-	PyObject *doc, *modname, *w = NULL;
-	const char *d;
+	PyObject *doc, *sig, *modname, *w = NULL;
+	const char *d, *g;
+	char *both;
 
 	*real = py.GetAttrString(sys, name);
 	if (!*real)
 		return NULL;
+	/* CPython keeps the signature ahead of the doc: "name(sig)\n--\n\n" */
 	doc = py.GetAttrString(*real, "__doc__");
+	sig = py.GetAttrString(*real, "__text_signature__");
 	d = doc && TYPE_OF(doc) == py.UnicodeType ? py.AsUTF8AndSize(doc, NULL) : NULL;
-	def->ml_doc = d ? strdup(d) : NULL; /* kept for the process, as CPython keeps its own */
+	g = sig && TYPE_OF(sig) == py.UnicodeType ? py.AsUTF8AndSize(sig, NULL) : NULL;
+	if (g && asprintf(&both, "%s%s\n--\n\n%s", name, g, d ? d : "") >= 0)
+		def->ml_doc = both; /* kept for the process, as CPython keeps its own */
+	else
+		def->ml_doc = d ? strdup(d) : NULL;
 	if (doc)
 		py.DecRef(doc);
+	if (sig)
+		py.DecRef(sig);
 	modname = py.GetAttrString(sys, "__name__");
 	if (modname) {
-		w = py.CFunction_NewEx(def, NULL, modname);
+		w = py.CFunction_NewEx(def, sys, modname); /* __self__: sys, as for its own */
 		py.DecRef(modname);
 	}
 	if (w && py.SetAttrString(sys, name, w) < 0) {
