@@ -17,6 +17,13 @@ def work():
     return sum(f(i) for i in range(50))
 
 
+# vt's sys.setprofile looks like CPython's own
+for fn in (sys.setprofile, getattr(sys, "_setprofileallthreads", None)):
+    if fn is not None:
+        print(repr(fn), fn.__self__.__name__, fn.__module__, fn.__qualname__,
+              fn.__text_signature__, repr(fn.__doc__))
+
+
 p = profile.Profile()
 print("work() =", p.runcall(work))
 st = pstats.Stats(p)
