@@ -62,8 +62,11 @@ sys.setprofile(None)
 seen = []
 
 
+main_ident = threading.get_ident()
+
+
 def prof(frame, event, arg):
-    if threading.current_thread() is threading.main_thread():
+    if threading.get_ident() == main_ident:
         seen.append((event, arg.__name__ if event.startswith("c_") else frame.f_code.co_name))
 
 
