@@ -1,6 +1,9 @@
 #!/bin/bash
 # tests/faults/cpython-tests.sh - CPython's own regression tests for a set of modules, with
-# and without vt: the same tests must pass and fail. Ends with "N passed, N failed".
+# and without vt: the same tests must pass and fail. On 3.11 and 3.12 a broad set
+# (CPYTHON_TESTS); on every pyenv version 3.8-3.13 the tests of profilers and debuggers
+# (sys.setprofile, cProfile and profile, sys.settrace, pdb, trace). Ends with
+# "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 lib=${VT_LIB:-$top/build/libvt.so}
@@ -13,32 +16,44 @@ pass=0 fail=0 skip=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/vt-cpython.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 . "$top/tests/pythons.sh"
-find_pythons "${CPYTHON_PYTHONS:-}" "11 12"
-for py in $pythons; do
-	if [ ! -x "$py" ] || ! "$py" -c 'import test.libregrtest' 2>/dev/null; then
-		echo "SKIP ${py:-python}: not installed, or without its test package"; skip=$((skip + 1)); continue
-	fi
-	v=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-	# the verdict of each test method: "test_x (module.Class...) ... ok|FAIL|ERROR|skipped"
-	# (methods that print between the name and the verdict are left out on both sides)
-	verdicts() {
-		grep -E '^[a-zA-Z_0-9]+ \(.*\) \.\.\. (ok|FAIL|ERROR|skipped.*|expected failure)$' "$1" |
-			sed -E 's/ \.\.\. (ok|FAIL|ERROR|skipped|expected failure).*/ \1/' | sort
-		echo "unraisable: $(grep -c -E 'Unraisable exception|^Exception ignored' "$1")"
-	}
-	(cd "$work" && "$py" -m test -v $ignore $mods > "$work/plain.txt" 2>&1)
-	rm -rf "$work/t"
-	(cd "$work" && LD_PRELOAD="$lib" VT_OUTPUT="$work/t" "$py" -m test -v $ignore $mods > "$work/vt.txt" 2>&1)
-	verdicts "$work/plain.txt" > "$work/plain.v"
-	verdicts "$work/vt.txt" > "$work/vt.v"
-	n=$(wc -l < "$work/plain.v")
-	if [ "$n" -gt 100 ] && cmp -s "$work/plain.v" "$work/vt.v"; then
-		echo "PASS $v: $n test methods of $mods give the same verdicts under vt"; pass=$((pass + 1))
-	else
-		echo "FAIL $v: verdicts differ ($n methods)"; diff "$work/plain.v" "$work/vt.v" | head -20; fail=$((fail + 1))
-	fi
-	[ -d "$work/t" ] && ls "$work/t" | grep -q '\.vt$' && ok=1 || ok=0
-	if [ $ok = 1 ]; then echo "PASS $v: traced ($(du -sh "$work/t" | cut -f1))"; pass=$((pass + 1)); else echo "FAIL $v: no trace"; fail=$((fail + 1)); fi
-done
+
+# run_set VERSIONS MODS...: each interpreter runs MODS with and without vt
+run_set() {
+	local versions=$1 mods
+	shift
+	mods="$*"
+	find_pythons "${CPYTHON_PYTHONS:-}" "$versions"
+	for py in $pythons; do
+		if [ ! -x "$py" ] || ! "$py" -c 'import test.libregrtest' 2>/dev/null; then
+			echo "SKIP ${py:-python}: not installed, or without its test package"; skip=$((skip + 1)); continue
+		fi
+		v=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+		# the verdict of each test method: "test_x (module.Class...) ... ok|FAIL|ERROR|skipped"
+		# (methods that print between the name and the verdict are left out on both sides)
+		verdicts() {
+			grep -E '^[a-zA-Z_0-9]+ \(.*\) \.\.\. (ok|FAIL|ERROR|skipped.*|expected failure)$' "$1" |
+				sed -E 's/ \.\.\. (ok|FAIL|ERROR|skipped|expected failure).*/ \1/' | sort
+			echo "unraisable: $(grep -c -E 'Unraisable exception|^Exception ignored' "$1")"
+		}
+		(cd "$work" && "$py" -m test -v $ignore $mods > "$work/plain.txt" 2>&1)
+		rm -rf "$work/t"
+		(cd "$work" && LD_PRELOAD="$lib" VT_OUTPUT="$work/t" "$py" -m test -v $ignore $mods > "$work/vt.txt" 2>&1)
+		verdicts "$work/plain.txt" > "$work/plain.v"
+		verdicts "$work/vt.txt" > "$work/vt.v"
+		n=$(wc -l < "$work/plain.v")
+		if [ "$n" -gt 100 ] && cmp -s "$work/plain.v" "$work/vt.v"; then
+			echo "PASS $v: $n test methods of $mods give the same verdicts under vt"; pass=$((pass + 1))
+		else
+			echo "FAIL $v: verdicts differ ($n methods)"; diff "$work/plain.v" "$work/vt.v" | head -20; fail=$((fail + 1))
+		fi
+		[ -d "$work/t" ] && ls "$work/t" | grep -q '\.vt$' && ok=1 || ok=0
+		if [ $ok = 1 ]; then echo "PASS $v: traced ($(du -sh "$work/t" | cut -f1))"; pass=$((pass + 1)); else echo "FAIL $v: no trace"; fail=$((fail + 1)); fi
+	done
+}
+
+run_set "11 12" $mods
+# the program's profilers and debuggers beside vt, on every pyenv version
+[ -z "${CPYTHON_TESTS:-}" ] &&
+	run_set "8 9 10 11 12 13" test_sys_setprofile test_cprofile test_sys_settrace test_pdb test_trace
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]
