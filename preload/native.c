@@ -380,7 +380,7 @@ static size_t show(char *buf, size_t cap, enum ntype t, const void *v)
 /* the DEF of @f in @t's stream, from our own copy of its strings (no GIL needed) */
 static int define(struct vt_thread *t, const struct native *f)
 {
-	if (f->id < t->defined_bits && (t->defined[f->id >> 3] >> (f->id & 7) & 1))
+	if (vt_defined(t, f->id))
 		return 0;
 	return vt_define_with(t, f->id, VT_DEF_NATIVE, f->name, strlen(f->name), f->lib,
 			      strlen(f->lib), 0);
@@ -404,10 +404,7 @@ static int native_enter(struct vt_thread *t, const struct native *f, void **args
 
 	if (!native_room(t) || define(t, f) < 0)
 		return 0;
-	if (now < t->last)
-		now = t->last;
-	dt = now - t->last;
-	t->last = now;
+	dt = vt_delta(t, now);
 	t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, VT_REC_CCALL, f->id, dt) - t->buf);
 	t->events++;
 	if (vt_cfg.native_args && f->nargs) {
@@ -451,10 +448,7 @@ static void native_leave(struct vt_thread *t, const struct native *f, const void
 			n = show(text, sizeof(text), f->rtype, ret);
 		t->pos = (size_t)(vt_put_retval(t->buf + t->pos, text, n) - t->buf);
 	}
-	if (now < t->last)
-		now = t->last;
-	dt = now - t->last;
-	t->last = now;
+	dt = vt_delta(t, now);
 	t->pos = (size_t)(vt_put_dt_rec(t->buf + t->pos, VT_REC_CRET, dt) - t->buf);
 	t->events++;
 }

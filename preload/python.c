@@ -399,7 +399,7 @@ emit:
 
 /* the delta to @now, read by the caller first thing so the clock's latency overlaps the
  * rest of the callback's work */
-static inline uint64_t stamp_at(struct vt_thread *t, uint64_t now, uint64_t *dt)
+static inline void stamp_at(struct vt_thread *t, uint64_t now, uint64_t *dt)
 {
 #ifdef VT_CLOCK_TWICE
 	/* libvt-clock2.so (`make bench` only) shows what the clock costs in place: one more
@@ -407,16 +407,12 @@ static inline uint64_t stamp_at(struct vt_thread *t, uint64_t now, uint64_t *dt)
 	 * its value dropped, so the records are the same as libvt.so's */
 	(void)vt_now();
 #endif
-	if (VT_UNLIKELY(now < t->last))
-		now = t->last;
-	*dt = now - t->last;
-	t->last = now;
-	return now;
+	*dt = vt_delta(t, now);
 }
 
-static inline uint64_t stamp(struct vt_thread *t, uint64_t *dt)
+static inline void stamp(struct vt_thread *t, uint64_t *dt)
 {
-	return stamp_at(t, vt_now(), dt);
+	stamp_at(t, vt_now(), dt);
 }
 
 static inline int64_t code_id(struct vt_thread *t, PyObject *code)

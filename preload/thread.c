@@ -639,7 +639,6 @@ void vt_flush(struct vt_thread *t)
 	errno = saved;
 }
 
-
 void (*vt_pending_hook)(struct vt_thread *t, int is_call);
 
 int vt_make_room(struct vt_thread *t, int is_call)

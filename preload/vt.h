@@ -291,11 +291,29 @@ int vt_define_with(struct vt_thread *t, uint32_t id, unsigned kind, const char *
 /* the frame-evaluation hook is in use: threads compute their stack_guard */
 extern int vt_stack_guards;
 
+/** vt_defined - @id's DEF is already in @t's stream. */
+static inline int vt_defined(const struct vt_thread *t, uint32_t id)
+{
+	return id < t->defined_bits && (t->defined[id >> 3] & (1u << (id & 7)));
+}
+
 static inline void vt_define(struct vt_thread *t, uint32_t id)
 {
-	if (VT_LIKELY(id < t->defined_bits && (t->defined[id >> 3] & (1u << (id & 7)))))
+	if (VT_LIKELY(vt_defined(t, id)))
 		return;
 	vt_define_slow(t, id);
+}
+
+/** vt_delta - the time from @t's last record to @now (never back in time), which becomes the last. */
+static inline uint64_t vt_delta(struct vt_thread *t, uint64_t now)
+{
+	uint64_t dt;
+
+	if (VT_UNLIKELY(now < t->last))
+		now = t->last;
+	dt = now - t->last;
+	t->last = now;
+	return dt;
 }
 
 /* ---- process file (proc.c) ---- */
