@@ -438,9 +438,10 @@ static inline int64_t code_id(struct vt_thread *t, PyObject *code)
 #define CO_VARKEYWORDS 0x08
 #define CO_GENERATOR_LIKE (0x20 | 0x80 | 0x200) /* generator, coroutine, async generator */
 
-static long code_int(PyObject *code, const char *attr)
+/* the int attribute @attr of @obj (a code object, a frame), 0 if it has none */
+static long int_attr(PyObject *obj, const char *attr)
 {
-	PyObject *v = py.GetAttrString(code, attr);
+	PyObject *v = py.GetAttrString(obj, attr);
 	long x = v ? py.AsLong(v) : 0;
 
 	if (v)
@@ -459,9 +460,9 @@ static void describe_args(PyObject *code, struct vt_def *d)
 
 	if (!vt_cfg.log_args)
 		return;
-	flags = code_int(code, "co_flags");
+	flags = int_attr(code, "co_flags");
 	d->gen = (flags & CO_GENERATOR_LIKE) != 0;
-	n = code_int(code, "co_argcount") + code_int(code, "co_kwonlyargcount") +
+	n = int_attr(code, "co_argcount") + int_attr(code, "co_kwonlyargcount") +
 	    !!(flags & CO_VARARGS) + !!(flags & CO_VARKEYWORDS);
 	names = n > 0 ? py.GetAttrString(code, "co_varnames") : NULL;
 	if (!names) {
@@ -544,7 +545,7 @@ static void put_scratch(struct vt_thread *t, size_t n)
  */
 static int generator_first_start(void *frame)
 {
-	long lasti = code_int(frame, "f_lasti");
+	long lasti = int_attr(frame, "f_lasti");
 	PyObject *code, *bytes;
 	Py_ssize_t len = 0;
 	int first = 0;
@@ -1358,16 +1359,16 @@ static int set_mon_events(long mask)
 /* sys.monitoring and its own use_tool_id/free_tool_id (vt wraps the module's: see below) */
 static PyObject *g_mon, *g_real_use_tool, *g_real_free_tool;
 
+/* @fn(*@args) (@args' reference is taken): 0, or -1 with the exception cleared */
 static int call_ok(PyObject *fn, PyObject *args)
 {
-	PyObject *r = fn && args ? py.CallObject(fn, args) : NULL;
+	PyObject *r;
 
-	if (args)
-		py.DecRef(args);
-	if (!r) {
-		py.ErrClear();
+	if (fn)
+		py.IncRef(fn); /* call_taking takes one */
+	r = call_taking(fn, args);
+	if (!r)
 		return -1;
-	}
 	py.DecRef(r);
 	return 0;
 }
@@ -1556,7 +1557,7 @@ static int trace_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 	t = vt_thread_cur();
 	if (t && vt_room(t, 0))
 		record_exception(t, py.TupleGetItem(arg, 1), frame_code(frame),
-				 (int)code_int(frame, "f_lineno"));
+				 (int)int_attr(frame, "f_lineno"));
 	return 0;
 }
 
@@ -1610,19 +1611,6 @@ static uint32_t stack_depth(void)
 	return n;
 }
 
-/* the instruction @f is at (f_lasti), or -1 */
-static long frame_lasti(void *f)
-{
-	PyObject *v = py.GetAttrString((PyObject *)f, "f_lasti");
-	long n = v ? py.AsLong(v) : -1;
-
-	if (v)
-		py.DecRef(v);
-	if (py.ErrOccurred())
-		py.ErrClear();
-	return n;
-}
-
 /*
  * A program's PyEval_SetProfile may run Python code before it returns: the finalizer of
  * the profile object it drops, another audit hook. vt must not try to take the hook back
@@ -1639,7 +1627,7 @@ static void note_install(struct vt_thread *t)
 		return; /* nested: the outer one is what counts */
 	f = py.GetFrame();
 	t->install_frame = f;
-	t->install_lasti = f ? frame_lasti(f) : -1;
+	t->install_lasti = f ? int_attr(f, "f_lasti") : -1;
 }
 
 static int install_running(struct vt_thread *t)
@@ -1651,7 +1639,7 @@ static int install_running(struct vt_thread *t)
 		return 0;
 	for (f = frame_back(f); f && n < 100000; f = frame_back(f), n++)
 		if (f == t->install_frame)
-			return frame_lasti(f) == t->install_lasti;
+			return int_attr(f, "f_lasti") == t->install_lasti;
 	return 0;
 }
 
@@ -1893,14 +1881,18 @@ static int any_profile_function(void)
 	return 0;
 }
 
+static void tool6_update(void)
+{
+	g_tool6_on = any_profile_function();
+	g_tool6_unsure = 0;
+}
+
 static int other_tool_asked(void);
 
 static int other_tool_sees_calls(void)
 {
-	if (g_tool6_unsure) {
-		g_tool6_on = any_profile_function();
-		g_tool6_unsure = 0;
-	}
+	if (g_tool6_unsure)
+		tool6_update();
 	return g_tool6_on || other_tool_asked();
 }
 
@@ -1951,10 +1943,8 @@ static PyObject *setprofile_through(PyObject *real, PyObject *arg)
 	r = a ? py.CallObject(real, a) : NULL;
 	if (a)
 		py.DecRef(a);
-	if (vt_py_minor >= 12) {
-		g_tool6_on = any_profile_function();
-		g_tool6_unsure = 0;
-	}
+	if (vt_py_minor >= 12)
+		tool6_update();
 	slot = &FIELD(py.TstateGet(), g_off_profilefunc, void *);
 	if (r && stray && *slot && *slot != before && *slot != (void *)skip_stray) {
 		t_profile_next = (vt_tracefunc)*slot;
