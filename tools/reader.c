@@ -196,19 +196,31 @@ int vt_reader_open(struct vt_reader *r, const char *path)
 	return parse_header(r);
 }
 
+/* the last chunk is read: the descriptor and the chunk buffers go (many files are
+ * converted, few at once; the events of the last chunk have been used) */
+static void reader_done(struct vt_reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	free(r->comp);
+	free(r->raw);
+	free(r->ev);
+	r->comp = r->raw = NULL;
+	r->ev = NULL;
+	r->comp_cap = r->raw_cap = r->ev_cap = 0;
+	r->nev = r->ev_pos = 0;
+}
+
 void vt_reader_close(struct vt_reader *r)
 {
 	if (r->decoder) {
 		vt_decoder_release(r->decoder);
 		free(r->decoder);
 	}
-	if (r->fd >= 0)
-		close(r->fd);
+	reader_done(r);
 	free(r->path);
 	free(r->data);
-	free(r->comp);
-	free(r->raw);
-	free(r->ev);
 	free(r->ids);
 	free(r->text);
 	free(r->argv);
@@ -375,22 +387,6 @@ static void time_chunk(struct vt_reader *r)
 
 		r->ev[i].ns = (uint64_t)((int64_t)m0 + llround((double)d * rate));
 	}
-}
-
-/* the last chunk is read: the descriptor and the chunk buffers go (many files are
- * converted, few at once; the events of the last chunk have been used) */
-static void reader_done(struct vt_reader *r)
-{
-	if (r->fd >= 0)
-		close(r->fd);
-	r->fd = -1;
-	free(r->comp);
-	free(r->raw);
-	free(r->ev);
-	r->comp = r->raw = NULL;
-	r->ev = NULL;
-	r->comp_cap = r->raw_cap = r->ev_cap = 0;
-	r->nev = r->ev_pos = 0;
 }
 
 /* Decompress and decode the chunk at r->off. 1: got one, 0: end of file, <0: error. */
