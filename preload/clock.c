@@ -15,6 +15,7 @@
 
 int vt_use_tsc;
 uint64_t vt_tsc_hz;
+unsigned vt_tsc_shift;
 
 uint64_t vt_mono_ns(void)
 {
@@ -49,4 +50,15 @@ void vt_clock_init(void)
 		vt_use_tsc = 0;
 	else
 		vt_use_tsc = tsc_invariant();
+}
+
+uint64_t vt_tsc_unit(uint64_t raw_hz)
+{
+	unsigned k = 0;
+
+	while (k < 8 && raw_hz >> (k + 1) >= 1000000000u)
+		k++;
+	vt_tsc_shift = k;
+	vt_clock0 >>= k;
+	return raw_hz >> k;
 }

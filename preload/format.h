@@ -24,7 +24,7 @@
 #define VT_MAGIC "\x89VTRACE\n"
 #define VT_MAGIC_LEN 8
 #define VT_FORMAT_MAJOR 1
-#define VT_FORMAT_MINOR 0
+#define VT_FORMAT_MINOR 1
 /* magic + major + minor + header length */
 #define VT_FILE_PREFIX_LEN 16
 /* "VTCK" read as a little-endian u32 */

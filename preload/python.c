@@ -2635,11 +2635,13 @@ static void install(void)
 	g_installing = 1;
 	vt_tsc_hz = 0;
 	if (vt_use_tsc) {
-		/* ticks per second over the interpreter's start-up (at least milliseconds) */
-		uint64_t c = vt_rdtsc(), m = vt_mono_ns();
+		/* ticks per second over the interpreter's start-up (at least milliseconds);
+		 * until here vt_clock0 is in raw TSC ticks */
+		uint64_t c = vt_rdtsc(), m = vt_mono_ns(), hz = 0;
 
 		if (m > vt_mono0 + 100000)
-			vt_tsc_hz = (uint64_t)((double)(c - vt_clock0) * 1e9 / (double)(m - vt_mono0));
+			hz = (uint64_t)((double)(c - vt_clock0) * 1e9 / (double)(m - vt_mono0));
+		vt_tsc_hz = vt_tsc_unit(hz);
 	}
 	vt_pending_hook = pending_work;
 	slow_update();

@@ -280,7 +280,7 @@ int vt_write_header(int fd, struct vt_fileid *id, const char *kind, pid_t tid)
 	uint8_t buf[512];
 	uint8_t *p = buf + VT_FILE_PREFIX_LEN;
 
-	p = vt_put_map(p, 12);
+	p = vt_put_map(p, 13);
 	put_kv_str(&p, "kind", kind);
 	put_kv_str(&p, "mode", vt_cfg.ring ? "ring" : "stream");
 	put_kv_u64(&p, "pid", (uint64_t)vt_pid);
@@ -289,6 +289,7 @@ int vt_write_header(int fd, struct vt_fileid *id, const char *kind, pid_t tid)
 	put_kv_u64(&p, "token", vt_token);
 	put_kv_str(&p, "clock", vt_use_tsc ? VT_CLOCK_TSC : VT_CLOCK_NS);
 	put_kv_u64(&p, "tsc_hz", vt_tsc_hz);
+	put_kv_u64(&p, "tsc_shift", vt_tsc_shift);
 	put_kv_u64(&p, "clock0", vt_clock0);
 	put_kv_u64(&p, "mono0", vt_mono0);
 	put_kv_u64(&p, "real0", vt_real0);

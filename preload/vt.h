@@ -86,7 +86,7 @@ extern uint64_t vt_token;
 extern uint64_t vt_clock0, vt_mono0, vt_real0;
 /* 1 when timestamps come from rdtsc, 0 when from CLOCK_MONOTONIC */
 extern int vt_use_tsc;
-/* estimated TSC ticks per second (0 when unknown) */
+/* estimated ticks per second, in vt's tick (vt_tsc), 0 when unknown */
 extern uint64_t vt_tsc_hz;
 /* "3.11.7" etc. */
 extern char vt_pyversion[32];
@@ -106,9 +106,24 @@ uint64_t vt_real_ns(void);
 /** vt_clock_init - choose the clock (rdtsc when the TSC is invariant). */
 void vt_clock_init(void);
 
+/*
+ * vt's tick: 2^vt_tsc_shift TSC ticks, the coarsest that is still at most 1 ns (chosen
+ * when tracing starts, from the TSC's rate). Coarser ticks make smaller deltas: on fib a
+ * record's delta then fits one byte, where raw ticks needed one or two.
+ */
+extern unsigned vt_tsc_shift;
+/** vt_tsc - the TSC in vt's tick unit */
+static inline uint64_t vt_tsc(void)
+{
+	return vt_rdtsc() >> vt_tsc_shift;
+}
+/** vt_tsc_unit - choose vt's tick from the TSC's rate @raw_hz (0: unknown); returns the
+ * ticks per second in that unit and scales vt_clock0 to it. Before any other tick. */
+uint64_t vt_tsc_unit(uint64_t raw_hz);
+
 static inline uint64_t vt_now(void)
 {
-	return VT_LIKELY(vt_use_tsc) ? vt_rdtsc() : vt_mono_ns();
+	return VT_LIKELY(vt_use_tsc) ? vt_tsc() : vt_mono_ns();
 }
 
 /* ---- logging (log.c) ---- */
