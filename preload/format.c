@@ -235,7 +235,7 @@ int vt_parse_prefix(const uint8_t *buf, size_t len, unsigned *major, unsigned *m
 	*major = get_le16(buf + 8);
 	*minor = get_le16(buf + 10);
 	*hdr_len = get_le32(buf + 12);
-	if (*major != VT_FORMAT_MAJOR)
+	if (*major < VT_FORMAT_MAJOR_MIN || *major > VT_FORMAT_MAJOR)
 		return -VT_ERR_VERSION;
 	if (*hdr_len > VT_HEADER_MAX)
 		return -VT_ERR_TOO_BIG;
@@ -262,6 +262,7 @@ int vt_parse_chunk_header(const uint8_t *buf, size_t len, uint32_t *raw_len, uin
 void vt_decoder_init(struct vt_decoder *d)
 {
 	d->zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+	d->major = VT_FORMAT_MAJOR;
 	d->buf = NULL;
 	d->len = d->off = 0;
 }
@@ -511,6 +512,11 @@ int vt_decoder_next(struct vt_decoder *d, struct vt_record *r)
 	}
 	o = &d->obj;
 	memset(r, 0, sizeof(*r));
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && d->major >= 2) {
+		r->kind = VT_REC_RET; /* 2.0: a RET is its bare dt */
+		r->dt = o->via.u64;
+		return 1;
+	}
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1 ||
 	    obj_u64(&o->via.array.ptr[0], &kind) || kind >= VT_REC_MAX) {
 		d->off = start;

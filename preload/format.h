@@ -23,8 +23,10 @@
 
 #define VT_MAGIC "\x89VTRACE\n"
 #define VT_MAGIC_LEN 8
-#define VT_FORMAT_MAJOR 1
-#define VT_FORMAT_MINOR 1
+#define VT_FORMAT_MAJOR 2
+#define VT_FORMAT_MINOR 0
+/* the oldest major version readers still take (1.x: a RET is always [1, dt]) */
+#define VT_FORMAT_MAJOR_MIN 1
 /* magic + major + minor + header length */
 #define VT_FILE_PREFIX_LEN 16
 /* "VTCK" read as a little-endian u32 */
@@ -40,7 +42,7 @@
 /* Record kinds: the first element of every record array. */
 enum vt_rec {
 	VT_REC_CALL = 0,    /* [0, id, dt]   Python frame entered */
-	VT_REC_RET = 1,     /* [1, dt]       Python frame returned */
+	VT_REC_RET = 1,     /* dt (bare; [1, dt] before 2.0) Python frame returned */
 	VT_REC_CCALL = 2,   /* [2, id, dt]   C function called */
 	VT_REC_CRET = 3,    /* [3, dt]       C function returned */
 	VT_REC_UNWIND = 4,  /* [4, dt]       Python frame left by an exception */
@@ -179,9 +181,14 @@ static inline uint8_t *vt_put_id_rec(uint8_t *p, unsigned kind, uint32_t id, uin
 	return vt_put_uint(p, dt);
 }
 
-/** vt_put_dt_rec - append [kind, dt] (return-like records). */
+/**
+ * vt_put_dt_rec - append [kind, dt] (return-like records); a RET, the most frequent
+ * record, is the bare integer dt (format 2.0): one byte where [1, dt] takes three.
+ */
 static inline uint8_t *vt_put_dt_rec(uint8_t *p, unsigned kind, uint64_t dt)
 {
+	if (kind == VT_REC_RET)
+		return vt_put_uint(p, dt);
 	p[0] = 0x92; /* fixarray of 2 */
 	p[1] = (uint8_t)kind;
 	return vt_put_uint(p + 2, dt);
@@ -293,6 +300,7 @@ struct vt_decoder {
 	const uint8_t *buf;
 	size_t len;
 	size_t off;
+	unsigned major; /* the stream's format version: from 2 a bare integer is a RET */
 };
 
 void vt_decoder_init(struct vt_decoder *d);

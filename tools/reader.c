@@ -135,8 +135,8 @@ static int parse_header(struct vt_reader *r)
 
 	if (rc == -VT_ERR_VERSION)
 		return fail(r, rc, 8,
-			    "format version %u.%u is not supported (this vt-convert reads %u.x)",
-			    r->major, r->minor, VT_FORMAT_MAJOR);
+			    "format version %u.%u is not supported (this vt-convert reads %u.x to %u.x)",
+			    r->major, r->minor, VT_FORMAT_MAJOR_MIN, VT_FORMAT_MAJOR);
 	if (rc == -VT_ERR_TRUNCATED)
 		return fail(r, rc, r->size, "file too short for a header (%zu bytes)", r->size);
 	if (rc < 0)
@@ -459,6 +459,7 @@ static int load_chunk(struct vt_reader *r)
 	r->off += VT_CHUNK_HDR_LEN + comp_len;
 	r->chunks++;
 	vt_decoder_reset(d, r->raw, raw_len);
+	d->major = r->major;
 	for (;;) {
 		struct vt_record rec;
 

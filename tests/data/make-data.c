@@ -40,10 +40,12 @@ static void put(const char *dir, const char *name, const void *buf, size_t len)
 	printf("%-40s %5zu bytes\n", path, len);
 }
 
-static struct tg_hdr header(const char *kind)
+static struct tg_hdr header(const char *kind, unsigned major)
 {
 	struct tg_hdr h = tg_hdr_default(kind);
 
+	h.major = major;
+	h.minor = major == VT_FORMAT_MAJOR ? VT_FORMAT_MINOR : 0;
 	h.pid = PID;
 	h.ppid = 4000;
 	h.tid = !strcmp(kind, "thread") ? TID : 0;
@@ -60,10 +62,20 @@ static uint8_t *str(uint8_t *p, const char *s)
 	return vt_put_str(p, s, strlen(s));
 }
 
-/* the process file: SYNC + PROC, then SYNC + EXIT(status 0), as preload/proc.c writes */
-static void proc_file(struct tg_file *f)
+/* a RET: the bare dt from format 2.0, [1, dt] in 1.x */
+static uint8_t *ret(uint8_t *p, uint64_t dt, unsigned major)
 {
-	struct tg_hdr h = header("process");
+	if (major >= 2)
+		return vt_put_dt_rec(p, VT_REC_RET, dt);
+	p = vt_put_array(p, 2);
+	p = vt_put_uint(p, VT_REC_RET);
+	return vt_put_uint(p, dt);
+}
+
+/* the process file: SYNC + PROC, then SYNC + EXIT(status 0), as preload/proc.c writes */
+static void proc_file(struct tg_file *f, unsigned major)
+{
+	struct tg_hdr h = header("process", major);
 	uint8_t raw[1024], *p = raw;
 
 	tg_init(f);
@@ -108,9 +120,9 @@ static void proc_file(struct tg_file *f)
  *   3.010    fib(-1)                          3.010 .. 3.030, raises (UNWIND)
  *   3.120  <module> returns; END at 3.200
  */
-static void thread_file(struct tg_file *f)
+static void thread_file(struct tg_file *f, unsigned major)
 {
-	struct tg_hdr h = header("thread");
+	struct tg_hdr h = header("thread", major);
 	uint8_t raw[1024], *p = raw;
 
 	tg_init(f);
@@ -122,8 +134,8 @@ static void thread_file(struct tg_file *f)
 	p = vt_put_def(p, 1, VT_DEF_PY, "fib", 3, "/tmp/fib.py", 11, 3);
 	p = vt_put_id_rec(p, VT_REC_CALL, 1, 500);       /* 1500 */
 	p = vt_put_id_rec(p, VT_REC_CALL, 1, 200);       /* 1700 */
-	p = vt_put_dt_rec(p, VT_REC_RET, 100);           /* 1800 */
-	p = vt_put_dt_rec(p, VT_REC_RET, 50);            /* 1850 */
+	p = ret(p, 100, major);                          /* 1800 */
+	p = ret(p, 50, major);                           /* 1850 */
 	p = vt_put_def(p, 2, VT_DEF_C, "builtins.print", 14, "", 0, 0);
 	p = vt_put_id_rec(p, VT_REC_CCALL, 2, 30);       /* 1880 */
 	p = vt_put_dt_rec(p, VT_REC_CRET, 70);           /* 1950 */
@@ -134,7 +146,7 @@ static void thread_file(struct tg_file *f)
 	p = vt_put_id_rec(p, VT_REC_CALL, 1, 10);        /* 3010 */
 	p = vt_put_dt_rec(p, VT_REC_UNWIND, 20);         /* 3030 */
 	p = vt_put_text_rec(p, VT_REC_MARK, 40, "a mark from vt", 14); /* 3070 */
-	p = vt_put_dt_rec(p, VT_REC_RET, 50);            /* 3120 */
+	p = ret(p, 50, major);                           /* 3120 */
 	p = vt_put_end(p, TOKEN + 3200, TOKEN + 3200, VT_END_EXIT);
 	tg_chunk(f, raw, (size_t)(p - raw));
 }
@@ -144,20 +156,29 @@ int main(int argc, char **argv)
 	static const char text[] = "This is not a vt trace, only a text file that happens to "
 				   "sit in the trace directory.\n";
 	struct tg_file proc, thr, hdr;
-	struct tg_hdr h = header("thread");
+	struct tg_hdr h = header("thread", VT_FORMAT_MAJOR);
 	const char *tname = NAME ".t4243.vt", *pname = NAME ".proc.vt";
 	const char *dirs[] = {"good", "truncated", "bad-magic", "version-next", "empty-thread",
 			      "foreign"};
+	struct tg_file proc1, thr1;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: make-data DIR\n");
 		return 2;
 	}
 	g_out = argv[1];
-	proc_file(&proc);
-	thread_file(&thr);
+	proc_file(&proc, VT_FORMAT_MAJOR);
+	thread_file(&thr, VT_FORMAT_MAJOR);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		put(dirs[i], pname, proc.buf, proc.len);
+
+	/* the same trace in format 1.0, which vt-convert still reads */
+	proc_file(&proc1, 1);
+	thread_file(&thr1, 1);
+	put("good-1.0", pname, proc1.buf, proc1.len);
+	put("good-1.0", tname, thr1.buf, thr1.len);
+	tg_release(&proc1);
+	tg_release(&thr1);
 
 	put("good", tname, thr.buf, thr.len);
 	/* killed while writing the second chunk: half of it made it to the disk */

@@ -4,7 +4,8 @@
  * file prefix and chunk header parsers, all straight from preload/format.c.
  *
  * Properties checked besides memory safety (ASan) and UB (UBSan):
- *   - the decoder always moves forward and never past the end; it stops on an error
+ *   - the decoder always moves forward and never past the end (as a stream of this format
+ *     version, and for inputs of odd length as one of 1.x); it stops on an error
  *     with d.off at the start of the bad record, as format.h promises;
  *   - strings of decoded records lie inside the input;
  *   - a record the decoder accepts passed vt_msgpack_check at its offset;
@@ -73,7 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the two framing parsers on the same bytes */
 	rc = vt_parse_prefix(data, size, &major, &minor, &hlen);
 	if (rc == 0)
-		FUZZ_CHECK(major == VT_FORMAT_MAJOR && hlen <= VT_HEADER_MAX && size >= 16,
+		FUZZ_CHECK(major >= VT_FORMAT_MAJOR_MIN && major <= VT_FORMAT_MAJOR &&
+				   hlen <= VT_HEADER_MAX && size >= 16,
 			   "prefix accepted: %u %u", major, hlen);
 	else
 		FUZZ_CHECK(rc == -VT_ERR_TRUNCATED || rc == -VT_ERR_BAD_MAGIC ||
@@ -89,6 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)vt_msgpack_check(data, size);
 
 	vt_decoder_reset(&g_dec, data, size);
+	/* the stream as this version's and, for inputs of odd length, as a 1.x stream */
+	g_dec.major = size & 1 ? VT_FORMAT_MAJOR_MIN : VT_FORMAT_MAJOR;
 	for (;;) {
 		prev = g_dec.off;
 		rc = vt_decoder_next(&g_dec, &rec);

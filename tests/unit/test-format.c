@@ -172,8 +172,9 @@ static void assert_valid_msgpack(const uint8_t *buf, size_t len, size_t n)
 
 		cr_assert(ret == MSGPACK_UNPACK_SUCCESS || ret == MSGPACK_UNPACK_EXTRA_BYTES,
 			  "msgpack-c rejects the encoding at object %zu (ret %d)", count, ret);
-		cr_assert_eq(u.data.type, MSGPACK_OBJECT_ARRAY, "object %zu is not an array",
-			     count);
+		cr_assert(u.data.type == MSGPACK_OBJECT_ARRAY ||
+				  u.data.type == MSGPACK_OBJECT_POSITIVE_INTEGER,
+			  "object %zu is neither an array nor a RET's bare dt", count);
 		count++;
 	}
 	cr_assert_eq(off, len);
@@ -354,7 +355,10 @@ Test(format, roundtrip_dt_records)
 		for (size_t j = 0; j < NWIDTHS; j++) {
 			size_t n = (size_t)(vt_put_dt_rec(g_buf, kinds[k], widths[j]) - g_buf);
 
-			mp(&sb, "auu", 2, (uint64_t)kinds[k], widths[j]);
+			if (kinds[k] == VT_REC_RET)
+				mp(&sb, "u", widths[j]); /* 2.0: a RET is its bare dt */
+			else
+				mp(&sb, "auu", 2, (uint64_t)kinds[k], widths[j]);
 			assert_same_bytes(g_buf, n, &sb, "dt record", widths[j]);
 			decode_one(g_buf, n, &r);
 			cr_assert_eq(r.kind, kinds[k]);
@@ -686,7 +690,7 @@ Test(format, decoder_on_every_prefix_of_a_stream)
 /* decode @bad after a valid RET: the RET, then @want with off at the start of @bad */
 static void expect_bad_record(msgpack_sbuffer *bad, int want)
 {
-	uint8_t *p = vt_put_dt_rec(g_buf, VT_REC_RET, 5);
+	uint8_t *p = vt_put_dt_rec(g_buf, VT_REC_CRET, 5); /* a good record first */
 	size_t start = (size_t)(p - g_buf);
 	struct vt_record r;
 	int rc;
@@ -763,7 +767,9 @@ Test(format, non_records_are_errors)
 {
 	msgpack_sbuffer sb;
 
-	mp(&sb, "u", (uint64_t)1); /* a bare integer */
+	mp(&sb, "i", (int64_t)-1); /* a bare negative integer */
+	expect_bad_record(&sb, -VT_ERR_RECORD);
+	mp(&sb, "s", "ret"); /* a bare string */
 	expect_bad_record(&sb, -VT_ERR_RECORD);
 	mp(&sb, "a", 0); /* [] */
 	expect_bad_record(&sb, -VT_ERR_RECORD);
@@ -776,6 +782,31 @@ Test(format, non_records_are_errors)
 	mp(&sb, "muu", 1, (uint64_t)0, (uint64_t)1); /* {0: 1} */
 	expect_bad_record(&sb, -VT_ERR_RECORD);
 	mp(&sb, "n"); /* nil */
+	expect_bad_record(&sb, -VT_ERR_RECORD);
+}
+
+/* 2.0 writes a RET as its bare dt; in a 1.x stream a bare integer is an error, as it was */
+Test(format, bare_uint_is_a_ret_from_2_0)
+{
+	msgpack_sbuffer sb;
+	struct vt_record r;
+
+	for (size_t j = 0; j < NWIDTHS; j++) {
+		mp(&sb, "u", widths[j]);
+		decode_one((const uint8_t *)sb.data, sb.size, &r);
+		cr_assert_eq(r.kind, VT_REC_RET);
+		cr_assert_eq(r.dt, widths[j]);
+		cr_assert_eq(r.id, 0);
+		msgpack_sbuffer_destroy(&sb);
+	}
+	/* [1, dt] still reads as a RET */
+	mp(&sb, "auu", 2, (uint64_t)VT_REC_RET, (uint64_t)300);
+	decode_one((const uint8_t *)sb.data, sb.size, &r);
+	cr_assert_eq(r.kind, VT_REC_RET);
+	cr_assert_eq(r.dt, 300);
+	msgpack_sbuffer_destroy(&sb);
+	g_dec.major = 1;
+	mp(&sb, "u", (uint64_t)1);
 	expect_bad_record(&sb, -VT_ERR_RECORD);
 }
 

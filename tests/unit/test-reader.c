@@ -898,6 +898,28 @@ Test(reader, data_files)
 	cr_assert_eq(read_all(g), -VT_ERR_BAD_MAGIC);
 	data_file("version-next", 0);
 	cr_assert_eq(read_all(g), -VT_ERR_VERSION);
+	/* the same trace as good/ in format 1.0 (a RET is [1, dt] there): the same records */
+	{
+		struct vt_record want[64];
+		size_t n;
+
+		data_file("good", 0);
+		cr_assert_eq(read_all(g), 0);
+		n = g->n;
+		cr_assert_leq(n, 64);
+		for (size_t i = 0; i < n; i++)
+			want[i] = g->ev[i].r;
+		data_file("good-1.0", 0);
+		cr_assert_eq(read_all(g), 0);
+		cr_assert_eq(g_r.err, 0, "%s: %s", g_path, g_r.err_msg);
+		cr_assert_eq(g_r.major, 1);
+		cr_assert_eq(g->n, n);
+		for (size_t i = 0; i < n; i++) {
+			cr_assert_eq(g->ev[i].r.kind, want[i].kind, "record %zu", i);
+			cr_assert_eq(g->ev[i].r.dt, want[i].dt, "record %zu", i);
+			cr_assert_eq(g->ev[i].r.id, want[i].id, "record %zu", i);
+		}
+	}
 	data_file("empty-thread", 0);
 	cr_assert_eq(read_all(g), 0);
 	cr_assert_eq(g_r.err, 0, "%s: %s", g_path, g_r.err_msg);
