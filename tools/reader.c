@@ -384,8 +384,11 @@ static void time_chunk(struct vt_reader *r)
 		rate = 1.0;
 	for (size_t i = 0; i < r->nev; i++) {
 		int64_t d = (int64_t)(r->ev[i].r.clock - c0);
+		double x = (double)d * rate;
+		/* a damaged chunk's deltas can add up to anything: clamp, and add unsigned */
+		int64_t o = x >= 9.2e18 ? INT64_MAX : x <= -9.2e18 ? INT64_MIN : llround(x);
 
-		r->ev[i].ns = (uint64_t)((int64_t)m0 + llround((double)d * rate));
+		r->ev[i].ns = m0 + (uint64_t)o;
 	}
 }
 
