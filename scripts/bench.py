@@ -283,7 +283,8 @@ class Bench:
             "cprofile", "floor", "vt", "vt_over_floor", "vt_ignore_c", "floor_ignore_c",
             "vt_idle", "vt_args", "vt_excluded", "vt_clock2",
             "trace_bytes", "events", "bytes_per_event", "rss_plain_kib", "rss_vt_kib",
-            "convert_events_per_s", "problems"]) + "\n")
+            "convert_events_per_s", "ns_per_record", "clock_ns_per_record",
+            "problems"]) + "\n")
         self.runs_tsv = open(os.path.join(self.out_dir, "runs.tsv"), "w")
         self.runs_tsv.write("python\tworkload\tvariant\tpair\tstatus\trc\tcpu_s\twall_s\n")
 
@@ -452,6 +453,13 @@ class Bench:
             row["rss_" + k] = statistics.median(rss[k]) if rss[k] else None
         if isinstance(events, int) and events > 0 and row["trace_bytes"] is not None:
             row["bytes_per_event"] = row["trace_bytes"] / events
+        # what a record (a call or a return: two per X event) costs: the ratios' difference
+        # times the plain run's cpu time, per record
+        plain = row.get("plain_cpu")
+        for key, hi, lo in (("ns_rec", "vt", "floor"), ("clk_ns", "vt_clock2", "vt")):
+            if (isinstance(events, int) and events > 0 and isinstance(plain, float)
+                    and isinstance(row.get(hi), float) and isinstance(row.get(lo), float)):
+                row[key] = (row[hi] - row[lo]) * plain / (2 * events) * 1e9
         row["mismatch"] = mismatch
         return row
 
@@ -468,7 +476,8 @@ class Bench:
         cols = [("workload", 22), ("plain_cpu", 9), ("cProfile", 8), ("floor", 6), ("vt", 6),
                 ("vt/floor", 8), ("vt(2clk)", 9), ("vt(IGNORE_C)", 12), ("floor(IGN_C)", 12), ("vt(idle)", 8),
                 ("vt(args)", 8), ("vt(excl)", 8), ("trace", 8), ("events", 8),
-                ("bytes/event", 11), ("RSS MiB", 11), ("conv ev/s", 9)]
+                ("bytes/event", 11), ("RSS MiB", 11), ("conv ev/s", 9), ("ns/rec", 6),
+                ("clk ns", 6)]
         print()
         print(head)
         print("  ".join(f"{n:<{w}}" if i == 0 else f"{n:>{w}}"
@@ -495,6 +504,8 @@ class Bench:
                 f"{bpe:.2f}" if bpe is not None else "-",
                 f"{rp / 1024:.0f}->{rv / 1024:.0f}" if rp and rv else "-",
                 f"{cr / 1e6:.1f}M" if cr else "-",
+                f"{r['ns_rec']:.1f}" if r.get("ns_rec") is not None else "-",
+                f"{r['clk_ns']:.1f}" if r.get("clk_ns") is not None else "-",
             ]
             print("  ".join(f"{v:<{w}}" if i == 0 else f"{v:>{w}}"
                             for i, (v, (_, w)) in enumerate(zip(vals, cols))))
@@ -510,7 +521,7 @@ class Bench:
 
         fields = [label, version, source, r["workload"], r["args"], str(self.pairs)]
         if "error" in r:
-            fields += [""] * 17 + [r["error"]]
+            fields += [""] * 19 + [r["error"]]
         else:
             fields += [num(r.get("plain_cpu")), num(r.get("cprofile")), num(r.get("floor")),
                        num(r.get("vt")), num(r.get("vt_over_floor")),
@@ -521,6 +532,7 @@ class Bench:
                        num(r.get("trace_bytes")),
                        num(r.get("events")), num(r.get("bytes_per_event"), 3),
                        num(r.get("rss_plain")), num(r.get("rss_vt")), num(r.get("conv_rate"), 0),
+                       num(r.get("ns_rec"), 2), num(r.get("clk_ns"), 2),
                        ",".join(r["problems"])]
         self.tsv.write("\t".join(fields) + "\n")
         self.tsv.flush()
@@ -602,6 +614,10 @@ cpu = user+sys of the whole process tree, interpreter start-up included):
   bytes/event   trace bytes per X event (halve it for bytes per call or return record)
   RSS MiB       peak RSS of the traced process: plain -> vt (medians; the main process only)
   conv ev/s     X events vt-convert wrote per second (wall time of one conversion to JSON)
+  ns/rec        what vt adds above the floor per record (a call or a return; two per X
+                event): (vt - floor) x plain_cpu / records. A difference of two medians:
+                it moves by 1-2 ns between runs
+  clk ns        (vt(2clk) - vt) x plain_cpu / records: one clock read in place (fib only)
   crash/timeout the variant failed; '!' = its output differs from plain; '-' = not run""")
         sys.stdout.flush()
 
