@@ -193,7 +193,10 @@ int vt_reader_open(struct vt_reader *r, const char *path)
 	rc = read_file(r, path);
 	if (rc < 0)
 		return rc;
-	return parse_header(r);
+	rc = parse_header(r);
+	/* the file's records: from 2.0 a bare integer is a RET */
+	((struct vt_decoder *)r->decoder)->major = r->major;
+	return rc;
 }
 
 /* the last chunk is read: the descriptor and the chunk buffers go (many files are
@@ -462,7 +465,6 @@ static int load_chunk(struct vt_reader *r)
 	r->off += VT_CHUNK_HDR_LEN + comp_len;
 	r->chunks++;
 	vt_decoder_reset(d, r->raw, raw_len);
-	d->major = r->major;
 	for (;;) {
 		struct vt_record rec;
 
