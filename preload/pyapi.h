@@ -119,6 +119,7 @@ struct vt_pyapi {
 	int (*DictSetItemString)(PyObject *, const char *, PyObject *);
 	PyObject *(*EvalGetBuiltins)(void);
 	int (*ObjectIsTrue)(PyObject *);
+	PyObject *(*GenericAlloc)(void *, Py_ssize_t);
 	PyObject *None;
 	PyObject *True, *False;
 	void *LongType, *FloatType, *BoolType, *DictType, *TupleType;

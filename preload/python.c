@@ -26,6 +26,7 @@
 #include <fnmatch.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,7 @@ static int resolve_api(void)
 	*(void **)&py.FrameGetBack = sym("PyFrame_GetBack");
 	*(void **)&py.SetProfileTstate = sym("_PyEval_SetProfile"); /* 3.9-3.11: any thread */
 	*(void **)&py.SetTrace = sym("PyEval_SetTrace");
+	*(void **)&py.GenericAlloc = sym("PyType_GenericAlloc");
 	*(void **)&py.SetProfileAllThreads = sym("PyEval_SetProfileAllThreads");
 	*(void **)&py.WriteUnraisableMsg = sym("_PyErr_WriteUnraisableMsg");
 	py.CMethodType = sym("PyCMethod_Type"); /* 3.9+ */
@@ -1196,16 +1198,25 @@ static void eval_set(int on)
 		*g_eval_slot38 = fn;
 }
 
-/* ---- sys.monitoring callbacks (3.12+), METH_FASTCALL ---- */
+/*
+ * ---- sys.monitoring callbacks (3.12+) ----
+ *
+ * Each has the vectorcall signature, @nargsf possibly carrying
+ * PY_VECTORCALL_ARGUMENTS_OFFSET, so the same function serves as the vectorcall slot of a
+ * vt callback object (mon_callable) and, as a fallback, as a METH_FASTCALL|METH_KEYWORDS
+ * builtin (whose nargs never has that bit).
+ */
+#define MON_ARGS PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames
+#define MON_NARGS ((Py_ssize_t)(nargsf & ~((size_t)1 << 63)))
+#define MON_UNUSED() ((void)self, (void)args, (void)nargsf, (void)kwnames)
 
-static PyObject *mon_start(PyObject *self, PyObject *const *args, Py_ssize_t n)
+static PyObject *mon_start(MON_ARGS)
 {
 	NOP_RETURN(py.None);
 	uint64_t now = vt_now();
 	struct vt_thread *t = vt_thread_cur();
 
-	(void)self;
-	(void)n;
+	MON_UNUSED();
 	if (VT_LIKELY(t) && vt_room(t, 1)) {
 		int64_t id = code_id(t, args[0]);
 
@@ -1215,44 +1226,41 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, Py_ssize_t n)
 	return py.None;
 }
 
-static PyObject *mon_resume(PyObject *self, PyObject *const *args, Py_ssize_t n)
+static PyObject *mon_resume(MON_ARGS)
 {
 	NOP_RETURN(py.None);
 	uint64_t now = vt_now();
 	struct vt_thread *t = vt_thread_cur();
 
-	(void)self;
-	(void)n;
+	MON_UNUSED();
 	if (VT_LIKELY(t) && vt_room(t, 1))
 		rec_call(t, VT_REC_RESUME, code_id(t, args[0]), now);
 	return py.None;
 }
 
-#define MON_RET(fn, kind)                                                               \
-	static PyObject *fn(PyObject *self, PyObject *const *args, Py_ssize_t n)        \
-	{                                                                               \
-		NOP_RETURN(py.None);                                                    \
-		uint64_t now = vt_now();                                                \
-		struct vt_thread *t = vt_thread_cur();                                  \
-		(void)self;                                                             \
-		(void)args;                                                             \
-		(void)n;                                                                \
-		if (VT_LIKELY(t) && vt_room(t, 0))                                      \
-			rec_ret(t, kind, now,                                           \
-				kind == VT_REC_RET && n > 2 ? args[2] : NULL);          \
-		return py.None;                                                         \
+#define MON_RET(fn, kind)                                                      \
+	static PyObject *fn(MON_ARGS)                                          \
+	{                                                                      \
+		NOP_RETURN(py.None);                                           \
+		uint64_t now = vt_now();                                       \
+		struct vt_thread *t = vt_thread_cur();                         \
+		MON_UNUSED();                                                  \
+		if (VT_LIKELY(t) && vt_room(t, 0))                             \
+			rec_ret(t, kind, now,                                  \
+				kind == VT_REC_RET && MON_NARGS > 2 ? args[2] : NULL); \
+		return py.None;                                                \
 	}
 MON_RET(mon_return, VT_REC_RET)
 MON_RET(mon_yield, VT_REC_YIELD)
 MON_RET(mon_unwind, VT_REC_UNWIND)
 
 /* RAISE (3.12+, with VT_LOG_EXCEPTIONS=1): code, offset, exception */
-static PyObject *mon_raise(PyObject *self, PyObject *const *args, Py_ssize_t n)
+static PyObject *mon_raise(MON_ARGS)
 {
 	struct vt_thread *t = vt_thread_cur();
 
-	(void)self;
-	if (n >= 3 && t && vt_room(t, 0)) {
+	MON_UNUSED();
+	if (MON_NARGS >= 3 && t && vt_room(t, 0)) {
 		long off = py.AsLong(args[1]);
 
 		if (off == -1 && py.ErrOccurred())
@@ -1262,15 +1270,15 @@ static PyObject *mon_raise(PyObject *self, PyObject *const *args, Py_ssize_t n)
 	return py.None;
 }
 
-static PyObject *mon_call(PyObject *self, PyObject *const *args, Py_ssize_t n)
+static PyObject *mon_call(MON_ARGS)
 {
 	NOP_RETURN(py.None);
 	struct vt_thread *t;
 	int is_descr;
 	void *ml;
 
-	(void)self;
-	if (n < 3 || !(ml = cfunc_key(args[2], &is_descr)))
+	MON_UNUSED();
+	if (MON_NARGS < 3 || !(ml = cfunc_key(args[2], &is_descr)))
 		return py.None;
 	t = vt_thread_cur();
 	if (VT_LIKELY(t) && vt_room(t, 0))
@@ -1278,13 +1286,12 @@ static PyObject *mon_call(PyObject *self, PyObject *const *args, Py_ssize_t n)
 	return py.None;
 }
 
-static PyObject *mon_cret(PyObject *self, PyObject *const *args, Py_ssize_t n, unsigned kind)
+static PyObject *mon_cret(PyObject *const *args, Py_ssize_t n, unsigned kind)
 {
 	NOP_RETURN(py.None);
 	struct vt_thread *t;
 	int is_descr;
 
-	(void)self;
 	if (n < 3 || !cfunc_key(args[2], &is_descr))
 		return py.None;
 	t = vt_thread_cur();
@@ -1293,27 +1300,128 @@ static PyObject *mon_cret(PyObject *self, PyObject *const *args, Py_ssize_t n, u
 	return py.None;
 }
 
-static PyObject *mon_c_return(PyObject *self, PyObject *const *args, Py_ssize_t n)
+static PyObject *mon_c_return(MON_ARGS)
 {
-	return mon_cret(self, args, n, VT_REC_CRET);
+	MON_UNUSED();
+	return mon_cret(args, MON_NARGS, VT_REC_CRET);
 }
 
-static PyObject *mon_c_raise(PyObject *self, PyObject *const *args, Py_ssize_t n)
+static PyObject *mon_c_raise(MON_ARGS)
 {
-	return mon_cret(self, args, n, VT_REC_CRAISE);
+	MON_UNUSED();
+	return mon_cret(args, MON_NARGS, VT_REC_CRAISE);
 }
 
+#define MON_FLAGS (VT_METH_FASTCALL | VT_METH_KEYWORDS)
 static struct vt_methoddef mon_defs[] = {
-	{ "PY_START", (void *)mon_start, VT_METH_FASTCALL, NULL },
-	{ "PY_RESUME", (void *)mon_resume, VT_METH_FASTCALL, NULL },
-	{ "PY_THROW", (void *)mon_resume, VT_METH_FASTCALL, NULL },
-	{ "PY_RETURN", (void *)mon_return, VT_METH_FASTCALL, NULL },
-	{ "PY_YIELD", (void *)mon_yield, VT_METH_FASTCALL, NULL },
-	{ "PY_UNWIND", (void *)mon_unwind, VT_METH_FASTCALL, NULL },
-	{ "CALL", (void *)mon_call, VT_METH_FASTCALL, NULL },
-	{ "C_RETURN", (void *)mon_c_return, VT_METH_FASTCALL, NULL },
-	{ "C_RAISE", (void *)mon_c_raise, VT_METH_FASTCALL, NULL },
+	{ "PY_START", (void *)mon_start, MON_FLAGS, NULL },
+	{ "PY_RESUME", (void *)mon_resume, MON_FLAGS, NULL },
+	{ "PY_THROW", (void *)mon_resume, MON_FLAGS, NULL },
+	{ "PY_RETURN", (void *)mon_return, MON_FLAGS, NULL },
+	{ "PY_YIELD", (void *)mon_yield, MON_FLAGS, NULL },
+	{ "PY_UNWIND", (void *)mon_unwind, MON_FLAGS, NULL },
+	{ "CALL", (void *)mon_call, MON_FLAGS, NULL },
+	{ "C_RETURN", (void *)mon_c_return, MON_FLAGS, NULL },
+	{ "C_RAISE", (void *)mon_c_raise, MON_FLAGS, NULL },
 };
+
+/*
+ * sys.monitoring calls a callback through the vectorcall protocol. A builtin function
+ * gets there through CPython's cfunction_vectorcall_*, which fetches the thread state (a
+ * TLS lookup through __tls_get_addr in a shared libpython), checks the keywords and
+ * counts the C recursion depth: about 40 instructions per event, and fib on 3.12 has 2-3
+ * events per call. So vt's callbacks are objects of a small type of its own ("vt.callback",
+ * made once with PyType_FromSpec) whose vectorcall slot is the callback itself.
+ */
+struct vt_cbobj {
+	Py_ssize_t ob_refcnt;  /* PyObject_HEAD of a 3.12/3.13 build without free threading */
+	void *ob_type;
+	void *vectorcall;
+};
+
+struct vt_memberdef {
+	const char *name;
+	int type;
+	Py_ssize_t offset;
+	int flags;
+	const char *doc;
+};
+
+struct vt_type_slot {
+	int slot;
+	void *pfunc;
+};
+
+struct vt_type_spec {
+	const char *name;
+	int basicsize, itemsize;
+	unsigned int flags;
+	struct vt_type_slot *slots;
+};
+
+/* the values of CPython's headers (typeslots.h, object.h, structmember.h) */
+#define VT_Py_tp_call 50
+#define VT_Py_tp_doc 56
+#define VT_Py_tp_members 72
+#define VT_TPFLAGS_DISALLOW_INSTANTIATION (1u << 7)
+#define VT_TPFLAGS_IMMUTABLETYPE (1u << 8)
+#define VT_TPFLAGS_HAVE_VECTORCALL (1u << 11)
+#define VT_TPFLAGS_HAVE_VERSION_TAG (1u << 18)
+#define VT_T_PYSSIZET 19
+#define VT_READONLY 1
+
+static void *g_cb_type;
+
+/* a callable object that runs @def's function through vectorcall; NULL when it cannot be
+ * made (the caller falls back to a builtin function) */
+static PyObject *mon_callable(struct vt_methoddef *def)
+{
+	struct vt_cbobj *o;
+
+	if (!g_cb_type) {
+		static struct vt_memberdef members[] = {
+			{ "__vectorcalloffset__", VT_T_PYSSIZET,
+			  (Py_ssize_t)offsetof(struct vt_cbobj, vectorcall), VT_READONLY, NULL },
+			{ NULL, 0, 0, 0, NULL },
+		};
+		struct vt_type_slot slots[] = {
+			{ VT_Py_tp_call, sym("PyVectorcall_Call") },
+			{ VT_Py_tp_members, members },
+			{ VT_Py_tp_doc, "a sys.monitoring callback of vt's" },
+			{ 0, NULL },
+		};
+		struct vt_type_spec spec = {
+			"vt.callback", (int)sizeof(struct vt_cbobj), 0,
+			VT_TPFLAGS_HAVE_VERSION_TAG | VT_TPFLAGS_HAVE_VECTORCALL |
+				VT_TPFLAGS_IMMUTABLETYPE | VT_TPFLAGS_DISALLOW_INSTANTIATION,
+			slots,
+		};
+		PyObject *(*from_spec)(struct vt_type_spec *) = sym("PyType_FromSpec");
+
+		if (!from_spec || !slots[0].pfunc || !py.GenericAlloc)
+			return NULL;
+		g_cb_type = from_spec(&spec); /* kept for the process */
+		if (!g_cb_type) {
+			py.ErrClear();
+			return NULL;
+		}
+	}
+	o = (struct vt_cbobj *)py.GenericAlloc(g_cb_type, 0);
+	if (!o) {
+		py.ErrClear();
+		return NULL;
+	}
+	o->vectorcall = def->ml_meth;
+	return (PyObject *)o;
+}
+
+/* @def as a callback object, or as a builtin function when that cannot be made */
+static PyObject *mon_callback(struct vt_methoddef *def)
+{
+	PyObject *cb = mon_callable(def);
+
+	return cb ? cb : py.CFunction_NewEx(def, NULL, NULL);
+}
 
 /* sys.monitoring.@name, a new reference; NULL with the exception cleared */
 static PyObject *mon_attr(const char *name)
@@ -1401,7 +1509,7 @@ static int mon_take(int avoid)
 		if (!ev)
 			goto fail;
 		mask |= py.AsLong(ev);
-		cb = py.CFunction_NewEx(&mon_defs[i], NULL, NULL);
+		cb = mon_callback(&mon_defs[i]);
 		fn = py.GetAttrString(g_mon, "register_callback");
 		if (call_ok(fn, cb && fn ? py.BuildValue("(iOO)", g_tool, ev, cb) : NULL) < 0) {
 			py.DecRef(ev);
@@ -1416,13 +1524,13 @@ static int mon_take(int avoid)
 		py.DecRef(cb); /* sys.monitoring holds it now */
 	}
 	if (vt_cfg.log_exceptions) {
-		static struct vt_methoddef raise_def = { "RAISE", (void *)mon_raise,
-							 VT_METH_FASTCALL, NULL };
+		static struct vt_methoddef raise_def = { "RAISE", (void *)mon_raise, MON_FLAGS,
+							 NULL };
 		PyObject *ev = py.GetAttrString(events, "RAISE"), *cb, *fn;
 
 		if (!ev)
 			goto fail;
-		cb = py.CFunction_NewEx(&raise_def, NULL, NULL);
+		cb = mon_callback(&raise_def);
 		fn = py.GetAttrString(g_mon, "register_callback");
 		mask |= py.AsLong(ev);
 		if (call_ok(fn, cb && fn ? py.BuildValue("(iOO)", g_tool, ev, cb) : NULL) < 0) {
