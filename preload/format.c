@@ -493,28 +493,65 @@ int vt_msgpack_check(const uint8_t *buf, size_t len)
 	return skip_value(buf, buf + len, 0) ? 0 : -1;
 }
 
+/* the next msgpack value of the chunk into d->obj; 0, or -1 with d->off unchanged */
+static int next_value(struct vt_decoder *d)
+{
+	size_t at = d->off;
+	msgpack_unpack_return ret;
+
+	if (d->off >= d->len || vt_msgpack_check(d->buf + d->off, d->len - d->off) < 0)
+		return -1;
+	msgpack_zone_clear(d->zone);
+	ret = msgpack_unpack((const char *)d->buf, d->len, &d->off, d->zone, &d->obj);
+	if (ret != MSGPACK_UNPACK_SUCCESS && ret != MSGPACK_UNPACK_EXTRA_BYTES) {
+		d->off = at;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * 3.0's short forms: a negative integer -(1 + (id << 1 | is_c)) is a CALL (is_c 0) or
+ * CCALL (1), nil a CRET, and the bare dt follows either. @o is that first value.
+ */
+static int decode_short(struct vt_decoder *d, const msgpack_object *o, struct vt_record *r)
+{
+	if (o->type == MSGPACK_OBJECT_NIL) {
+		r->kind = VT_REC_CRET;
+	} else {
+		uint64_t c = ~(uint64_t)o->via.i64; /* -(1 + c) */
+
+		r->kind = c & 1 ? VT_REC_CCALL : VT_REC_CALL;
+		r->id = c >> 1;
+	}
+	if (next_value(d) < 0 || obj_u64(&d->obj, &r->dt))
+		return -1;
+	return 0;
+}
+
 int vt_decoder_next(struct vt_decoder *d, struct vt_record *r)
 {
 	size_t start = d->off;
-	msgpack_unpack_return ret;
 	const msgpack_object *o;
 	uint64_t kind;
 
 	if (d->off >= d->len)
 		return 0;
-	if (!d->zone || vt_msgpack_check(d->buf + d->off, d->len - d->off) < 0)
+	if (!d->zone || next_value(d) < 0)
 		return -VT_ERR_MSGPACK;
-	msgpack_zone_clear(d->zone);
-	ret = msgpack_unpack((const char *)d->buf, d->len, &d->off, d->zone, &d->obj);
-	if (ret != MSGPACK_UNPACK_SUCCESS && ret != MSGPACK_UNPACK_EXTRA_BYTES) {
-		d->off = start;
-		return -VT_ERR_MSGPACK;
-	}
 	o = &d->obj;
 	memset(r, 0, sizeof(*r));
 	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && d->major >= 2) {
 		r->kind = VT_REC_RET; /* 2.0: a RET is its bare dt */
 		r->dt = o->via.u64;
+		return 1;
+	}
+	if ((o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER || o->type == MSGPACK_OBJECT_NIL) &&
+	    d->major >= 3) {
+		if (decode_short(d, o, r) < 0) {
+			d->off = start;
+			return -VT_ERR_RECORD;
+		}
 		return 1;
 	}
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1 ||

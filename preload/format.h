@@ -6,9 +6,10 @@
  *   file header  : 8-byte magic, u16 major, u16 minor, u32 length, msgpack map
  *   chunk*       : u32 chunk magic, u32 raw length, u32 compressed length, LZ4 block
  *
- * and each decompressed chunk is a sequence of msgpack arrays, one per record. The hot
- * records (call, return) are encoded by hand here as valid msgpack with the smallest
- * integer forms; everything else may use any msgpack encoder.
+ * and each decompressed chunk is a sequence of msgpack records: arrays, and short forms
+ * of the hot records (call, return, C call, C return) made of bare integers. Those are
+ * encoded by hand here as valid msgpack with the smallest integer forms; everything else
+ * may use any msgpack encoder.
  *
  * This module has no global state, does no logging and never allocates: callers pass
  * buffers and capacities. The encoder half is linked into libvt.so; the decoder half
@@ -23,7 +24,7 @@
 
 #define VT_MAGIC "\x89VTRACE\n"
 #define VT_MAGIC_LEN 8
-#define VT_FORMAT_MAJOR 2
+#define VT_FORMAT_MAJOR 3
 #define VT_FORMAT_MINOR 0
 /* the oldest major version readers still take (1.x: a RET is always [1, dt]) */
 #define VT_FORMAT_MAJOR_MIN 1
@@ -41,10 +42,10 @@
 
 /* Record kinds: the first element of every record array. */
 enum vt_rec {
-	VT_REC_CALL = 0,    /* [0, id, dt]   Python frame entered */
+	VT_REC_CALL = 0,    /* -(1 + 2 id) dt (3.0; [0, id, dt] before) Python frame entered */
 	VT_REC_RET = 1,     /* dt (bare; [1, dt] before 2.0) Python frame returned */
-	VT_REC_CCALL = 2,   /* [2, id, dt]   C function called */
-	VT_REC_CRET = 3,    /* [3, dt]       C function returned */
+	VT_REC_CCALL = 2,   /* -(2 + 2 id) dt (3.0; [2, id, dt] before) C function called */
+	VT_REC_CRET = 3,    /* nil dt (3.0; [3, dt] before) C function returned */
 	VT_REC_UNWIND = 4,  /* [4, dt]       Python frame left by an exception */
 	VT_REC_CRAISE = 5,  /* [5, dt]       C function raised */
 	VT_REC_YIELD = 6,   /* [6, dt]       generator or coroutine suspended */
@@ -128,8 +129,8 @@ const char *vt_strerror(int err);
 
 /* ---- encoder: hand-rolled msgpack for the hot path ------------------------------- */
 
-/* Most bytes one call/return record can take: array header, kind, id (5), dt (9). */
-#define VT_REC_HOT_MAX 16
+/* Most bytes one call/return record can take: a short call's int64 and its dt (9 + 9). */
+#define VT_REC_HOT_MAX 18
 
 static inline uint8_t *vt_put_be16(uint8_t *p, uint16_t v)
 {
@@ -172,9 +173,38 @@ static inline uint8_t *vt_put_uint(uint8_t *p, uint64_t v)
 	return vt_put_be32(p, (uint32_t)v);
 }
 
-/** vt_put_id_rec - append [kind, id, dt] (call-like records). */
+/**
+ * vt_put_id_rec - append a call-like record: a CALL or CCALL in its short form (3.0), the
+ * negative integer -(1 + (id << 1 | is_c)) followed by the bare dt (two bytes for a
+ * short delta and one of the first 16 Python functions, where [0, id, dt] took four);
+ * any other kind (RESUME) as [kind, id, dt].
+ */
 static inline uint8_t *vt_put_id_rec(uint8_t *p, unsigned kind, uint32_t id, uint64_t dt)
 {
+	if (kind == VT_REC_CALL || kind == VT_REC_CCALL) {
+		uint64_t c = (uint64_t)id << 1 | (kind == VT_REC_CCALL);
+
+		if (c < 32) {
+			*p++ = (uint8_t)(0xff - c); /* negative fixint -1 .. -32 */
+		} else if (c < 128) {
+			p[0] = 0xd0; /* int 8 */
+			p[1] = (uint8_t)(0xff - c);
+			p += 2;
+		} else if (c < 32768) {
+			*p = 0xd1; /* int 16 */
+			p = vt_put_be16(p + 1, (uint16_t)(0xffff - c));
+		} else if (c < 0x80000000u) {
+			*p = 0xd2; /* int 32 */
+			p = vt_put_be32(p + 1, (uint32_t)(0xffffffffu - c));
+		} else {
+			uint64_t v = ~c; /* -(1 + c), two's complement */
+
+			*p = 0xd3; /* int 64 */
+			p = vt_put_be32(p + 1, (uint32_t)(v >> 32));
+			p = vt_put_be32(p, (uint32_t)v);
+		}
+		return vt_put_uint(p, dt);
+	}
 	p[0] = 0x93; /* fixarray of 3 */
 	p[1] = (uint8_t)kind;
 	p = vt_put_uint(p + 2, id);
@@ -182,13 +212,18 @@ static inline uint8_t *vt_put_id_rec(uint8_t *p, unsigned kind, uint32_t id, uin
 }
 
 /**
- * vt_put_dt_rec - append [kind, dt] (return-like records); a RET, the most frequent
- * record, is the bare integer dt (format 2.0): one byte where [1, dt] takes three.
+ * vt_put_dt_rec - append a return-like record. A RET, the most frequent record, is the
+ * bare integer dt (2.0): one byte where [1, dt] takes three; a CRET is nil followed by
+ * the bare dt (3.0); the others are [kind, dt].
  */
 static inline uint8_t *vt_put_dt_rec(uint8_t *p, unsigned kind, uint64_t dt)
 {
 	if (kind == VT_REC_RET)
 		return vt_put_uint(p, dt);
+	if (kind == VT_REC_CRET) {
+		*p = 0xc0; /* nil */
+		return vt_put_uint(p + 1, dt);
+	}
 	p[0] = 0x92; /* fixarray of 2 */
 	p[1] = (uint8_t)kind;
 	return vt_put_uint(p + 2, dt);
@@ -300,7 +335,8 @@ struct vt_decoder {
 	const uint8_t *buf;
 	size_t len;
 	size_t off;
-	unsigned major; /* the stream's format version: from 2 a bare integer is a RET */
+	unsigned major; /* the stream's format version: from 2 a bare integer is a RET, from
+			 * 3 a negative integer or nil and the bare dt after it a call or C return */
 };
 
 void vt_decoder_init(struct vt_decoder *d);

@@ -62,6 +62,27 @@ static uint8_t *str(uint8_t *p, const char *s)
 	return vt_put_str(p, s, strlen(s));
 }
 
+/* a CALL or CCALL: the short form from format 3.0, [kind, id, dt] before */
+static uint8_t *call(uint8_t *p, unsigned kind, uint32_t id, uint64_t dt, unsigned major)
+{
+	if (major >= 3)
+		return vt_put_id_rec(p, kind, id, dt);
+	p = vt_put_array(p, 3);
+	p = vt_put_uint(p, kind);
+	p = vt_put_uint(p, id);
+	return vt_put_uint(p, dt);
+}
+
+/* a CRET: nil and the dt from format 3.0, [3, dt] before */
+static uint8_t *cret(uint8_t *p, uint64_t dt, unsigned major)
+{
+	if (major >= 3)
+		return vt_put_dt_rec(p, VT_REC_CRET, dt);
+	p = vt_put_array(p, 2);
+	p = vt_put_uint(p, VT_REC_CRET);
+	return vt_put_uint(p, dt);
+}
+
 /* a RET: the bare dt from format 2.0, [1, dt] in 1.x */
 static uint8_t *ret(uint8_t *p, uint64_t dt, unsigned major)
 {
@@ -130,20 +151,20 @@ static void thread_file(struct tg_file *f, unsigned major)
 	p = vt_put_sync(p, TOKEN, TOKEN);
 	p = vt_put_text_rec(p, VT_REC_TNAME, 0, "MainThread", 10);
 	p = vt_put_def(p, 0, VT_DEF_PY, "<module>", 8, "/tmp/fib.py", 11, 1);
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 1000);      /* 1000 */
+	p = call(p, VT_REC_CALL, 0, 1000, major);        /* 1000 */
 	p = vt_put_def(p, 1, VT_DEF_PY, "fib", 3, "/tmp/fib.py", 11, 3);
-	p = vt_put_id_rec(p, VT_REC_CALL, 1, 500);       /* 1500 */
-	p = vt_put_id_rec(p, VT_REC_CALL, 1, 200);       /* 1700 */
+	p = call(p, VT_REC_CALL, 1, 500, major);         /* 1500 */
+	p = call(p, VT_REC_CALL, 1, 200, major);         /* 1700 */
 	p = ret(p, 100, major);                          /* 1800 */
 	p = ret(p, 50, major);                           /* 1850 */
 	p = vt_put_def(p, 2, VT_DEF_C, "builtins.print", 14, "", 0, 0);
-	p = vt_put_id_rec(p, VT_REC_CCALL, 2, 30);       /* 1880 */
-	p = vt_put_dt_rec(p, VT_REC_CRET, 70);           /* 1950 */
+	p = call(p, VT_REC_CCALL, 2, 30, major);         /* 1880 */
+	p = cret(p, 70, major);                          /* 1950 */
 	p = vt_put_sync(p, TOKEN + 2000, TOKEN + 2000);
 	tg_chunk(f, raw, (size_t)(p - raw));
 	p = raw;
 	p = vt_put_sync(p, TOKEN + 3000, TOKEN + 3000);
-	p = vt_put_id_rec(p, VT_REC_CALL, 1, 10);        /* 3010 */
+	p = call(p, VT_REC_CALL, 1, 10, major);          /* 3010 */
 	p = vt_put_dt_rec(p, VT_REC_UNWIND, 20);         /* 3030 */
 	p = vt_put_text_rec(p, VT_REC_MARK, 40, "a mark from vt", 14); /* 3070 */
 	p = ret(p, 50, major);                           /* 3120 */
@@ -172,13 +193,18 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		put(dirs[i], pname, proc.buf, proc.len);
 
-	/* the same trace in format 1.0, which vt-convert still reads */
-	proc_file(&proc1, 1);
-	thread_file(&thr1, 1);
-	put("good-1.0", pname, proc1.buf, proc1.len);
-	put("good-1.0", tname, thr1.buf, thr1.len);
-	tg_release(&proc1);
-	tg_release(&thr1);
+	/* the same trace in formats 1.0 and 2.0, which vt-convert still reads */
+	for (unsigned major = 1; major <= 2; major++) {
+		char dir[16];
+
+		snprintf(dir, sizeof(dir), "good-%u.0", major);
+		proc_file(&proc1, major);
+		thread_file(&thr1, major);
+		put(dir, pname, proc1.buf, proc1.len);
+		put(dir, tname, thr1.buf, thr1.len);
+		tg_release(&proc1);
+		tg_release(&thr1);
+	}
 
 	put("good", tname, thr.buf, thr.len);
 	/* killed while writing the second chunk: half of it made it to the disk */

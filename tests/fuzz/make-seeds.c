@@ -154,6 +154,9 @@ static void seed_records(void)
 	put("decoder", "\x91\x40", 2);            /* kind 64: VT_REC_MAX */
 	put("decoder", "\x92\x01\xa1x", 4);       /* RET with a string dt */
 	put("decoder", "\x05\xcc\x80\x92\x03\x01", 6);     /* 2.0: bare RETs, a CRET */
+	/* 3.0 (even lengths): short calls and a CRET; a CRET with a string dt */
+	put("decoder", "\xff\x05\xd0\xdc\xcc\x80\xc0\x01\x02\x03", 10);
+	put("decoder", "\xff\x05\xc0\xa1x\x00", 6);
 	put("decoder", "\x05\xcc\x80\x92\x03\x01\x00", 7); /* odd length, as 1.x: an error */
 	put("decoder", "\xdd\xff\xff\xff\xff", 5); /* a huge array */
 	put("decoder", VT_MAGIC "\x01\x00\x00\x00\x10\x00\x00\x00", 16);

@@ -45,7 +45,9 @@ static const uint64_t widths[] = {
 };
 #define NWIDTHS (sizeof(widths) / sizeof(widths[0]))
 
-static const uint32_t widths32[] = {0, 1, 127, 128, 255, 256, 65535, 65536, 0xffffffffu};
+/* ids around every width of a short call's -(1 + (id << 1 | is_c)) too */
+static const uint32_t widths32[] = {0, 1, 15, 16, 63, 64, 127, 128, 255, 256, 16383, 16384,
+				    65535, 65536, 0x3fffffffu, 0x40000000u, 0xffffffffu};
 #define NWIDTHS32 (sizeof(widths32) / sizeof(widths32[0]))
 
 static const size_t str_lens[] = {0, 1, 31, 32, 255, 256, 2047, 2048, 2049, 5000};
@@ -173,8 +175,10 @@ static void assert_valid_msgpack(const uint8_t *buf, size_t len, size_t n)
 		cr_assert(ret == MSGPACK_UNPACK_SUCCESS || ret == MSGPACK_UNPACK_EXTRA_BYTES,
 			  "msgpack-c rejects the encoding at object %zu (ret %d)", count, ret);
 		cr_assert(u.data.type == MSGPACK_OBJECT_ARRAY ||
-				  u.data.type == MSGPACK_OBJECT_POSITIVE_INTEGER,
-			  "object %zu is neither an array nor a RET's bare dt", count);
+				  u.data.type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
+				  u.data.type == MSGPACK_OBJECT_NEGATIVE_INTEGER ||
+				  u.data.type == MSGPACK_OBJECT_NIL,
+			  "object %zu is not an array, a bare dt, a short call or nil", count);
 		count++;
 	}
 	cr_assert_eq(off, len);
@@ -331,8 +335,14 @@ Test(format, roundtrip_id_records)
 				size_t n = (size_t)(vt_put_id_rec(g_buf, kinds[k], widths32[i],
 								  widths[j]) - g_buf);
 
-				mp(&sb, "auuu", 3, (uint64_t)kinds[k], (uint64_t)widths32[i],
-				   widths[j]);
+				if (kinds[k] == VT_REC_RESUME)
+					mp(&sb, "auuu", 3, (uint64_t)kinds[k],
+					   (uint64_t)widths32[i], widths[j]);
+				else /* 3.0: -(1 + (id << 1 | is_c)), then the dt */
+					mp(&sb, "iu",
+					   -1 - (int64_t)((uint64_t)widths32[i] << 1 |
+							  (kinds[k] == VT_REC_CCALL)),
+					   widths[j]);
 				assert_same_bytes(g_buf, n, &sb, "id record", widths[j]);
 				decode_one(g_buf, n, &r);
 				cr_assert_eq(r.kind, kinds[k]);
@@ -357,6 +367,8 @@ Test(format, roundtrip_dt_records)
 
 			if (kinds[k] == VT_REC_RET)
 				mp(&sb, "u", widths[j]); /* 2.0: a RET is its bare dt */
+			else if (kinds[k] == VT_REC_CRET)
+				mp(&sb, "nu", widths[j]); /* 3.0: nil, then the dt */
 			else
 				mp(&sb, "auu", 2, (uint64_t)kinds[k], widths[j]);
 			assert_same_bytes(g_buf, n, &sb, "dt record", widths[j]);
@@ -638,7 +650,8 @@ Test(format, stream_of_every_kind_is_valid_msgpack_and_decodes)
 	int rc;
 
 	cr_assert_eq(nrec, sizeof(stream_kinds) / sizeof(stream_kinds[0]));
-	assert_valid_msgpack(g_buf, len, nrec);
+	/* the short CALL, CCALL and CRET are two msgpack values each */
+	assert_valid_msgpack(g_buf, len, nrec + 3);
 	decode_start(g_buf, len);
 	for (size_t i = 0; i < nrec; i++) {
 		rc = vt_decoder_next(&g_dec, &r);
@@ -687,11 +700,14 @@ Test(format, decoder_on_every_prefix_of_a_stream)
 
 /* ---- decoder: unknown kinds and malformed records -------------------------------------- */
 
-/* decode @bad after a valid RET: the RET, then @want with off at the start of @bad */
+/* decode @bad after a valid CRET: the CRET, then @want with off at the start of @bad */
 static void expect_bad_record(msgpack_sbuffer *bad, int want)
 {
-	uint8_t *p = vt_put_dt_rec(g_buf, VT_REC_CRET, 5); /* a good record first */
-	size_t start = (size_t)(p - g_buf);
+	static const uint8_t cret[] = { 0x92, VT_REC_CRET, 5 }; /* [3, 5]: any version */
+	size_t start = sizeof(cret);
+	uint8_t *p = g_buf + start;
+
+	memcpy(g_buf, cret, sizeof(cret)); /* a good record first */
 	struct vt_record r;
 	int rc;
 
@@ -817,6 +833,46 @@ static void expect_bad_bytes(const uint8_t *bytes, size_t len, int want)
 	msgpack_sbuffer_init(&sb);
 	msgpack_sbuffer_write(&sb, (const char *)bytes, len);
 	expect_bad_record(&sb, want);
+}
+
+/* 3.0's short forms: a call or C return whose dt is missing or not an unsigned integer
+ * is a bad record; in a 2.x stream a negative integer or nil is one too */
+Test(format, short_forms_need_their_dt_and_version_3)
+{
+	static const uint8_t no_dt[][2] = { { 0xff }, { 0xc0 } };
+	static const struct {
+		uint8_t b[4];
+		size_t len;
+	} bad_dt[] = {
+		{ { 0xff, 0xa1, 'x' }, 3 }, { { 0xc0, 0xc0 }, 2 }, { { 0xfe, 0xff }, 2 },
+		{ { 0xc0, 0x92, 0x01, 0x05 }, 4 },
+	};
+	msgpack_sbuffer sb;
+	struct vt_record r;
+
+	for (size_t i = 0; i < 2; i++)
+		expect_bad_bytes(no_dt[i], 1, -VT_ERR_RECORD);
+	for (size_t i = 0; i < sizeof(bad_dt) / sizeof(bad_dt[0]); i++)
+		expect_bad_bytes(bad_dt[i].b, bad_dt[i].len, -VT_ERR_RECORD);
+	/* the same bytes with their dt decode, as the call of id 0 and of C id 1 */
+	mp(&sb, "iu", (int64_t)-1, (uint64_t)7);
+	decode_one((const uint8_t *)sb.data, sb.size, &r);
+	cr_assert_eq(r.kind, VT_REC_CALL);
+	cr_assert_eq(r.id, 0);
+	cr_assert_eq(r.dt, 7);
+	msgpack_sbuffer_destroy(&sb);
+	mp(&sb, "iu", (int64_t)-4, (uint64_t)300);
+	decode_one((const uint8_t *)sb.data, sb.size, &r);
+	cr_assert_eq(r.kind, VT_REC_CCALL);
+	cr_assert_eq(r.id, 1);
+	cr_assert_eq(r.dt, 300);
+	msgpack_sbuffer_destroy(&sb);
+	g_dec.major = 2;
+	mp(&sb, "iu", (int64_t)-1, (uint64_t)7);
+	expect_bad_record(&sb, -VT_ERR_RECORD);
+	g_dec.major = 2;
+	mp(&sb, "nu", (uint64_t)7);
+	expect_bad_record(&sb, -VT_ERR_RECORD);
 }
 
 Test(format, invalid_msgpack_is_an_error)

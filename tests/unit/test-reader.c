@@ -898,9 +898,11 @@ Test(reader, data_files)
 	cr_assert_eq(read_all(g), -VT_ERR_BAD_MAGIC);
 	data_file("version-next", 0);
 	cr_assert_eq(read_all(g), -VT_ERR_VERSION);
-	/* the same trace as good/ in format 1.0 (a RET is [1, dt] there): the same records */
-	{
+	/* the same trace as good/ in formats 1.0 (a RET is [1, dt] there) and 2.0 (calls and
+	 * C returns are arrays there): the same records */
+	for (unsigned major = 1; major <= 2; major++) {
 		struct vt_record want[64];
+		char dir[16];
 		size_t n;
 
 		data_file("good", 0);
@@ -909,15 +911,16 @@ Test(reader, data_files)
 		cr_assert_leq(n, 64);
 		for (size_t i = 0; i < n; i++)
 			want[i] = g->ev[i].r;
-		data_file("good-1.0", 0);
+		snprintf(dir, sizeof(dir), "good-%u.0", major);
+		data_file(dir, 0);
 		cr_assert_eq(read_all(g), 0);
 		cr_assert_eq(g_r.err, 0, "%s: %s", g_path, g_r.err_msg);
-		cr_assert_eq(g_r.major, 1);
+		cr_assert_eq(g_r.major, major);
 		cr_assert_eq(g->n, n);
 		for (size_t i = 0; i < n; i++) {
-			cr_assert_eq(g->ev[i].r.kind, want[i].kind, "record %zu", i);
-			cr_assert_eq(g->ev[i].r.dt, want[i].dt, "record %zu", i);
-			cr_assert_eq(g->ev[i].r.id, want[i].id, "record %zu", i);
+			cr_assert_eq(g->ev[i].r.kind, want[i].kind, "%s: record %zu", dir, i);
+			cr_assert_eq(g->ev[i].r.dt, want[i].dt, "%s: record %zu", dir, i);
+			cr_assert_eq(g->ev[i].r.id, want[i].id, "%s: record %zu", dir, i);
 		}
 	}
 	data_file("empty-thread", 0);
