@@ -304,8 +304,13 @@ static void key_destructor(void *arg)
 
 	/* under the list lock: vt_threads_pause may be writing into this buffer */
 	pthread_mutex_lock(&g_lock);
-	if (t && t->pid == vt_pid)
+	if (t && t->pid == vt_pid) {
 		vt_thread_finish(t, VT_END_THREAD);
+		if (t->dead) {
+			t->ended = 1; /* a spare now (see take_spare) */
+			vt_t = NULL; /* a late event of this thread gets a buffer of its own */
+		}
+	}
 	pthread_mutex_unlock(&g_lock);
 }
 
@@ -352,35 +357,81 @@ static uintptr_t stack_guard(void)
 	return (uintptr_t)lo + (size / 4 < (256u << 10) ? size / 4 : (256u << 10));
 }
 
-struct vt_thread *vt_thread_new(void)
+/* a new thread's buffer, zeroed but for its allocations; NULL when out of memory */
+static struct vt_thread *alloc_thread(size_t cap)
 {
-	struct vt_thread *t;
-	size_t cap = vt_cfg.chunk_size;
+	struct vt_thread *t = calloc(1, sizeof(*t));
 
-	if (vt_state != VT_ST_TRACING)
-		return NULL;
-	pthread_once(&g_key_once, make_key);
-	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
 	t->buf = malloc(cap);
 	t->cbuf_cap = (size_t)LZ4_compressBound((int)cap);
 	t->cbuf = malloc(t->cbuf_cap + VT_CHUNK_HDR_LEN);
 	t->lz4state = malloc((size_t)LZ4_sizeofState());
-	if (!t->buf || !t->cbuf || !t->lz4state) {
+	if (vt_cfg.ring)
+		t->shadow = calloc(VT_SHADOW_MAX, sizeof(uint32_t));
+	if (!t->buf || !t->cbuf || !t->lz4state || (vt_cfg.ring && !t->shadow)) {
 		free(t->buf);
 		free(t->cbuf);
 		free(t->lz4state);
+		free(t->shadow);
 		free(t);
 		return NULL;
 	}
-	if (vt_cfg.ring && !(t->shadow = calloc(VT_SHADOW_MAX, sizeof(uint32_t)))) {
-		free(t->buf);
-		free(t->cbuf);
-		free(t->lz4state);
-		free(t);
+	return t;
+}
+
+/*
+ * Threads come and go (a thread per request, pools made and dropped). An ended thread's
+ * buffer stays in the list, dead, as a spare for the next new thread, so vt's memory
+ * follows the most threads alive at once, not every thread the process ever ran. A fork
+ * child frees nothing either: the parent's other threads are spares there (free() in a
+ * fork handler can hang under an allocator that is not fork-safe, such as ASan's).
+ * g_lock held.
+ */
+static struct vt_thread *take_spare(void)
+{
+	for (struct vt_thread *t = g_threads; t; t = t->next)
+		if (t->ended && !t->ring_head && !__atomic_load_n(&t->inflight, __ATOMIC_ACQUIRE)) {
+			struct vt_thread n = { 0 };
+
+			/* what a new thread would allocate again; the rest starts from zero */
+			n.buf = t->buf;
+			n.ibuf = t->ibuf;
+			n.cbuf = t->cbuf;
+			n.cbuf_cap = t->cbuf_cap;
+			n.lz4state = t->lz4state;
+			n.shadow = t->shadow;
+			n.defined = t->defined;
+			n.defined_bits = t->defined_bits;
+			n.fstack = t->fstack;
+			n.scratch = t->scratch;
+			n.scratch_cap = t->scratch_cap;
+			n.next = t->next;
+			n.dead = 1; /* until it is ready: the list's other walkers skip it */
+			if (n.defined)
+				memset(n.defined, 0, n.defined_bits / 8); /* a new file: define again */
+			*t = n;
+			return t;
+		}
+	return NULL;
+}
+
+struct vt_thread *vt_thread_new(void)
+{
+	struct vt_thread *t;
+	size_t cap = vt_cfg.chunk_size;
+	int spare;
+
+	if (vt_state != VT_ST_TRACING)
 		return NULL;
-	}
+	pthread_once(&g_key_once, make_key);
+	pthread_mutex_lock(&g_lock);
+	t = take_spare();
+	pthread_mutex_unlock(&g_lock);
+	spare = t != NULL;
+	if (!spare && !(t = alloc_thread(cap)))
+		return NULL;
 	t->limit = cap - VT_CHUNK_HEADROOM;
 	t->fd = -1;
 	t->tid = vt_gettid();
@@ -393,10 +444,14 @@ struct vt_thread *vt_thread_new(void)
 	t->limit = 0; /* see vt_pending_hook */
 	chunk_start(t);
 	pthread_setspecific(g_key, t);
-	pthread_mutex_lock(&g_lock);
-	t->next = g_threads;
-	g_threads = t;
-	pthread_mutex_unlock(&g_lock);
+	if (spare) {
+		__atomic_store_n(&t->dead, 0, __ATOMIC_RELEASE);
+	} else {
+		pthread_mutex_lock(&g_lock);
+		t->next = g_threads;
+		g_threads = t;
+		pthread_mutex_unlock(&g_lock);
+	}
 	vt_t = t;
 	return t;
 }
@@ -773,23 +828,20 @@ void vt_threads_atfork_child(void)
 {
 	struct vt_thread *t, *next, *self = vt_t;
 
-	/* The other threads do not exist here; their buffers hold the parent's events. */
+	/* The other threads do not exist here; their buffers hold the parent's events: they
+	 * are spares for this child's threads (nothing is freed in a fork handler). */
 	for (t = g_threads; t; t = next) {
 		next = t->next;
 		if (t->fd >= 0)
 			close(t->fd);
+		t->fd = -1;
 		vt_ring_forget(t); /* the parent's window is the parent's to write */
 		if (t == self)
 			continue;
-		free(t->shadow);
-		free(t->buf);
-		free(t->ibuf);
-		free(t->cbuf);
-		free(t->lz4state);
-		free(t->defined);
-		free(t);
+		t->dead = 1;
+		t->ended = 1;
+		t->inflight = 0; /* the parent's writer writes it, in the parent */
 	}
-	g_threads = NULL;
 	pthread_mutex_init(&g_lock, NULL);
 	pthread_mutex_init(&g_dir_lock, NULL);
 	pthread_mutex_init(&g_wlock, NULL);
@@ -798,7 +850,6 @@ void vt_threads_atfork_child(void)
 	g_wq_head = g_wq_tail = NULL;
 	g_writer_on = 0;
 	if (self) {
-		self->next = NULL;
 		self->fd = -1;
 		self->pid = vt_pid;
 		self->tid = vt_gettid();
@@ -818,7 +869,6 @@ void vt_threads_atfork_child(void)
 		if (self->defined)
 			memset(self->defined, 0, self->defined_bits / 8);
 		chunk_start(self); /* drop the parent's unflushed events */
-		g_threads = self;
 	}
 }
 

@@ -157,6 +157,8 @@ struct vt_thread {
 	uint64_t lost;         /* events dropped and not yet reported */
 	uint64_t events;       /* events recorded */
 	int dead;              /* flushed for good (thread or process ended) */
+	int ended;             /* its thread ended: a spare for the next new thread once its
+				* flight-recorder chunks are gone (thread.c) */
 	int name_tries;        /* left attempts to find this thread's Python name */
 	int resync;            /* a fork child: write the inherited stack at the next event */
 	int resync_stack;      /* recording restarted: write a STACK record at the next event */
