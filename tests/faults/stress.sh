@@ -96,7 +96,7 @@ for py in "${pythons[@]}"; do
 		start=$SECONDS
 		# ASan's quarantine keeps freed memory for a while: off in the case that measures RSS
 		asan=detect_leaks=0
-		[ $c = long ] && asan=$asan:quarantine_size_mb=0
+		[ $c = long ] || [ $c = short ] && asan=$asan:quarantine_size_mb=0
 		VT_OUTPUT=$work/trace LD_PRELOAD=$preload ASAN_OPTIONS=$asan \
 			UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 timeout -s KILL $limit "$py" "$prog" $c \
 			>"$work/vt.out" 2>"$work/vt.err" &

@@ -3,7 +3,8 @@
 # thread's own trace file, opened when its buffer first fills) and no more, whatever the
 # number of threads (a warm-up thread first lets vt open what it opens once per process).
 #   threads64   64 threads x 10000 calls of f, each thread counting its own
-#   short       10000 short-lived threads (100 batches of 100 running at once), 10 calls each
+#   short       10000 short-lived threads (100 batches of 100 running at once), 10 calls each;
+#               after the first 1000 threads RSS may not grow by more than 4 MiB
 #   deep        recursion 50000 deep (recursionlimit 100000), in a thread with a big stack
 #   fork        8 threads each fork 4 children; each child calls h 100 times
 #   spawn       50 subprocesses at once; each calls k 100 times
@@ -83,7 +84,12 @@ elif case == "short":
             t.start()
         for t in ts:
             t.join()
+        if batch == 9:
+            rss0 = rss_kib()
     print("threads", done[0], "g", done[0] * 10)
+    # memory follows the threads alive at once, not all 10 000 that ran
+    grew = rss_kib() - rss0
+    print("rss flat" if grew <= 4096 else "rss grew by %d KiB over 9000 ended threads" % grew)
 elif case == "deep":
     sys.setrecursionlimit(100000)
     threading.stack_size(512 * 1024 * 1024)
