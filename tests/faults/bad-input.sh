@@ -166,7 +166,7 @@ EOF
 	cat >"$work/multi.py" <<'EOF'
 def f(i):
     return i
-for i in range(40000):
+for i in range(80000):
     f(i)
 EOF
 	VT_OUTPUT=$work/real LD_PRELOAD=$lib $py "$work/small.py"
