@@ -25,8 +25,11 @@ VT_CFLAGS  = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wvla \
              -Wmissing-prototypes -Wstrict-prototypes -iquote . $(OPT) $(CFLAGS)
 LIB_CFLAGS = $(VT_CFLAGS) -fPIC -fvisibility=hidden
 # lz4 is linked statically and its symbols hidden, so a process that loads its own lz4
-# (the python 'lz4' wheel, say) cannot bind to ours or we to theirs.
-LIB_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,noexecstack -Wl,-z,now \
+# (the python 'lz4' wheel, say) cannot bind to ours or we to theirs. Bound lazily (no
+# -z now): every process under LD_PRELOAD loads the library, and one that is not Python
+# calls a few of its ~100 imports; binding them all at load cost 65 000 instructions of
+# the loader's time in each `/bin/true`.
+LIB_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,noexecstack \
               -Wl,--exclude-libs,ALL -Wl,--version-script=preload/exports.map \
               -Wl,-Bstatic -llz4 -l:libffi_pic.a -Wl,-Bdynamic -ldl -pthread $(LDFLAGS)
 TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm -pthread $(SAN_LDFLAGS) $(LDFLAGS)

@@ -169,13 +169,21 @@ static void output_dir(void)
 	setenv("VT_OUTPUT", vt_cfg.output, 1);
 }
 
-static void read_config(void)
+/*
+ * The VT_* settings. A process that is not Python (@python 0: bash, a launcher) only
+ * needs what its children inherit from it: the trace directory and whether to follow
+ * them; the rest is read where there is an interpreter to trace.
+ */
+static void read_config(int python)
 {
 	const char *v;
 
 	vt_cfg.disable = env_bool("VT_DISABLE", 0);
-	vt_cfg.ignore_c = env_bool("VT_IGNORE_C", 0);
 	vt_cfg.follow = env_bool("VT_FOLLOW_CHILDREN", 1);
+	output_dir();
+	if (!python)
+		return;
+	vt_cfg.ignore_c = env_bool("VT_IGNORE_C", 0);
 	vt_cfg.chunk_size = env_size("VT_BUFFER_SIZE", VT_CHUNK_DEFAULT, 64u << 10, 64u << 20);
 	v = getenv("VT_HOOK");
 	if (v && *v && strcmp(v, "monitoring") && strcmp(v, "profile") && strcmp(v, "eval"))
@@ -235,7 +243,6 @@ static void read_config(void)
 	vt_cfg.ignore_frozen = env_bool("VT_IGNORE_FROZEN", 0);
 	vt_cfg.log_exceptions = env_bool("VT_LOG_EXCEPTIONS", 0);
 	vt_cfg.log_gc = env_bool("VT_LOG_GC", 0);
-	output_dir();
 }
 
 static void atfork_child(void)
@@ -257,7 +264,7 @@ __attribute__((constructor)) static void vt_init(void)
 	*(void **)&vt_real__exit = dlsym(RTLD_NEXT, "_exit");
 	vt_pid = getpid();
 	vt_token = vt_mono_ns();
-	read_config();
+	read_config(dlsym(RTLD_DEFAULT, "PySys_AddAuditHook") != NULL);
 	vt_interpose_resolve(); /* after read_config: it snapshots VT_OUTPUT too */
 	vt_python_probe();
 	if (vt_state == VT_ST_WAITING) {
