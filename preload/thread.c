@@ -395,6 +395,8 @@ static struct vt_thread *take_spare(void)
 		if (t->ended && !t->ring_head && !__atomic_load_n(&t->inflight, __ATOMIC_ACQUIRE)) {
 			struct vt_thread n = { 0 };
 
+			if (t->fd >= 0) /* a flight recorder's file, kept open after a dump */
+				close(t->fd);
 			/* what a new thread would allocate again; the rest starts from zero */
 			n.buf = t->buf;
 			n.ibuf = t->ibuf;
