@@ -242,6 +242,7 @@ demo: deps
 bench: all
 	scripts/bench.sh
 	scripts/bench-native.sh
+	scripts/bench-startup.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
