@@ -36,7 +36,7 @@ static void bad(const char *name, const char *val, const char *want)
 			 want);
 }
 
-static int env_bool(const char *name, int dflt)
+VT_STARTUP static int env_bool(const char *name, int dflt)
 {
 	const char *v = getenv(name);
 
@@ -138,7 +138,7 @@ static int env_signal(const char *name, int dflt)
 }
 
 /* VT_OUTPUT made absolute; by default ./vt-trace-<UTC time>-<pid> of the first process */
-static void output_dir(void)
+VT_STARTUP static void output_dir(void)
 {
 	const char *v = getenv("VT_OUTPUT");
 	char cwd[2048];
@@ -149,7 +149,13 @@ static void output_dir(void)
 		return;
 	}
 	if (v && v[0] == '/') {
-		snprintf(vt_cfg.output, sizeof(vt_cfg.output), "%s", v);
+		size_t n = strlen(v);
+
+		/* no snprintf here: its code is three more pages to fault in for every process */
+		if (n < sizeof(vt_cfg.output))
+			memcpy(vt_cfg.output, v, n + 1);
+		else
+			bad("VT_OUTPUT", v, "too long");
 		return;
 	}
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -174,7 +180,7 @@ static void output_dir(void)
  * needs what its children inherit from it: the trace directory and whether to follow
  * them; the rest is read where there is an interpreter to trace.
  */
-static void read_config(int python)
+VT_STARTUP static void read_config(int python)
 {
 	const char *v;
 
@@ -257,16 +263,24 @@ static void atfork_child(void)
 	vt_native_atfork_child();
 }
 
-__attribute__((constructor)) static void vt_init(void)
+/*
+ * Every process under LD_PRELOAD runs this, so for one that is not Python it touches as
+ * few pages as it can: each first touch is a page fault, 15-20 us on a VM. The start-up
+ * code is cold (VT_STARTUP): the compiler puts it together in .text.unlikely.
+ */
+VT_STARTUP __attribute__((constructor)) static void vt_init(void)
 {
-	int saved = errno;
+	int saved = errno, python = vt_python_present();
 
 	*(void **)&vt_real__exit = dlsym(RTLD_NEXT, "_exit");
-	vt_pid = getpid();
-	vt_token = vt_mono_ns();
-	read_config(dlsym(RTLD_DEFAULT, "PySys_AddAuditHook") != NULL);
+	if (python) {
+		vt_pid = getpid();
+		vt_token = vt_mono_ns();
+	}
+	read_config(python);
 	vt_interpose_resolve(); /* after read_config: it snapshots VT_OUTPUT too */
-	vt_python_probe();
+	if (python)
+		vt_python_probe();
 	if (vt_state == VT_ST_WAITING) {
 		vt_threads_atfork_register();
 		pthread_atfork(NULL, NULL, atfork_child);
@@ -274,7 +288,7 @@ __attribute__((constructor)) static void vt_init(void)
 	errno = saved;
 }
 
-__attribute__((destructor)) static void vt_fini(void)
+VT_STARTUP __attribute__((destructor)) static void vt_fini(void)
 {
 	int saved = errno;
 

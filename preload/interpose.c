@@ -47,13 +47,22 @@ struct vt_pystatus {
  */
 static void *real_execve, *real_execv, *real_execvp, *real_execvpe, *real_fexecve, *real_fork,
 	*real_posix_spawn, *real_posix_spawnp;
-/* this library's path, for LD_PRELOAD in children's environments */
-static char g_libpath[2048];
-/* the VT_* settings this process started with: `env -i` clears environ before its exec */
 #define VT_VARS_MAX 32
-static char *g_vt_vars[VT_VARS_MAX + 1];
+/* what every process keeps from its start for its children, in one page: a first touch
+ * of each page is a page fault in every process under LD_PRELOAD */
+static struct {
+	/* this library's path, for LD_PRELOAD in children's environments */
+	char libpath[2048];
+	/* the VT_* settings this process started with: `env -i` clears environ before its
+	 * exec; copied (a program may rewrite its environment's strings, as setproctitle
+	 * does) into store, or with strdup when they do not fit */
+	char *vars[VT_VARS_MAX + 1];
+	char store[4096 - 2048 - (VT_VARS_MAX + 1) * sizeof(char *)];
+} g_start __attribute__((aligned(4096)));
+#define g_libpath g_start.libpath
+#define g_vt_vars g_start.vars
 
-void vt_interpose_resolve(void)
+VT_STARTUP void vt_interpose_resolve(void)
 {
 	Dl_info di;
 
@@ -65,11 +74,24 @@ void vt_interpose_resolve(void)
 	real_fork = dlsym(RTLD_NEXT, "fork");
 	real_posix_spawn = dlsym(RTLD_NEXT, "posix_spawn");
 	real_posix_spawnp = dlsym(RTLD_NEXT, "posix_spawnp");
-	if (dladdr((void *)vt_interpose_resolve, &di) && di.dli_fname && di.dli_fname[0] == '/')
-		snprintf(g_libpath, sizeof(g_libpath), "%s", di.dli_fname);
-	for (size_t i = 0, n = 0; environ && environ[i] && n < VT_VARS_MAX; i++)
-		if (!strncmp(environ[i], "VT_", 3) && strchr(environ[i], '='))
-			g_vt_vars[n++] = strdup(environ[i]);
+	/* no snprintf or malloc here (more pages to fault in, and a heap to set up) */
+	if (dladdr((void *)vt_interpose_resolve, &di) && di.dli_fname && di.dli_fname[0] == '/' &&
+	    strlen(di.dli_fname) < sizeof(g_libpath))
+		memcpy(g_libpath, di.dli_fname, strlen(di.dli_fname) + 1);
+	for (size_t i = 0, n = 0, used = 0; environ && environ[i] && n < VT_VARS_MAX; i++) {
+		size_t len = strlen(environ[i]) + 1;
+
+		if (strncmp(environ[i], "VT_", 3) || !strchr(environ[i], '='))
+			continue;
+		if (used + len <= sizeof(g_start.store)) {
+			g_vt_vars[n] = memcpy(g_start.store + used, environ[i], len);
+			used += len;
+		} else {
+			g_vt_vars[n] = strdup(environ[i]);
+		}
+		if (g_vt_vars[n])
+			n++;
+	}
 }
 
 /* Entries a repaired environment may hold; beyond that it is passed on unchanged. */

@@ -2904,7 +2904,18 @@ static int process_selected(void)
 	return strstr(cmd, pat) != NULL;
 }
 
-void vt_python_probe(void)
+/*
+ * A weak reference, bound by the loader as it binds the rest: no dlsym at start-up, whose
+ * failure in a process without Python (most of them) allocates its error message.
+ */
+extern int PySys_AddAuditHook(vt_audithook, void *) __attribute__((weak));
+
+int vt_python_present(void)
+{
+	return PySys_AddAuditHook != NULL;
+}
+
+VT_STARTUP void vt_python_probe(void)
 {
 	const char *ver;
 	int major = 0, minor = 0;

@@ -18,6 +18,9 @@
 #define VT_EXPORT __attribute__((visibility("default")))
 #define VT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define VT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* code that runs once in every process (the constructor's): kept together, in the
+ * section of cold code, so that a process that is not Python faults in few pages of it */
+#define VT_STARTUP __attribute__((cold))
 
 /* Open frames whose filter decision a thread remembers (deeper ones count as recorded) */
 #define VT_FILTER_MAX 4096
@@ -441,6 +444,8 @@ void vt_intern_reset(void);
 
 /* ---- Python side (python.c) ---- */
 
+/** vt_python_present - CPython's PySys_AddAuditHook is in this process (3.8+). */
+int vt_python_present(void);
 /** vt_python_probe - constructor step: find CPython in this process, register the audit hook. */
 void vt_python_probe(void);
 /** vt_python_embed_init_done - an interposed Py_Initialize* returned. */
