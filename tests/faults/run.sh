@@ -17,8 +17,8 @@
 #                 pure-Python profile module (it sees exactly what it sees without vt) and a
 #                 profiler installed from a finalizer during another install (3.11's refusal)
 #   monitoring    sys.monitoring tools of the program's own on ids 2, 3, 5 and 4, a
-#                 program that frees every tool id, and ids 3 and 4 taken before vt
-#                 starts (3.12+)
+#                 program that frees every tool id, ids 3 and 4 taken before vt starts,
+#                 and vt's callbacks, taken out and put back: vt.callback objects (3.12+)
 #
 #   tests/faults/run.sh [-v] [NAME-FILTER]
 #   VT_PYTHONS="/usr/bin/python3 ..." tests/faults/run.sh
@@ -335,6 +335,19 @@ for py in "${pythons[@]}"; do
 			elif [ "$(count marks "$n")" -gt 0 ]; then ok "$name: the loss is marked ($(grep '^mark' <<<"$n" | head -1))"
 			else bad "$name: vt's events resume or the loss is marked" "$n"; fi
 		fi
+	fi
+	name="$tag sys.monitoring: vt's callbacks are its own vectorcall objects"
+	if want "$name"; then
+		vt "$py" "$progs/monitoring-cb.py"
+		want_out="PY_START vt.callback
+PY_RETURN vt.callback
+CALL vt.callback
+C_RETURN vt.callback"
+		convert
+		n=$(names f)
+		if [ "$(cat "$work/vt.out")" != "$want_out" ]; then bad "$name" "$(cat "$work/vt.out" "$work/vt.err")"
+		elif [ "$(count f "$n")" != 100 ]; then bad "$name: vt records after they were put back (f 100)" "$n"
+		else ok "$name (vt.callback), and vt records after they were put back (f 100)"; fi
 	fi
 	name="$tag sys.monitoring: ids 3 and 4 taken before vt starts"
 	if want "$name"; then
