@@ -73,23 +73,14 @@ static uint8_t *call(uint8_t *p, unsigned kind, uint32_t id, uint64_t dt, unsign
 	return vt_put_uint(p, dt);
 }
 
-/* a CRET: nil and the dt from format 3.0, [3, dt] before */
-static uint8_t *cret(uint8_t *p, uint64_t dt, unsigned major)
+/* a RET (the bare dt from format 2.0) or a CRET (nil and the dt from 3.0); [kind, dt]
+ * before */
+static uint8_t *dt_rec(uint8_t *p, unsigned kind, uint64_t dt, unsigned major)
 {
-	if (major >= 3)
-		return vt_put_dt_rec(p, VT_REC_CRET, dt);
+	if (major >= (kind == VT_REC_RET ? 2u : 3u))
+		return vt_put_dt_rec(p, kind, dt);
 	p = vt_put_array(p, 2);
-	p = vt_put_uint(p, VT_REC_CRET);
-	return vt_put_uint(p, dt);
-}
-
-/* a RET: the bare dt from format 2.0, [1, dt] in 1.x */
-static uint8_t *ret(uint8_t *p, uint64_t dt, unsigned major)
-{
-	if (major >= 2)
-		return vt_put_dt_rec(p, VT_REC_RET, dt);
-	p = vt_put_array(p, 2);
-	p = vt_put_uint(p, VT_REC_RET);
+	p = vt_put_uint(p, kind);
 	return vt_put_uint(p, dt);
 }
 
@@ -155,11 +146,11 @@ static void thread_file(struct tg_file *f, unsigned major)
 	p = vt_put_def(p, 1, VT_DEF_PY, "fib", 3, "/tmp/fib.py", 11, 3);
 	p = call(p, VT_REC_CALL, 1, 500, major);         /* 1500 */
 	p = call(p, VT_REC_CALL, 1, 200, major);         /* 1700 */
-	p = ret(p, 100, major);                          /* 1800 */
-	p = ret(p, 50, major);                           /* 1850 */
+	p = dt_rec(p, VT_REC_RET, 100, major);           /* 1800 */
+	p = dt_rec(p, VT_REC_RET, 50, major);            /* 1850 */
 	p = vt_put_def(p, 2, VT_DEF_C, "builtins.print", 14, "", 0, 0);
 	p = call(p, VT_REC_CCALL, 2, 30, major);         /* 1880 */
-	p = cret(p, 70, major);                          /* 1950 */
+	p = dt_rec(p, VT_REC_CRET, 70, major);           /* 1950 */
 	p = vt_put_sync(p, TOKEN + 2000, TOKEN + 2000);
 	tg_chunk(f, raw, (size_t)(p - raw));
 	p = raw;
@@ -167,7 +158,7 @@ static void thread_file(struct tg_file *f, unsigned major)
 	p = call(p, VT_REC_CALL, 1, 10, major);          /* 3010 */
 	p = vt_put_dt_rec(p, VT_REC_UNWIND, 20);         /* 3030 */
 	p = vt_put_text_rec(p, VT_REC_MARK, 40, "a mark from vt", 14); /* 3070 */
-	p = ret(p, 50, major);                           /* 3120 */
+	p = dt_rec(p, VT_REC_RET, 50, major);            /* 3120 */
 	p = vt_put_end(p, TOKEN + 3200, TOKEN + 3200, VT_END_EXIT);
 	tg_chunk(f, raw, (size_t)(p - raw));
 }
