@@ -8,8 +8,9 @@
 #   vt         LD_PRELOAD=libvt.so
 #   vt(2clk)   LD_PRELOAD=libvt-clock2.so  (each clock read done twice; fib only)
 #   vt(IGN_C)  LD_PRELOAD=libvt.so VT_IGNORE_C=1   (fib and builtin_heavy only)
-# Each variant is measured in pairs (plain, then variant) and reported as the median
-# cpu (user+sys, children included) ratio. The work is done by scripts/bench.py; this
+# Each variant is measured in pairs (plain, then variant) and reported as the ratio of its
+# fastest cpu time (user+sys, children included) to the fastest plain run's (or, with
+# BENCH_STAT=pairs, the median per-pair ratio). The work is done by scripts/bench.py; this
 # script checks the build, picks the interpreters and owns the temp directory.
 #
 # Usage: scripts/bench.sh          (or: make bench)
@@ -20,6 +21,9 @@
 #   BENCH_PYTHONS="P ..."  interpreters (paths or names on PATH)
 #   BENCH_ALL=1            every pyenv 3.8..3.13 plus /usr/bin/python3
 #   BENCH_PAIRS=N          pairs per variant (default 3)
+#   BENCH_STAT=min|pairs   a variant's ratio: its fastest run over the fastest plain run
+#                          (default: noise on a shared VM only adds time), or the median
+#                          of its per-pair ratios
 #   BENCH_QUICK=1          1 pair and small workload arguments
 #   BENCH_WORKLOADS="fib mixed"  only these workloads
 #   BENCH_ARGS_<name>="..."      arguments for workload <name> (e.g. BENCH_ARGS_fib=30)
