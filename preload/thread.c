@@ -298,6 +298,8 @@ int vt_write_header(int fd, struct vt_fileid *id, const char *kind, pid_t tid)
 	return vt_write_file(fd, id, buf, (size_t)(p - buf));
 }
 
+static void free_buffers(struct vt_thread *t);
+
 static void key_destructor(void *arg)
 {
 	struct vt_thread *t = arg;
@@ -309,6 +311,11 @@ static void key_destructor(void *arg)
 		if (t->dead) {
 			t->ended = 1; /* a spare now (see take_spare) */
 			vt_t = NULL; /* a late event of this thread gets a buffer of its own */
+			/* a flight recorder keeps an ended thread's window (its struct) until its
+			 * chunks leave the ring, which for short threads may be a great many:
+			 * only their few hundred bytes, not the buffers */
+			if (vt_cfg.ring && t->ring_head)
+				free_buffers(t);
 		}
 	}
 	pthread_mutex_unlock(&g_lock);
@@ -358,23 +365,45 @@ static uintptr_t stack_guard(void)
 }
 
 /* a new thread's buffer, zeroed but for its allocations; NULL when out of memory */
+/* @t's big buffers, freed (a flight recorder's ended thread keeps only its struct) */
+static void free_buffers(struct vt_thread *t)
+{
+	free(t->buf);
+	free(t->ibuf);
+	free(t->cbuf);
+	free(t->lz4state);
+	free(t->shadow);
+	t->buf = t->ibuf = NULL;
+	t->cbuf = NULL;
+	t->lz4state = NULL;
+	t->shadow = NULL;
+}
+
+/* @t's big buffers, allocated where missing; 0, or -1 (none left allocated) */
+static int alloc_buffers(struct vt_thread *t, size_t cap)
+{
+	if (!t->buf)
+		t->buf = malloc(cap);
+	t->cbuf_cap = (size_t)LZ4_compressBound((int)cap);
+	if (!t->cbuf)
+		t->cbuf = malloc(t->cbuf_cap + VT_CHUNK_HDR_LEN);
+	if (!t->lz4state)
+		t->lz4state = malloc((size_t)LZ4_sizeofState());
+	if (vt_cfg.ring && !t->shadow)
+		t->shadow = calloc(VT_SHADOW_MAX, sizeof(uint32_t));
+	if (!t->buf || !t->cbuf || !t->lz4state || (vt_cfg.ring && !t->shadow)) {
+		free_buffers(t);
+		return -1;
+	}
+	return 0;
+}
+
+/* a new thread's buffer, zeroed but for its allocations; NULL when out of memory */
 static struct vt_thread *alloc_thread(size_t cap)
 {
 	struct vt_thread *t = calloc(1, sizeof(*t));
 
-	if (!t)
-		return NULL;
-	t->buf = malloc(cap);
-	t->cbuf_cap = (size_t)LZ4_compressBound((int)cap);
-	t->cbuf = malloc(t->cbuf_cap + VT_CHUNK_HDR_LEN);
-	t->lz4state = malloc((size_t)LZ4_sizeofState());
-	if (vt_cfg.ring)
-		t->shadow = calloc(VT_SHADOW_MAX, sizeof(uint32_t));
-	if (!t->buf || !t->cbuf || !t->lz4state || (vt_cfg.ring && !t->shadow)) {
-		free(t->buf);
-		free(t->cbuf);
-		free(t->lz4state);
-		free(t->shadow);
+	if (t && alloc_buffers(t, cap) < 0) {
 		free(t);
 		return NULL;
 	}
@@ -414,6 +443,10 @@ static struct vt_thread *take_spare(void)
 			if (n.defined)
 				memset(n.defined, 0, n.defined_bits / 8); /* a new file: define again */
 			*t = n;
+			if (alloc_buffers(t, vt_cfg.chunk_size) < 0) {
+				t->ended = 1; /* out of memory: it stays a spare, without buffers */
+				return NULL;
+			}
 			return t;
 		}
 	return NULL;
