@@ -7,6 +7,7 @@
 #               after the first 1000 threads RSS may not grow by more than 4 MiB
 #   deep        recursion 50000 deep (recursionlimit 100000), in a thread with a big stack
 #   fork        8 threads each fork 4 children; each child calls h 100 times
+#               (STRESS_FORK_QUIET=1: the threads start and end together, see below)
 #   spawn       50 subprocesses at once; each calls k 100 times
 #   signal      a SIGALRM handler (every 0.5 ms) runs Python mid-call: 300 runs call s twice
 #   long        calls for VT_STRESS_SECONDS (default 10) while sampling its own RSS: after
@@ -101,8 +102,17 @@ elif case == "deep":
 elif case == "fork":
     pids = []
     lock = threading.Lock()
+    # STRESS_FORK_QUIET=1 (set under a preloaded ASan runtime): no thread starts or ends
+    # while another forks. GCC 12's ASan allocator has no fork handler: a thread that
+    # starts or ends drains its allocator cache under a lock, and a fork at that moment
+    # leaves the lock held in the child, where the next malloc (CPython's or vt's) waits
+    # for ever. glibc's malloc takes its locks around fork, so the plain runs keep the race.
+    quiet = os.environ.get("STRESS_FORK_QUIET") == "1"
+    gate = threading.Barrier(8) if quiet else None
 
     def work():
+        if gate:
+            gate.wait()
         for _ in range(4):
             f()
             pid = os.fork()
@@ -112,6 +122,8 @@ elif case == "fork":
                 os._exit(7)
             with lock:
                 pids.append(pid)
+        if gate:
+            gate.wait()
     ts = [threading.Thread(target=work) for _ in range(8)]
     for t in ts:
         t.start()
