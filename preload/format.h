@@ -179,7 +179,7 @@ static inline uint8_t *vt_put_uint(uint8_t *p, uint64_t v)
  * short delta and one of the first 16 Python functions, where [0, id, dt] took four);
  * any other kind (RESUME) as [kind, id, dt].
  */
-static inline uint8_t *vt_put_id_rec(uint8_t *p, unsigned kind, uint32_t id, uint64_t dt)
+static inline __attribute__((always_inline)) uint8_t *vt_put_id_rec(uint8_t *p, unsigned kind, uint32_t id, uint64_t dt)
 {
 	if (kind == VT_REC_CALL || kind == VT_REC_CCALL) {
 		uint64_t c = (uint64_t)id << 1 | (kind == VT_REC_CCALL);

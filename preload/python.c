@@ -417,21 +417,28 @@ static inline void stamp(struct vt_thread *t, uint64_t *dt)
 	stamp_at(t, vt_now(), dt);
 }
 
-static inline int64_t code_id(struct vt_thread *t, PyObject *code)
+/* @code's id, its DEF in @t's stream */
+static int64_t code_id_slow(struct vt_thread *t, PyObject *code, struct vt_idc *c)
 {
-	int64_t id;
+	int64_t id = vt_intern_find(code);
 
-	if (t->cache_key == code)
-		return t->cache_id; /* defined in this thread's stream when it was cached */
-	id = vt_intern_find(code);
 	if (VT_UNLIKELY(id < 0))
 		id = intern_code(code);
 	if (id >= 0) {
 		vt_define(t, (uint32_t)id);
-		t->cache_key = code;
-		t->cache_id = (uint32_t)id;
+		c->key = code;
+		c->id = (uint32_t)id;
 	}
 	return id;
+}
+
+static inline int64_t code_id(struct vt_thread *t, PyObject *code)
+{
+	struct vt_idc *c = vt_id_slot(t, code);
+
+	if (VT_LIKELY(c->key == code))
+		return c->id; /* defined in this thread's stream when it was cached */
+	return code_id_slow(t, code, c);
 }
 
 /* ---- arguments and return values (VT_LOG_ARGS, VT_LOG_RETURN) ---- */
@@ -951,21 +958,28 @@ static inline void *cfunc_key(PyObject *callable, int *is_descr)
 	return NULL;
 }
 
-static inline int64_t cfunc_id(struct vt_thread *t, PyObject *callable, void *ml, int is_descr)
+static int64_t cfunc_id_slow(struct vt_thread *t, PyObject *callable, void *ml, int is_descr,
+			     struct vt_idc *c)
 {
-	int64_t id;
+	int64_t id = vt_intern_find(ml);
 
-	if (t->cache_key == ml)
-		return t->cache_id;
-	id = vt_intern_find(ml);
 	if (VT_UNLIKELY(id < 0))
 		id = intern_cfunc(ml, callable, is_descr);
 	if (id >= 0) {
 		vt_define(t, (uint32_t)id);
-		t->cache_key = ml;
-		t->cache_id = (uint32_t)id;
+		c->key = ml;
+		c->id = (uint32_t)id;
 	}
 	return id;
+}
+
+static inline int64_t cfunc_id(struct vt_thread *t, PyObject *callable, void *ml, int is_descr)
+{
+	struct vt_idc *c = vt_id_slot(t, ml);
+
+	if (VT_LIKELY(c->key == ml))
+		return c->id;
+	return cfunc_id_slow(t, callable, ml, is_descr, c);
 }
 
 
@@ -1102,8 +1116,8 @@ static inline int eval_enter(void *frame)
 	if (vt_py_minor == 11 && VT_UNLIKELY(FIELD(code, OFF_CODE311_FLAGS, int) & CO_GENERATOR_LIKE) &&
 	    FIELD(frame, OFF_IFRAME311_OWNER, char) == 0)
 		return 0;
-	if (VT_LIKELY(t->cache_key == code)) {
-		id = t->cache_id;
+	if (VT_LIKELY(vt_id_slot(t, code)->key == code)) {
+		id = vt_id_slot(t, code)->id;
 	} else {
 		PyObject *et, *ev, *tb;
 

@@ -899,7 +899,8 @@ void vt_threads_atfork_child(void)
 		self->resync = 1;
 		self->pending = 1;
 		self->limit = 0; /* see vt_pending_hook */
-		self->cache_key = NULL; /* its id must be defined again in the child's file */
+		/* its ids must be defined again in the child's file */
+		memset(self->idc, 0, sizeof(self->idc));
 		/* the child writes new files: every id must be defined again */
 		if (self->defined)
 			memset(self->defined, 0, self->defined_bits / 8);

@@ -145,6 +145,9 @@ struct vt_fileid {
 	uint64_t size;
 };
 
+/* entries of a thread's id cache (a power of 2) */
+#define VT_IDC_SIZE 64
+
 struct vt_thread {
 	uint8_t *buf;          /* raw chunk being filled */
 	size_t pos;            /* bytes used in buf */
@@ -166,8 +169,13 @@ struct vt_thread {
 	int resync;            /* a fork child: write the inherited stack at the next event */
 	int resync_stack;      /* recording restarted: write a STACK record at the next event */
 	int pending;           /* name_tries || resync: the one flag the hot path tests */
-	void *cache_key;       /* last interned key and its id: recursion hits it */
-	uint32_t cache_id;
+	/* interned keys (code objects, C functions' PyMethodDefs) whose DEF is already in
+	 * this thread's stream, and their ids: a direct-mapped cache (vt_id_slot), so most
+	 * events find their id without the process-wide table */
+	struct vt_idc {
+		void *key;
+		uint32_t id;
+	} idc[VT_IDC_SIZE];
 	uintptr_t stack_guard;  /* eval hook: below this address the C stack is nearly full */
 	volatile int flushing; /* a flush is in progress (signal handlers skip it) */
 	int xlock;             /* taken by native calls (maybe without the GIL) and by other
@@ -310,6 +318,15 @@ int vt_define_with(struct vt_thread *t, uint32_t id, unsigned kind, const char *
 		   size_t name_len, const char *file, size_t file_len, uint32_t line);
 /* the frame-evaluation hook is in use: threads compute their stack_guard */
 extern int vt_stack_guards;
+
+/** vt_id_slot - @t's id cache entry for @key (objects are 16-byte aligned and
+ * PyMethodDefs 32 bytes long: the low 4 bits say little). */
+static inline struct vt_idc *vt_id_slot(struct vt_thread *t, const void *key)
+{
+	uintptr_t k = (uintptr_t)key;
+
+	return &t->idc[((k >> 4) ^ (k >> 10)) & (VT_IDC_SIZE - 1)];
+}
 
 /** vt_defined - @id's DEF is already in @t's stream. */
 static inline int vt_defined(const struct vt_thread *t, uint32_t id)
