@@ -632,8 +632,8 @@ cpu = user+sys of the whole process tree, interpreter start-up included):
   RSS MiB       peak RSS of the traced process: plain -> vt (medians; the main process only)
   conv ev/s     X events vt-convert wrote per second (wall time of one conversion to JSON)
   ns/rec        what vt adds above the floor per record (a call or a return; two per X
-                event): (vt - floor) x plain_cpu / records. A difference of two medians:
-                it moves by 1-2 ns between runs
+                event): (vt - floor) x plain_cpu / records. A difference of two ratios:
+                it moves by a few ns between runs on a noisy host
   clk ns        (vt(2clk) - vt) x plain_cpu / records: one clock read in place (fib only)
   crash/timeout the variant failed; '!' = its output differs from plain; '-' = not run""")
         sys.stdout.flush()
