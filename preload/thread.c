@@ -504,6 +504,12 @@ static void write_failed(void)
 	}
 }
 
+static void thread_file_name(const struct vt_thread *t, char name[96])
+{
+	snprintf(name, 96, "p%d.%016llx.t%d.vt", (int)vt_pid, (unsigned long long)vt_token,
+		 (int)t->tid);
+}
+
 int vt_thread_file(struct vt_thread *t)
 {
 	char name[96];
@@ -511,8 +517,7 @@ int vt_thread_file(struct vt_thread *t)
 	if (t->fd >= 0)
 		return 0;
 	vt_proc_start(); /* once per process: a fork child writes it with its first file */
-	snprintf(name, sizeof(name), "p%d.%016llx.t%d.vt", (int)vt_pid,
-		 (unsigned long long)vt_token, (int)t->tid);
+	thread_file_name(t, name);
 	t->fd = vt_open_file(name);
 	if (t->fd < 0)
 		return -1;
@@ -521,6 +526,25 @@ int vt_thread_file(struct vt_thread *t)
 		write_failed();
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * The program closed @t's descriptor (os.closerange) or put a file of its own in its place
+ * (dup2), maybe while the writer still had a chunk of @t's: open the same file again, by
+ * name, if it is still ours (same device and inode), on a new high descriptor. The old
+ * number is left alone: it may be the program's now. 0, or -1 (errno set).
+ */
+static int reopen_thread_file(struct vt_thread *t)
+{
+	char name[96];
+	int fd;
+
+	thread_file_name(t, name);
+	fd = vt_reopen_file(name, &t->fid);
+	if (fd < 0)
+		return -1;
+	t->fd = fd;
 	return 0;
 }
 
@@ -543,7 +567,9 @@ static int write_raw(struct vt_thread *t, const uint8_t *raw, size_t len, char *
 		return vt_ring_store(t, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN);
 	if (vt_reserve((size_t)clen + VT_CHUNK_HDR_LEN) < 0)
 		return -1; /* the run's trace is full: this chunk is not written */
-	if (vt_write_file(t->fd, &t->fid, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) < 0)
+	if (vt_write_file(t->fd, &t->fid, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) < 0 &&
+	    (errno != ESTALE || reopen_thread_file(t) < 0 ||
+	     vt_write_file(t->fd, &t->fid, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) < 0))
 		goto fail;
 	return 0;
 fail:
