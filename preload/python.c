@@ -1098,6 +1098,7 @@ static inline int eval_enter(void *frame)
 	struct vt_thread *t = vt_thread_cur();
 	PyObject *code;
 	int64_t id;
+	struct vt_idc *c;
 
 	if (VT_UNLIKELY(!t) || !g_recording || !g_eval_mode)
 		return 0;
@@ -1116,15 +1117,16 @@ static inline int eval_enter(void *frame)
 	if (vt_py_minor == 11 && VT_UNLIKELY(FIELD(code, OFF_CODE311_FLAGS, int) & CO_GENERATOR_LIKE) &&
 	    FIELD(frame, OFF_IFRAME311_OWNER, char) == 0)
 		return 0;
-	if (VT_LIKELY(vt_id_slot(t, code)->key == code)) {
-		id = vt_id_slot(t, code)->id;
+	c = vt_id_slot(t, code);
+	if (VT_LIKELY(c->key == code)) {
+		id = c->id;
 	} else {
 		PyObject *et, *ev, *tb;
 
 		/* naming a new code object runs Python's API: keep a pending exception
 		 * (gen.throw() enters the frame with one set) out of its way */
 		py.ErrFetch(&et, &ev, &tb);
-		id = code_id(t, code);
+		id = code_id_slow(t, code, c);
 		py.ErrRestore(et, ev, tb);
 	}
 	rec_call(t, VT_REC_CALL, id, now);

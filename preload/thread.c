@@ -364,7 +364,6 @@ static uintptr_t stack_guard(void)
 	return (uintptr_t)lo + (size / 4 < (256u << 10) ? size / 4 : (256u << 10));
 }
 
-/* a new thread's buffer, zeroed but for its allocations; NULL when out of memory */
 /* @t's big buffers, freed (a flight recorder's ended thread keeps only its struct) */
 static void free_buffers(struct vt_thread *t)
 {
