@@ -36,7 +36,7 @@ TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm -pthread $(SAN_LDFLAGS) $(LDFLAGS)
 
 PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
               preload/intern.c preload/proc.c preload/ring.c preload/api.c preload/clock.c preload/log.c preload/format.c \
-              preload/native.c
+              preload/native.c preload/path.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o)
 NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
 CLOCK2_OBJ  = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-clock2.o
@@ -115,11 +115,15 @@ $(O)/vt-convert: $(TOOLS_OBJ)
 	$(Q)$(CC) $(OPT) -o $@ $(TOOLS_OBJ) $(TOOL_LIBS)
 
 # unit tests: the codec and the converter's modules, linked with Criterion
-$(O)/unit-tests: $(UNIT_SRC) tests/unit/tracegen.h $(filter-out $(O)/tools/vt-convert.o $(O)/tools/html.o $(O)/tools/viewer-assets.o,$(TOOLS_OBJ)) $(O)/tools/unit-intern.o
+$(O)/unit-tests: $(UNIT_SRC) tests/unit/tracegen.h $(filter-out $(O)/tools/vt-convert.o $(O)/tools/html.o $(O)/tools/viewer-assets.o,$(TOOLS_OBJ)) $(O)/tools/unit-intern.o $(O)/tools/unit-path.o
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(VT_CFLAGS) -DVT_FORMAT_DECODER -o $@ $(filter %.c %.o,$^) -lcriterion $(TOOL_LIBS)
 
 $(O)/tools/unit-intern.o: preload/intern.c $(HEADERS) $(O)/.flags
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(VT_CFLAGS) -c $< -o $@
+
+$(O)/tools/unit-path.o: preload/path.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(VT_CFLAGS) -c $< -o $@
 

@@ -137,6 +137,71 @@ static int env_signal(const char *name, int dflt)
 	return dflt;
 }
 
+/*
+ * Sets @name to @value for this process and its children. A program may bring its own
+ * setenv: bash's works on its table of shell variables and bash takes its environment
+ * from main's envp, which is environ's first array; there an existing entry is replaced
+ * in place, by @entry (static storage for "NAME=value"). A new variable goes through
+ * setenv.
+ */
+VT_STARTUP static void export_var(char *entry, size_t cap, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, name, nl) || (*e)[nl] != '=')
+			continue;
+		if (nl + 1 + vl < cap) {
+			memcpy(entry, name, nl);
+			entry[nl] = '=';
+			memcpy(entry + nl + 1, value, vl + 1);
+			*e = entry;
+		}
+		return;
+	}
+	setenv(name, value, 1);
+}
+
+/*
+ * A VT_INCLUDE_FILES or VT_EXCLUDE_FILES list with each prefix made absolute (from the
+ * current directory) and normalised, into @dst; exported again when that changed it, so
+ * that a child started in another directory reads the same prefixes.
+ */
+VT_STARTUP static void path_list(const char *name, char *dst, size_t cap, char *entry)
+{
+	const char *v = getenv(name), *p;
+	char cwd[2048], one[2048];
+	size_t n = 0;
+
+	if (!v || !*v)
+		return;
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = 0;
+	for (p = v; *p;) {
+		size_t l = strcspn(p, ":,");
+
+		if (l && vt_path_norm(one, sizeof(one), cwd, p, l) == 0) {
+			size_t ol = strlen(one);
+
+			if (n + ol + 2 > cap) {
+				bad(name, v, "too long");
+				break;
+			}
+			if (n)
+				dst[n++] = ':';
+			memcpy(dst + n, one, ol + 1);
+			n += ol;
+		} else if (l) {
+			bad(name, v, "a path too long");
+		}
+		p += l;
+		p += *p != 0;
+	}
+	dst[n] = 0;
+	if (strcmp(dst, v))
+		export_var(entry, cap + 32, name, dst);
+}
+
 /* VT_OUTPUT made absolute; by default ./vt-trace-<UTC time>-<pid> of the first process */
 VT_STARTUP static void output_dir(void)
 {
@@ -172,7 +237,9 @@ VT_STARTUP static void output_dir(void)
 			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)getpid());
 	}
 	/* children of this process (bash scripts, subprocesses) join the same directory */
-	setenv("VT_OUTPUT", vt_cfg.output, 1);
+	static char entry[sizeof(vt_cfg.output) + 16];
+
+	export_var(entry, sizeof(entry), "VT_OUTPUT", vt_cfg.output);
 }
 
 /*
@@ -182,10 +249,15 @@ VT_STARTUP static void output_dir(void)
  */
 VT_STARTUP static void read_config(int python)
 {
+	static char include_entry[sizeof(vt_cfg.include) + 32], exclude_entry[sizeof(include_entry)];
 	const char *v;
 
 	vt_cfg.disable = env_bool("VT_DISABLE", 0);
 	vt_cfg.follow = env_bool("VT_FOLLOW_CHILDREN", 1);
+	/* before a child's cd: a relative prefix means the same files in every process; and
+	 * before output_dir, whose setenv of a new VT_OUTPUT may give environ a new array */
+	path_list("VT_INCLUDE_FILES", vt_cfg.include, sizeof(vt_cfg.include), include_entry);
+	path_list("VT_EXCLUDE_FILES", vt_cfg.exclude, sizeof(vt_cfg.exclude), exclude_entry);
 	output_dir();
 	if (!python)
 		return;
@@ -238,12 +310,6 @@ VT_STARTUP static void read_config(int python)
 	vt_cfg.log_args = env_bool("VT_LOG_ARGS", 0);
 	vt_cfg.log_return = env_bool("VT_LOG_RETURN", 0);
 	vt_cfg.repr_max = env_size("VT_REPR_MAX", 256, 8, 65536);
-	v = getenv("VT_INCLUDE_FILES");
-	if (v)
-		snprintf(vt_cfg.include, sizeof(vt_cfg.include), "%s", v);
-	v = getenv("VT_EXCLUDE_FILES");
-	if (v)
-		snprintf(vt_cfg.exclude, sizeof(vt_cfg.exclude), "%s", v);
 	vt_cfg.max_depth = (uint32_t)env_size("VT_MAX_DEPTH", 0, 1, 100000);
 	vt_cfg.min_dur_ns = env_time("VT_MIN_DURATION");
 	vt_cfg.ignore_frozen = env_bool("VT_IGNORE_FROZEN", 0);

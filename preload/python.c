@@ -672,8 +672,21 @@ static int path_in(const char *file, const char *list)
 /* the filter flags of a Python function, decided once when its code object is interned */
 static uint8_t filter_flags(const char *file)
 {
+	static char cwd[1024];
+	char norm[4096];
+
 	if (vt_cfg.ignore_frozen && !strncmp(file, "<frozen", 7))
 		return VT_DEFF_SKIP;
+	if (!vt_cfg.exclude[0] && !vt_cfg.include[0])
+		return 0;
+	/* the prefixes are absolute and normalised: so is the name they are matched with
+	 * ("/app/../lib/x.py", "./x.py", or a relative name of 3.8's __main__) */
+	if (!file[0])
+		return vt_cfg.include[0] ? VT_DEFF_HIDE : 0;
+	if (file[0] != '/' && file[0] != '<' && !cwd[0] && !getcwd(cwd, sizeof(cwd)))
+		cwd[0] = 0;
+	if (vt_path_norm(norm, sizeof(norm), cwd, file, strlen(file)) == 0)
+		file = norm;
 	if (vt_cfg.exclude[0] && path_in(file, vt_cfg.exclude))
 		return VT_DEFF_SKIP;
 	if (vt_cfg.include[0] && !path_in(file, vt_cfg.include))

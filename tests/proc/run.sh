@@ -114,6 +114,17 @@ n=$(ls "$work/nf" | grep -c 'proc.vt$')
 if [ "$n" = 1 ]; then echo "PASS VT_FOLLOW_CHILDREN=0: the child without LD_PRELOAD stays untraced"; pass=$((pass + 1));
 else echo "FAIL VT_FOLLOW_CHILDREN=0: $n process files"; fail=$((fail + 1)); fi
 
+# a relative VT_OUTPUT through a launch script that changes directory: bash has its own
+# setenv, which keeps a changed variable from its children unless vt edits environ itself
+rm -rf "$work/rel" && mkdir -p "$work/rel/sub"
+(cd "$work/rel" && LD_PRELOAD="$lib" VT_OUTPUT=out bash -c 'cd sub && python3 -c pass && env python3 -c pass')
+n=$(ls "$work/rel/out" 2>/dev/null | grep -c 'proc.vt$')
+if [ "$n" = 2 ] && [ ! -e "$work/rel/sub/out" ]; then
+	echo "PASS VT_OUTPUT=out from bash, then cd: both Pythons write to ./out of the start"; pass=$((pass + 1))
+else
+	echo "FAIL relative VT_OUTPUT: $n process files in out; $(ls "$work/rel/sub")"; fail=$((fail + 1))
+fi
+
 # private permissions, and no writing through a symlink planted at the output path
 rm -rf "$work/p" "$work/victim" "$work/link"
 LD_PRELOAD="$lib" VT_OUTPUT="$work/p" python3 -c 'pass'

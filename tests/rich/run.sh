@@ -76,6 +76,14 @@ work 8'
 	"$conv" -q "$d/x" -o "$d/x.json"
 	[ "$(q names "$d/x.json" level outer inner)" = "level1 level2 level3" ] &&
 		ok "$v VT_EXCLUDE_FILES drops the files' functions and what they call" || bad "$v exclude" "$(q names "$d/x.json" level outer inner)"
+	# a relative prefix, read where vt starts (a shell that then changes directory), and
+	# a script named with ".." in its path: both sides are normalised before matching
+	(cd "$here" && LD_PRELOAD="$lib" VT_OUTPUT="$d/x2" VT_EXCLUDE_FILES=./lib/ \
+		bash -c 'cd lib && exec "$0" ../lib/../filters.py' "$py" >/dev/null)
+	"$conv" -q "$d/x2" -o "$d/x2.json"
+	[ "$(q names "$d/x2.json" level outer inner)" = "level1 level2 level3" ] &&
+		ok "$v VT_EXCLUDE_FILES=./lib/ from another directory, script run as ../lib/../filters.py" ||
+		bad "$v exclude relative" "$(q names "$d/x2.json" level outer inner)"
 	LD_PRELOAD="$lib" VT_OUTPUT="$d/i" VT_INCLUDE_FILES="$here/lib" "$py" "$here/filters.py" >/dev/null
 	"$conv" -q "$d/i" -o "$d/i.json"
 	[ "$(q pynames "$d/i.json")" = "<module> inner outer" ] && ok "$v VT_INCLUDE_FILES keeps only those files (helper's <module> is one)" || bad "$v include" "$(q pynames "$d/i.json")"
