@@ -834,7 +834,19 @@ static int ret_allowed(struct vt_thread *t)
 	return 1;
 }
 
-/* 1 when the call was recorded */
+/*
+ * The clock, read first thing in a callback: on 3.12/3.13 (Python only) that is 2-4%
+ * faster than after the id lookup, as the read overlaps the callback's other work. With
+ * filters, the start gate or the flight recorder on (g_slow) it is 0 there and read in
+ * rec_call/rec_ret once the event is known to be recorded: a filtered event reads no
+ * clock (Debian's fib with every call excluded: 3.45x -> 3.24x, floor 2.95x).
+ */
+static inline uint64_t early_now(void)
+{
+	return VT_UNLIKELY(g_slow) ? 0 : vt_now();
+}
+
+/* 1 when the call was recorded; @now 0: read the clock here */
 HOT int rec_call(struct vt_thread *t, unsigned kind, int64_t id, uint64_t now)
 {
 	uint64_t dt;
@@ -845,6 +857,8 @@ HOT int rec_call(struct vt_thread *t, unsigned kind, int64_t id, uint64_t now)
 	}
 	if (VT_UNLIKELY(g_slow) && !call_allowed(t, (uint32_t)id))
 		return 0;
+	if (VT_UNLIKELY(!now))
+		now = vt_now();
 	stamp_at(t, now, &dt);
 	t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, kind, (uint32_t)id, dt) - t->buf);
 	t->events++;
@@ -859,6 +873,8 @@ HOT void rec_ret(struct vt_thread *t, unsigned kind, uint64_t now, PyObject *ret
 
 	if (VT_UNLIKELY(g_slow) && !ret_allowed(t))
 		return;
+	if (VT_UNLIKELY(!now))
+		now = vt_now();
 	if (VT_UNLIKELY(retval != NULL) && vt_cfg.log_return)
 		write_retval(t, retval);
 	stamp_at(t, now, &dt);
@@ -1002,7 +1018,7 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 #ifdef VT_NOP
 	return 0;
 #endif
-	uint64_t now = vt_now();
+	uint64_t now = early_now();
 	struct vt_thread *t = vt_thread_cur();
 	int is_descr;
 	void *ml;
@@ -1107,7 +1123,7 @@ static void eval_to_profile(void)
 /* the entry of a frame; 1 when its exit is to be recorded */
 static inline int eval_enter(void *frame)
 {
-	uint64_t now = vt_now();
+	uint64_t now = early_now();
 	struct vt_thread *t = vt_thread_cur();
 	PyObject *code;
 	int64_t id;
@@ -1148,7 +1164,7 @@ static inline int eval_enter(void *frame)
 
 static inline void eval_leave(PyObject *result)
 {
-	uint64_t now = vt_now();
+	uint64_t now = early_now();
 	struct vt_thread *t = vt_t;
 
 	if (VT_LIKELY(t) && g_recording && g_eval_mode && vt_room(t, 0))
@@ -1242,7 +1258,7 @@ static void eval_set(int on)
 static PyObject *mon_start(MON_ARGS)
 {
 	NOP_RETURN(py.None);
-	uint64_t now = vt_now();
+	uint64_t now = early_now();
 	struct vt_thread *t = vt_thread_cur();
 
 	MON_UNUSED();
@@ -1258,7 +1274,7 @@ static PyObject *mon_start(MON_ARGS)
 static PyObject *mon_resume(MON_ARGS)
 {
 	NOP_RETURN(py.None);
-	uint64_t now = vt_now();
+	uint64_t now = early_now();
 	struct vt_thread *t = vt_thread_cur();
 
 	MON_UNUSED();
@@ -1271,7 +1287,7 @@ static PyObject *mon_resume(MON_ARGS)
 	static PyObject *fn(MON_ARGS)                                          \
 	{                                                                      \
 		NOP_RETURN(py.None);                                           \
-		uint64_t now = vt_now();                                       \
+		uint64_t now = early_now();                                    \
 		struct vt_thread *t = vt_thread_cur();                         \
 		MON_UNUSED();                                                  \
 		if (VT_LIKELY(t) && vt_room(t, 0))                             \
@@ -1311,7 +1327,7 @@ static PyObject *mon_call(MON_ARGS)
 		return py.None;
 	t = vt_thread_cur();
 	if (VT_LIKELY(t) && vt_room(t, 0))
-		rec_call(t, VT_REC_CCALL, cfunc_id(t, args[2], ml, is_descr), vt_now());
+		rec_call(t, VT_REC_CCALL, cfunc_id(t, args[2], ml, is_descr), early_now());
 	return py.None;
 }
 
@@ -1325,7 +1341,7 @@ static PyObject *mon_cret(PyObject *const *args, Py_ssize_t n, unsigned kind)
 		return py.None;
 	t = vt_thread_cur();
 	if (VT_LIKELY(t) && vt_room(t, 0))
-		rec_ret(t, kind, vt_now(), NULL);
+		rec_ret(t, kind, early_now(), NULL);
 	return py.None;
 }
 
