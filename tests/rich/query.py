@@ -49,6 +49,14 @@ elif what == "api":
 elif what == "names":
     keep = sys.argv[3:]
     print(" ".join(sorted({e["name"] for e in xs if any(e["name"].startswith(k) for k in keep)})))
+elif what == "dur_ok":
+    # NAME took at least MIN ms, less than 5 s, and holds its callees' spans
+    name, lo = sys.argv[3], float(sys.argv[4])
+    es = [e for e in xs if e["name"] == name]
+    inner = [e for e in xs if e["ts"] > es[0]["ts"] and e["ts"] < es[0]["ts"] + es[0]["dur"]] if es else []
+    ok = (len(es) == 1 and lo * 1000 <= es[0]["dur"] < 5e6 and inner and
+          all(e["ts"] + e["dur"] <= es[0]["ts"] + es[0]["dur"] for e in inner))
+    print("ok" if ok else "bad %s" % [(e["ts"], e["dur"]) for e in es])
 elif what == "pynames":
     print(" ".join(sorted({e["name"] for e in xs if e.get("cat") == "py"})))
 elif what == "frozen":

@@ -76,6 +76,8 @@ work 8'
 	"$conv" -q "$d/x" -o "$d/x.json"
 	[ "$(q names "$d/x.json" level outer inner)" = "level1 level2 level3" ] &&
 		ok "$v VT_EXCLUDE_FILES drops the files' functions and what they call" || bad "$v exclude" "$(q names "$d/x.json" level outer inner)"
+	[ "$(q dur_ok "$d/x.json" level1 20)" = ok ] && ok "$v with a filter on, a kept call's times are right (level1 >= 20 ms, nesting)" ||
+		bad "$v filtered times" "$(q dur_ok "$d/x.json" level1 20)"
 	# a relative prefix, read where vt starts (a shell that then changes directory), and
 	# a script named with ".." in its path: both sides are normalised before matching
 	(cd "$here" && LD_PRELOAD="$lib" VT_OUTPUT="$d/x2" VT_EXCLUDE_FILES=./lib/ \
