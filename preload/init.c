@@ -167,7 +167,8 @@ VT_STARTUP static void export_var(char *entry, size_t cap, const char *name, con
  * current directory) and normalised, into @dst; exported again when that changed it, so
  * that a child started in another directory reads the same prefixes.
  */
-VT_STARTUP static void path_list(const char *name, char *dst, size_t cap, char *entry)
+VT_STARTUP static void path_list(const char *name, char *dst, size_t cap, char *entry,
+				 size_t entry_cap)
 {
 	const char *v = getenv(name), *p;
 	char cwd[2048], one[2048];
@@ -199,7 +200,7 @@ VT_STARTUP static void path_list(const char *name, char *dst, size_t cap, char *
 	}
 	dst[n] = 0;
 	if (strcmp(dst, v))
-		export_var(entry, cap + 32, name, dst);
+		export_var(entry, entry_cap, name, dst);
 }
 
 /* VT_OUTPUT made absolute; by default ./vt-trace-<UTC time>-<pid> of the first process */
@@ -256,8 +257,10 @@ VT_STARTUP static void read_config(int python)
 	vt_cfg.follow = env_bool("VT_FOLLOW_CHILDREN", 1);
 	/* before a child's cd: a relative prefix means the same files in every process; and
 	 * before output_dir, whose setenv of a new VT_OUTPUT may give environ a new array */
-	path_list("VT_INCLUDE_FILES", vt_cfg.include, sizeof(vt_cfg.include), include_entry);
-	path_list("VT_EXCLUDE_FILES", vt_cfg.exclude, sizeof(vt_cfg.exclude), exclude_entry);
+	path_list("VT_INCLUDE_FILES", vt_cfg.include, sizeof(vt_cfg.include), include_entry,
+		  sizeof(include_entry));
+	path_list("VT_EXCLUDE_FILES", vt_cfg.exclude, sizeof(vt_cfg.exclude), exclude_entry,
+		  sizeof(exclude_entry));
 	output_dir();
 	if (!python)
 		return;

@@ -15,7 +15,7 @@
 /*
  * @path (@len bytes) as an absolute path without "." or ".." components or doubled
  * slashes, into @dst: a relative one is taken from @base (a directory); a name such as
- * "<string>" or "<frozen os>" is copied as it is. Only the text changes: symbolic links
+ * "<string>" or "<frozen os>", or an empty one, is copied as it is. Only the text changes: symbolic links
  * are not followed. 0, or -1 when it does not fit.
  */
 int vt_path_norm(char *dst, size_t cap, const char *base, const char *path, size_t len)
@@ -23,7 +23,7 @@ int vt_path_norm(char *dst, size_t cap, const char *base, const char *path, size
 	size_t n = 0;
 	int pass;
 
-	if (len && path[0] == '<') {
+	if (!len || path[0] == '<') {
 		if (len >= cap)
 			return -1;
 		memcpy(dst, path, len);

@@ -417,6 +417,17 @@ static inline void stamp(struct vt_thread *t, uint64_t *dt)
 	stamp_at(t, vt_now(), dt);
 }
 
+/* @id (of @key, or -1), its DEF put in @t's stream and the pair kept in the cache slot @c */
+static int64_t id_cache_fill(struct vt_thread *t, struct vt_idc *c, void *key, int64_t id)
+{
+	if (id >= 0) {
+		vt_define(t, (uint32_t)id);
+		c->key = key;
+		c->id = (uint32_t)id;
+	}
+	return id;
+}
+
 /* @code's id, its DEF in @t's stream */
 static int64_t code_id_slow(struct vt_thread *t, PyObject *code, struct vt_idc *c)
 {
@@ -424,12 +435,7 @@ static int64_t code_id_slow(struct vt_thread *t, PyObject *code, struct vt_idc *
 
 	if (VT_UNLIKELY(id < 0))
 		id = intern_code(code);
-	if (id >= 0) {
-		vt_define(t, (uint32_t)id);
-		c->key = code;
-		c->id = (uint32_t)id;
-	}
-	return id;
+	return id_cache_fill(t, c, code, id);
 }
 
 static inline int64_t code_id(struct vt_thread *t, PyObject *code)
@@ -681,9 +687,7 @@ static uint8_t filter_flags(const char *file)
 		return 0;
 	/* the prefixes are absolute and normalised: so is the name they are matched with
 	 * ("/app/../lib/x.py", "./x.py", or a relative name of 3.8's __main__) */
-	if (!file[0])
-		return vt_cfg.include[0] ? VT_DEFF_HIDE : 0;
-	if (file[0] != '/' && file[0] != '<' && !cwd[0] && !getcwd(cwd, sizeof(cwd)))
+	if (file[0] && file[0] != '/' && file[0] != '<' && !cwd[0] && !getcwd(cwd, sizeof(cwd)))
 		cwd[0] = 0;
 	if (vt_path_norm(norm, sizeof(norm), cwd, file, strlen(file)) == 0)
 		file = norm;
@@ -994,12 +998,7 @@ static int64_t cfunc_id_slow(struct vt_thread *t, PyObject *callable, void *ml, 
 
 	if (VT_UNLIKELY(id < 0))
 		id = intern_cfunc(ml, callable, is_descr);
-	if (id >= 0) {
-		vt_define(t, (uint32_t)id);
-		c->key = ml;
-		c->id = (uint32_t)id;
-	}
-	return id;
+	return id_cache_fill(t, c, ml, id);
 }
 
 static inline int64_t cfunc_id(struct vt_thread *t, PyObject *callable, void *ml, int is_descr)

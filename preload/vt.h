@@ -459,11 +459,15 @@ int64_t vt_intern_add(void *key, unsigned kind, const char *name, size_t name_le
 /** vt_intern_reset - forget everything (after a failed start). */
 void vt_intern_reset(void);
 
+/* ---- file names (path.c) ---- */
+
+/** vt_path_norm - @path made absolute (from @base) and normalised, without touching the
+ * file system. */
+int vt_path_norm(char *dst, size_t cap, const char *base, const char *path, size_t len);
+
 /* ---- Python side (python.c) ---- */
 
 /** vt_python_present - CPython's PySys_AddAuditHook is in this process (3.8+). */
-/* @path made absolute (from @base) and normalised, without touching the file system */
-int vt_path_norm(char *dst, size_t cap, const char *base, const char *path, size_t len);
 int vt_python_present(void);
 /** vt_python_probe - constructor step: find CPython in this process, register the audit hook. */
 void vt_python_probe(void);
