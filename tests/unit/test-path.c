@@ -7,47 +7,74 @@
 
 #include "preload/vt.h"
 
-static const char *norm(const char *base, const char *path)
-{
-	static char out[64];
+struct norm_case {
+	const char *base, *path, *want;
+};
 
-	cr_assert_eq(vt_path_norm(out, sizeof(out), base, path, strlen(path)), 0, "%s", path);
-	return out;
+/* each @cases[i].path, normalised from its base, is its want */
+static void check(const struct norm_case *cases, size_t n)
+{
+	char out[64];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct norm_case *c = &cases[i];
+
+		cr_assert_eq(vt_path_norm(out, sizeof(out), c->base, c->path, strlen(c->path)), 0,
+			     "%s", c->path);
+		cr_assert_str_eq(out, c->want, "%s from %s", c->path, c->base);
+	}
 }
+
+#define CHECK(cases) check(cases, sizeof(cases) / sizeof(cases[0]))
 
 Test(path, absolute_names_lose_dot_components)
 {
-	cr_assert_str_eq(norm("/cwd", "/work/main/../shared/bench/fib.py"),
-			 "/work/shared/bench/fib.py");
-	cr_assert_str_eq(norm("/cwd", "/a/./b//c.py"), "/a/b/c.py");
-	cr_assert_str_eq(norm("/cwd", "/../../x.py"), "/x.py");
-	cr_assert_str_eq(norm("/cwd", "/a/b/.."), "/a");
-	cr_assert_str_eq(norm("/cwd", "/"), "/");
-	cr_assert_str_eq(norm("/cwd", "/.."), "/");
+	static const struct norm_case cases[] = {
+		{ "/cwd", "/work/main/../shared/bench/fib.py", "/work/shared/bench/fib.py" },
+		{ "/cwd", "/a/./b//c.py", "/a/b/c.py" },
+		{ "/cwd", "/../../x.py", "/x.py" },
+		{ "/cwd", "/a/b/..", "/a" },
+		{ "/cwd", "/", "/" },
+		{ "/cwd", "/..", "/" },
+	};
+
+	CHECK(cases);
 }
 
 Test(path, relative_names_start_from_the_base)
 {
-	cr_assert_str_eq(norm("/srv/app", "x.py"), "/srv/app/x.py");
-	cr_assert_str_eq(norm("/srv/app", "./lib/x.py"), "/srv/app/lib/x.py");
-	cr_assert_str_eq(norm("/srv/app/", "../lib"), "/srv/lib");
-	cr_assert_str_eq(norm("/srv/app", "."), "/srv/app");
-	cr_assert_str_eq(norm("/", "x.py"), "/x.py");
-	cr_assert_str_eq(norm("", "x.py"), "/x.py");
+	static const struct norm_case cases[] = {
+		{ "/srv/app", "x.py", "/srv/app/x.py" },
+		{ "/srv/app", "./lib/x.py", "/srv/app/lib/x.py" },
+		{ "/srv/app/", "../lib", "/srv/lib" },
+		{ "/srv/app", ".", "/srv/app" },
+		{ "/", "x.py", "/x.py" },
+		{ "", "x.py", "/x.py" },
+	};
+
+	CHECK(cases);
 }
 
 Test(path, a_trailing_slash_stays_so_a_prefix_names_a_directory)
 {
-	cr_assert_str_eq(norm("/cwd", "/srv/lib/"), "/srv/lib/");
-	cr_assert_str_eq(norm("/cwd", "lib/"), "/cwd/lib/");
-	cr_assert_str_eq(norm("/cwd", "/srv/lib/../"), "/srv/");
+	static const struct norm_case cases[] = {
+		{ "/cwd", "/srv/lib/", "/srv/lib/" },
+		{ "/cwd", "lib/", "/cwd/lib/" },
+		{ "/cwd", "/srv/lib/../", "/srv/" },
+	};
+
+	CHECK(cases);
 }
 
-Test(path, pseudo_file_names_are_kept)
+Test(path, pseudo_and_empty_names_are_kept)
 {
-	cr_assert_str_eq(norm("/cwd", "<frozen importlib._bootstrap>"),
-			 "<frozen importlib._bootstrap>");
-	cr_assert_str_eq(norm("/cwd", "<string>"), "<string>");
+	static const struct norm_case cases[] = {
+		{ "/cwd", "<frozen importlib._bootstrap>", "<frozen importlib._bootstrap>" },
+		{ "/cwd", "<string>", "<string>" },
+		{ "/cwd", "", "" },
+	};
+
+	CHECK(cases);
 }
 
 Test(path, only_len_bytes_are_read)
