@@ -3,6 +3,7 @@
  * with three decimals, so nanoseconds survive and no floating point rounding creeps in.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -39,6 +40,110 @@ static void gz_put(struct vt_json *j, const void *p, size_t n, int finish)
 	} while (z->avail_out == 0 || (finish && rc != Z_STREAM_END));
 }
 
+/*
+ * The background writer: a full buffer goes to a thread of its own, which compresses
+ * (gzip) and writes it while the caller fills the other buffer, so formatting and the
+ * kernel's copy into the page cache (or deflate) run on two cores. Only the writer
+ * touches f, gz, err and out_bytes between vt_json_open and the join in vt_json_end.
+ */
+struct bg {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *job;      /* the buffer being written, NULL when the writer is idle */
+	size_t job_len;
+	char *spare;    /* the free buffer, handed back by the writer */
+	int stop;
+};
+
+static void write_out(struct vt_json *j, const char *p, size_t n)
+{
+	if (j->gz)
+		gz_put(j, p, n, 0);
+	else
+		put(j, p, n);
+}
+
+static void *bg_main(void *arg)
+{
+	struct vt_json *j = arg;
+	struct bg *b = j->bg;
+
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		while (!b->job && !b->stop)
+			pthread_cond_wait(&b->cv, &b->mu);
+		if (!b->job)
+			break;
+		pthread_mutex_unlock(&b->mu);
+		write_out(j, b->job, b->job_len);
+		pthread_mutex_lock(&b->mu);
+		b->spare = b->job;
+		b->job = NULL;
+		pthread_cond_broadcast(&b->cv);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/* wait until the writer is idle; the caller then holds b->mu */
+static void bg_idle(struct bg *b)
+{
+	pthread_mutex_lock(&b->mu);
+	while (b->job)
+		pthread_cond_wait(&b->cv, &b->mu);
+}
+
+static void bg_start(struct vt_json *j)
+{
+	struct bg *b = calloc(1, sizeof(*b));
+
+	if (!b || !(b->spare = malloc(j->cap))) {
+		free(b);
+		return; /* the caller's thread writes, as without one */
+	}
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	j->bg = b;
+	if (pthread_create(&b->thread, NULL, bg_main, j) != 0) {
+		j->bg = NULL;
+		free(b->spare);
+		free(b);
+	}
+}
+
+/* hand the filled buffer over and go on in the spare one */
+static void bg_hand(struct vt_json *j)
+{
+	struct bg *b = j->bg;
+
+	bg_idle(b);
+	b->job = j->buf;
+	b->job_len = j->len;
+	j->buf = b->spare;
+	b->spare = NULL;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+}
+
+static void bg_join(struct vt_json *j)
+{
+	struct bg *b = j->bg;
+
+	if (!b)
+		return;
+	bg_idle(b);
+	b->stop = 1;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->thread, NULL);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cv);
+	free(b->spare);
+	free(b);
+	j->bg = NULL;
+}
+
 static void flush(struct vt_json *j)
 {
 	if (j->sink) {
@@ -48,10 +153,12 @@ static void flush(struct vt_json *j)
 		j->len = 0;
 		return;
 	}
-	if (j->gz)
-		gz_put(j, j->buf, j->len, 0);
+	if (!j->len)
+		return;
+	if (j->bg)
+		bg_hand(j);
 	else
-		put(j, j->buf, j->len);
+		write_out(j, j->buf, j->len);
 	j->bytes += j->len;
 	j->len = 0;
 }
@@ -119,17 +226,30 @@ int vt_json_open(struct vt_json *j, const char *path, int gz)
 	if (!j->buf)
 		abort();
 	j->first = 1;
+	if (gz)
+		bg_start(j); /* deflate, the slow part, on a core of its own */
 	return 0;
 }
 
 void vt_json_raw(struct vt_json *j, const char *s, size_t len)
 {
 	if (len > j->cap && !j->sink) {
+		if (j->bg) {
+			/* in buffer-sized pieces, so the writer goes on taking them */
+			while (len) {
+				size_t n = j->cap - j->len < len ? j->cap - j->len : len;
+
+				memcpy(j->buf + j->len, s, n);
+				j->len += n;
+				s += n;
+				len -= n;
+				if (j->len == j->cap)
+					flush(j);
+			}
+			return;
+		}
 		flush(j);
-		if (j->gz)
-			gz_put(j, s, len, 0);
-		else
-			put(j, s, len);
+		write_out(j, s, len);
 		j->bytes += len;
 		return;
 	}
@@ -303,6 +423,7 @@ int vt_json_end(struct vt_json *j, const char *tail)
 	}
 	vt_json_lit(j, "}\n");
 	flush(j);
+	bg_join(j);
 	if (j->gz) {
 		gz_put(j, NULL, 0, 1);
 		deflateEnd(j->gz);

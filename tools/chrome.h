@@ -21,6 +21,7 @@ struct vt_json {
 	/* a buffer of whole events handed to sink() instead of a file (vt_json_open_sink) */
 	void (*sink)(void *ctx, const char *buf, size_t len);
 	void *sink_ctx;
+	void *bg;         /* the background writer of a file (chrome.c), or NULL */
 };
 
 /**
