@@ -272,6 +272,7 @@ void vt_decoder_reset(struct vt_decoder *d, const uint8_t *buf, size_t len)
 	d->buf = buf;
 	d->len = len;
 	d->off = 0;
+	memset(d->alias, 0, sizeof(d->alias)); /* a chunk's slots are its own */
 }
 
 void vt_decoder_release(struct vt_decoder *d)
@@ -321,7 +322,7 @@ static const uint8_t rec_arity[VT_REC_MAX] = {
 	[VT_REC_LOST] = 4,  [VT_REC_PROC] = 2,   [VT_REC_EXIT] = 4,  [VT_REC_MARK] = 3,
 	[VT_REC_FORK] = 3,  [VT_REC_STACK] = 3,  [VT_REC_OPEN] = 2,  [VT_REC_ARGS] = 2,
 	[VT_REC_RETVAL] = 2, [VT_REC_COUNTER] = 4, [VT_REC_INSTANT] = 4, [VT_REC_SPAN_B] = 4,
-	[VT_REC_SPAN_E] = 3,
+	[VT_REC_SPAN_E] = 3, [VT_REC_ALIAS] = 3,
 };
 
 static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *r)
@@ -407,6 +408,10 @@ static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *
 	case VT_REC_FORK:
 	case VT_REC_STACK:
 		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count);
+		break;
+	case VT_REC_ALIAS:
+		bad = obj_u64(&e[1], &r->count) | obj_u64(&e[2], &r->id) ||
+		      r->count >= 2 * VT_ALIAS_SLOTS || r->id >= UINT32_MAX;
 		break;
 	default:
 		break;
@@ -510,20 +515,33 @@ static int next_value(struct vt_decoder *d)
 	return 0;
 }
 
+/* a short call's code c (v << 1 | is_c) to its kind and id; -1 for a slot not bound */
+static int short_call(const struct vt_decoder *d, uint64_t c, struct vt_record *r)
+{
+	r->kind = c & 1 ? VT_REC_CCALL : VT_REC_CALL;
+	r->id = c >> 1;
+	if (d->major < 4)
+		return 0; /* 3.0: the id itself */
+	if (r->id >= VT_ALIAS_SLOTS) {
+		r->id -= VT_ALIAS_SLOTS;
+		return 0;
+	}
+	if (!d->alias[c])
+		return -1;
+	r->id = d->alias[c] - 1;
+	return 0;
+}
+
 /*
- * 3.0's short forms: a negative integer -(1 + (id << 1 | is_c)) is a CALL (is_c 0) or
+ * 3.0's short forms: a negative integer -(1 + (v << 1 | is_c)) is a CALL (is_c 0) or
  * CCALL (1), nil a CRET, and the bare dt follows either. @o is that first value.
  */
 static int decode_short(struct vt_decoder *d, const msgpack_object *o, struct vt_record *r)
 {
-	if (o->type == MSGPACK_OBJECT_NIL) {
+	if (o->type == MSGPACK_OBJECT_NIL)
 		r->kind = VT_REC_CRET;
-	} else {
-		uint64_t c = ~(uint64_t)o->via.i64; /* -(1 + c) */
-
-		r->kind = c & 1 ? VT_REC_CCALL : VT_REC_CALL;
-		r->id = c >> 1;
-	}
+	else if (short_call(d, ~(uint64_t)o->via.i64 /* -(1 + c) */, r) < 0)
+		return -1;
 	if (next_value(d) < 0 || obj_u64(&d->obj, &r->dt))
 		return -1;
 	return 0;
@@ -549,14 +567,10 @@ static int decode_tiny(struct vt_decoder *d, struct vt_record *r)
 	}
 	if ((p[0] >= 0xe0 || p[0] == 0xc0) && left >= 2 && p[1] < 0x80 && d->major >= 3) {
 		memset(r, 0, sizeof(*r));
-		if (p[0] == 0xc0) {
+		if (p[0] == 0xc0)
 			r->kind = VT_REC_CRET;
-		} else {
-			uint64_t c = 0xffu - p[0]; /* -(1 + c) as a negative fixint */
-
-			r->kind = c & 1 ? VT_REC_CCALL : VT_REC_CALL;
-			r->id = c >> 1;
-		}
+		else if (short_call(d, 0xffu - p[0] /* -(1 + c), a negative fixint */, r) < 0)
+			return 0; /* an unbound slot: the slow path reports it */
 		r->dt = p[1];
 		d->off += 2;
 		return 1;
@@ -564,7 +578,7 @@ static int decode_tiny(struct vt_decoder *d, struct vt_record *r)
 	return 0;
 }
 
-int vt_decoder_next(struct vt_decoder *d, struct vt_record *r)
+static int decode_record(struct vt_decoder *d, struct vt_record *r)
 {
 	size_t start = d->off;
 	const msgpack_object *o;
@@ -608,6 +622,16 @@ int vt_decoder_next(struct vt_decoder *d, struct vt_record *r)
 		return -VT_ERR_RECORD;
 	}
 	return 1;
+}
+
+int vt_decoder_next(struct vt_decoder *d, struct vt_record *r)
+{
+	int rc;
+
+	/* ALIAS records only bind the chunk's slots: the reader never sees them */
+	while ((rc = decode_record(d, r)) == 1 && r->kind == VT_REC_ALIAS)
+		d->alias[r->count] = (uint32_t)r->id + 1;
+	return rc;
 }
 
 const msgpack_object *vt_map_get(const msgpack_object *map, const char *key)

@@ -24,7 +24,7 @@
 
 #define VT_MAGIC "\x89VTRACE\n"
 #define VT_MAGIC_LEN 8
-#define VT_FORMAT_MAJOR 3
+#define VT_FORMAT_MAJOR 4
 #define VT_FORMAT_MINOR 0
 /* the oldest major version readers still take (1.x: a RET is always [1, dt]) */
 #define VT_FORMAT_MAJOR_MIN 1
@@ -71,6 +71,8 @@ enum vt_rec {
 	VT_REC_SPAN_B = 31, /* [31, dt, id, [key, text, ...]]  a span begins (vt.span, gc) */
 	VT_REC_SPAN_E = 32, /* [32, dt, [key, text, ...]]  the innermost span ends; its
 			     * arguments, if any, replace those it began with */
+	VT_REC_ALIAS = 33,  /* [33, code, id] (4.0)  until the chunk ends, the short-form call
+			     * code @code (< 2 * VT_ALIAS_SLOTS) stands for function @id */
 	VT_REC_MAX = 64,
 };
 
@@ -173,16 +175,38 @@ static inline uint8_t *vt_put_uint(uint8_t *p, uint64_t v)
 	return vt_put_be32(p, (uint32_t)v);
 }
 
+/*
+ * 4.0: a short-form call's value v (its code c = v << 1 | is_c) below VT_ALIAS_SLOTS is a
+ * slot of the chunk, bound to a function by an ALIAS record earlier in the same chunk;
+ * from VT_ALIAS_SLOTS up it is the function id v - VT_ALIAS_SLOTS. Each chunk binds the
+ * slots to the functions it calls first, so the calls of a steady loop take one or two
+ * bytes whatever their ids (3.0 wrote the id itself: three bytes from id 64 up).
+ */
+#define VT_ALIAS_SLOTS 64
+
+/**
+ * vt_put_alias - append [33, code, id]: code (v << 1 | is_c) stands for @id in this chunk.
+ */
+static inline uint8_t *vt_put_alias(uint8_t *p, uint32_t code, uint32_t id)
+{
+	p[0] = 0x93; /* fixarray of 3 */
+	p[1] = VT_REC_ALIAS;
+	p = vt_put_uint(p + 2, code);
+	return vt_put_uint(p, id);
+}
+#define VT_REC_ALIAS_MAX 12
+
 /**
  * vt_put_id_rec - append a call-like record: a CALL or CCALL in its short form (3.0), the
- * negative integer -(1 + (id << 1 | is_c)) followed by the bare dt (two bytes for a
- * short delta and one of the first 16 Python functions, where [0, id, dt] took four);
- * any other kind (RESUME) as [kind, id, dt].
+ * negative integer -(1 + (v << 1 | is_c)) followed by the bare dt (two bytes for a
+ * short delta and one of the first 16 values, where [0, id, dt] took four), where @v is
+ * an alias slot or VT_ALIAS_SLOTS + the id (4.0; the id itself in 3.0); any other kind
+ * (RESUME) as [kind, id, dt], @v being the id.
  */
-static inline __attribute__((always_inline)) uint8_t *vt_put_id_rec(uint8_t *p, unsigned kind, uint32_t id, uint64_t dt)
+static inline __attribute__((always_inline)) uint8_t *vt_put_id_rec(uint8_t *p, unsigned kind, uint64_t v, uint64_t dt)
 {
 	if (kind == VT_REC_CALL || kind == VT_REC_CCALL) {
-		uint64_t c = (uint64_t)id << 1 | (kind == VT_REC_CCALL);
+		uint64_t c = v << 1 | (kind == VT_REC_CCALL); /* v < 2^63 */
 
 		if (c < 32) {
 			*p++ = (uint8_t)(0xff - c); /* negative fixint -1 .. -32 */
@@ -197,18 +221,27 @@ static inline __attribute__((always_inline)) uint8_t *vt_put_id_rec(uint8_t *p, 
 			*p = 0xd2; /* int 32 */
 			p = vt_put_be32(p + 1, (uint32_t)(0xffffffffu - c));
 		} else {
-			uint64_t v = ~c; /* -(1 + c), two's complement */
+			uint64_t n = ~c; /* -(1 + c), two's complement */
 
 			*p = 0xd3; /* int 64 */
-			p = vt_put_be32(p + 1, (uint32_t)(v >> 32));
-			p = vt_put_be32(p, (uint32_t)v);
+			p = vt_put_be32(p + 1, (uint32_t)(n >> 32));
+			p = vt_put_be32(p, (uint32_t)n);
 		}
 		return vt_put_uint(p, dt);
 	}
 	p[0] = 0x93; /* fixarray of 3 */
 	p[1] = (uint8_t)kind;
-	p = vt_put_uint(p + 2, id);
+	p = vt_put_uint(p + 2, v);
 	return vt_put_uint(p, dt);
+}
+
+/**
+ * vt_put_call - append a call-like record that names its function by @id, not by an
+ * alias slot (4.0's VT_ALIAS_SLOTS + id in the short forms).
+ */
+static inline uint8_t *vt_put_call(uint8_t *p, unsigned kind, uint32_t id, uint64_t dt)
+{
+	return vt_put_id_rec(p, kind, kind == VT_REC_RESUME ? id : VT_ALIAS_SLOTS + (uint64_t)id, dt);
 }
 
 /**
@@ -336,7 +369,10 @@ struct vt_decoder {
 	size_t len;
 	size_t off;
 	unsigned major; /* the stream's format version: from 2 a bare integer is a RET, from
-			 * 3 a negative integer or nil and the bare dt after it a call or C return */
+			 * 3 a negative integer or nil and the bare dt after it a call or C return,
+			 * from 4 through the chunk's alias slots */
+	uint32_t alias[2 * VT_ALIAS_SLOTS]; /* 4.0: id + 1 of each short-form code, 0 unset;
+					      * cleared by vt_decoder_reset (a new chunk) */
 };
 
 void vt_decoder_init(struct vt_decoder *d);
@@ -352,7 +388,9 @@ void vt_decoder_reset(struct vt_decoder *d, const uint8_t *buf, size_t len);
  * Returns 1 on a record, 0 at the end of the chunk, -VT_ERR_MSGPACK or -VT_ERR_RECORD on
  * bad data (then d->off is the offset of the bad record within the chunk).
  * Unknown record kinds >= VT_REC_MAX are an error; unknown kinds below it are returned
- * with only @kind set, so that minor versions can add records.
+ * with only @kind set, so that minor versions can add records. ALIAS records are taken
+ * here, never returned: a short call comes back with the id its slot stands for, and a
+ * slot not bound in the chunk is -VT_ERR_RECORD.
  */
 int vt_decoder_next(struct vt_decoder *d, struct vt_record *rec);
 void vt_decoder_release(struct vt_decoder *d);

@@ -405,7 +405,9 @@ static int native_enter(struct vt_thread *t, const struct native *f, void **args
 	if (!native_room(t) || define(t, f) < 0)
 		return 0;
 	dt = vt_delta(t, now);
-	t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, VT_REC_CCALL, f->id, dt) - t->buf);
+	/* by its id, not an alias slot: this may run without the GIL, beside the thread's
+	 * own callbacks, which own the slots */
+	t->pos = (size_t)(vt_put_call(t->buf + t->pos, VT_REC_CCALL, f->id, dt) - t->buf);
 	t->events++;
 	if (vt_cfg.native_args && f->nargs) {
 		char text[40];

@@ -417,25 +417,62 @@ static inline void stamp(struct vt_thread *t, uint64_t *dt)
 	stamp_at(t, vt_now(), dt);
 }
 
-/* @id (of @key, or -1), its DEF put in @t's stream and the pair kept in the cache slot @c */
-static int64_t id_cache_fill(struct vt_thread *t, struct vt_idc *c, void *key, int64_t id)
+/*
+ * A function's reference on the hot path: its id in the low 32 bits and, above them, the
+ * value v its short-form calls write in this chunk (an alias slot or VT_ALIAS_SLOTS + id);
+ * negative when it has no id.
+ */
+static inline int64_t idc_ref(const struct vt_idc *c)
 {
-	if (id >= 0) {
-		vt_define(t, (uint32_t)id);
-		c->key = key;
-		c->id = (uint32_t)id;
-	}
-	return id;
+	return (int64_t)((uint64_t)c->v << 32 | c->id);
 }
 
-/* @code's id, its DEF in @t's stream */
+/* @id's value v for short-form calls (@is_c: of a C function) in @t's chunk: its alias
+ * slot, bound here (an ALIAS record) when the chunk has not called it yet */
+static uint32_t alias_of(struct vt_thread *t, uint32_t id, int is_c)
+{
+	const size_t mask = sizeof(t->amap) / sizeof(t->amap[0]) - 1;
+	size_t i = (size_t)(id * 0x9e3779b1u >> 24) & mask;
+	struct vt_amap *m;
+
+	for (;; i = (i + 1) & mask) {
+		m = &t->amap[i];
+		if (m->gen != t->agen)
+			break; /* free in this chunk: at most half the map is ever used */
+		if (m->id == id)
+			return m->v;
+	}
+	if (t->nalias[is_c] >= VT_ALIAS_SLOTS)
+		return VT_ALIAS_SLOTS + id; /* the chunk's slots are taken: the id itself */
+	m->gen = t->agen;
+	m->id = id;
+	m->v = t->nalias[is_c]++;
+	t->pos = (size_t)(vt_put_alias(t->buf + t->pos, m->v << 1 | (uint32_t)is_c, id) - t->buf);
+	return m->v;
+}
+
+/* @id (of @key, or -1), its DEF and alias put in @t's stream and kept in the cache slot
+ * @c; returns its reference (idc_ref) */
+static int64_t id_cache_fill(struct vt_thread *t, struct vt_idc *c, void *key, int64_t id,
+			     int is_c)
+{
+	if (id < 0)
+		return id;
+	vt_define(t, (uint32_t)id);
+	c->key = key;
+	c->id = (uint32_t)id;
+	c->v = alias_of(t, (uint32_t)id, is_c);
+	return idc_ref(c);
+}
+
+/* @code's reference (idc_ref), its DEF in @t's stream */
 static int64_t code_id_slow(struct vt_thread *t, PyObject *code, struct vt_idc *c)
 {
 	int64_t id = vt_intern_find(code);
 
 	if (VT_UNLIKELY(id < 0))
 		id = intern_code(code);
-	return id_cache_fill(t, c, code, id);
+	return id_cache_fill(t, c, code, id, 0);
 }
 
 static inline int64_t code_id(struct vt_thread *t, PyObject *code)
@@ -443,7 +480,7 @@ static inline int64_t code_id(struct vt_thread *t, PyObject *code)
 	struct vt_idc *c = vt_id_slot(t, code);
 
 	if (VT_LIKELY(c->key == code))
-		return c->id; /* defined in this thread's stream when it was cached */
+		return idc_ref(c); /* defined and aliased in this chunk when it was cached */
 	return code_id_slow(t, code, c);
 }
 
@@ -850,24 +887,27 @@ static inline uint64_t early_now(void)
 	return VT_UNLIKELY(g_slow) ? 0 : vt_now();
 }
 
-/* 1 when the call was recorded; @now 0: read the clock here */
-HOT int rec_call(struct vt_thread *t, unsigned kind, int64_t id, uint64_t now)
+/* 1 when the call of @ref (idc_ref) was recorded; @now 0: read the clock here */
+HOT int rec_call(struct vt_thread *t, unsigned kind, int64_t ref, uint64_t now)
 {
+	uint32_t id = (uint32_t)ref;
 	uint64_t dt;
 
-	if (VT_UNLIKELY(id < 0)) {
+	if (VT_UNLIKELY(ref < 0)) {
 		t->lost++;
 		return 0;
 	}
-	if (VT_UNLIKELY(g_slow) && !call_allowed(t, (uint32_t)id))
+	if (VT_UNLIKELY(g_slow) && !call_allowed(t, id))
 		return 0;
 	if (VT_UNLIKELY(!now))
 		now = vt_now();
 	stamp_at(t, now, &dt);
-	t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, kind, (uint32_t)id, dt) - t->buf);
+	t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, kind,
+					kind == VT_REC_RESUME ? id : (uint32_t)(ref >> 32), dt) -
+			  t->buf);
 	t->events++;
 	if (VT_UNLIKELY(vt_cfg.ring))
-		vt_shadow_push(t, (uint32_t)id);
+		vt_shadow_push(t, id);
 	return 1;
 }
 
@@ -933,17 +973,16 @@ static void write_inherited_stack(struct vt_thread *t, int is_call)
 		}
 	}
 	while (n-- > 0) {
-		int64_t id = codes[n] ? code_id(t, codes[n]) : -1;
+		int64_t ref = codes[n] ? code_id(t, codes[n]) : -1;
 		uint64_t dt;
 
-		if (id < 0)
+		if (ref < 0)
 			continue;
-		vt_define(t, (uint32_t)id);
 		stamp(t, &dt);
-		t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, VT_REC_CALL, (uint32_t)id, dt) -
-				  t->buf);
+		t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, VT_REC_CALL, (uint32_t)(ref >> 32),
+						dt) - t->buf);
 		if (vt_cfg.ring)
-			vt_shadow_push(t, (uint32_t)id);
+			vt_shadow_push(t, (uint32_t)ref);
 		if (t->pos >= t->limit)
 			break; /* keep the headroom for the event itself */
 	}
@@ -998,7 +1037,7 @@ static int64_t cfunc_id_slow(struct vt_thread *t, PyObject *callable, void *ml, 
 
 	if (VT_UNLIKELY(id < 0))
 		id = intern_cfunc(ml, callable, is_descr);
-	return id_cache_fill(t, c, ml, id);
+	return id_cache_fill(t, c, ml, id, 1);
 }
 
 static inline int64_t cfunc_id(struct vt_thread *t, PyObject *callable, void *ml, int is_descr)
@@ -1006,7 +1045,7 @@ static inline int64_t cfunc_id(struct vt_thread *t, PyObject *callable, void *ml
 	struct vt_idc *c = vt_id_slot(t, ml);
 
 	if (VT_LIKELY(c->key == ml))
-		return c->id;
+		return idc_ref(c);
 	return cfunc_id_slow(t, callable, ml, is_descr, c);
 }
 
@@ -1147,7 +1186,7 @@ static inline int eval_enter(void *frame)
 		return 0;
 	c = vt_id_slot(t, code);
 	if (VT_LIKELY(c->key == code)) {
-		id = c->id;
+		id = idc_ref(c);
 	} else {
 		PyObject *et, *ev, *tb;
 

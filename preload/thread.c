@@ -338,6 +338,13 @@ static void chunk_start(struct vt_thread *t)
 	t->pos = (size_t)(p - t->buf);
 	t->chunk_base = t->pos;
 	t->last = c;
+	/* the alias slots are the chunk's: the cached values name the last chunk's */
+	memset(t->idc, 0, sizeof(t->idc));
+	if (++t->agen == 0) {
+		memset(t->amap, 0, sizeof(t->amap));
+		t->agen = 1;
+	}
+	t->nalias[0] = t->nalias[1] = 0;
 }
 
 /* set by the frame-evaluation hook's install: new threads need their stack_guard */

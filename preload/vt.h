@@ -31,7 +31,7 @@
 /* Raw bytes per chunk before compression, unless VT_BUFFER_SIZE says otherwise. */
 #define VT_CHUNK_DEFAULT (512u << 10)
 /* Room kept free at the end of a chunk so a DEF plus one event always fits. */
-#define VT_CHUNK_HEADROOM (VT_REC_DEF_MAX + 256)
+#define VT_CHUNK_HEADROOM (VT_REC_DEF_MAX + VT_REC_ALIAS_MAX + 256)
 
 /* ---- process-wide configuration and state (init.c) ---- */
 
@@ -175,7 +175,17 @@ struct vt_thread {
 	struct vt_idc {
 		void *key;
 		uint32_t id;
+		uint32_t v;     /* what a short-form call writes for it in this chunk: an
+				 * alias slot, or VT_ALIAS_SLOTS + id (format.h) */
 	} idc[VT_IDC_SIZE];
+	/* the chunk's alias slots, bound in the order the chunk first calls its functions
+	 * (Python and C functions each have their own): a map id -> v, whose entries count
+	 * only while their gen is the chunk's; chunk_start clears the cache above */
+	uint32_t agen;
+	uint32_t nalias[2];
+	struct vt_amap {
+		uint32_t gen, id, v;
+	} amap[4 * VT_ALIAS_SLOTS];
 	uintptr_t stack_guard;  /* eval hook: below this address the C stack is nearly full */
 	volatile int flushing; /* a flush is in progress (signal handlers skip it) */
 	int xlock;             /* taken by native calls (maybe without the GIL) and by other

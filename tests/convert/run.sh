@@ -69,14 +69,15 @@ same "filter: match keeps callees" "fib@1.500+0.350 fib@1.700+0.100 fib@3.010+0.
 same "filter: pid" "" "$("$conv" -q "$data/good" -o - --pid 1 | names)"
 same "filter: tid" "5" "$("$conv" -q "$data/good" -o - --tid 4243 | names | wc -w)"
 
-# formats 1.0 (a RET is [1, dt] there) and 2.0 (calls and C returns are arrays there)
-# still convert: the same trace in every version
-"$conv" -q "$data/good" -o "$work/v3.json"
-for v in 1 2; do
+# formats 1.0 (a RET is [1, dt] there), 2.0 (calls and C returns are arrays there) and
+# 3.0 (short calls name the id, no alias slots) still convert: the same trace in every
+# version
+"$conv" -q "$data/good" -o "$work/v4.json"
+for v in 1 2 3; do
 	"$conv" -q "$data/good-$v.0" -o "$work/v$v.json"
-	cmp -s "$work/v$v.json" "$work/v3.json" && [ "$(names < "$work/v$v.json" | wc -w)" = 5 ] &&
-		ok "format $v.0: the same JSON as 3.0" ||
-		bad "format $v.0: the same JSON as 3.0" "$(diff "$work/v$v.json" "$work/v3.json" | head -5)"
+	cmp -s "$work/v$v.json" "$work/v4.json" && [ "$(names < "$work/v$v.json" | wc -w)" = 5 ] &&
+		ok "format $v.0: the same JSON as 4.0" ||
+		bad "format $v.0: the same JSON as 4.0" "$(diff "$work/v$v.json" "$work/v4.json" | head -5)"
 done
 
 # 5. gzip and split parts
@@ -97,9 +98,9 @@ check_err() { # name dir pattern expected-slices
 	n=$(names < "$work/e.json" | wc -w)
 	if [ $rc = 1 ] && echo "$out" | grep -q "$3" && [ "$n" = "$4" ]; then ok "damaged: $1"; else bad "damaged: $1" "rc=$rc slices=$n; $out"; fi
 }
-check_err "truncated chunk" truncated "t4243.vt: offset 252: truncated chunk" 4
+check_err "truncated chunk" truncated "t4243.vt: offset 264: truncated chunk" 4
 check_err "bad magic" bad-magic "t4243.vt: offset 0: not a vt trace file" 0
-check_err "future version" version-next "offset 8: format version 4.0 is not supported (this vt-convert reads 1.x to 3.x)" 0
+check_err "future version" version-next "offset 8: format version 5.0 is not supported (this vt-convert reads 1.x to 4.x)" 0
 check_err "foreign file" foreign "t4243.vt: offset 0: not a vt trace file" 0
 out=$("$conv" "$data/empty-thread" -o "$work/e.json" 2>&1); rc=$?
 [ $rc = 0 ] && echo "$out" | grep -q "a thread with no events" && ok "empty thread: a warning, exit 0" || bad "empty thread" "$out"

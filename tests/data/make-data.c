@@ -62,9 +62,28 @@ static uint8_t *str(uint8_t *p, const char *s)
 	return vt_put_str(p, s, strlen(s));
 }
 
-/* a CALL or CCALL: the short form from format 3.0, [kind, id, dt] before */
+/* 4.0: the alias slot + 1 bound to each id in the chunk being made (0: none) */
+static uint32_t g_slot[2][8];
+
+/* 4.0: bind @slot to function @id for the rest of the chunk (an ALIAS record) */
+static uint8_t *alias(uint8_t *p, unsigned kind, uint32_t slot, uint32_t id, unsigned major)
+{
+	unsigned is_c = kind == VT_REC_CCALL;
+
+	if (major < 4)
+		return p;
+	g_slot[is_c][id] = slot + 1;
+	return vt_put_alias(p, slot << 1 | is_c, id);
+}
+
+/* a CALL or CCALL: the short form from format 3.0 (through the chunk's alias slot, if
+ * it bound one, from 4.0), [kind, id, dt] before */
 static uint8_t *call(uint8_t *p, unsigned kind, uint32_t id, uint64_t dt, unsigned major)
 {
+	uint32_t slot = g_slot[kind == VT_REC_CCALL][id];
+
+	if (major >= 4)
+		return slot ? vt_put_id_rec(p, kind, slot - 1, dt) : vt_put_call(p, kind, id, dt);
 	if (major >= 3)
 		return vt_put_id_rec(p, kind, id, dt);
 	p = vt_put_array(p, 3);
@@ -142,17 +161,21 @@ static void thread_file(struct tg_file *f, unsigned major)
 	p = vt_put_sync(p, TOKEN, TOKEN);
 	p = vt_put_text_rec(p, VT_REC_TNAME, 0, "MainThread", 10);
 	p = vt_put_def(p, 0, VT_DEF_PY, "<module>", 8, "/tmp/fib.py", 11, 1);
+	p = alias(p, VT_REC_CALL, 0, 0, major);
 	p = call(p, VT_REC_CALL, 0, 1000, major);        /* 1000 */
 	p = vt_put_def(p, 1, VT_DEF_PY, "fib", 3, "/tmp/fib.py", 11, 3);
+	p = alias(p, VT_REC_CALL, 5, 1, major);
 	p = call(p, VT_REC_CALL, 1, 500, major);         /* 1500 */
 	p = call(p, VT_REC_CALL, 1, 200, major);         /* 1700 */
 	p = dt_rec(p, VT_REC_RET, 100, major);           /* 1800 */
 	p = dt_rec(p, VT_REC_RET, 50, major);            /* 1850 */
 	p = vt_put_def(p, 2, VT_DEF_C, "builtins.print", 14, "", 0, 0);
+	p = alias(p, VT_REC_CCALL, 0, 2, major);
 	p = call(p, VT_REC_CCALL, 2, 30, major);         /* 1880 */
 	p = dt_rec(p, VT_REC_CRET, 70, major);           /* 1950 */
 	p = vt_put_sync(p, TOKEN + 2000, TOKEN + 2000);
 	tg_chunk(f, raw, (size_t)(p - raw));
+	memset(g_slot, 0, sizeof(g_slot)); /* 4.0: a new chunk binds no slot (fib by its id) */
 	p = raw;
 	p = vt_put_sync(p, TOKEN + 3000, TOKEN + 3000);
 	p = call(p, VT_REC_CALL, 1, 10, major);          /* 3010 */
@@ -184,8 +207,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		put(dirs[i], pname, proc.buf, proc.len);
 
-	/* the same trace in formats 1.0 and 2.0, which vt-convert still reads */
-	for (unsigned major = 1; major <= 2; major++) {
+	/* the same trace in formats 1.0, 2.0 and 3.0, which vt-convert still reads */
+	for (unsigned major = 1; major <= 3; major++) {
 		char dir[16];
 
 		snprintf(dir, sizeof(dir), "good-%u.0", major);

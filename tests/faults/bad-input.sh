@@ -313,16 +313,16 @@ expect "frames nested 1000 deep convert" 0 "1 threads"
 [ "$xs" = 1000 ] && ok "frames nested 1000 deep: 1000 slices" || bad "frames nested 1000 deep: 1000 slices" "$xs"
 
 # ---- 5. wrong versions and foreign magic ---------------------------------------------------
-for v in "0400:4.0" "0000:0.0" "ffff:65535.0"; do
+for v in "0500:5.0" "0000:0.0" "ffff:65535.0"; do
 	fresh "$d"; $py "$vtf" set "$tf" 8 "${v%%:*}"
 	conv "$d"
 	expect "major version ${v#*:}: refused, naming both versions" 1 \
-		"error: $tf: offset 8: format version ${v#*:} is not supported \(this vt-convert reads 1.x to 3.x\)"
+		"error: $tf: offset 8: format version ${v#*:} is not supported \(this vt-convert reads 1.x to 4.x\)"
 done
 fresh "$d"; $py "$vtf" set "$tf" 10 ffff
 conv "$d"
-expect "minor version 3.65535: read (minor versions only add)" 0 "1 threads"
-[ "$xs" = "$ref_x" ] && ok "minor version 3.65535: every slice" || bad "minor version 3.65535: every slice" "$xs"
+expect "minor version 4.65535: read (minor versions only add)" 0 "1 threads"
+[ "$xs" = "$ref_x" ] && ok "minor version 4.65535: every slice" || bad "minor version 4.65535: every slice" "$xs"
 fresh "$d"; $py "$vtf" set "$tf" 0 89565452414345ff
 conv "$d"
 expect "bad magic: refused at offset 0" 1 "error: $tf: offset 0: not a vt trace file"

@@ -215,7 +215,7 @@ static int one_op(struct src *s, struct expect *e)
 		r->kind = k[get8(s) % 3];
 		r->id = id;
 		r->dt = get_u64(s);
-		ENCODE(VT_REC_HOT_MAX, vt_put_id_rec(p, r->kind, id, r->dt));
+		ENCODE(VT_REC_HOT_MAX, vt_put_call(p, r->kind, id, r->dt));
 		break;
 	}
 	case 1: { /* RET, CRET, UNWIND, CRAISE, YIELD */

@@ -307,6 +307,8 @@ Test(format, worst_case_records_fit_their_max)
 	e = vt_put_def(g_buf, UINT32_MAX, VT_DEF_C, name, VT_DEF_STR_MAX + 100, name,
 		       VT_DEF_STR_MAX + 100, UINT32_MAX);
 	cr_assert_leq(e - g_buf, VT_REC_DEF_MAX);
+	e = vt_put_alias(g_buf, 2 * VT_ALIAS_SLOTS - 1, UINT32_MAX);
+	cr_assert_leq(e - g_buf, VT_REC_ALIAS_MAX);
 	free(name);
 }
 
@@ -344,6 +346,7 @@ Test(format, roundtrip_id_records)
 							  (kinds[k] == VT_REC_CCALL)),
 					   widths[j]);
 				assert_same_bytes(g_buf, n, &sb, "id record", widths[j]);
+				g_dec.major = 3; /* the value is the id itself (4.0: see below) */
 				decode_one(g_buf, n, &r);
 				cr_assert_eq(r.kind, kinds[k]);
 				cr_assert_eq(r.id, widths32[i]);
@@ -352,6 +355,73 @@ Test(format, roundtrip_id_records)
 					     (unsigned long long)r.dt);
 				assert_hot_fields_zero(&r);
 			}
+}
+
+/* 4.0: a short call's value below VT_ALIAS_SLOTS is a slot the chunk bound with an ALIAS
+ * record (which the decoder takes and never returns), from there on VT_ALIAS_SLOTS + id */
+Test(format, short_calls_go_through_the_chunks_alias_slots)
+{
+	static const unsigned kinds[] = {VT_REC_CALL, VT_REC_CCALL};
+	static const uint64_t dts[] = {0, 127, 128, 65536};
+	struct vt_record r;
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < NWIDTHS32 && widths32[i] < 0x40000000u; i++)
+			for (size_t j = 0; j < sizeof(dts) / sizeof(dts[0]); j++) {
+				uint32_t v = widths32[i], is_c = kinds[k] == VT_REC_CCALL;
+				uint32_t want = v < VT_ALIAS_SLOTS ? 70000 + v : v - VT_ALIAS_SLOTS;
+				uint8_t *p = g_buf;
+
+				if (v < VT_ALIAS_SLOTS)
+					p = vt_put_alias(p, v << 1 | is_c, want);
+				p = vt_put_id_rec(p, kinds[k], v, dts[j]);
+				decode_one(g_buf, (size_t)(p - g_buf), &r);
+				cr_assert_eq(r.kind, kinds[k]);
+				cr_assert_eq(r.id, want, "value %u (is_c %u): id %llu, wanted %u", v,
+					     is_c, (unsigned long long)r.id, want);
+				cr_assert_eq(r.dt, dts[j]);
+			}
+}
+
+Test(format, an_unbound_slot_is_a_bad_record_and_slots_end_with_their_chunk)
+{
+	struct vt_record r;
+	uint8_t *p;
+	size_t n;
+
+	/* never bound: the record is bad, named at its own offset */
+	p = vt_put_id_rec(g_buf, VT_REC_CALL, 3, 5);
+	decode_start(g_buf, (size_t)(p - g_buf));
+	cr_assert_eq(vt_decoder_next(&g_dec, &r), -VT_ERR_RECORD);
+	cr_assert_eq(g_dec.off, 0);
+	/* a slot of C functions binds no Python call of the same value */
+	p = vt_put_alias(g_buf, 3 << 1 | 1, 9);
+	p = vt_put_id_rec(p, VT_REC_CCALL, 3, 5);
+	n = (size_t)(p - g_buf);
+	p = vt_put_id_rec(p, VT_REC_CALL, 3, 5);
+	decode_start(g_buf, (size_t)(p - g_buf));
+	cr_assert_eq(vt_decoder_next(&g_dec, &r), 1);
+	cr_assert_eq(r.kind, VT_REC_CCALL);
+	cr_assert_eq(r.id, 9);
+	cr_assert_eq(vt_decoder_next(&g_dec, &r), -VT_ERR_RECORD);
+	cr_assert_eq(g_dec.off, n);
+	/* the next chunk starts with no slot bound */
+	p = vt_put_alias(g_buf, 4 << 1, 11);
+	p = vt_put_id_rec(p, VT_REC_CALL, 4, 1);
+	n = (size_t)(p - g_buf);
+	decode_start(g_buf, n);
+	cr_assert_eq(vt_decoder_next(&g_dec, &r), 1);
+	cr_assert_eq(r.id, 11);
+	vt_decoder_reset(&g_dec, g_copy + n - 2, 2); /* the call alone, as a new chunk */
+	cr_assert_eq(vt_decoder_next(&g_dec, &r), -VT_ERR_RECORD);
+	/* a slot bound twice stands for the last function */
+	p = vt_put_alias(g_buf, 4 << 1, 11);
+	p = vt_put_alias(p, 4 << 1, 12);
+	p = vt_put_id_rec(p, VT_REC_CALL, 4, 1);
+	decode_start(g_buf, (size_t)(p - g_buf));
+	cr_assert_eq(vt_decoder_next(&g_dec, &r), 1);
+	cr_assert_eq(r.id, 12);
+	cr_assert_eq(vt_decoder_next(&g_dec, &r), 0);
 }
 
 Test(format, roundtrip_dt_records)
@@ -614,12 +684,12 @@ static size_t put_stream(uint8_t *buf, size_t *ends, size_t *nrec)
 	p = vt_put_sync(p, 0x100000000ull, 5000000000ull); END();
 	p = vt_put_def(p, 0, VT_DEF_PY, "fib", 3, "/tmp/f.py", 9, 1); END();
 	p = vt_put_def(p, 70000, VT_DEF_C, "builtins.len", 12, "", 0, 0); END();
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 40); END();
-	p = vt_put_id_rec(p, VT_REC_CCALL, 70000, 300); END();
+	p = vt_put_call(p, VT_REC_CALL, 0, 40); END();
+	p = vt_put_call(p, VT_REC_CCALL, 70000, 300); END();
 	p = vt_put_dt_rec(p, VT_REC_CRAISE, 65536); END();
 	p = vt_put_dt_rec(p, VT_REC_CRET, 1); END();
 	p = vt_put_dt_rec(p, VT_REC_YIELD, 0xffffffffull); END();
-	p = vt_put_id_rec(p, VT_REC_RESUME, 0, 0x100000000ull); END();
+	p = vt_put_call(p, VT_REC_RESUME, 0, 0x100000000ull); END();
 	p = vt_put_dt_rec(p, VT_REC_UNWIND, 127); END();
 	p = vt_put_text_rec(p, VT_REC_TNAME, 128, "MainThread", 10); END();
 	p = vt_put_lost(p, 255, 1000, "full"); END();
@@ -724,7 +794,7 @@ static void expect_bad_record(msgpack_sbuffer *bad, int want)
 
 Test(format, unknown_kind_below_max_is_skipped)
 {
-	static const unsigned kinds[] = {8, 9, 15, 33, 63};
+	static const unsigned kinds[] = {8, 9, 15, 34, 63};
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 	struct vt_record r;
@@ -746,7 +816,7 @@ Test(format, unknown_kind_below_max_is_skipped)
 		msgpack_pack_array(&pk, 1);
 		msgpack_pack_uint64(&pk, kinds[k]);
 		memcpy(g_buf, sb.data, sb.size);
-		n = (size_t)(vt_put_id_rec(g_buf + sb.size, VT_REC_CALL, 3, 7) - g_buf);
+		n = (size_t)(vt_put_call(g_buf + sb.size, VT_REC_CALL, 3, 7) - g_buf);
 		msgpack_sbuffer_destroy(&sb);
 
 		decode_start(g_buf, n);
@@ -854,7 +924,8 @@ Test(format, short_forms_need_their_dt_and_version_3)
 		expect_bad_bytes(no_dt[i], 1, -VT_ERR_RECORD);
 	for (size_t i = 0; i < sizeof(bad_dt) / sizeof(bad_dt[0]); i++)
 		expect_bad_bytes(bad_dt[i].b, bad_dt[i].len, -VT_ERR_RECORD);
-	/* the same bytes with their dt decode, as the call of id 0 and of C id 1 */
+	/* the same bytes with their dt decode, as the call of id 0 and of C id 1 (3.0) */
+	g_dec.major = 3;
 	mp(&sb, "iu", (int64_t)-1, (uint64_t)7);
 	decode_one((const uint8_t *)sb.data, sb.size, &r);
 	cr_assert_eq(r.kind, VT_REC_CALL);
@@ -873,6 +944,20 @@ Test(format, short_forms_need_their_dt_and_version_3)
 	g_dec.major = 2;
 	mp(&sb, "nu", (uint64_t)7);
 	expect_bad_record(&sb, -VT_ERR_RECORD);
+}
+
+Test(format, alias_records_are_checked)
+{
+	msgpack_sbuffer sb;
+
+	mp(&sb, "auuu", 3, (uint64_t)VT_REC_ALIAS, (uint64_t)(2 * VT_ALIAS_SLOTS), (uint64_t)1);
+	expect_bad_record(&sb, -VT_ERR_RECORD); /* no such slot */
+	mp(&sb, "auus", 3, (uint64_t)VT_REC_ALIAS, (uint64_t)1, "x");
+	expect_bad_record(&sb, -VT_ERR_RECORD);
+	mp(&sb, "auu", 2, (uint64_t)VT_REC_ALIAS, (uint64_t)1);
+	expect_bad_record(&sb, -VT_ERR_RECORD);
+	mp(&sb, "auuu", 3, (uint64_t)VT_REC_ALIAS, (uint64_t)1, (uint64_t)UINT32_MAX);
+	expect_bad_record(&sb, -VT_ERR_RECORD); /* an id no table holds */
 }
 
 Test(format, invalid_msgpack_is_an_error)

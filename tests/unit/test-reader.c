@@ -104,8 +104,8 @@ static size_t ns_chunk(uint8_t *raw, uint64_t base)
 
 	p = vt_put_sync(p, base, base);
 	p = vt_put_def(p, 0, VT_DEF_PY, "fib", 3, "/tmp/f.py", 9, 1);
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 5);
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 10);
+	p = vt_put_call(p, VT_REC_CALL, 0, 5);
+	p = vt_put_call(p, VT_REC_CALL, 0, 10);
 	p = vt_put_dt_rec(p, VT_REC_RET, 7);
 	p = vt_put_dt_rec(p, VT_REC_RET, 3);
 	p = vt_put_text_rec(p, VT_REC_TNAME, 5, "MainThread", 10);
@@ -310,7 +310,7 @@ Test(reader, ns_clock_large_deltas)
 	uint8_t raw[512], *p = raw;
 
 	p = vt_put_sync(p, 1, 1);
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 0xffffffffull);
+	p = vt_put_call(p, VT_REC_CALL, 0, 0xffffffffull);
 	p = vt_put_dt_rec(p, VT_REC_RET, 0x100000000ull);
 	p = vt_put_end(p, 0x200000000ull, 0x200000000ull, VT_END_THREAD);
 	tg_header(&g_f, &h);
@@ -335,9 +335,9 @@ Test(reader, tsc_rate_from_the_chunk_anchors)
 	h.clock = VT_CLOCK_TSC;
 	h.tsc_hz = 3000000000ull; /* would give 1/3 ns per tick */
 	p = vt_put_sync(p, c0, m0);
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 2000);
+	p = vt_put_call(p, VT_REC_CALL, 0, 2000);
 	p = vt_put_dt_rec(p, VT_REC_RET, 2000);
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 1000000);
+	p = vt_put_call(p, VT_REC_CALL, 0, 1000000);
 	p = vt_put_dt_rec(p, VT_REC_RET, 2996000);
 	p = vt_put_sync(p, c0 + 4000000, m0 + 2000000); /* 2 ms: long enough for a rate */
 	tg_header(&g_f, &h);
@@ -363,7 +363,7 @@ Test(reader, tsc_end_is_an_anchor)
 	h.clock = VT_CLOCK_TSC;
 	h.tsc_hz = 1000000000ull;
 	p = vt_put_sync(p, 800, 10000000);
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 4000000);
+	p = vt_put_call(p, VT_REC_CALL, 0, 4000000);
 	p = vt_put_end(p, 800 + 8000000, 10000000 + 2000000, VT_END_EXIT);
 	tg_header(&g_f, &h);
 	tg_chunk(&g_f, raw, (size_t)(p - raw));
@@ -384,7 +384,7 @@ Test(reader, tsc_short_chunk_uses_tsc_hz)
 	h.clock = VT_CLOCK_TSC;
 	h.tsc_hz = 4000000000ull;
 	p = vt_put_sync(p, c0, m0);
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 400000);
+	p = vt_put_call(p, VT_REC_CALL, 0, 400000);
 	p = vt_put_sync(p, c0 + 1000000, m0 + 500000); /* anchors say 0.5 ns/tick over 0.5 ms */
 	tg_header(&g_f, &h);
 	tg_chunk(&g_f, raw, (size_t)(p - raw));
@@ -447,9 +447,9 @@ Test(reader, times_never_go_backwards_within_a_file)
 		h.clock = clocks[c];
 		h.tsc_hz = 1000000000ull;
 		p = vt_put_sync(p, 1000000000000ull, 5000000000ull);
-		p = vt_put_id_rec(p, VT_REC_CALL, 0, 100);
+		p = vt_put_call(p, VT_REC_CALL, 0, 100);
 		p = vt_put_def(p, 1, VT_DEF_PY, "g", 1, "/tmp/f.py", 9, 3);
-		p = vt_put_id_rec(p, VT_REC_CALL, 1, 100);
+		p = vt_put_call(p, VT_REC_CALL, 1, 100);
 		p = vt_put_dt_rec(p, VT_REC_RET, 100);
 		p = vt_put_dt_rec(p, VT_REC_RET, 100);
 		p = vt_put_sync(p, 1000000000000ull + 2000000, 5000000000ull + 2000000);
@@ -503,7 +503,7 @@ Test(reader, multi_chunk_tsc_rate_per_chunk)
 	/* chunk 1: 2 ticks per ns over 2 ms */
 	p = raw;
 	p = vt_put_sync(p, 100, 1000000000);
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 2000);
+	p = vt_put_call(p, VT_REC_CALL, 0, 2000);
 	p = vt_put_sync(p, 100 + 4000000, 1002000000);
 	tg_chunk(&g_f, raw, (size_t)(p - raw));
 	/* chunk 2: 4 ticks per ns over 2 ms */
@@ -670,7 +670,7 @@ Test(reader, malformed_record_mid_chunk)
 	size_t chunk;
 
 	p = vt_put_sync(p, 1000, 1000);
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 5);
+	p = vt_put_call(p, VT_REC_CALL, 0, 5);
 	p = vt_put_array(p, 2);
 	p = vt_put_uint(p, VT_REC_MAX); /* the first kind no reader accepts */
 	p = vt_put_uint(p, 1);
@@ -694,7 +694,7 @@ Test(reader, chunk_must_start_with_an_anchor)
 	uint8_t raw[512], *p = raw;
 
 	p = vt_put_def(p, 0, VT_DEF_PY, "f", 1, "x.py", 4, 1); /* allowed before the SYNC */
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 5);
+	p = vt_put_call(p, VT_REC_CALL, 0, 5);
 	p = vt_put_sync(p, 1000, 1000);
 	tg_header(&g_f, &h);
 	tg_chunk(&g_f, raw, (size_t)(p - raw));
@@ -713,7 +713,7 @@ Test(reader, unknown_kinds_do_not_disturb_times)
 	size_t calls = 0;
 
 	p = vt_put_sync(p, 1000, 1000);
-	p = vt_put_id_rec(p, VT_REC_CALL, 0, 5);
+	p = vt_put_call(p, VT_REC_CALL, 0, 5);
 	p = vt_put_array(p, 3);
 	p = vt_put_uint(p, 40);
 	p = vt_put_str(p, "new", 3);
@@ -898,9 +898,9 @@ Test(reader, data_files)
 	cr_assert_eq(read_all(g), -VT_ERR_BAD_MAGIC);
 	data_file("version-next", 0);
 	cr_assert_eq(read_all(g), -VT_ERR_VERSION);
-	/* the same trace as good/ in formats 1.0 (a RET is [1, dt] there) and 2.0 (calls and
-	 * C returns are arrays there): the same records */
-	for (unsigned major = 1; major <= 2; major++) {
+	/* the same trace as good/ in formats 1.0 (a RET is [1, dt] there), 2.0 (calls and
+	 * C returns are arrays there) and 3.0 (no alias slots): the same records */
+	for (unsigned major = 1; major <= 3; major++) {
 		struct vt_record want[64];
 		char dir[16];
 		size_t n;
