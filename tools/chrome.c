@@ -41,10 +41,11 @@ static void gz_put(struct vt_json *j, const void *p, size_t n, int finish)
 }
 
 /*
- * The background writer: a full buffer goes to a thread of its own, which compresses
- * (gzip) and writes it while the caller fills the other buffer, so formatting and the
- * kernel's copy into the page cache (or deflate) run on two cores. Only the writer
- * touches f, gz, err and out_bytes between vt_json_open and the join in vt_json_end.
+ * The background writer of gzip output: a full buffer goes to a thread of its own, which
+ * deflates and writes it while the caller fills the other buffer, so formatting and
+ * deflate run on two cores (plain JSON is written inline: there the kernel's writeback
+ * already takes the second core). Only the writer touches f, gz, err and out_bytes
+ * between vt_json_open and the join in vt_json_end.
  */
 struct bg {
 	pthread_t thread;
