@@ -4,8 +4,9 @@
 #   not Python   bash -c 'for i in $(seq N); do /bin/true; done' (BENCH_STARTUP_N, 200):
 #                no preload, an empty preloaded library (the loader's own price for any
 #                LD_PRELOAD), and libvt.so
-#   Python       python -c pass, 20 times in a row: plain and under libvt.so (start-up to
-#                the first user line, plus vt's work at exit for an empty trace)
+#   Python       python -c pass, 20 times in a row: plain, under the empty library and
+#                under libvt.so (start-up to the first user line, plus vt's work at exit
+#                for an empty trace); the last column is vt above the empty library
 # Each is measured BENCH_STARTUP_RUNS (11) times, the variants interleaved; the median
 # wall time is printed, and the difference per process start in microseconds.
 # Interpreters: BENCH_PYTHONS, else the newest pyenv 3.11 and 3.12 and /usr/bin/python3.
@@ -61,15 +62,17 @@ else
 	pythons+=(/usr/bin/python3)
 fi
 echo
-echo "Python start-up: 20 x python -c pass, median of $runs"
+echo "Python start-up: 20 x python -c pass, median of $runs (plain, an empty preloaded library, libvt.so)"
 for py in "${pythons[@]}"; do
 	[ -x "$py" ] || { echo "  $py: not installed, skipped"; continue; }
-	: >"$tmp/plain"; : >"$tmp/pvt"
+	: >"$tmp/plain"; : >"$tmp/pempty"; : >"$tmp/pvt"
 	for _ in $(seq "$runs"); do
 		wall "" bash -c "for i in \$(seq 20); do $py -c pass; done" >>"$tmp/plain"
+		wall "$tmp/empty.so" bash -c "for i in \$(seq 20); do $py -c pass; done" >>"$tmp/pempty"
 		wall "$lib" bash -c "for i in \$(seq 20); do $py -c pass; done" >>"$tmp/pvt"
 	done
-	a=$(median <"$tmp/plain"); b=$(median <"$tmp/pvt")
-	awk -v p="$py" -v a="$a" -v b="$b" 'BEGIN {
-		printf "  %-44s %6.2f -> %6.2f ms per start (%+.2f ms)\n", p, a / 20e6, b / 20e6, (b - a) / 20e6 }'
+	a=$(median <"$tmp/plain"); e=$(median <"$tmp/pempty"); b=$(median <"$tmp/pvt")
+	awk -v p="$py" -v a="$a" -v e="$e" -v b="$b" 'BEGIN {
+		printf "  %-44s %6.2f -> %6.2f ms per start (%+.2f ms; %+.2f ms above the empty library at %.2f)\n",
+			p, a / 20e6, b / 20e6, (b - a) / 20e6, (b - e) / 20e6, e / 20e6 }'
 done
