@@ -65,11 +65,12 @@ echo
 echo "Python start-up: 20 x python -c pass, median of $runs (plain, an empty preloaded library, libvt.so)"
 for py in "${pythons[@]}"; do
 	[ -x "$py" ] || { echo "  $py: not installed, skipped"; continue; }
+	pyloop="for i in \$(seq 20); do $py -c pass; done"
 	: >"$tmp/plain"; : >"$tmp/pempty"; : >"$tmp/pvt"
 	for _ in $(seq "$runs"); do
-		wall "" bash -c "for i in \$(seq 20); do $py -c pass; done" >>"$tmp/plain"
-		wall "$tmp/empty.so" bash -c "for i in \$(seq 20); do $py -c pass; done" >>"$tmp/pempty"
-		wall "$lib" bash -c "for i in \$(seq 20); do $py -c pass; done" >>"$tmp/pvt"
+		wall "" bash -c "$pyloop" >>"$tmp/plain"
+		wall "$tmp/empty.so" bash -c "$pyloop" >>"$tmp/pempty"
+		wall "$lib" bash -c "$pyloop" >>"$tmp/pvt"
 	done
 	a=$(median <"$tmp/plain"); e=$(median <"$tmp/pempty"); b=$(median <"$tmp/pvt")
 	awk -v p="$py" -v a="$a" -v e="$e" -v b="$b" 'BEGIN {
