@@ -46,7 +46,7 @@ static int write_chunk(int fd, const uint8_t *raw, size_t len)
 	/* not counted against VT_MAX_SIZE: a few hundred bytes that say what happened */
 	rc = vt_write_file(fd, &g_proc_fid, out, (size_t)clen + VT_CHUNK_HDR_LEN);
 	if (own)
-		close(fd);
+		vt_close_file(fd, &g_proc_fid);
 	return rc;
 }
 
@@ -133,13 +133,13 @@ void vt_proc_start(void)
 	p = vt_put_uint(p, vt_cfg.min_dur_ns);
 	if (write_chunk(fd, raw, (size_t)(p - raw)) < 0)
 		goto fail;
-	close(fd);
+	vt_close_file(fd, &g_proc_fid);
 	g_proc_ok = 1;
 	vt_restore_signals(&old);
 	return;
 fail:
 	vt_log("cannot write the process file in '%s': %s", vt_cfg.output, strerror(errno));
-	close(fd);
+	vt_close_file(fd, &g_proc_fid);
 	vt_stop(NULL);
 	vt_restore_signals(&old);
 }

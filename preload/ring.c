@@ -168,7 +168,7 @@ void vt_ring_dump(int from_signal)
 		}
 		t->ring_tail = NULL;
 		if (t->dead && t->fd >= 0) {
-			close(t->fd);
+			vt_close_file(t->fd, &t->fid);
 			t->fd = -1;
 		}
 	}

@@ -111,23 +111,62 @@ int vt_write_file(int fd, struct vt_fileid *id, const void *buf, size_t len)
 		errno = EFBIG;
 		return -1;
 	}
-	if (vt_write_all(fd, buf, len) < 0)
+	if (vt_write_all(fd, buf, len) < 0) {
+		/* closed between the fstat and the write (os.closerange in another thread) */
+		if (errno == EBADF)
+			errno = ESTALE;
 		return -1;
+	}
 	id->size += len;
 	return 0;
 }
 
-/* Move @fd out of the low numbers that programs tend to assume are theirs. */
-static int high_fd(int fd)
-{
-	int h;
+/*
+ * The program may close vt's descriptors at any moment (os.closerange in another thread,
+ * while the writer holds one) and open files of its own on the same numbers. So vt checks
+ * that a descriptor still is the file it opened before it closes it, never closes one
+ * that is not, and opens again, at most VT_FD_TRIES times, when it lost the descriptor
+ * between the open and the first look at it.
+ */
+#define VT_FD_TRIES 8
 
-	if (fd < 0)
-		return fd;
-	h = fcntl(fd, F_DUPFD_CLOEXEC, 512);
+static int same_file(const struct stat *a, dev_t dev, ino_t ino)
+{
+	return a->st_dev == dev && a->st_ino == ino;
+}
+
+/* 1 if @fd is (still) the file @dev:@ino */
+static int fd_is(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && same_file(&st, dev, ino);
+}
+
+void vt_close_file(int fd, const struct vt_fileid *id)
+{
+	if (fd >= 0 && fd_is(fd, id->dev, id->ino))
+		close(fd);
+}
+
+/*
+ * Move @fd, opened on @st, out of the low numbers that programs tend to assume are theirs.
+ * The new descriptor, @fd itself if there is none to be had above 512, or -1 with errno
+ * EBADF if the program took @fd first.
+ */
+static int high_fd(int fd, const struct stat *st)
+{
+	int h = fcntl(fd, F_DUPFD_CLOEXEC, 512);
+
 	if (h < 0)
-		return fd;
-	close(fd);
+		return errno == EBADF ? -1 : fd;
+	if (!fd_is(h, st->st_dev, st->st_ino)) {
+		close(h); /* a copy of the program's file, made after it took the number */
+		errno = EBADF;
+		return -1;
+	}
+	if (fd_is(fd, st->st_dev, st->st_ino))
+		close(fd);
 	return h;
 }
 
@@ -148,12 +187,13 @@ static void size_counter_open(int dfd)
 	fd = openat(dfd, ".vt-size", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) == 0 && st.st_size < 4096 && ftruncate(fd, 4096) < 0) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return; /* the program took the number: not ours to close */
+	m = st.st_size >= 4096 || ftruncate(fd, 4096) == 0
+		    ? mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+		    : MAP_FAILED;
+	if (fd_is(fd, st.st_dev, st.st_ino))
 		close(fd);
-		return;
-	}
-	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
 	if (m != MAP_FAILED)
 		g_size_total = m;
 }
@@ -186,25 +226,38 @@ int vt_reserve(size_t bytes)
 static int open_dir(void)
 {
 	const char *dir = vt_cfg.output;
-	struct stat st;
-	int fd = -1;
+	struct stat st, at;
+	int fd = -1, tries;
 
 	pthread_mutex_lock(&g_dir_lock);
 	if (!g_dir_made && mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		vt_log("cannot create trace directory '%s': %s; tracing off", dir, strerror(errno));
 		goto fail;
 	}
-	/* O_NOFOLLOW: never follow a symlink planted at the output path */
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
+	for (tries = 0;; tries++) {
+		/* O_NOFOLLOW: never follow a symlink planted at the output path */
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			int err = errno;
 
-		vt_log("cannot open trace directory '%s': %s; tracing off", dir,
-		       lstat(dir, &st) == 0 && S_ISLNK(st.st_mode) ? "it is a symbolic link, not followed"
-								  : strerror(err));
-		goto fail;
+			vt_log("cannot open trace directory '%s': %s; tracing off", dir,
+			       lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)
+				       ? "it is a symbolic link, not followed"
+				       : strerror(err));
+			goto fail;
+		}
+		/* else the program took the number (not ours to close), or the directory was
+		 * replaced just now (the next round says so) */
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && lstat(dir, &at) == 0 &&
+		    same_file(&st, at.st_dev, at.st_ino))
+			break;
+		fd = -1;
+		if (tries == VT_FD_TRIES) {
+			vt_log("the program keeps closing vt's descriptors of '%s'; tracing off", dir);
+			goto fail;
+		}
 	}
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+	if (st.st_uid != geteuid()) {
 		vt_log("trace directory '%s' belongs to another user; tracing off", dir);
 		goto fail;
 	}
@@ -212,7 +265,7 @@ static int open_dir(void)
 		vt_fileid_take(fd, &g_dir_id);
 		g_dir_made = 1;
 		size_counter_open(fd);
-	} else if (st.st_dev != g_dir_id.dev || st.st_ino != g_dir_id.ino) {
+	} else if (!same_file(&st, g_dir_id.dev, g_dir_id.ino)) {
 		vt_log("trace directory '%s' was replaced while tracing; tracing off", dir);
 		goto fail;
 	}
@@ -228,39 +281,75 @@ fail:
 
 int vt_open_file(const char *name)
 {
-	int fd, dfd = open_dir();
+	struct stat st, at;
+	int tries, fd, dfd, h, ok, made = 0;
 
-	if (dfd < 0)
-		return -1;
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		vt_log("cannot create '%s/%s': %s; tracing off", vt_cfg.output, name,
-		       strerror(errno));
-		close(dfd);
-		vt_stop(NULL);
-		return -1;
+	for (tries = 0; tries <= VT_FD_TRIES; tries++) {
+		dfd = open_dir();
+		if (dfd < 0)
+			return -1;
+		/* once made, the file is opened again (the program took its descriptor) */
+		fd = openat(dfd, name,
+			    O_WRONLY | O_NOFOLLOW | O_CLOEXEC | (made ? 0 : O_CREAT | O_EXCL), 0600);
+		if (fd < 0 && errno == EBADF)
+			continue; /* the program took the directory's descriptor */
+		if (fd < 0) {
+			vt_log("cannot create '%s/%s': %s; tracing off", vt_cfg.output, name,
+			       strerror(errno));
+			vt_close_file(dfd, &g_dir_id);
+			vt_stop(NULL);
+			return -1;
+		}
+		made = 1;
+		ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		     fstatat(dfd, name, &at, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     same_file(&st, at.st_dev, at.st_ino);
+		vt_close_file(dfd, &g_dir_id);
+		if (ok && (h = high_fd(fd, &st)) >= 0)
+			return h;
 	}
-	close(dfd);
-	return high_fd(fd);
+	vt_log("the program keeps closing vt's descriptors of '%s'; tracing off", vt_cfg.output);
+	vt_stop(NULL);
+	return -1;
 }
 
 int vt_reopen_file(const char *name, const struct vt_fileid *id)
 {
-	struct stat st;
-	int fd, dfd = open_dir();
+	struct stat st, at;
+	int tries, fd, dfd, h, err;
 
-	if (dfd < 0)
-		return -1;
-	fd = openat(dfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-	close(dfd);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || st.st_dev != id->dev || st.st_ino != id->ino) {
-		close(fd);
-		errno = ESTALE;
-		return -1;
+	for (tries = 0; tries <= VT_FD_TRIES; tries++) {
+		dfd = open_dir();
+		if (dfd < 0)
+			return -1;
+		fd = openat(dfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			err = errno;
+			if (err == EBADF)
+				continue; /* the program took the directory's descriptor */
+			vt_close_file(dfd, &g_dir_id);
+			errno = err;
+			return -1;
+		}
+		if (fstat(fd, &st) == 0 && same_file(&st, id->dev, id->ino)) {
+			vt_close_file(dfd, &g_dir_id);
+			if ((h = high_fd(fd, &st)) >= 0)
+				return h;
+			continue;
+		}
+		/* another file of that name now (vt's was removed), or the program took fd */
+		if (fstatat(dfd, name, &at, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !same_file(&at, id->dev, id->ino)) {
+			if (fd_is(fd, at.st_dev, at.st_ino))
+				close(fd);
+			vt_close_file(dfd, &g_dir_id);
+			errno = ESTALE;
+			return -1;
+		}
+		vt_close_file(dfd, &g_dir_id);
 	}
-	return high_fd(fd);
+	errno = ESTALE;
+	return -1;
 }
 
 static void put_kv_str(uint8_t **p, const char *k, const char *v)
@@ -431,7 +520,7 @@ static struct vt_thread *take_spare(void)
 			struct vt_thread n = { 0 };
 
 			if (t->fd >= 0) /* a flight recorder's file, kept open after a dump */
-				close(t->fd);
+				vt_close_file(t->fd, &t->fid);
 			/* what a new thread would allocate again; the rest starts from zero */
 			n.buf = t->buf;
 			n.ibuf = t->ibuf;
@@ -516,6 +605,33 @@ static void thread_file_name(const struct vt_thread *t, char name[96])
 		 (int)t->tid);
 }
 
+/*
+ * The program closed @t's descriptor (os.closerange) or put a file of its own in its place
+ * (dup2), maybe while the writer still had a chunk of @t's: open the same file again, by
+ * name, if it is still ours (same device and inode), on a new high descriptor. The old
+ * number is left alone: it may be the program's now. A chunk cut short when the
+ * descriptor went away mid-write is cut off, so that the chunk written again follows the
+ * last whole one (only one thread writes @t's file at a time). 0, or -1 (errno set).
+ */
+static int reopen_thread_file(struct vt_thread *t)
+{
+	char name[96];
+	struct stat st;
+	int fd;
+
+	thread_file_name(t, name);
+	fd = vt_reopen_file(name, &t->fid);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size > t->fid.size &&
+	    ftruncate(fd, (off_t)t->fid.size) < 0) {
+		close(fd);
+		return -1;
+	}
+	t->fd = fd;
+	return 0;
+}
+
 int vt_thread_file(struct vt_thread *t)
 {
 	char name[96];
@@ -528,29 +644,12 @@ int vt_thread_file(struct vt_thread *t)
 	if (t->fd < 0)
 		return -1;
 	vt_fileid_take(t->fd, &t->fid);
-	if (vt_write_header(t->fd, &t->fid, "thread", t->tid) < 0) {
+	if (vt_write_header(t->fd, &t->fid, "thread", t->tid) < 0 &&
+	    (errno != ESTALE || reopen_thread_file(t) < 0 ||
+	     vt_write_header(t->fd, &t->fid, "thread", t->tid) < 0)) {
 		write_failed();
 		return -1;
 	}
-	return 0;
-}
-
-/*
- * The program closed @t's descriptor (os.closerange) or put a file of its own in its place
- * (dup2), maybe while the writer still had a chunk of @t's: open the same file again, by
- * name, if it is still ours (same device and inode), on a new high descriptor. The old
- * number is left alone: it may be the program's now. 0, or -1 (errno set).
- */
-static int reopen_thread_file(struct vt_thread *t)
-{
-	char name[96];
-	int fd;
-
-	thread_file_name(t, name);
-	fd = vt_reopen_file(name, &t->fid);
-	if (fd < 0)
-		return -1;
-	t->fd = fd;
 	return 0;
 }
 
@@ -558,7 +657,7 @@ static int reopen_thread_file(struct vt_thread *t)
 static int write_raw(struct vt_thread *t, const uint8_t *raw, size_t len, char *cbuf,
 		     void *lz4)
 {
-	int clen;
+	int clen, tries;
 
 	if (!vt_cfg.ring && vt_thread_file(t) < 0)
 		return -1;
@@ -573,11 +672,12 @@ static int write_raw(struct vt_thread *t, const uint8_t *raw, size_t len, char *
 		return vt_ring_store(t, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN);
 	if (vt_reserve((size_t)clen + VT_CHUNK_HDR_LEN) < 0)
 		return -1; /* the run's trace is full: this chunk is not written */
-	if (vt_write_file(t->fd, &t->fid, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) < 0 &&
-	    (errno != ESTALE || reopen_thread_file(t) < 0 ||
-	     vt_write_file(t->fd, &t->fid, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) < 0))
-		goto fail;
-	return 0;
+	for (tries = 0;; tries++) {
+		if (vt_write_file(t->fd, &t->fid, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) == 0)
+			return 0;
+		if (errno != ESTALE || tries == VT_FD_TRIES || reopen_thread_file(t) < 0)
+			goto fail;
+	}
 fail:
 	write_failed();
 	return -1;
@@ -821,7 +921,7 @@ void vt_thread_finish(struct vt_thread *t, unsigned reason)
 	t->pos = 0;
 	t->limit = 0;
 	if (t->fd >= 0 && !vt_cfg.ring) {
-		close(t->fd);
+		vt_close_file(t->fd, &t->fid);
 		t->fd = -1;
 	}
 	vt_restore_signals(&old);
@@ -900,7 +1000,7 @@ void vt_threads_atfork_child(void)
 	for (t = g_threads; t; t = next) {
 		next = t->next;
 		if (t->fd >= 0)
-			close(t->fd);
+			vt_close_file(t->fd, &t->fid);
 		t->fd = -1;
 		vt_ring_forget(t); /* the parent's window is the parent's to write */
 		if (t == self)

@@ -392,6 +392,11 @@ int vt_write_all(int fd, const void *buf, size_t len);
 /** vt_fileid_take - remember the file @fd refers to (just after vt opened it). */
 void vt_fileid_take(int fd, struct vt_fileid *id);
 /**
+ * vt_close_file - close @fd if it still is the file @id: the program may have closed it
+ * and opened one of its own on the number, which vt must leave alone.
+ */
+void vt_close_file(int fd, const struct vt_fileid *id);
+/**
  * vt_write_file - vt_write_all to one of vt's own files, after checking that @fd still is
  * that file (a program that closed every descriptor and opened its own, or dup2'd over
  * vt's, must never get vt's bytes: errno ESTALE) and that the write stays under the
