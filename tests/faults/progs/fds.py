@@ -3,6 +3,8 @@
 #   dup2        dup2 a file of the program's onto 512..520 (vt keeps its fds >= 512)
 #   reopen      closerange, then open 600 files at once, so that the program's new files
 #               get the numbers vt's descriptors had
+#   loop        closerange 300 times between calls while a second thread calls: vt's
+#               writer is often holding a descriptor (or opening one) when they go
 # The program's own files must hold exactly what it wrote.
 import itertools
 import os
@@ -26,6 +28,20 @@ def phase(n):
 def nfds():
     return len(os.listdir("/proc/self/fd"))
 
+
+if mode == "loop":
+    def busy():
+        for _ in range(300):
+            phase(2000)
+
+    t = threading.Thread(target=busy)
+    t.start()
+    for _ in range(300):
+        phase(2000)
+        os.closerange(3, 65536)
+    t.join()
+    print("loop done")
+    sys.exit(0)
 
 print("a", phase(30000))
 if mode == "closerange":
