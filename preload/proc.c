@@ -11,7 +11,9 @@
 #include <lz4.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "preload/vt.h"
@@ -27,27 +29,62 @@ static int g_exited;
 static int g_proc_done;
 /* lz4 state for the few chunks this file gets; static so the signal path needs no malloc */
 static LZ4_stream_t g_lz4;
+/* the thread writing to the process file (0: none): marks, the exit record and the
+ * start can come from several threads at once, and share g_lz4 and g_proc_fid. Not a
+ * mutex: the exit record is written from a fatal signal's handler too. */
+static pid_t g_proc_owner;
+
+/* 0 with the process file to ourselves, or -1 if this thread already has it */
+static int proc_lock(void)
+{
+	pid_t me = (pid_t)syscall(SYS_gettid), free_;
+
+	for (;;) {
+		free_ = 0;
+		if (__atomic_compare_exchange_n(&g_proc_owner, &free_, me, 0, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return 0;
+		if (free_ == me)
+			return -1;
+		sched_yield(); /* a few hundred bytes are being written: not for long */
+	}
+}
+
+static void proc_unlock(void)
+{
+	__atomic_store_n(&g_proc_owner, 0, __ATOMIC_RELEASE);
+}
 
 #define ARGV_MAX 16384
 
-/* append a chunk to the process file: @fd, or the file opened again when @fd is -1 */
-static int write_chunk(int fd, const uint8_t *raw, size_t len)
+/*
+ * append a chunk to the process file, opened again by name for it: the program may have
+ * closed every descriptor since the last one, even while this one is written (then the
+ * file is opened again, what was cut short cut off, and the chunk written again).
+ * Under proc_lock.
+ */
+static int write_chunk(const uint8_t *raw, size_t len)
 {
 	char out[LZ4_COMPRESSBOUND(ARGV_MAX + 8192) + VT_CHUNK_HDR_LEN];
 	int clen = LZ4_compress_fast_extState(&g_lz4, (const char *)raw, out + VT_CHUNK_HDR_LEN,
 					      (int)len, (int)sizeof(out) - VT_CHUNK_HDR_LEN, 1);
-	int rc, own = fd < 0;
+	int rc, fd, err, tries;
 
 	if (clen <= 0)
 		return -1;
 	vt_chunk_header((uint8_t *)out, (uint32_t)len, (uint32_t)clen);
-	if (own && (fd = vt_reopen_file(g_proc_name, &g_proc_fid)) < 0)
-		return -1;
-	/* not counted against VT_MAX_SIZE: a few hundred bytes that say what happened */
-	rc = vt_write_file(fd, &g_proc_fid, out, (size_t)clen + VT_CHUNK_HDR_LEN);
-	if (own)
+	for (tries = 0;; tries++) {
+		fd = vt_reopen_file(g_proc_name, &g_proc_fid);
+		if (fd < 0)
+			return -1;
+		/* not counted against VT_MAX_SIZE: a few hundred bytes that say what happened */
+		rc = vt_write_file(fd, &g_proc_fid, out, (size_t)clen + VT_CHUNK_HDR_LEN);
+		err = errno;
 		vt_close_file(fd, &g_proc_fid);
-	return rc;
+		errno = err;
+		if (rc == 0 || err != ESTALE || tries == VT_FD_TRIES)
+			return rc;
+	}
 }
 
 static uint8_t *put_key(uint8_t *p, const char *k)
@@ -88,24 +125,30 @@ void vt_proc_start(void)
 	char path[1024];
 	uint8_t *p = raw;
 	ssize_t n;
-	int fd;
+	int fd, tries;
 	sigset_t old;
 
-	if (g_proc_done)
-		return;
-	g_proc_done = 1;
 	old = vt_block_signals();
-	snprintf(g_proc_name, sizeof(g_proc_name), "p%d.%016llx.proc.vt", (int)vt_pid,
-		 (unsigned long long)vt_token);
-	g_exited = 0;
-	fd = vt_open_file(g_proc_name);
-	if (fd < 0) {
+	if (g_proc_done || proc_lock() < 0) {
 		vt_restore_signals(&old);
 		return;
 	}
-	vt_fileid_take(fd, &g_proc_fid);
-	if (vt_write_header(fd, &g_proc_fid, "process", 0) < 0)
-		goto fail;
+	if (g_proc_done) /* another thread wrote it while this one waited */
+		goto out;
+	g_proc_done = 1;
+	snprintf(g_proc_name, sizeof(g_proc_name), "p%d.%016llx.proc.vt", (int)vt_pid,
+		 (unsigned long long)vt_token);
+	g_exited = 0;
+	fd = vt_open_file(g_proc_name, &g_proc_fid);
+	if (fd < 0)
+		goto out;
+	/* ESTALE: the program took the descriptor; open the file again */
+	for (tries = 0; vt_write_header(fd, &g_proc_fid, "process", 0) < 0; tries++)
+		if (errno != ESTALE || tries == VT_FD_TRIES ||
+		    (fd = vt_reopen_file(g_proc_name, &g_proc_fid)) < 0)
+			goto fail;
+	vt_close_file(fd, &g_proc_fid);
+	fd = -1;
 	p = vt_put_sync(p, vt_clock0, vt_mono0);
 	*p++ = 0x92;
 	*p++ = VT_REC_PROC;
@@ -131,16 +174,16 @@ void vt_proc_start(void)
 	p = vt_put_uint(p, vt_real0);
 	p = put_key(p, "min_dur"); /* VT_MIN_DURATION: the converter's default --min-dur */
 	p = vt_put_uint(p, vt_cfg.min_dur_ns);
-	if (write_chunk(fd, raw, (size_t)(p - raw)) < 0)
+	if (write_chunk(raw, (size_t)(p - raw)) < 0)
 		goto fail;
-	vt_close_file(fd, &g_proc_fid);
 	g_proc_ok = 1;
-	vt_restore_signals(&old);
-	return;
+	goto out;
 fail:
 	vt_log("cannot write the process file in '%s': %s", vt_cfg.output, strerror(errno));
 	vt_close_file(fd, &g_proc_fid);
 	vt_stop(NULL);
+out:
+	proc_unlock();
 	vt_restore_signals(&old);
 }
 
@@ -155,12 +198,17 @@ void vt_proc_exit(unsigned how, int64_t code)
 	if (!g_proc_ok || g_exited || getpid() != vt_pid)
 		return;
 	old = vt_block_signals();
-	c = vt_now();
-	p = vt_put_sync(p, c, vt_use_tsc ? vt_mono_ns() : c);
-	p = vt_put_exit(p, 0, how, code);
-	write_chunk(-1, raw, (size_t)(p - raw));
-	if (how != VT_EXIT_EXEC)
-		g_exited = 1;
+	if (proc_lock() == 0) {
+		if (!g_exited) {
+			c = vt_now();
+			p = vt_put_sync(p, c, vt_use_tsc ? vt_mono_ns() : c);
+			p = vt_put_exit(p, 0, how, code);
+			write_chunk(raw, (size_t)(p - raw));
+			if (how != VT_EXIT_EXEC)
+				g_exited = 1;
+		}
+		proc_unlock();
+	}
 	vt_restore_signals(&old);
 	errno = saved;
 }
@@ -174,15 +222,19 @@ void vt_proc_mark(const char *text)
 	if (!g_proc_ok || getpid() != vt_pid)
 		return;
 	old = vt_block_signals();
-	c = vt_now();
-	p = vt_put_sync(p, c, vt_use_tsc ? vt_mono_ns() : c);
-	p = vt_put_text_rec(p, VT_REC_MARK, 0, text, strnlen(text, 256));
-	write_chunk(-1, raw, (size_t)(p - raw));
+	if (proc_lock() == 0) {
+		c = vt_now();
+		p = vt_put_sync(p, c, vt_use_tsc ? vt_mono_ns() : c);
+		p = vt_put_text_rec(p, VT_REC_MARK, 0, text, strnlen(text, 256));
+		write_chunk(raw, (size_t)(p - raw));
+		proc_unlock();
+	}
 	vt_restore_signals(&old);
 }
 
 void vt_proc_atfork_child(void)
 {
+	g_proc_owner = 0; /* a thread of the parent's that held it does not exist here */
 	g_proc_ok = 0;
 	g_exited = 0;
 	g_proc_done = 0;

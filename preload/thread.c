@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lz4.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,16 +86,11 @@ int vt_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-void vt_fileid_take(int fd, struct vt_fileid *id)
+static void fileid_set(struct vt_fileid *id, const struct stat *st)
 {
-	struct stat st;
-
-	memset(id, 0, sizeof(*id));
-	if (fstat(fd, &st) == 0) {
-		id->dev = st.st_dev;
-		id->ino = st.st_ino;
-		id->size = (uint64_t)st.st_size;
-	}
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = (uint64_t)st->st_size;
 }
 
 int vt_write_file(int fd, struct vt_fileid *id, const void *buf, size_t len)
@@ -125,11 +121,9 @@ int vt_write_file(int fd, struct vt_fileid *id, const void *buf, size_t len)
  * The program may close vt's descriptors at any moment (os.closerange in another thread,
  * while the writer holds one) and open files of its own on the same numbers. So vt checks
  * that a descriptor still is the file it opened before it closes it, never closes one
- * that is not, and opens again, at most VT_FD_TRIES times, when it lost the descriptor
- * between the open and the first look at it.
+ * that is not, and opens again (VT_FD_TRIES), when it lost the descriptor between the
+ * open and the first look at it.
  */
-#define VT_FD_TRIES 8
-
 static int same_file(const struct stat *a, dev_t dev, ino_t ino)
 {
 	return a->st_dev == dev && a->st_ino == ino;
@@ -176,15 +170,17 @@ static int high_fd(int fd, const struct stat *st)
 static uint64_t *g_size_total;
 static int g_cap_hit;
 
-static void size_counter_open(int dfd)
+static void size_counter_open(void)
 {
+	char path[sizeof(vt_cfg.output) + 16];
 	int fd;
 	struct stat st;
 	void *m;
 
 	if (!vt_cfg.max_size || g_size_total)
 		return;
-	fd = openat(dfd, ".vt-size", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	snprintf(path, sizeof(path), "%s/.vt-size", vt_cfg.output);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
@@ -217,136 +213,137 @@ int vt_reserve(size_t bytes)
 }
 
 /*
- * open_dir - a descriptor of the trace directory, for one openat; the caller closes it.
- * The directory is created on first use and its identity kept: one found in its place
- * later (removed and made again, or a symlink) is refused. No descriptor of vt's stays
- * open between files, so a program that lists its own (CPython's test_subprocess checks
- * that a child has only those it passed) sees none of ours until a thread's file opens.
+ * check_dir - the trace directory is there and is still the one vt made. It is created on
+ * first use and its identity kept: one found in its place later (removed and made again,
+ * or a symlink) is refused. vt looks at it by path (lstat) and holds no descriptor of it:
+ * the program may close any descriptor at any time (os.closerange in another thread), and
+ * a program that lists its own (CPython's test_subprocess checks that a child has only
+ * those it passed) sees none of ours until a thread's file opens. 0, or -1 with one vt:
+ * line and tracing stopped.
  */
-static int open_dir(void)
+static int check_dir(void)
 {
 	const char *dir = vt_cfg.output;
-	struct stat st, at;
-	int fd = -1, tries;
+	struct stat st;
 
 	pthread_mutex_lock(&g_dir_lock);
 	if (!g_dir_made && mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		vt_log("cannot create trace directory '%s': %s; tracing off", dir, strerror(errno));
 		goto fail;
 	}
-	for (tries = 0;; tries++) {
-		/* O_NOFOLLOW: never follow a symlink planted at the output path */
-		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			int err = errno;
-
-			vt_log("cannot open trace directory '%s': %s; tracing off", dir,
-			       lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)
-				       ? "it is a symbolic link, not followed"
-				       : strerror(err));
-			goto fail;
-		}
-		/* else the program took the number (not ours to close), or the directory was
-		 * replaced just now (the next round says so) */
-		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && lstat(dir, &at) == 0 &&
-		    same_file(&st, at.st_dev, at.st_ino))
-			break;
-		fd = -1;
-		if (tries == VT_FD_TRIES) {
-			vt_log("the program keeps closing vt's descriptors of '%s'; tracing off", dir);
-			goto fail;
-		}
+	if (lstat(dir, &st) < 0) {
+		vt_log("cannot open trace directory '%s': %s; tracing off", dir, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		vt_log("cannot open trace directory '%s': %s; tracing off", dir,
+		       S_ISLNK(st.st_mode) ? "it is a symbolic link, not followed"
+					   : strerror(ENOTDIR));
+		goto fail;
 	}
 	if (st.st_uid != geteuid()) {
 		vt_log("trace directory '%s' belongs to another user; tracing off", dir);
 		goto fail;
 	}
 	if (!g_dir_made) {
-		vt_fileid_take(fd, &g_dir_id);
+		fileid_set(&g_dir_id, &st);
 		g_dir_made = 1;
-		size_counter_open(fd);
+		size_counter_open();
 	} else if (!same_file(&st, g_dir_id.dev, g_dir_id.ino)) {
 		vt_log("trace directory '%s' was replaced while tracing; tracing off", dir);
 		goto fail;
 	}
 	pthread_mutex_unlock(&g_dir_lock);
-	return fd;
+	return 0;
 fail:
-	if (fd >= 0)
-		close(fd);
 	pthread_mutex_unlock(&g_dir_lock);
 	vt_stop(NULL);
 	return -1;
 }
 
-int vt_open_file(const char *name)
+/* the path of @name in the trace directory (VT_OUTPUT is absolute) */
+#define VT_FILE_PATH_MAX (sizeof(vt_cfg.output) + 100)
+static void file_path(char *path, const char *name)
 {
-	struct stat st, at;
-	int tries, fd, dfd, h, ok, made = 0;
+	snprintf(path, VT_FILE_PATH_MAX, "%s/%s", vt_cfg.output, name);
+}
 
+/*
+ * The files are opened by path, O_NOFOLLOW, and a new one with O_EXCL: the directory is
+ * checked before (check_dir) and after, and the descriptor against what the path names
+ * (a program's closerange in another thread may have taken it in between).
+ */
+int vt_open_file(const char *name, struct vt_fileid *id)
+{
+	char path[VT_FILE_PATH_MAX];
+	struct stat st, at;
+	int tries, fd, h, ok, made = 0;
+
+	file_path(path, name);
 	for (tries = 0; tries <= VT_FD_TRIES; tries++) {
-		dfd = open_dir();
-		if (dfd < 0)
+		if (tries)
+			sched_yield(); /* the program closed what the last round opened */
+		if (check_dir() < 0)
 			return -1;
 		/* once made, the file is opened again (the program took its descriptor) */
-		fd = openat(dfd, name,
-			    O_WRONLY | O_NOFOLLOW | O_CLOEXEC | (made ? 0 : O_CREAT | O_EXCL), 0600);
-		if (fd < 0 && errno == EBADF)
-			continue; /* the program took the directory's descriptor */
+		fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | (made ? 0 : O_CREAT | O_EXCL),
+			  0600);
 		if (fd < 0) {
-			vt_log("cannot create '%s/%s': %s; tracing off", vt_cfg.output, name,
-			       strerror(errno));
-			vt_close_file(dfd, &g_dir_id);
+			vt_log("cannot create '%s': %s; tracing off", path, strerror(errno));
 			vt_stop(NULL);
 			return -1;
 		}
 		made = 1;
-		ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		     fstatat(dfd, name, &at, AT_SYMLINK_NOFOLLOW) == 0 &&
+		ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && lstat(path, &at) == 0 &&
 		     same_file(&st, at.st_dev, at.st_ino);
-		vt_close_file(dfd, &g_dir_id);
-		if (ok && (h = high_fd(fd, &st)) >= 0)
+		if (check_dir() < 0) {
+			if (ok)
+				close(fd);
+			return -1;
+		}
+		if (ok && (h = high_fd(fd, &st)) >= 0) {
+			fileid_set(id, &st);
 			return h;
+		}
 	}
-	vt_log("the program keeps closing vt's descriptors of '%s'; tracing off", vt_cfg.output);
+	vt_log("the program keeps closing vt's descriptors in '%s'; tracing off", vt_cfg.output);
 	vt_stop(NULL);
 	return -1;
 }
 
 int vt_reopen_file(const char *name, const struct vt_fileid *id)
 {
+	char path[VT_FILE_PATH_MAX];
 	struct stat st, at;
-	int tries, fd, dfd, h, err;
+	int tries, fd, h, err;
 
+	file_path(path, name);
 	for (tries = 0; tries <= VT_FD_TRIES; tries++) {
-		dfd = open_dir();
-		if (dfd < 0)
+		if (tries)
+			sched_yield(); /* the program closed what the last round opened */
+		fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
 			return -1;
-		fd = openat(dfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			err = errno;
-			if (err == EBADF)
-				continue; /* the program took the directory's descriptor */
-			vt_close_file(dfd, &g_dir_id);
-			errno = err;
-			return -1;
-		}
 		if (fstat(fd, &st) == 0 && same_file(&st, id->dev, id->ino)) {
-			vt_close_file(dfd, &g_dir_id);
-			if ((h = high_fd(fd, &st)) >= 0)
-				return h;
-			continue;
+			if ((h = high_fd(fd, &st)) < 0)
+				continue;
+			/* a write cut short when the descriptor went away: the whole chunk is
+			 * written again after the last one that was */
+			if ((uint64_t)st.st_size > id->size && ftruncate(h, (off_t)id->size) < 0) {
+				err = errno;
+				vt_close_file(h, id);
+				errno = err;
+				return -1;
+			}
+			return h;
 		}
 		/* another file of that name now (vt's was removed), or the program took fd */
-		if (fstatat(dfd, name, &at, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    !same_file(&at, id->dev, id->ino)) {
+		if (lstat(path, &at) == 0 && !same_file(&at, id->dev, id->ino)) {
 			if (fd_is(fd, at.st_dev, at.st_ino))
 				close(fd);
-			vt_close_file(dfd, &g_dir_id);
 			errno = ESTALE;
 			return -1;
 		}
-		vt_close_file(dfd, &g_dir_id);
 	}
 	errno = ESTALE;
 	return -1;
@@ -609,25 +606,17 @@ static void thread_file_name(const struct vt_thread *t, char name[96])
  * The program closed @t's descriptor (os.closerange) or put a file of its own in its place
  * (dup2), maybe while the writer still had a chunk of @t's: open the same file again, by
  * name, if it is still ours (same device and inode), on a new high descriptor. The old
- * number is left alone: it may be the program's now. A chunk cut short when the
- * descriptor went away mid-write is cut off, so that the chunk written again follows the
- * last whole one (only one thread writes @t's file at a time). 0, or -1 (errno set).
+ * number is left alone: it may be the program's now. 0, or -1 (errno set).
  */
 static int reopen_thread_file(struct vt_thread *t)
 {
 	char name[96];
-	struct stat st;
 	int fd;
 
 	thread_file_name(t, name);
 	fd = vt_reopen_file(name, &t->fid);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size > t->fid.size &&
-	    ftruncate(fd, (off_t)t->fid.size) < 0) {
-		close(fd);
-		return -1;
-	}
 	t->fd = fd;
 	return 0;
 }
@@ -635,20 +624,20 @@ static int reopen_thread_file(struct vt_thread *t)
 int vt_thread_file(struct vt_thread *t)
 {
 	char name[96];
+	int tries;
 
 	if (t->fd >= 0)
 		return 0;
 	vt_proc_start(); /* once per process: a fork child writes it with its first file */
 	thread_file_name(t, name);
-	t->fd = vt_open_file(name);
+	t->fd = vt_open_file(name, &t->fid);
 	if (t->fd < 0)
 		return -1;
-	vt_fileid_take(t->fd, &t->fid);
-	if (vt_write_header(t->fd, &t->fid, "thread", t->tid) < 0 &&
-	    (errno != ESTALE || reopen_thread_file(t) < 0 ||
-	     vt_write_header(t->fd, &t->fid, "thread", t->tid) < 0)) {
-		write_failed();
-		return -1;
+	for (tries = 0; vt_write_header(t->fd, &t->fid, "thread", t->tid) < 0; tries++) {
+		if (errno != ESTALE || tries == VT_FD_TRIES || reopen_thread_file(t) < 0) {
+			write_failed();
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -378,19 +378,22 @@ void vt_proc_mark(const char *text);
 int vt_reserve(size_t bytes);
 /**
  * vt_open_file - create a new 0600 file in the trace directory (made on first use), never
- * following links. On failure, one vt: line and tracing stops.
+ * following links, and say in @id what it is. On failure, one vt: line and tracing stops.
  */
-int vt_open_file(const char *name);
+int vt_open_file(const char *name, struct vt_fileid *id);
 /**
  * vt_reopen_file - open @name of the trace directory again to append to it, when it is
- * still the file @id. -1 (errno) when not.
+ * still the file @id, cut back to the @id->size bytes written whole (a write the program
+ * cut short by closing vt's descriptor). -1 (errno) when not. The caller must be the
+ * only one writing to the file.
  */
 int vt_reopen_file(const char *name, const struct vt_fileid *id);
 /** vt_write_all - write(2) the whole buffer, retrying short writes. 0 or -1 (errno). */
 int vt_write_all(int fd, const void *buf, size_t len);
 
-/** vt_fileid_take - remember the file @fd refers to (just after vt opened it). */
-void vt_fileid_take(int fd, struct vt_fileid *id);
+/* how many times in a row vt opens one of its files again when the program closed or
+ * took the descriptor under it (os.closerange from another thread) */
+#define VT_FD_TRIES 16
 /**
  * vt_close_file - close @fd if it still is the file @id: the program may have closed it
  * and opened one of its own on the number, which vt must leave alone.
