@@ -253,7 +253,7 @@ for py in "${pythons[@]}"; do
 	# ---- the program takes vt's descriptors ------------------------------------------------
 	# vt opens its file again (by name, checked to be the same file) on a new descriptor
 	# and goes on; it never writes to, nor closes, a descriptor that is the program's now
-	for mode in closerange dup2 reopen loop; do
+	for mode in closerange dup2 reopen loop threads; do
 		name="$tag fds: $mode"
 		want "$name" || continue
 		rm -rf "$work/own"; mkdir -p "$work/own"

@@ -5,6 +5,8 @@
 #               get the numbers vt's descriptors had
 #   loop        closerange 300 times between calls while a second thread calls: vt's
 #               writer is often holding a descriptor (or opening one) when they go
+#   threads     16 threads start calling at once (each makes its file) while the main
+#               thread calls closerange every 100 calls
 # The program's own files must hold exactly what it wrote.
 import itertools
 import os
@@ -29,18 +31,48 @@ def nfds():
     return len(os.listdir("/proc/self/fd"))
 
 
+# A thread ends only after the closerange calls: on 3.8 a thread's end is pthread_exit,
+# whose first use makes glibc load libgcc_s.so.1, and a closerange in the middle of that
+# load aborts the process ("libgcc_s.so.1 must be installed for pthread_exit to work"),
+# with vt or without: a C program doing the same aborts in most runs.
+done = threading.Event()
+
 if mode == "loop":
     def busy():
         for _ in range(300):
             phase(2000)
+        done.wait()
 
     t = threading.Thread(target=busy)
     t.start()
     for _ in range(300):
         phase(2000)
         os.closerange(3, 65536)
+    done.set()
     t.join()
     print("loop done")
+    sys.exit(0)
+
+if mode == "threads":
+    go = threading.Event()
+
+    def worker():
+        go.wait()
+        for _ in range(20):
+            phase(500)
+        done.wait()
+
+    ts = [threading.Thread(target=worker) for _ in range(16)]
+    for t in ts:
+        t.start()
+    go.set()
+    for _ in range(200):
+        os.closerange(3, 65536)
+        phase(100)
+    done.set()
+    for t in ts:
+        t.join()
+    print("threads done")
     sys.exit(0)
 
 print("a", phase(30000))
