@@ -68,23 +68,20 @@ static int write_chunk(const uint8_t *raw, size_t len)
 	char out[LZ4_COMPRESSBOUND(ARGV_MAX + 8192) + VT_CHUNK_HDR_LEN];
 	int clen = LZ4_compress_fast_extState(&g_lz4, (const char *)raw, out + VT_CHUNK_HDR_LEN,
 					      (int)len, (int)sizeof(out) - VT_CHUNK_HDR_LEN, 1);
-	int rc, fd, err, tries;
+	int rc, fd, err;
 
 	if (clen <= 0)
 		return -1;
 	vt_chunk_header((uint8_t *)out, (uint32_t)len, (uint32_t)clen);
-	for (tries = 0;; tries++) {
-		fd = vt_reopen_file(g_proc_name, &g_proc_fid);
-		if (fd < 0)
-			return -1;
-		/* not counted against VT_MAX_SIZE: a few hundred bytes that say what happened */
-		rc = vt_write_file(fd, &g_proc_fid, out, (size_t)clen + VT_CHUNK_HDR_LEN);
-		err = errno;
-		vt_close_file(fd, &g_proc_fid);
-		errno = err;
-		if (rc == 0 || err != ESTALE || tries == VT_FD_TRIES)
-			return rc;
-	}
+	fd = vt_reopen_file(g_proc_name, &g_proc_fid);
+	if (fd < 0)
+		return -1;
+	/* not counted against VT_MAX_SIZE: a few hundred bytes that say what happened */
+	rc = vt_write_again(&fd, &g_proc_fid, g_proc_name, out, (size_t)clen + VT_CHUNK_HDR_LEN);
+	err = errno;
+	vt_close_file(fd, &g_proc_fid);
+	errno = err;
+	return rc;
 }
 
 static uint8_t *put_key(uint8_t *p, const char *k)
@@ -122,10 +119,11 @@ static uint8_t *put_argv(uint8_t *p)
 void vt_proc_start(void)
 {
 	static uint8_t raw[ARGV_MAX + 8192];
+	uint8_t hdr[VT_HEADER_BUF];
 	char path[1024];
 	uint8_t *p = raw;
 	ssize_t n;
-	int fd, tries;
+	int fd;
 	sigset_t old;
 
 	old = vt_block_signals();
@@ -142,11 +140,8 @@ void vt_proc_start(void)
 	fd = vt_open_file(g_proc_name, &g_proc_fid);
 	if (fd < 0)
 		goto out;
-	/* ESTALE: the program took the descriptor; open the file again */
-	for (tries = 0; vt_write_header(fd, &g_proc_fid, "process", 0) < 0; tries++)
-		if (errno != ESTALE || tries == VT_FD_TRIES ||
-		    (fd = vt_reopen_file(g_proc_name, &g_proc_fid)) < 0)
-			goto fail;
+	if (vt_write_again(&fd, &g_proc_fid, g_proc_name, hdr, vt_header(hdr, "process", 0)) < 0)
+		goto fail;
 	vt_close_file(fd, &g_proc_fid);
 	fd = -1;
 	p = vt_put_sync(p, vt_clock0, vt_mono0);
@@ -179,7 +174,7 @@ void vt_proc_start(void)
 	g_proc_ok = 1;
 	goto out;
 fail:
-	vt_log("cannot write the process file in '%s': %s", vt_cfg.output, strerror(errno));
+	vt_log("cannot write the process file in '%s': %s", vt_cfg.output, vt_file_error(errno));
 	vt_close_file(fd, &g_proc_fid);
 	vt_stop(NULL);
 out:

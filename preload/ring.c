@@ -123,7 +123,7 @@ static int write_defs(struct vt_thread *t, char *raw, size_t cap, char *out, siz
 		if (clen <= 0)
 			return -1;
 		vt_chunk_header((uint8_t *)out, (uint32_t)((char *)p - raw), (uint32_t)clen);
-		if (vt_write_file(t->fd, &t->fid, out, (size_t)clen + VT_CHUNK_HDR_LEN) < 0)
+		if (vt_thread_write(t, out, (size_t)clen + VT_CHUNK_HDR_LEN) < 0)
 			return -1;
 	}
 	return 0;
@@ -160,7 +160,7 @@ void vt_ring_dump(int from_signal)
 			goto fail;
 		for (c = t->ring_head; c; c = next) {
 			next = c->next;
-			if (vt_write_file(t->fd, &t->fid, c->data, c->len) < 0)
+			if (vt_thread_write(t, c->data, c->len) < 0)
 				goto fail;
 			g_ring_bytes -= c->len;
 			free(c);

@@ -117,6 +117,30 @@ int vt_write_file(int fd, struct vt_fileid *id, const void *buf, size_t len)
 	return 0;
 }
 
+int vt_write_again(int *fd, struct vt_fileid *id, const char *name, const void *buf,
+		   size_t len)
+{
+	int tries, nfd;
+
+	for (tries = 0;; tries++) {
+		if (vt_write_file(*fd, id, buf, len) == 0)
+			return 0;
+		if (errno != ESTALE || tries == VT_FD_TRIES)
+			return -1;
+		/* the old number is left alone: it may be the program's now */
+		nfd = vt_reopen_file(name, id);
+		if (nfd < 0)
+			return -1;
+		*fd = nfd;
+	}
+}
+
+const char *vt_file_error(int err)
+{
+	return err == ESTALE ? "the program closed or replaced vt's file descriptor"
+			     : strerror(err);
+}
+
 /*
  * The program may close vt's descriptors at any moment (os.closerange in another thread,
  * while the writer holds one) and open files of its own on the same numbers. So vt checks
@@ -361,9 +385,8 @@ static void put_kv_u64(uint8_t **p, const char *k, uint64_t v)
 	*p = vt_put_uint(*p, v);
 }
 
-int vt_write_header(int fd, struct vt_fileid *id, const char *kind, pid_t tid)
+size_t vt_header(uint8_t buf[VT_HEADER_BUF], const char *kind, pid_t tid)
 {
-	uint8_t buf[512];
 	uint8_t *p = buf + VT_FILE_PREFIX_LEN;
 
 	p = vt_put_map(p, 13);
@@ -381,7 +404,7 @@ int vt_write_header(int fd, struct vt_fileid *id, const char *kind, pid_t tid)
 	put_kv_u64(&p, "real0", vt_real0);
 	put_kv_str(&p, "py", vt_pyversion);
 	vt_file_prefix(buf, (uint32_t)(p - buf - VT_FILE_PREFIX_LEN));
-	return vt_write_file(fd, id, buf, (size_t)(p - buf));
+	return (size_t)(p - buf);
 }
 
 static void free_buffers(struct vt_thread *t);
@@ -590,8 +613,7 @@ static void write_failed(void)
 		char why[sizeof(vt_cfg.output) + 160];
 
 		snprintf(why, sizeof(why), "cannot write trace file in '%s': %s", vt_cfg.output,
-			 errno == ESTALE ? "the program closed or replaced vt's file descriptor"
-					 : strerror(errno));
+			 vt_file_error(errno));
 		vt_stop(why);
 	}
 }
@@ -602,29 +624,18 @@ static void thread_file_name(const struct vt_thread *t, char name[96])
 		 (int)t->tid);
 }
 
-/*
- * The program closed @t's descriptor (os.closerange) or put a file of its own in its place
- * (dup2), maybe while the writer still had a chunk of @t's: open the same file again, by
- * name, if it is still ours (same device and inode), on a new high descriptor. The old
- * number is left alone: it may be the program's now. 0, or -1 (errno set).
- */
-static int reopen_thread_file(struct vt_thread *t)
+int vt_thread_write(struct vt_thread *t, const void *buf, size_t len)
 {
 	char name[96];
-	int fd;
 
 	thread_file_name(t, name);
-	fd = vt_reopen_file(name, &t->fid);
-	if (fd < 0)
-		return -1;
-	t->fd = fd;
-	return 0;
+	return vt_write_again(&t->fd, &t->fid, name, buf, len);
 }
 
 int vt_thread_file(struct vt_thread *t)
 {
+	uint8_t hdr[VT_HEADER_BUF];
 	char name[96];
-	int tries;
 
 	if (t->fd >= 0)
 		return 0;
@@ -633,11 +644,9 @@ int vt_thread_file(struct vt_thread *t)
 	t->fd = vt_open_file(name, &t->fid);
 	if (t->fd < 0)
 		return -1;
-	for (tries = 0; vt_write_header(t->fd, &t->fid, "thread", t->tid) < 0; tries++) {
-		if (errno != ESTALE || tries == VT_FD_TRIES || reopen_thread_file(t) < 0) {
-			write_failed();
-			return -1;
-		}
+	if (vt_write_again(&t->fd, &t->fid, name, hdr, vt_header(hdr, "thread", t->tid)) < 0) {
+		write_failed();
+		return -1;
 	}
 	return 0;
 }
@@ -646,7 +655,7 @@ int vt_thread_file(struct vt_thread *t)
 static int write_raw(struct vt_thread *t, const uint8_t *raw, size_t len, char *cbuf,
 		     void *lz4)
 {
-	int clen, tries;
+	int clen;
 
 	if (!vt_cfg.ring && vt_thread_file(t) < 0)
 		return -1;
@@ -661,12 +670,8 @@ static int write_raw(struct vt_thread *t, const uint8_t *raw, size_t len, char *
 		return vt_ring_store(t, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN);
 	if (vt_reserve((size_t)clen + VT_CHUNK_HDR_LEN) < 0)
 		return -1; /* the run's trace is full: this chunk is not written */
-	for (tries = 0;; tries++) {
-		if (vt_write_file(t->fd, &t->fid, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) == 0)
-			return 0;
-		if (errno != ESTALE || tries == VT_FD_TRIES || reopen_thread_file(t) < 0)
-			goto fail;
-	}
+	if (vt_thread_write(t, cbuf, (size_t)clen + VT_CHUNK_HDR_LEN) == 0)
+		return 0;
 fail:
 	write_failed();
 	return -1;

@@ -287,6 +287,11 @@ void vt_ring_init(void);
 extern volatile int vt_dump_in_signal;
 /** vt_thread_file - open @t's file and write its header, once. 0 or -1. */
 int vt_thread_file(struct vt_thread *t);
+/**
+ * vt_thread_write - append @len bytes to @t's open file; if the program closed or took
+ * its descriptor, open the file again by name (vt_write_again). 0 or -1 (errno).
+ */
+int vt_thread_write(struct vt_thread *t, const void *buf, size_t len);
 /** vt_ring_forget - free @t's kept chunks (thread end, fork child). */
 void vt_ring_forget(struct vt_thread *t);
 /* the buffer list, for ring.c */
@@ -406,8 +411,18 @@ void vt_close_file(int fd, const struct vt_fileid *id);
  * process's RLIMIT_FSIZE (EFBIG, without the SIGXFSZ that would kill the program).
  */
 int vt_write_file(int fd, struct vt_fileid *id, const void *buf, size_t len);
-/** vt_write_header - write the file prefix and a header map for a thread or process file. */
-int vt_write_header(int fd, struct vt_fileid *id, const char *kind, pid_t tid);
+/**
+ * vt_write_again - vt_write_file to @name of the trace directory through *@fd; when the
+ * program took the descriptor (ESTALE), open the file again by name (vt_reopen_file, the
+ * new descriptor in *@fd) and write again, up to VT_FD_TRIES times in a row.
+ */
+int vt_write_again(int *fd, struct vt_fileid *id, const char *name, const void *buf,
+		   size_t len);
+/** vt_file_error - what a failed write's errno means, for a vt: line */
+const char *vt_file_error(int err);
+#define VT_HEADER_BUF 512 /* what vt_header writes at most */
+/** vt_header - the file prefix and a header map for a thread or process file; its length */
+size_t vt_header(uint8_t buf[VT_HEADER_BUF], const char *kind, pid_t tid);
 
 /* vt_xlock - the buffer lock between a native call's recording and another thread */
 static inline void vt_xlock(struct vt_thread *t)

@@ -1,6 +1,6 @@
 /*
  * tracegen.h - build vt trace files in memory for tests: a header map as
- * preload/thread.c's vt_write_header writes it, then LZ4 chunks of raw records made
+ * preload/thread.c's vt_header makes it, then LZ4 chunks of raw records made
  * with the vt_put_* encoder. Used by tests/unit/test-reader.c and tests/data/make-data.c.
  *
  *   struct tg_file f;
@@ -112,7 +112,7 @@ static inline uint8_t *tg_kv_u64(uint8_t *p, const char *k, uint64_t v)
 	return vt_put_uint(p, v);
 }
 
-/* the 16-byte prefix and the header map (the 11 keys of vt_write_header) */
+/* the 16-byte prefix and the header map (the keys of vt_header) */
 static inline void tg_header(struct tg_file *f, const struct tg_hdr *h)
 {
 	uint8_t buf[512];
