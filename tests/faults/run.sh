@@ -12,7 +12,8 @@
 #                 with its default action restored by the program
 #   unwritable    VT_OUTPUT under a file, under a missing directory, on a read-only mount
 #   fds           the program closes every descriptor, dup2s over vt's (512..520), or
-#                 reopens 600 files where vt's were: its own files hold what it wrote
+#                 reopens 600 files where vt's were: its own files hold what it wrote;
+#                 also after a flight-recorder dump (VT_MODE=ring), before the one at exit
 #   profilers     cProfile and sys.setprofile (pause/resume marks on 3.8-3.11); the
 #                 pure-Python profile module (it sees exactly what it sees without vt) and a
 #                 profiler installed from a finalizer during another install (3.11's refusal)
@@ -253,13 +254,15 @@ for py in "${pythons[@]}"; do
 	# ---- the program takes vt's descriptors ------------------------------------------------
 	# vt opens its file again (by name, checked to be the same file) on a new descriptor
 	# and goes on; it never writes to, nor closes, a descriptor that is the program's now
-	for mode in closerange dup2 reopen loop threads; do
+	for mode in closerange dup2 reopen loop threads ring; do
 		name="$tag fds: $mode"
 		want "$name" || continue
+		ring=stream
+		[ $mode = ring ] && ring=ring
 		rm -rf "$work/own"; mkdir -p "$work/own"
 		plain "$py" "$progs/fds.py" $mode "$work/own"
 		rm -rf "$work/own"; mkdir -p "$work/own"
-		VT_BUFFER_SIZE=64K vt "$py" "$progs/fds.py" $mode "$work/own"
+		VT_MODE=$ring VT_BUFFER_SIZE=64K vt "$py" "$progs/fds.py" $mode "$work/own"
 		same "$name" || continue
 		lines=$(vt_lines)
 		summary f
