@@ -7,6 +7,9 @@
  */
 #include "preload/format.h"
 
+#include <errno.h>
+#include <stdlib.h>
+
 static const char *const vt_err_text[] = {
 #define VT_ERR_TEXT(name, text) text,
 	VT_ERR_LIST(VT_ERR_TEXT)
@@ -21,6 +24,35 @@ const char *vt_strerror(int err)
 	if (e >= VT_ERR_COUNT)
 		return "unknown error";
 	return vt_err_text[e];
+}
+
+int vt_parse_time(const char *s, uint64_t *ns)
+{
+	static const struct { const char *unit; double ns; } units[] = {
+		{ "", 1e9 }, { "s", 1e9 },  { "ms", 1e6 },   { "us", 1e3 },
+		{ "ns", 1 }, { "m", 60e9 }, { "h", 3600e9 },
+	};
+	char *end;
+	double x;
+	int saved = errno;
+
+	errno = 0;
+	x = strtod(s, &end);
+	if (end == s || errno || !(x >= 0)) {
+		errno = saved;
+		return -1;
+	}
+	errno = saved;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		x = x * units[i].ns + 0.5;
+		if (x >= 18446744073709551616.0) /* 2^64 */
+			return -1;
+		*ns = (uint64_t)x;
+		return 0;
+	}
+	return -1;
 }
 
 static uint8_t *put_be64(uint8_t *p, uint64_t v)

@@ -128,6 +128,12 @@ enum vt_err {
 
 /** vt_strerror - text for a VT_ERR_* code (positive or negated). */
 const char *vt_strerror(int err);
+/**
+ * vt_parse_time - a duration as VT_* variables and vt-convert's options write it: a
+ * number (a fraction is fine) with a unit of ns, us, ms, s, m or h; a bare number is
+ * seconds. Puts it in *@ns (rounded) and returns 0, or -1 for anything else.
+ */
+int vt_parse_time(const char *s, uint64_t *ns);
 
 /* ---- encoder: hand-rolled msgpack for the hot path ------------------------------- */
 

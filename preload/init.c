@@ -85,31 +85,12 @@ fail:
 static uint64_t env_time(const char *name)
 {
 	const char *v = getenv(name);
-	char *end;
-	double x;
+	uint64_t ns;
 
 	if (!v || !*v)
 		return 0;
-	errno = 0;
-	x = strtod(v, &end);
-	if (end == v || errno || x < 0)
-		goto fail;
-	if (!*end || !strcmp(end, "s"))
-		x *= 1e9;
-	else if (!strcmp(end, "ms"))
-		x *= 1e6;
-	else if (!strcmp(end, "us"))
-		x *= 1e3;
-	else if (!strcmp(end, "ns"))
-		x *= 1;
-	else if (!strcmp(end, "m"))
-		x *= 60e9;
-	else if (!strcmp(end, "h"))
-		x *= 3600e9;
-	else
-		goto fail;
-	return (uint64_t)x;
-fail:
+	if (vt_parse_time(v, &ns) == 0)
+		return ns;
 	bad(name, v, "expected a time such as 30s, 500ms or 2m");
 	return 0;
 }

@@ -133,25 +133,15 @@ static struct {
 	size_t jobs;       /* converting threads, 0: one per CPU */
 } o = { .sort = "self", .top = 30, .to = UINT64_MAX, .progress = -1 };
 
-/* "2.5s", "300ms", "40us", "12ns"; a bare number means seconds */
+/* "2.5s", "300ms", "40us", "12ns", "2m"; a bare number means seconds */
 static uint64_t parse_time(const char *opt, const char *v)
 {
-	char *end;
-	double x;
+	uint64_t ns;
 
-	errno = 0;
-	x = strtod(v, &end);
-	if (end == v || errno || x < 0)
-		usage_error("%s: bad time '%s' (use e.g. 2.5s, 300ms, 40us)", opt, v);
-	if (!*end || !strcmp(end, "s"))
-		x *= 1e9;
-	else if (!strcmp(end, "ms"))
-		x *= 1e6;
-	else if (!strcmp(end, "us"))
-		x *= 1e3;
-	else if (strcmp(end, "ns"))
-		usage_error("%s: bad unit in '%s' (ns, us, ms or s)", opt, v);
-	return (uint64_t)(x + 0.5);
+	if (vt_parse_time(v, &ns) < 0)
+		usage_error("%s: bad time '%s' (a number with ns, us, ms, s, m or h: 2.5s, 300ms)",
+			    opt, v);
+	return ns;
 }
 
 static uint64_t parse_size(const char *opt, const char *v)

@@ -113,6 +113,11 @@ out=$("$conv" "$work/loop" -o "$work/e.json" 2>&1); rc=$?
 [ $rc = 2 ] && ok "no arguments: exit 2" || bad "no arguments: exit $rc"
 "$conv" "$data/good" --from 3s --to 1s 2>/dev/null; rc=$?
 [ $rc = 2 ] && ok "bad window: exit 2" || bad "bad window: exit $rc"
+out=$("$conv" "$data/good" --min-dur 5sec -o "$work/e.json" 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q -- "--min-dur: bad time '5sec'" && ok "bad time: named, exit 2" ||
+	bad "bad time" "rc=$rc $out"
+[ "$("$conv" -q "$data/good" -o - --to 0.001m | names)" = "$("$conv" -q "$data/good" -o - --to 60ms | names)" ] &&
+	ok "--to 0.001m is --to 60ms" || bad "--to in minutes"
 "$conv" --help | grep -q -- "--match PATTERN" && ok "--help lists the options" || bad "--help"
 
 # 7. a trace still being written: convert while the program runs

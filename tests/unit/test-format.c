@@ -1323,3 +1323,29 @@ Test(format, strerror_int_min)
 {
 	cr_assert_str_eq(vt_strerror(INT_MIN), "unknown error");
 }
+
+Test(format, parse_time_takes_every_unit_and_refuses_the_rest)
+{
+	static const struct { const char *s; uint64_t ns; } good[] = {
+		{ "0", 0 },		{ "2", 2000000000 },	 { "2.5s", 2500000000 },
+		{ "300ms", 300000000 }, { "40us", 40000 },	 { "12ns", 12 },
+		{ "1.5ns", 2 },		{ "2m", 120000000000 },	 { "1h", 3600000000000 },
+		{ ".5ms", 500000 },	{ "1e3us", 1000000 },
+	};
+	static const char *const bad[] = {
+		"", "s", "-1s", "5 s", "5sec", "5S", "1.5.2s", "nan", "inf", "1e30h", "ms5", "5ms ",
+	};
+	uint64_t ns;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ns = 7;
+		cr_assert_eq(vt_parse_time(good[i].s, &ns), 0, "'%s' refused", good[i].s);
+		cr_assert_eq(ns, good[i].ns, "'%s': %llu ns, wanted %llu", good[i].s,
+			     (unsigned long long)ns, (unsigned long long)good[i].ns);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ns = 7;
+		cr_assert_eq(vt_parse_time(bad[i], &ns), -1, "'%s' taken", bad[i]);
+		cr_assert_eq(ns, 7, "'%s': *ns written on failure", bad[i]);
+	}
+}
