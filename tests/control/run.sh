@@ -1,19 +1,13 @@
 #!/bin/bash
 # tests/control/run.sh - production controls on real programs: a recording window set by
 # signal on a live HTTP service under load, timed windows, the flight recorder, the size
-# cap and process selection. Ends with "N passed, N failed".
+# cap and process selection. Ends with "N passed, N failed, N skipped".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-lib=$top/build/libvt.so
-conv=$top/build/vt-convert
+. "$here/../lib.sh" control
 py=${CONTROL_PYTHON:-python3}
-pass=0 fail=0
-work=$(mktemp -d "${TMPDIR:-/tmp}/vt-control.XXXXXX")
 srv=
-trap '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf "$work"' EXIT
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/  /'; fail=$((fail + 1)); }
+on_exit='[ -n "$srv" ] && kill $srv 2>/dev/null'
 xnames() { /usr/bin/python3 -c '
 import json, sys
 ev = json.load(open(sys.argv[1]))["traceEvents"]
@@ -166,5 +160,4 @@ done
 [ -z "$cbad" ] && ok "${#bad_values[@]} bad VT_* values: one vt: line each, no trace, the program unchanged" ||
 	bad "bad settings" "$cbad"
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish

@@ -2,17 +2,11 @@
 # tests/convert/run.sh - vt-convert on the hand-made traces of tests/data, whose times are
 # known exactly (see tests/data/README.md): JSON events, the summary table, folded stacks,
 # filters, split parts, gzip, and the errors for damaged input.
-# Ends with "N passed, N failed".
+# Ends with "N passed, N failed, N skipped".
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-conv=${VT_CONVERT:-$top/build/vt-convert}
+. "$(dirname "$0")/../lib.sh" convert-test
 data=$top/tests/data
-pass=0 fail=0
-work=$(mktemp -d "${TMPDIR:-/tmp}/vt-convert-test.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/  /'; fail=$((fail + 1)); }
 # same NAME EXPECTED ACTUAL
 same() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "$(diff <(echo "$2") <(echo "$3"))"; fi; }
 
@@ -174,5 +168,4 @@ for v in 0 65 x; do
 	[ $rc = 2 ] && grep -q -- '--jobs' "$work/err" && ok "-j $v: usage error" || bad "-j $v: usage error" "exit $rc: $(cat "$work/err")"
 done
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish

@@ -16,32 +16,25 @@
 # BAD_INPUT_QUICK=1 (for a slow sanitizer build): every 4th offset of the larger files
 # (tests/data/good's thread file is still cut at every offset) and half the bit flips.
 #
-# Ends with "N passed, N failed".
+# Ends with "N passed, N failed, N skipped".
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-O=${O:-build}
-case $O in /*) ;; *) O=$top/$O ;; esac
-conv=${VT_CONVERT:-$O/vt-convert}
-lib=${VT_LIB:-$O/libvt.so}
+. "$(dirname "$0")/../lib.sh" bad-input
 py=/usr/bin/python3
 vtf="$top/tests/faults/vtfile.py"
 data=$top/tests/data
 verbose=0
 [ "${1:-}" = "-v" ] && verbose=1
 quick=${BAD_INPUT_QUICK:-0}
-pass=0 fail=0
-work=$(mktemp -d "${TMPDIR:-/tmp}/vt-bad-input.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/json"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
-[ -x "$conv" ] || { echo "FAIL no vt-convert at $conv"; echo "0 passed, 1 failed"; exit 1; }
+need "$conv"
 # a private copy: a rebuild during the run must not swap the binary under the test
 cp "$conv" "$work/vt-convert" && conv=$work/vt-convert
 
+# single checks print only with -v; groups of them always
 ok() { [ $verbose = 1 ] && echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | head -20 | sed 's/^/  /'; fail=$((fail + 1)); }
 # a group of many runs reports once
 group() { if [ "$2" = 0 ]; then echo "PASS $1"; pass=$((pass + 1)); else bad "$1" "$3"; fi; }
 
@@ -416,5 +409,4 @@ EOF
 case "$res" in *"checked "[0-9][0-9][0-9]*" bad 0") group "all $(sed -n 's/.*checked \([0-9]*\).*/\1/p' <<<"$res") outputs are valid JSON" 0 "" ;;
 *) group "all outputs are valid JSON" 1 "$res" ;; esac
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish

@@ -3,19 +3,14 @@
 # and without vt: the same tests must pass and fail. On 3.11 and 3.12 a broad set
 # (CPYTHON_TESTS); on every pyenv version 3.8-3.13 the tests of profilers and debuggers
 # (sys.setprofile, cProfile and profile, sys.settrace, pdb, trace). Ends with
-# "N passed, N failed".
+# "N passed, N failed, N skipped".
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-lib=${VT_LIB:-$top/build/libvt.so}
+. "$(dirname "$0")/../lib.sh" cpython
 mods=${CPYTHON_TESTS:-"test_json test_re test_threading test_subprocess test_generators test_exceptions test_signal test_contextlib test_sys_setprofile test_cprofile"}
 # left out on both sides: gh-102056's check recurses exponentially until an interrupt from
 # another thread lands at the right moment; on this VM it sometimes runs for minutes
 # without vt (it is about a crash that is fixed, not about tracing)
 ignore="-i test_print_exception_gh_102056"
-pass=0 fail=0 skip=0
-work=$(mktemp -d "${TMPDIR:-/tmp}/vt-cpython.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-. "$top/tests/pythons.sh"
 
 # run_set VERSIONS MODS...: each interpreter runs MODS with and without vt
 run_set() {
@@ -25,7 +20,8 @@ run_set() {
 	find_pythons "${CPYTHON_PYTHONS:-}" "$versions"
 	for py in $pythons; do
 		if [ ! -x "$py" ] || ! "$py" -c 'import test.libregrtest' 2>/dev/null; then
-			echo "SKIP ${py:-python}: not installed, or without its test package"; skip=$((skip + 1)); continue
+			skipped "${py:-python}" "not installed, or without its test package"
+			continue
 		fi
 		v=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 		# the verdict of each test method: "test_x (module.Class...) ... ok|FAIL|ERROR|skipped"
@@ -42,12 +38,15 @@ run_set() {
 		verdicts "$work/vt.txt" > "$work/vt.v"
 		n=$(wc -l < "$work/plain.v")
 		if [ "$n" -gt 100 ] && cmp -s "$work/plain.v" "$work/vt.v"; then
-			echo "PASS $v: $n test methods of $mods give the same verdicts under vt"; pass=$((pass + 1))
+			ok "$v: $n test methods of $mods give the same verdicts under vt"
 		else
-			echo "FAIL $v: verdicts differ ($n methods)"; diff "$work/plain.v" "$work/vt.v" | head -20; fail=$((fail + 1))
+			bad "$v: verdicts differ ($n methods)" "$(diff "$work/plain.v" "$work/vt.v")"
 		fi
-		[ -d "$work/t" ] && ls "$work/t" | grep -q '\.vt$' && ok=1 || ok=0
-		if [ $ok = 1 ]; then echo "PASS $v: traced ($(du -sh "$work/t" | cut -f1))"; pass=$((pass + 1)); else echo "FAIL $v: no trace"; fail=$((fail + 1)); fi
+		if [ -d "$work/t" ] && ls "$work/t" | grep -q '\.vt$'; then
+			ok "$v: traced ($(du -sh "$work/t" | cut -f1))"
+		else
+			bad "$v: no trace"
+		fi
 	done
 }
 
@@ -55,5 +54,4 @@ run_set "11 12" $mods
 # the program's profilers and debuggers beside vt, on every pyenv version
 [ -z "${CPYTHON_TESTS:-}" ] &&
 	run_set "8 9 10 11 12 13" test_sys_setprofile test_cprofile test_sys_settrace test_pdb test_trace
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail = 0 ]
+finish

@@ -24,34 +24,24 @@
 #   tests/faults/run.sh [-v] [NAME-FILTER]
 #   VT_PYTHONS="/usr/bin/python3 ..." tests/faults/run.sh
 #
-# Ends with "N passed, N failed". Needs root for the tmpfs mounts (skipped otherwise).
+# Ends with "N passed, N failed, N skipped". Needs root for the tmpfs mounts (skipped otherwise).
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-O=${O:-build}
-case $O in /*) ;; *) O=$top/$O ;; esac
-conv=${VT_CONVERT:-$O/vt-convert}
-lib=${VT_LIB:-$O/libvt.so}
+. "$(dirname "$0")/../lib.sh" faults
 progs=$top/tests/faults/progs
 vtf="/usr/bin/python3 $top/tests/faults/vtfile.py"
 verbose=0 filter=""
 [ "${1:-}" = "-v" ] && { verbose=1; shift; }
 filter=${1:-}
-pass=0 fail=0 skip=0
-work=$(mktemp -d "${TMPDIR:-/tmp}/vt-faults.XXXXXX")
 mounts=()
 bgpid=""
 cleanup() {
 	[ -n "$bgpid" ] && kill -KILL "$bgpid" 2>/dev/null
 	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done
-	rm -rf "$work"
 }
-trap cleanup EXIT
+on_exit=cleanup
 
-. "$top/tests/pythons.sh"
 all_pythons "${VT_PYTHONS:-}"
-for f in "$lib" "$conv"; do
-	[ -e "$f" ] || { echo "FAIL missing $f (make all)"; echo "0 passed, 1 failed"; exit 1; }
-done
+need "$lib" "$conv"
 # private copies: a rebuild during the run must not change what is tested
 cp "$lib" "$work/libvt.so" && lib=$work/libvt.so
 # VT_PRELOAD_EXTRA: libraries preloaded before vt's in the vt runs (`make preload-san`:
@@ -60,11 +50,7 @@ preload=$lib
 [ -n "${VT_PRELOAD_EXTRA:-}" ] && preload="$VT_PRELOAD_EXTRA $lib"
 cp "$conv" "$work/vt-convert" && conv=$work/vt-convert
 
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | head -25 | sed 's/^/  /'; fail=$((fail + 1)); }
-skipped() { echo "SKIP $1${2:+ ($2)}"; skip=$((skip + 1)); }
 info() { [ $verbose = 1 ] && echo "  info: $*"; }
-want() { [ -z "$filter" ] || [[ $1 == *$filter* ]]; }
 
 # run TAG CMD...: run with a 60 s limit; TAG.out, TAG.err, TAG.rc (no job message for a
 # signal death: it happens in the subshell)
@@ -365,6 +351,4 @@ C_RETURN vt.callback"
 	fi
 done
 
-[ $skip -gt 0 ] && echo "$skip skipped"
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish

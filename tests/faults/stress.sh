@@ -28,31 +28,21 @@
 #
 #   tests/faults/stress.sh [-v] [NAME-FILTER]
 #
-# Ends with "N passed, N failed".
+# Ends with "N passed, N failed, N skipped".
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-O=${O:-build}
-case $O in /*) ;; *) O=$top/$O ;; esac
-conv=${VT_CONVERT:-$O/vt-convert}
-lib=${VT_LIB:-$O/libvt.so}
+. "$(dirname "$0")/../lib.sh" stress
 san=${VT_CONVERT_SAN:-$O/asan/vt-convert}
 prog=$top/tests/faults/progs/stress.py
 verbose=0
 [ "${1:-}" = "-v" ] && { verbose=1; shift; }
 filter=${1:-}
-pass=0 fail=0
-work=$(mktemp -d "${TMPDIR:-/tmp}/vt-stress.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 long_secs=${VT_STRESS_SECONDS:-10}
 export VT_STRESS_SECONDS=$long_secs
 limit=$((2 * long_secs + 120))
 
-. "$top/tests/pythons.sh"
 all_pythons "${VT_PYTHONS:-}"
-for f in "$lib" "$conv"; do
-	[ -e "$f" ] || { echo "FAIL missing $f (make all)"; echo "0 passed, 1 failed"; exit 1; }
-done
+need "$lib" "$conv"
 cp "$lib" "$work/libvt.so" && lib=$work/libvt.so
 preload=$lib
 if [ -n "${VT_PRELOAD_EXTRA:-}" ]; then
@@ -61,15 +51,12 @@ if [ -n "${VT_PRELOAD_EXTRA:-}" ]; then
 fi
 cp "$conv" "$work/vt-convert" && conv=$work/vt-convert
 if [ -x "$san" ]; then cp "$san" "$work/vt-convert-san" && san=$work/vt-convert-san
-else echo "SKIP the sanitizer converter (no $san)"; san=""; fi
+else skipped "the sanitizer converter" "no $san"; san=""; fi
 valgrind=""
 if [ "${VT_VALGRIND:-1}" = 1 ]; then
-	valgrind=$(command -v valgrind) || echo "SKIP valgrind (not installed: apt-get install valgrind)"
+	valgrind=$(command -v valgrind) || skipped valgrind "not installed: apt-get install valgrind"
 fi
 
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | head -25 | sed 's/^/  /'; fail=$((fail + 1)); }
-want() { [ -z "$filter" ] || [[ $1 == *$filter* ]]; }
 
 # check NAME SUMMARY FUNC PER-TRACK COUNT TRACKS: the summary (--per-thread or
 # --per-process) has TRACKS rows for FUNC, each with COUNT calls
@@ -175,5 +162,4 @@ for py in "${pythons[@]}"; do
 	first=0
 done
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish

@@ -8,18 +8,13 @@
 #
 #   tests/fuzz/replay.sh [-v] [TARGET...]        (default: reader decoder roundtrip)
 #
-# Ends with "N passed, N failed".
+# Ends with "N passed, N failed, N skipped".
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-O=${O:-build}
-case $O in /*) ;; *) O=$top/$O ;; esac
+. "$(dirname "$0")/../lib.sh" replay
 verbose=0
 [ "${1:-}" = "-v" ] && { verbose=1; shift; }
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(reader decoder roundtrip)
-pass=0 fail=0
-work=$(mktemp -d "${TMPDIR:-/tmp}/vt-replay.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -68,5 +63,4 @@ for t in "${targets[@]}"; do
 	fail=$((fail + tfail))
 done
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish

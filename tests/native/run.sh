@@ -8,23 +8,13 @@
 # vt finishes (tests/native/gotwatch.c). Ends with "N passed, N failed, N skipped".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-O=${O:-build}
-case $O in /*) ;; *) O=$top/$O ;; esac
-lib=$O/libvt.so
-conv=$O/vt-convert
-pass=0 fail=0 skip=0
-work=$(mktemp -d "${TMPDIR:-/tmp}/vt-native.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | head -20 | sed 's/^/  /'; fail=$((fail + 1)); }
-. "$top/tests/pythons.sh"
+. "$here/../lib.sh" native
 find_pythons "${VT_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
 # (in $work, whose path has no space: LD_PRELOAD splits on them)
 gotwatch=$work/gotwatch.so
 if ! cc -O0 -fPIC -shared -o "$gotwatch" "$here/gotwatch.c" -ldl 2>"$work/cc.err"; then
 	bad "build tests/native/gotwatch.c" "$(cat "$work/cc.err")"
-	echo "$pass passed, $fail failed, $skip skipped"
+	finish
 	exit 1
 fi
 native="open64 read write close:libc; deflate:libz; vtdemo_work(int a, ptr buf, size n)->int:_vtdemo"
@@ -89,5 +79,4 @@ print(len(ev), sum(1 for e in ev if "func_args" in e.get("args", {})))' "$d/t2.j
 		bad "$v: GOT entries put back at exit" "$out"
 	fi
 done
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail = 0 ]
+finish

@@ -2,21 +2,14 @@
 # tests/proc/run.sh - process-tree tests: an unchanged launch script (bash -> python
 # supervisor -> multiprocessing with fork/spawn/forkserver, an executor, subprocesses
 # with a stripped environment and env -i, then exec) under the preload, on every CPython.
-# Ends with "N passed, N failed".
+# Ends with "N passed, N failed, N skipped".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-lib=$top/build/libvt.so
-conv=$top/build/vt-convert
-pass=0 fail=0 skip=0
-
-. "$top/tests/pythons.sh"
+. "$here/../lib.sh" proc
 find_pythons "${PROC_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vt-proc.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 for py in $pythons; do
-	if [ ! -x "$py" ]; then echo "SKIP $py: not installed"; skip=$((skip + 1)); continue; fi
+	if [ ! -x "$py" ]; then skipped "$py" "not installed"; continue; fi
 	ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 	name="process tree, $py ($ver)"
 	plain_out=$(PY="$py" "$here/start.sh" 2>/dev/null); plain_rc=$?
@@ -33,7 +26,7 @@ for py in $pythons; do
 	elif ! /usr/bin/python3 "$here/check.py" "$work/t.json" "$work/t" > "$work/check"; then
 		cat "$work/check"; ok=0
 	fi
-	if [ $ok = 1 ]; then echo "PASS $name"; pass=$((pass + 1)); else echo "FAIL $name"; fail=$((fail + 1)); fi
+	if [ $ok = 1 ]; then ok "$name"; else bad "$name"; fi
 done
 
 # bench/mp.py: a pool of 2 and a subprocess must all be there
@@ -51,10 +44,10 @@ for e in ev:
     if e["ph"] == "X" and e["name"] in ("task", "f", "main"): f.setdefault(e["name"], set()).add(e["pid"])
 # fork workers inherit main from the parent: count where main and task run apart from it
 print(int(root[0] in f.get("main", ())), len(f.get("task", set()) - set(root)), len(f.get("f", ())))' "$work/m.json")
-	if [ "$n" = "1 2 1" ]; then echo "PASS bench/mp.py: parent, 2 pool workers and the subprocess"; pass=$((pass + 1));
-	else echo "FAIL bench/mp.py: processes with main/task/f: $n (want 1 2 1)"; fail=$((fail + 1)); fi
+	if [ "$n" = "1 2 1" ]; then ok "bench/mp.py: parent, 2 pool workers and the subprocess"
+	else bad "bench/mp.py: processes with main/task/f: $n (want 1 2 1)"; fi
 else
-	echo "SKIP bench/mp.py: ../shared/bench not found"; skip=$((skip + 1))
+	skipped "bench/mp.py" "../shared/bench not found"
 fi
 # the vt launcher: exit status passed through, trace converted, nothing from bash
 rm -rf "$work/r" "$work/r.json"
@@ -64,9 +57,9 @@ def launched():
 import sys; sys.exit(launched())"; exit $?' 2>"$work/rerr"); rc=$?
 if [ $rc = 3 ] && [ "$out" = "from-bash" ] && [ -f "$work/r.json" ] && grep -q '"name":"launched"' "$work/r.json" &&
 	grep -q "vt: trace: $work/r.json" "$work/rerr"; then
-	echo "PASS vt record: exit status 3 passed through, trace converted"; pass=$((pass + 1))
+	ok "vt record: exit status 3 passed through, trace converted"
 else
-	echo "FAIL vt record: rc=$rc out=$out"; cat "$work/rerr"; fail=$((fail + 1))
+	bad "vt record: rc=$rc out=$out" "$(cat "$work/rerr")"
 fi
 
 # the trace starts at the user's code however the script's path is spelled
@@ -86,8 +79,8 @@ python3 -m zipapp "$work/g/zapp" -o "$work/g/app.pyz"
 rm -rf "$work/gt" && LD_PRELOAD="$lib" VT_OUTPUT="$work/gt" python3 "$work/g/app.pyz"
 "$conv" -q "$work/gt" -o "$work/gt.json"
 grep -q '"name":"zmain"' "$work/gt.json" || gbad="$gbad zipapp:no zmain"
-if [ -z "$gbad" ]; then echo "PASS the trace starts at <module> for ./s.py, ../sub/s.py and a symlink; a zipapp is traced"; pass=$((pass + 1));
-else echo "FAIL start of the trace:$gbad"; fail=$((fail + 1)); fi
+if [ -z "$gbad" ]; then ok "the trace starts at <module> for ./s.py, ../sub/s.py and a symlink; a zipapp is traced"
+else bad "start of the trace:$gbad"; fi
 
 # a setuid program never loads vt: the loader drops LD_PRELOAD in secure mode
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -x /usr/bin/python3 ]; then
@@ -96,12 +89,12 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -x /usr/bin/python3 
 	out=$(cd /tmp && LD_PRELOAD="$lib" VT_OUTPUT="$work/suid-out/t" setpriv --reuid=65534 --regid=65534 \
 		--clear-groups "$work/suid/python3" -c 'import os; print(os.geteuid() == 0)' 2>&1)
 	if [ "$out" = True ] && [ ! -e "$work/suid-out/t" ]; then
-		echo "PASS a setuid python under LD_PRELOAD: vt is not loaded, nothing is written"; pass=$((pass + 1))
+		ok "a setuid python under LD_PRELOAD: vt is not loaded, nothing is written"
 	else
 		echo "FAIL setuid: out=$out; $(ls "$work/suid-out")"; fail=$((fail + 1))
 	fi
 else
-	echo "SKIP setuid: needs root, setpriv and /usr/bin/python3"; skip=$((skip + 1))
+	skipped "setuid" "needs root, setpriv and /usr/bin/python3"
 fi
 
 # VT_FOLLOW_CHILDREN=0: a child whose environment lost LD_PRELOAD is not traced
@@ -111,8 +104,8 @@ import os, subprocess, sys
 env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
 subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)'
 n=$(ls "$work/nf" | grep -c 'proc.vt$')
-if [ "$n" = 1 ]; then echo "PASS VT_FOLLOW_CHILDREN=0: the child without LD_PRELOAD stays untraced"; pass=$((pass + 1));
-else echo "FAIL VT_FOLLOW_CHILDREN=0: $n process files"; fail=$((fail + 1)); fi
+if [ "$n" = 1 ]; then ok "VT_FOLLOW_CHILDREN=0: the child without LD_PRELOAD stays untraced"
+else bad "VT_FOLLOW_CHILDREN=0: $n process files"; fi
 
 # a relative VT_OUTPUT through a launch script that changes directory: bash has its own
 # setenv, which keeps a changed variable from its children unless vt edits environ itself
@@ -120,7 +113,7 @@ rm -rf "$work/rel" && mkdir -p "$work/rel/sub"
 (cd "$work/rel" && LD_PRELOAD="$lib" VT_OUTPUT=out bash -c 'cd sub && python3 -c pass && env python3 -c pass')
 n=$(ls "$work/rel/out" 2>/dev/null | grep -c 'proc.vt$')
 if [ "$n" = 2 ] && [ ! -e "$work/rel/sub/out" ]; then
-	echo "PASS VT_OUTPUT=out from bash, then cd: both Pythons write to ./out of the start"; pass=$((pass + 1))
+	ok "VT_OUTPUT=out from bash, then cd: both Pythons write to ./out of the start"
 else
 	echo "FAIL relative VT_OUTPUT: $n process files in out; $(ls "$work/rel/sub")"; fail=$((fail + 1))
 fi
@@ -129,16 +122,15 @@ fi
 rm -rf "$work/p" "$work/victim" "$work/link"
 LD_PRELOAD="$lib" VT_OUTPUT="$work/p" python3 -c 'pass'
 perm=$(stat -c %a "$work/p"); fperm=$(stat -c %a "$work/p"/* | sort -u | tr '\n' ' ')
-if [ "$perm" = 700 ] && [ "$fperm" = "600 " ]; then echo "PASS trace directory 0700, files 0600"; pass=$((pass + 1));
-else echo "FAIL permissions: dir $perm files $fperm"; fail=$((fail + 1)); fi
+if [ "$perm" = 700 ] && [ "$fperm" = "600 " ]; then ok "trace directory 0700, files 0600"
+else bad "permissions: dir $perm files $fperm"; fi
 mkdir "$work/victim" && ln -s "$work/victim" "$work/link"
 out=$(LD_PRELOAD="$lib" VT_OUTPUT="$work/link" python3 -c 'print("ran")' 2>"$work/serr"); rc=$?
 if [ $rc = 0 ] && [ "$out" = ran ] && [ -z "$(ls -A "$work/victim")" ] && grep -q '^vt: .*symbolic link' "$work/serr" &&
 	[ "$(grep -c '^vt: ' "$work/serr")" = 1 ]; then
-	echo "PASS a symlink at VT_OUTPUT is refused with one vt: line; the program runs on"; pass=$((pass + 1))
+	ok "a symlink at VT_OUTPUT is refused with one vt: line; the program runs on"
 else
 	echo "FAIL symlink at VT_OUTPUT: rc=$rc out=$out victim=$(ls "$work/victim")"; cat "$work/serr"; fail=$((fail + 1))
 fi
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail = 0 ]
+finish

@@ -14,18 +14,9 @@
 # Ends with "N passed, N failed, N skipped".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-O=${O:-build}
-case $O in /*) ;; *) O=$top/$O ;; esac
-lib=$O/libvt.so
-conv=$O/vt-convert
-pass=0 fail=0 skip=0
-work=$(mktemp -d "${TMPDIR:-/tmp}/vt-real.XXXXXX")
+. "$here/../lib.sh" real
 srv=
-trap '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf "$work"' EXIT
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | head -20 | sed 's/^/  /'; fail=$((fail + 1)); }
-. "$top/tests/pythons.sh"
+on_exit='[ -n "$srv" ] && kill $srv 2>/dev/null'
 find_pythons "${VT_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
 client=/usr/bin/python3
 requests=600
@@ -68,8 +59,7 @@ if [ $have_pygments = 1 ]; then
 		cat /usr/lib/python3.*/"$f".py 2>/dev/null
 	done >"$work/src/big.py"
 else
-	echo "SKIP pygments: Debian's python3-pygments is not installed (scripts/install-deps.sh --test)"
-	skip=$((skip + 1))
+	skipped "pygments" "Debian's python3-pygments is not installed (scripts/install-deps.sh --test)"
 fi
 
 for py in $pythons; do
@@ -138,8 +128,7 @@ tool_run() { # MODE NAME ARGS...: one run in a fresh copy of pyproj
 }
 py=/usr/bin/python3
 if [ ! -x $py ] || ! $py -c 'import coverage, pytest' 2>/dev/null; then
-	echo "SKIP pytest and coverage: Debian's python3-pytest and python3-coverage are not installed (scripts/install-deps.sh --test)"
-	skip=$((skip + 1))
+	skipped "pytest and coverage" "Debian's python3-pytest and python3-coverage are not installed (scripts/install-deps.sh --test)"
 else
 	cov="$py -m coverage"
 	for mode in plain vt; do
@@ -177,5 +166,4 @@ else
 	fi
 fi
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail = 0 ]
+finish

@@ -1,26 +1,18 @@
 #!/bin/bash
 # tests/rich/run.sh - arguments and return values (hostile __repr__ included), the inline
-# vt API, recorder filters, exceptions and gc, on every CPython. Ends with "N passed, N failed".
+# vt API, recorder filters, exceptions and gc, on every CPython. Ends with "N passed, N failed, N skipped".
 # VT_LIB: what to preload instead of build/libvt.so (a list: `make preload-san` puts the
 # sanitizer runtimes before build/asan/libvt.so).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-lib=${VT_LIB:-$top/build/libvt.so}
-conv=$top/build/vt-convert
-pass=0 fail=0 skip=0
-work=$(mktemp -d "${TMPDIR:-/tmp}/vt-rich.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/  /'; fail=$((fail + 1)); }
+. "$here/../lib.sh" rich
 q() { /usr/bin/python3 "$here/query.py" "$@"; }
 
-. "$top/tests/pythons.sh"
 find_pythons "${RICH_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
 
 i=0
 for py in $pythons; do
-	[ -x "$py" ] || { echo "SKIP $py: not installed"; skip=$((skip + 1)); continue; }
+	[ -x "$py" ] || { skipped "$py" "not installed"; continue; }
 	v=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 	minor=${v#3.}
 	i=$((i + 1)); d=$work/$i; mkdir -p "$d"
@@ -115,5 +107,4 @@ echo 'NAME = "the program'"'"'s own vt"' > "$work/own/vt.py"
 out=$(cd "$work/own" && LD_PRELOAD="$lib" VT_OUTPUT="$work/own/t" python3 -c 'import vt; print(vt.NAME)')
 [ "$out" = "the program's own vt" ] && ok "a program's own vt module comes first" || bad "own vt module" "$out"
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail = 0 ]
+finish
