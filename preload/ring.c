@@ -137,6 +137,8 @@ void vt_ring_dump_now(void)
 	vt_ring_dump(0);
 }
 
+static pid_t g_dump_failed; /* the process that said a dump failed */
+
 void vt_ring_dump(int from_signal)
 {
 	struct vt_thread *t;
@@ -174,7 +176,15 @@ void vt_ring_dump(int from_signal)
 	}
 	goto out;
 fail:
-	vt_log_raw("vt: cannot write the flight recorder's window\n");
+	/* one line per process, however many dumps fail (at exit there can be two) */
+	if (g_dump_failed != vt_pid) {
+		g_dump_failed = vt_pid;
+		if (from_signal) /* nothing but write(2) in a signal handler */
+			vt_log_raw("vt: cannot write the flight recorder's window\n");
+		else
+			vt_log("cannot write the flight recorder's window in '%s': %s", vt_cfg.output,
+			       vt_file_error(errno));
+	}
 out:
 	if (rlocked)
 		pthread_mutex_unlock(&g_ring_lock);

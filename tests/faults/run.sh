@@ -7,7 +7,8 @@
 #                 in a second thread, and SIGSEGV under faulthandler: the same death, the
 #                 same faulthandler report, and a trace with the calls up to the crash
 #   kill          SIGKILL mid-run (VT_BUFFER_SIZE=64K): every event of the flushed chunks
-#   disk-full     a 256 KiB tmpfs: one vt: line, tracing stops, the program runs on
+#   disk-full     a 256 KiB tmpfs: one vt: line, tracing stops, the program runs on (also
+#                 for the flight recorder's window at exit)
 #   fsize         RLIMIT_FSIZE (ulimit -f 32: per file), with SIGXFSZ ignored (Python's default) and
 #                 with its default action restored by the program
 #   unwritable    VT_OUTPUT under a file, under a missing directory, on a read-only mount
@@ -186,6 +187,26 @@ for py in "${pythons[@]}"; do
 			if same "$name"; then
 				convert "$work/full/t"
 				if [ "$(vt_lines)" != 1 ] || ! grep -q "^vt: .*No space left on device" "$work/vt.err"; then
+					bad "$name: exactly one vt: line, naming the cause" "$(cat "$work/vt.err")"
+				elif [ $c_rc -gt 1 ]; then bad "$name: what was written converts" "exit $c_rc: $conv_err"
+				else ok "$name: one vt: line, the program unchanged"; fi
+			fi
+		else skipped "$name" "cannot mount a tmpfs"; fi
+	fi
+	# the flight recorder writes its window at exit: once it fails, one line that says why
+	name="$tag disk full, flight recorder"
+	if want "$name"; then
+		if [ -z "${have_full:-}" ]; then
+			mount_tmpfs "$work/full" size=256k && have_full=1 || have_full=0
+		fi
+		if [ $have_full = 1 ]; then
+			rm -rf "${work:?}/full/"*
+			plain "$py" "$progs/busy.py" 4
+			VT_MODE=ring VT_OUTPUT=$work/full/t vt "$py" "$progs/busy.py" 4
+			if same "$name"; then
+				convert "$work/full/t"
+				if [ "$(vt_lines)" != 1 ] ||
+					! grep -q "^vt: cannot write the flight recorder's window in .*: No space left on device" "$work/vt.err"; then
 					bad "$name: exactly one vt: line, naming the cause" "$(cat "$work/vt.err")"
 				elif [ $c_rc -gt 1 ]; then bad "$name: what was written converts" "exit $c_rc: $conv_err"
 				else ok "$name: one vt: line, the program unchanged"; fi
