@@ -175,44 +175,33 @@ for py in "${pythons[@]}"; do
 	fi
 
 	# ---- a full disk ----------------------------------------------------------------------
-	name="$tag disk full"
-	if want "$name"; then
+	# streaming, and the flight recorder writing its window at exit: once a write fails,
+	# one vt: line that says why
+	for vt_mode in stream ring; do
+		name="$tag disk full"
+		cause="^vt: .*No space left on device"
+		if [ $vt_mode = ring ]; then
+			name="$name, flight recorder"
+			# the window's chunks, or a file's header when not even that fits
+			cause="^vt: cannot write (the flight recorder's window|trace file) in .*: No space left on device"
+		fi
+		want "$name" || continue
 		if [ -z "${have_full:-}" ]; then
 			mount_tmpfs "$work/full" size=256k && have_full=1 || have_full=0
 		fi
 		if [ $have_full = 1 ]; then
 			rm -rf "${work:?}/full/"*
 			plain "$py" "$progs/busy.py" 4
-			VT_OUTPUT=$work/full/t vt "$py" "$progs/busy.py" 4
+			VT_MODE=$vt_mode VT_OUTPUT=$work/full/t vt "$py" "$progs/busy.py" 4
 			if same "$name"; then
 				convert "$work/full/t"
-				if [ "$(vt_lines)" != 1 ] || ! grep -q "^vt: .*No space left on device" "$work/vt.err"; then
+				if [ "$(vt_lines)" != 1 ] || ! grep -qE "$cause" "$work/vt.err"; then
 					bad "$name: exactly one vt: line, naming the cause" "$(cat "$work/vt.err")"
 				elif [ $c_rc -gt 1 ]; then bad "$name: what was written converts" "exit $c_rc: $conv_err"
 				else ok "$name: one vt: line, the program unchanged"; fi
 			fi
 		else skipped "$name" "cannot mount a tmpfs"; fi
-	fi
-	# the flight recorder writes its window at exit: once it fails, one line that says why
-	name="$tag disk full, flight recorder"
-	if want "$name"; then
-		if [ -z "${have_full:-}" ]; then
-			mount_tmpfs "$work/full" size=256k && have_full=1 || have_full=0
-		fi
-		if [ $have_full = 1 ]; then
-			rm -rf "${work:?}/full/"*
-			plain "$py" "$progs/busy.py" 4
-			VT_MODE=ring VT_OUTPUT=$work/full/t vt "$py" "$progs/busy.py" 4
-			if same "$name"; then
-				convert "$work/full/t"
-				if [ "$(vt_lines)" != 1 ] ||
-					! grep -q "^vt: cannot write the flight recorder's window in .*: No space left on device" "$work/vt.err"; then
-					bad "$name: exactly one vt: line, naming the cause" "$(cat "$work/vt.err")"
-				elif [ $c_rc -gt 1 ]; then bad "$name: what was written converts" "exit $c_rc: $conv_err"
-				else ok "$name: one vt: line, the program unchanged"; fi
-			fi
-		else skipped "$name" "cannot mount a tmpfs"; fi
-	fi
+	done
 
 	# ---- RLIMIT_FSIZE ----------------------------------------------------------------------
 	for sig in ignored xfsz-default; do
@@ -264,12 +253,12 @@ for py in "${pythons[@]}"; do
 	for mode in closerange dup2 reopen loop threads ring; do
 		name="$tag fds: $mode"
 		want "$name" || continue
-		ring=stream
-		[ $mode = ring ] && ring=ring
+		vt_mode=stream
+		[ $mode = ring ] && vt_mode=ring
 		rm -rf "$work/own"; mkdir -p "$work/own"
 		plain "$py" "$progs/fds.py" $mode "$work/own"
 		rm -rf "$work/own"; mkdir -p "$work/own"
-		VT_MODE=$ring VT_BUFFER_SIZE=64K vt "$py" "$progs/fds.py" $mode "$work/own"
+		VT_MODE=$vt_mode VT_BUFFER_SIZE=64K vt "$py" "$progs/fds.py" $mode "$work/own"
 		same "$name" || continue
 		lines=$(vt_lines)
 		summary f

@@ -57,7 +57,6 @@ if [ "${VT_VALGRIND:-1}" = 1 ]; then
 	valgrind=$(command -v valgrind) || skipped valgrind "not installed: apt-get install valgrind"
 fi
 
-
 # check NAME SUMMARY FUNC PER-TRACK COUNT TRACKS: the summary (--per-thread or
 # --per-process) has TRACKS rows for FUNC, each with COUNT calls
 check_counts() {
