@@ -1,28 +1,17 @@
-#!/bin/sh
+#!/bin/bash
 # install-viewer-deps.sh - what the viewer's browser tests need: Debian's chromium (apt,
 # only when missing) and playwright-core from npm (exact versions from
 # tests/viewer/package-lock.json; never downloads a browser of its own).
 # Usage: scripts/install-viewer-deps.sh
 set -eu
+. "$(dirname "$0")/apt-install.sh"
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-missing=""
-command -v node >/dev/null 2>&1 || missing="$missing nodejs"
-command -v npm >/dev/null 2>&1 || missing="$missing npm"
-for p in chromium fonts-dejavu-core; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-		missing="$missing $p"
-	fi
-done
-if [ -n "$missing" ]; then
-	echo "install-viewer-deps: installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
-	# shellcheck disable=SC2086
-	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+pkgs="chromium fonts-dejavu-core"
+command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
+# shellcheck disable=SC2086
+apt_install install-viewer-deps $pkgs
 
 cd "$here/tests/viewer"
 if [ ! -f node_modules/playwright-core/package.json ]; then
