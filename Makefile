@@ -172,36 +172,21 @@ unittest-san:
 	$(O)/asan/unit-tests
 
 # the converter's threads under TSan, damaged input (plain and sanitized converter),
-# faults in traced programs, stress
-faulttest: all $(O)/asan/vt-convert
-	$(MAKE) O=$(O)/tsan SAN=thread $(O)/tsan/vt-convert
-	@rc=0; \
-	echo "tests/convert/run.sh with the converter under TSan (-j runs threads):"; \
-	VT_CONVERT=$(abspath $(O))/tsan/vt-convert tests/convert/run.sh || rc=1; \
-	O=$(O) tests/faults/bad-input.sh || rc=1; \
-	O=$(O) VT_CONVERT=$(O)/asan/vt-convert BAD_INPUT_QUICK=1 tests/faults/bad-input.sh || rc=1; \
-	O=$(O) tests/faults/run.sh || rc=1; \
-	O=$(O) tests/faults/stress.sh || rc=1; \
-	tests/faults/cpython-tests.sh || rc=1; \
-	exit $$rc
+# faults in traced programs (one suite per interpreter), stress: through the runner
+faulttest: all $(O)/asan/vt-convert $(O)/tsan/vt-convert
+	tests/run-all.sh convert-tsan bad-input stress cpython-tests faults
 
-# libvt.so itself under ASan+UBSan, preloaded after their runtimes into real interpreters:
-# the stress cases and the rich-data suite (hostile reprs, exceptions, the vt module)
-SAN_RT = $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
-SAN_PYTHONS ?= $(lastword $(wildcard /root/.pyenv/versions/3.8.*/bin/python3.8)) \
-               $(lastword $(wildcard /root/.pyenv/versions/3.12.*/bin/python3.12)) /usr/bin/python3
-preload-san: all $(O)/asan/vt-convert
+$(O)/tsan/vt-convert: FORCE
+	$(MAKE) O=$(O)/tsan SAN=thread $(O)/tsan/vt-convert
+
+$(O)/asan/libvt.so: FORCE
 	$(MAKE) O=$(O)/asan SAN=address,undefined $(O)/asan/libvt.so
-	@rc=0; \
-	O=$(O) VT_LIB=$(O)/asan/libvt.so VT_PRELOAD_EXTRA="$(SAN_RT)" VT_STRESS_SECONDS=4 \
-		VT_PYTHONS="$(strip $(SAN_PYTHONS))" VT_VALGRIND=0 tests/faults/stress.sh || rc=1; \
-	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		VT_LIB="$(SAN_RT) $(abspath $(O))/asan/libvt.so" RICH_PYTHONS="$(strip $(SAN_PYTHONS))" \
-		tests/rich/run.sh || rc=1; \
-	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		O=$(O) VT_LIB=$(O)/asan/libvt.so VT_PRELOAD_EXTRA="$(SAN_RT)" \
-		VT_PYTHONS="$(strip $(SAN_PYTHONS))" tests/faults/run.sh profile || rc=1; \
-	exit $$rc
+
+# libvt.so itself under ASan+UBSan, preloaded after their runtimes into real interpreters
+# (3.8, 3.12, Debian's): the stress cases, the rich-data suite (hostile reprs, exceptions,
+# the vt module) and the profiler cases (tests/run-all.sh names the commands)
+preload-san: all $(O)/asan/vt-convert $(O)/asan/libvt.so
+	tests/run-all.sh san-
 
 # a long run (SOAK_SECONDS, default 600) of steady calls under vt on SOAK_PYTHON: no
 # deadlock, RSS flat, the trace growing on disk, every call converted
@@ -221,23 +206,21 @@ test-viewer: all viewer-deps
 bench-viewer: all viewer-deps
 	O=$(O) node tests/viewer/bench.mjs
 
-# `make test`: install what is missing, build, run every suite.
-test: test-deps
-	$(MAKE) all
-	$(MAKE) unittest
-	$(MAKE) unittest-san
-	$(MAKE) exports
-	$(MAKE) converttest
-	$(MAKE) proctest
-	$(MAKE) controltest
-	$(MAKE) richtest
-	$(MAKE) fuzz-replay
-	$(MAKE) faulttest
-	$(MAKE) preload-san
-	$(MAKE) realtest
-	$(MAKE) nativetest
-	$(MAKE) test-viewer
-	$(MAKE) e2e
+include tests/fuzz/fuzz.mk
+
+# everything the suites run, built before any of them starts (they run side by side);
+# one make for each build directory, so that -j never builds one object twice at once
+test-build:
+	$(MAKE) all $(O)/unit-tests $(FUZZ_TARGETS:%=$(O)/fuzz/replay-%)
+	$(MAKE) O=$(O)/asan SAN=address,undefined $(O)/asan/vt-convert $(O)/asan/libvt.so \
+		$(O)/asan/unit-tests
+	$(MAKE) O=$(O)/tsan SAN=thread $(O)/tsan/vt-convert
+
+# `make test`: install what is missing, build, run every suite (TEST_JOBS at a time, by
+# default one per CPU) even after one fails, and end with one table
+test: test-deps viewer-deps
+	$(MAKE) test-build
+	tests/run-all.sh
 
 demo: deps
 	$(MAKE) all
@@ -267,7 +250,7 @@ help:
 	@echo 'Targets:'
 	@echo '  all        build $(O)/libvt.so, $(O)/vt-convert and the bench builds $(O)/libvt-nop.so, $(O)/libvt-clock2.so (default)'
 	@echo '  demo       install missing packages, build, trace and convert an example'
-	@echo '  test       install missing packages, build, run unit, export and e2e tests'
+	@echo '  test       install missing packages, build, run every suite (TEST_JOBS at once), print a table'
 	@echo '  unittest   Criterion unit tests      e2e     end-to-end tests on real pythons'
 	@echo '  proctest   process trees             converttest  vt-convert on hand-made traces'
 	@echo '  controltest  windows, flight recorder, size cap, process selection'
@@ -285,6 +268,5 @@ help:
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all deps test-deps unittest unittest-san e2e proctest converttest controltest richtest realtest nativetest faulttest preload-san soak exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
+.PHONY: all test-build deps test-deps unittest unittest-san e2e proctest converttest controltest richtest realtest nativetest faulttest preload-san soak exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
 
-include tests/fuzz/fuzz.mk
