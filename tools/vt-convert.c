@@ -1428,6 +1428,9 @@ static char **list_dir(const char *dir, size_t *count)
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 
+	if (!d && errno == ENOTDIR)
+		die("cannot open trace directory '%s': %s (give the directory that holds the "
+		    "trace files)", dir, strerror(errno));
 	if (!d)
 		die("cannot open trace directory '%s': %s", dir, strerror(errno));
 	while ((de = readdir(d))) {
@@ -1445,6 +1448,49 @@ static char **list_dir(const char *dir, size_t *count)
 		qsort(names, n, sizeof(*names), by_name);
 	*count = n;
 	return names;
+}
+
+/* does directory @path hold a file named *.vt? */
+static int holds_traces(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d)))
+		found = ends_with(de->d_name, ".vt");
+	closedir(d);
+	return found;
+}
+
+/*
+ * No file of @dir is named like a trace file (*.vt): a wrong or empty directory. Say so
+ * before any output is made; point at trace directories inside it (`vt-convert .` where
+ * the runs are).
+ */
+static void no_trace_files(const char *dir, char **names, size_t n)
+{
+	size_t subs = 0, first = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t plen = strlen(dir) + strlen(names[i]) + 2;
+		char *path = xmalloc(plen);
+
+		snprintf(path, plen, "%s/%s", dir, names[i]);
+		if (holds_traces(path) && !subs++)
+			first = i;
+		free(path);
+	}
+	if (subs == 1)
+		die("no trace files (*.vt) in '%s'; it holds the trace directory '%s/%s'", dir,
+		    dir, names[first]);
+	if (subs)
+		die("no trace files (*.vt) in '%s'; it holds %zu trace directories, such as "
+		    "'%s/%s': give one", dir, subs, dir, names[first]);
+	die("no trace files (*.vt) in '%s' (a traced program writes them where VT_OUTPUT "
+	    "says, by default ./vt-trace-<time>-<pid>)", dir);
 }
 
 static void usage(FILE *f)
@@ -1574,9 +1620,20 @@ static void parse_args(int argc, char **argv)
 		default: usage(stderr); exit(2);
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind == argc) {
 		usage(stderr);
 		exit(2);
+	}
+	if (optind < argc - 1) {
+		/* one line that names the problem: the whole usage hides it */
+		struct stat st;
+		const char *extra = argv[optind + 1];
+
+		if (stat(extra, &st) == 0 && S_ISDIR(st.st_mode))
+			usage_error("one trace directory at a time, %d given: '%s', '%s'%s",
+				    argc - optind, argv[optind], extra, argc - optind > 2 ? ", ..." : "");
+		usage_error("unexpected argument '%s' after the trace directory; an output file "
+			    "is given with -o", extra);
 	}
 	if (o.summary)
 		o.summary = per;
@@ -1636,6 +1693,14 @@ int main(int argc, char **argv)
 	}
 
 	names = list_dir(dir, &nnames);
+	{
+		size_t k = 0;
+
+		while (k < nnames && !ends_with(names[k], ".vt"))
+			k++;
+		if (k == nnames)
+			no_trace_files(dir, names, nnames);
+	}
 	inputs = xmalloc((nnames + 1) * sizeof(*inputs));
 	for (size_t i = 0; i < nnames; i++) {
 		size_t plen = strlen(dir) + strlen(names[i]) + 2;

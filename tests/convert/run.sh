@@ -98,13 +98,41 @@ check_err "future version" version-next "offset 8: format version 5.0 is not sup
 check_err "foreign file" foreign "t4243.vt: offset 0: not a vt trace file" 0
 out=$("$conv" "$data/empty-thread" -o "$work/e.json" 2>&1); rc=$?
 [ $rc = 0 ] && echo "$out" | grep -q "a thread with no events" && ok "empty thread: a warning, exit 0" || bad "empty thread" "$out"
-mkdir "$work/loop" && ln -s loop "$work/loop/self" && ln -s "$work/loop/a" "$work/loop/a"
+mkdir "$work/loop" && cp "$data"/good/* "$work/loop/" && ln -s loop "$work/loop/self" && ln -s "$work/loop/a" "$work/loop/a"
 out=$("$conv" "$work/loop" -o "$work/e.json" 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q "self" && ok "symlinks and loops are refused, not followed" || bad "symlink loop" "rc=$rc $out"
 "$conv" /nonexistent -o "$work/e.json" 2>/dev/null; rc=$?
 [ $rc = 1 ] && ok "missing directory: exit 1" || bad "missing directory: exit $rc"
 "$conv" 2>/dev/null; rc=$?
 [ $rc = 2 ] && ok "no arguments: exit 2" || bad "no arguments: exit $rc"
+# a directory with no trace files (empty, or the wrong one): said, exit 1, nothing written
+mkdir -p "$work/none" "$work/notes" "$work/runs/vt-trace-1"
+echo "not a trace" > "$work/notes/README.txt"
+cp "$data"/good/* "$work/runs/vt-trace-1/"
+for d in none notes; do
+	out=$("$conv" "$work/$d" 2>&1); rc=$?
+	[ $rc = 1 ] && [ "$out" = "vt-convert: no trace files (*.vt) in '$work/$d' (a traced program writes them where VT_OUTPUT says, by default ./vt-trace-<time>-<pid>)" ] &&
+		[ ! -e "$work/$d.json" ] && ok "no trace files in $d/: one line naming it, exit 1, no output" ||
+		bad "no trace files in $d/" "rc=$rc $(ls "$work/$d.json" 2>&1) $out"
+done
+out=$("$conv" "$work/none" -o "$work/none-out.json" -f html 2>&1); rc=$?
+[ $rc = 1 ] && [ ! -e "$work/none-out.json" ] && ok "no trace files, -o given: no output file" || bad "no trace files, -o given" "rc=$rc $out"
+out=$("$conv" "$work/runs" -q 2>&1); rc=$?
+[ $rc = 1 ] && [ "$out" = "vt-convert: no trace files (*.vt) in '$work/runs'; it holds the trace directory '$work/runs/vt-trace-1'" ] &&
+	ok "a directory of trace directories: the one inside is named" || bad "a directory of trace directories" "rc=$rc $out"
+out=$("$conv" "$data/good/p4242.000000003b9aca00.proc.vt" 2>&1); rc=$?
+[ $rc = 1 ] && [ "$out" = "vt-convert: cannot open trace directory '$data/good/p4242.000000003b9aca00.proc.vt': Not a directory (give the directory that holds the trace files)" ] &&
+	ok "a trace file instead of its directory: said, exit 1" || bad "a file for a directory" "rc=$rc $out"
+out=$("$conv" "$work/missing" 2>&1); rc=$?
+[ $rc = 1 ] && [ "$out" = "vt-convert: cannot open trace directory '$work/missing': No such file or directory" ] &&
+	ok "a missing directory: named with the cause" || bad "a missing directory" "rc=$rc $out"
+# two trace directories (vt-convert vt-trace-*/ when there are two runs): one line, exit 2
+out=$("$conv" "$data/good" "$data/truncated" -o "$work/two.json" 2>&1); rc=$?
+[ $rc = 2 ] && [ "$out" = "vt-convert: one trace directory at a time, 2 given: '$data/good', '$data/truncated' (see vt-convert --help)" ] &&
+	[ ! -e "$work/two.json" ] && ok "two trace directories: one line naming both, exit 2" || bad "two trace directories" "rc=$rc $out"
+out=$("$conv" "$data/good" "$work/out.json" 2>&1); rc=$?
+[ $rc = 2 ] && [ "$out" = "vt-convert: unexpected argument '$work/out.json' after the trace directory; an output file is given with -o (see vt-convert --help)" ] &&
+	ok "an output name without -o: one line naming it, exit 2" || bad "output name without -o" "rc=$rc $out"
 "$conv" "$data/good" --from 3s --to 1s 2>/dev/null; rc=$?
 [ $rc = 2 ] && ok "bad window: exit 2" || bad "bad window: exit $rc"
 out=$("$conv" "$data/good" --min-dur 5sec -o "$work/e.json" 2>&1); rc=$?
