@@ -49,6 +49,30 @@ python3 fib.py [4242]: MainThread;<module>;builtins.print 70
 python3 fib.py [4242]: MainThread;<module>;fib 270
 python3 fib.py [4242]: MainThread;<module>;fib;fib 100' "$("$conv" -q "$data/good" -o - -f folded | sort)"
 
+# folded stacks of a real program whose function names hold a newline and a ';' (any
+# str can be a code object's name): each stack stays one line "frames count"
+find_pythons "${CONVERT_PYTHONS:-}" "8 13" python3
+for py in $pythons; do
+	rm -rf "$work/nl"
+	LD_PRELOAD="$lib" VT_OUTPUT="$work/nl" "$py" -c '
+def f():
+    pass
+kw = {"co_name": "a\nb;c"}
+if hasattr(f.__code__, "co_qualname"):
+    kw["co_qualname"] = "a\nb;c"
+f.__code__ = f.__code__.replace(**kw)
+for i in range(3):
+    f()
+'
+	"$conv" -q "$work/nl" -o "$work/nl.folded"
+	bad_lines=$(grep -cvE '^[^;]+(;[^;]+)* [0-9]+$' "$work/nl.folded")
+	if [ "$bad_lines" = 0 ] && grep -qE '^[^;]+;<module>;a\\nb:c [0-9]+$' "$work/nl.folded"; then
+		ok "folded: a name with a newline and a ';' stays on its stack's line ($py)"
+	else
+		bad "folded: a name with a newline ($py)" "$(cat "$work/nl.folded")"
+	fi
+done
+
 # 4. filters
 names() { /usr/bin/python3 -c '
 import json, sys
