@@ -675,7 +675,7 @@ struct frame {
 	uint8_t matched;  /* it or a caller matches --match */
 	uint32_t node;    /* folded-stack node */
 	uint64_t ns;      /* start */
-	uint64_t child_ns; /* time spent in callees */
+	uint64_t child_ns; /* time spent in callees (inside the window) */
 	char *args;       /* its arguments as a JSON object (VT_LOG_ARGS), or NULL */
 };
 
@@ -750,6 +750,11 @@ static int selected(const struct frame *f, uint64_t start, uint64_t end, size_t 
 	return 1;
 }
 
+/*
+ * A frame ends. The filters choose the calls for every output alike: the JSON and HTML
+ * get a slice, the summary and the folded stacks its times. Those are the part inside the
+ * window (--from/--to), with self time = that part less the callees' parts inside it.
+ */
 static void pop(struct tconv *tc, uint64_t end, unsigned flags)
 {
 	struct frame *f = &tc->stack[--tc->depth];
@@ -757,40 +762,37 @@ static void pop(struct tconv *tc, uint64_t end, unsigned flags)
 
 	tc->ret = NULL;
 	const struct def *d = def_of(tc, f->id);
-	uint64_t start = f->ns, dur, self, total;
+	uint64_t start = f->ns, wstart, wend, wdur, self, total;
 
 	if (end < start)
 		end = start;
-	dur = end - start;
-	self = dur > f->child_ns ? dur - f->child_ns : 0;
+	/* a window cuts slices at its edges, so they still nest */
+	wstart = start - g_origin < o.from ? g_origin + o.from : start;
+	wend = o.to != UINT64_MAX && end - g_origin > o.to ? g_origin + o.to : end;
+	wdur = wend > wstart ? wend - wstart : 0;
+	self = wdur > f->child_ns ? wdur - f->child_ns : 0;
 	if (tc->depth)
-		tc->stack[tc->depth - 1].child_ns += dur;
-	total = dur;
+		tc->stack[tc->depth - 1].child_ns += wdur;
+	total = wdur;
 	if (f->id != UNSEEN_ID && --tc->active[f->id] > 0)
 		total = 0; /* recursion: only the outermost call counts in cumulative time */
-	if (g_stats)
-		vt_stats_add(g_stats, d->name, d->loc, tc->spid, tc->stid, total, self);
-	if (g_fold)
-		vt_folded_weight(g_fold, f->node, self);
 	if (flags & VT_HTML_UNFINISHED)
 		g_st.unfinished++;
 	if (f->cut)
 		flags |= VT_HTML_CUT;
+	if (!selected(f, start, end, tc->depth, tc->in->proc ? tc->in->proc->r.min_dur : 0)) {
+		g_st.skipped++;
+		goto out;
+	}
+	if (g_stats)
+		vt_stats_add(g_stats, d->name, d->loc, tc->spid, tc->stid, total, self);
+	if (g_fold)
+		vt_folded_weight(g_fold, f->node, self);
 	if (!g_json && !g_h) {
 		g_st.events++;
 		goto out;
 	}
-	if (!selected(f, start, end, tc->depth,
-		      tc->in->proc ? tc->in->proc->r.min_dur : 0)) {
-		g_st.skipped++;
-		goto out;
-	}
-	/* a window cuts slices at its edges, so they still nest */
-	if (start - g_origin < o.from)
-		start = g_origin + o.from;
-	if (o.to != UINT64_MAX && end - g_origin > o.to)
-		end = g_origin + o.to;
-	out_slice(tc->r->pid, tc->r->tid, d, start, end, flags, f->args, ret);
+	out_slice(tc->r->pid, tc->r->tid, d, wstart, wend, flags, f->args, ret);
 out:
 	free(f->args);
 	f->args = NULL;
@@ -1514,7 +1516,7 @@ static void usage(FILE *f)
 		"      --per-process     one row per function and process (--per-thread: and thread)\n"
 		"      --sort KEY        self (default), total or calls\n"
 		"      --top N           rows to print (default 30; 0 for all)\n"
-		"filters (what goes into the written trace)\n"
+		"filters (the calls every output holds: trace, summary and folded stacks)\n"
 		"      --from TIME       start of a window, from the trace start (2.5s, 300ms, 40us)\n"
 		"      --to TIME         end of the window\n"
 		"      --pid LIST        only these processes (comma-separated pids)\n"
@@ -1805,8 +1807,21 @@ int main(int argc, char **argv)
 		/* with the trace on stdout, the table goes to stderr */
 		FILE *f = o.out && !strcmp(o.out, "-") ? stderr : stdout;
 
-		vt_stats_print(g_stats, f, o.sort, o.top,
-			       o.summary == 3 ? "per thread" : o.summary == 2 ? "per process" : "all processes");
+		char title[160];
+		int vt_min = 0;
+
+		for (size_t i = 0; i < ninputs; i++)
+			vt_min |= inputs[i]->is_proc && inputs[i]->r.min_dur && !o.min_dur_set;
+		/* the table holds the calls the filters keep: say which filters */
+		snprintf(title, sizeof(title), "%s%s%s%s%s%s%s%s%s",
+			 o.summary == 3 ? "per thread" : o.summary == 2 ? "per process" : "all processes",
+			 o.from || o.to != UINT64_MAX || o.npids || o.ntids || o.min_dur || vt_min ||
+					 o.max_depth || o.match ? ", filtered by" : "",
+			 o.from ? " --from" : "", o.to != UINT64_MAX ? " --to" : "",
+			 o.npids ? " --pid" : "", o.ntids ? " --tid" : "",
+			 o.min_dur ? " --min-dur" : vt_min ? " VT_MIN_DURATION" : "",
+			 o.max_depth ? " --max-depth" : "", o.match ? " --match" : "");
+		vt_stats_print(g_stats, f, o.sort, o.top, title);
 		vt_stats_free(g_stats);
 	}
 	if (!o.quiet) {

@@ -87,6 +87,30 @@ same "filter: match keeps callees" "fib@1.500+0.350 fib@1.700+0.100 fib@3.010+0.
 same "filter: pid" "" "$("$conv" -q "$data/good" -o - --pid 1 | names)"
 same "filter: tid" "5" "$("$conv" -q "$data/good" -o - --tid 4243 | names | wc -w)"
 
+# the summary and the folded stacks count the calls the filters keep, as the JSON holds
+# them: a window counts the part of each call inside it (self = that part less the
+# callees' parts), recursion once in cumulative time
+sumof() { "$conv" -q "$data/good" --summary "$@" | awk 'NR == 1 {print} NR > 3 {print $1, $2, $4, $6}'; }
+same "summary: --from/--to count the part inside the window" 'all processes, filtered by --from --to: 3 calls of 2 functions, 0.000000200 s of self time; sorted by self
+2 0.000000200 0.000000200 fib
+1 0.000000000 0.000000200 <module>' "$(sumof --from 1.6us --to 1.8us)"
+same "summary: --match" 'all processes, filtered by --match: 3 calls of 1 functions, 0.000000370 s of self time; sorted by self
+3 0.000000370 0.000000370 fib' "$(sumof --match 'fi*')"
+same "summary: --min-dur" 'all processes, filtered by --min-dur: 3 calls of 2 functions, 0.000002030 s of self time; sorted by self
+1 0.000001680 0.000002120 <module>
+2 0.000000350 0.000000350 fib' "$(sumof --min-dur 100ns)"
+same "summary: --max-depth" 'all processes, filtered by --max-depth: 1 calls of 1 functions, 0.000001680 s of self time; sorted by self
+1 0.000001680 0.000002120 <module>' "$(sumof --max-depth 1)"
+same "summary: --pid of another process" 'all processes, filtered by --pid: 0 calls of 0 functions, 0.000000000 s of self time; sorted by self' "$(sumof --pid 1)"
+same "summary: --tid" "$(sumof | tail -n +2)" "$(sumof --tid 4243 | tail -n +2)"
+same "folded: --from/--to" 'python3 fib.py [4242]: MainThread;<module>;fib 100
+python3 fib.py [4242]: MainThread;<module>;fib;fib 100' "$("$conv" -q "$data/good" -o - -f folded --from 1.6us --to 1.8us | sort)"
+same "folded: --match keeps the callers as the path" 'python3 fib.py [4242]: MainThread;<module>;fib 270
+python3 fib.py [4242]: MainThread;<module>;fib;fib 100' "$("$conv" -q "$data/good" -o - -f folded --match 'fi*' | sort)"
+same "folded: --max-depth" 'python3 fib.py [4242]: MainThread;<module> 1680
+python3 fib.py [4242]: MainThread;<module>;builtins.print 70
+python3 fib.py [4242]: MainThread;<module>;fib 270' "$("$conv" -q "$data/good" -o - -f folded --max-depth 2 | sort)"
+
 # formats 1.0 (a RET is [1, dt] there), 2.0 (calls and C returns are arrays there) and
 # 3.0 (short calls name the id, no alias slots) still convert: the same trace in every
 # version
