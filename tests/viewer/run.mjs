@@ -383,7 +383,7 @@ async function checkAdd(page, shotName) {
   assert(/args_app\.py:\d+$/.test(a.file), 'file: ' + a.file);
   if (shotName) await shot(page, shotName);
   const sp = await argsOf(page, 'batch');
-  eq(sp.size, '10', 'the span\'s own argument');
+  eq(sp.size, 10, 'the span\'s own argument (a number stays a number)');
 }
 
 async function checkCounters(page) {
