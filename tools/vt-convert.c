@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "tools/chrome.h"
+#include "tools/counters.h"
 #include "tools/html.h"
 #include "tools/reader.h"
 #include "tools/stats.h"
@@ -234,6 +235,8 @@ static unsigned g_part;       /* current part number with --split (1-based) */
 static struct vt_html *g_h;
 static struct vt_stats *g_stats;
 static struct vt_folded *g_fold;
+/* the program's counter samples, written when every thread is read (JSON, HTML) */
+static struct vt_counters *g_ctr;
 
 /* metadata to repeat at the top of every JSON part */
 struct pmeta {
@@ -495,17 +498,20 @@ static void out_instant(uint64_t pid, uint64_t tid, uint64_t ns, const char *nam
 }
 
 /*
- * A counter's series for the HTML viewer: "name.key" per number in the record's values,
- * which the reader rendered as a flat JSON object of numbers ({"depth":3,"rate":1.5}).
+ * A counter's series for the HTML viewer, named as viewer.js names those of a "C" event in
+ * a JSON file, so both draw the same tracks: "track.key" per number in the sample's values
+ * (the reader renders them as a flat JSON object of numbers, {"depth":3,"rate":1.5}),
+ * and the track's name alone for a single value keyed "value" or by that name.
  */
-static void html_counter(uint64_t pid, const char *name, size_t nlen, const char *obj,
-			 size_t olen, uint64_t ns)
+static void html_counter(const struct vt_counter_sample *s)
 {
-	char *text = xstrndup(obj, olen), *p = text;
+	char *text = xstrndup(s->args, s->args_len), *p = text;
+	char *keys[64];
+	double vals[64];
+	size_t n = 0;
 
-	while ((p = strchr(p, '"'))) {
-		char *k = ++p, *end, series[512];
-		double v;
+	while (n < 64 && (p = strchr(p, '"'))) {
+		char *k = ++p, *end;
 
 		p = strchr(p, '"'); /* keys are simple: vt wrote them from Python identifiers */
 		if (!p)
@@ -513,41 +519,81 @@ static void html_counter(uint64_t pid, const char *name, size_t nlen, const char
 		*p++ = 0;
 		if (*p != ':')
 			continue;
-		v = strtod(p + 1, &end);
-		if (end == p + 1)
+		keys[n] = k;
+		vals[n] = strtod(p + 1, &end);
+		if (end == p + 1) /* null: a NaN or infinity; viewer.js skips it too */
 			continue;
-		/* one series named as the counter or "value": the counter's own name */
-		if ((strlen(k) == nlen && !memcmp(k, name, nlen)) || !strcmp(k, "value"))
-			snprintf(series, sizeof(series), "%.*s", (int)nlen, name);
-		else
-			snprintf(series, sizeof(series), "%.*s.%s", (int)nlen, name, k);
-		vt_html_counter(g_h, pid, series, ns, v);
+		n++;
 		p = end;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char series[600];
+
+		if (n == 1 && (!strcmp(keys[i], "value") || !strcmp(keys[i], s->name)))
+			snprintf(series, sizeof(series), "%s", s->name);
+		else
+			snprintf(series, sizeof(series), "%s.%s", s->name, keys[i]);
+		vt_html_counter(g_h, s->pid, series, s->ns - g_origin, vals[i]);
 	}
 	free(text);
 }
 
-/* a counter sample ("C") or an instant ("i") from the program, with its values */
+/* a counter sample, named: see tools/counters.h */
+static void out_counter(void *ctx, const struct vt_counter_sample *s)
+{
+	(void)ctx;
+	if (g_h)
+		html_counter(s);
+	if (!g_json)
+		return;
+	json_room();
+	vt_json_event(J);
+	vt_json_lit(J, "\"ph\":\"C\",\"cat\":\"counter\",\"name\":");
+	vt_json_str(J, s->name, strlen(s->name));
+	vt_json_lit(J, ",\"pid\":");
+	vt_json_u64(J, s->pid);
+	vt_json_lit(J, ",\"tid\":");
+	vt_json_u64(J, s->tid);
+	vt_json_lit(J, ",\"ts\":");
+	vt_json_us(J, s->ns - g_origin);
+	vt_json_lit(J, ",\"args\":");
+	vt_json_raw(J, s->args, s->args_len);
+	vt_json_lit(J, "}");
+}
+
+/* the name a thread's track has now (the last of its names) */
+static const char *current_tname(void *ctx, uint64_t pid, uint64_t tid)
+{
+	(void)ctx;
+	for (size_t i = g_ntmeta; i-- > 0;)
+		if (g_tmeta[i].pid == pid && g_tmeta[i].tid == tid)
+			return g_tmeta[i].name;
+	return "thread";
+}
+
+/* an instant ("i") from the program with its values, or a counter sample (kept for later) */
 static void out_record(const struct vt_reader *r, const struct vt_event *e, int counter)
 {
 	const struct vt_record *x = &e->r;
 	uint64_t ns = e->ns < g_origin ? g_origin : e->ns;
 
-	if (g_h && !counter) {
+	if (counter) {
+		if (g_ctr && vt_counters_add(g_ctr, r->pid, r->tid, x->s1, x->s1_len, ns,
+					     r->text + x->id, (size_t)x->count) < 0)
+			die("cannot keep counter samples in a temporary file: %s", strerror(errno));
+		return;
+	}
+	if (g_h) {
 		char *n = xstrndup(x->s1, x->s1_len);
 
 		vt_html_instant(g_h, r->pid, r->tid, ns - g_origin, n);
 		free(n);
 	}
-	if (g_h && counter)
-		html_counter(r->pid, x->s1, x->s1_len, r->text + x->id, (size_t)x->count,
-			     ns - g_origin);
 	if (!g_json)
 		return;
 	json_room();
 	vt_json_event(J);
-	vt_json_lit(J, counter ? "\"ph\":\"C\",\"cat\":\"counter\",\"name\":"
-				  : "\"ph\":\"i\",\"cat\":\"app\",\"s\":\"t\",\"name\":");
+	vt_json_lit(J, "\"ph\":\"i\",\"cat\":\"app\",\"s\":\"t\",\"name\":");
 	vt_json_str(J, x->s1, x->s1_len);
 	vt_json_lit(J, ",\"pid\":");
 	vt_json_u64(J, r->pid);
@@ -1787,8 +1833,13 @@ int main(int argc, char **argv)
 		if (!g_h)
 			die("cannot write '%s': %s", o.out, strerror(errno));
 	}
+	if (g_json || g_h)
+		g_ctr = vt_counters_new(0);
 	emit_processes(inputs, ninputs);
 	convert_threads(inputs, ninputs);
+	if (g_ctr && vt_counters_emit(g_ctr, current_tname, out_counter, NULL) < 0)
+		die("cannot read back the counter samples' temporary file: %s", strerror(errno));
+	vt_counters_free(g_ctr);
 	emit_flows(inputs, ninputs);
 	progress(1);
 

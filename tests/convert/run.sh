@@ -73,6 +73,36 @@ for i in range(3):
 	fi
 done
 
+# counters: Chrome's "C" events belong to a process, so a counter name written by two
+# threads of a process gets a track per thread, named after it (one series each, not one
+# mixed series); a name written by one thread keeps its name
+rm -rf "$work/ctr"
+LD_PRELOAD="$lib" VT_OUTPUT="$work/ctr" python3 -c '
+import threading, vt
+def work(base):
+    for i in range(3):
+        vt.counter("queue", depth=base + i)
+        vt.log_var("backlog", base + i)
+for base, name in ((0, "producer"), (100, "consumer")):
+    t = threading.Thread(target=work, args=(base,), name=name)
+    t.start()
+    t.join()
+vt.counter("rss", mb=50)
+'
+same "counters: one track per thread when two threads write one name" 'backlog (consumer) {"value": 100} {"value": 101} {"value": 102}
+backlog (producer) {"value": 0} {"value": 1} {"value": 2}
+queue (consumer) {"depth": 100} {"depth": 101} {"depth": 102}
+queue (producer) {"depth": 0} {"depth": 1} {"depth": 2}
+rss {"mb": 50}' "$("$conv" -q "$work/ctr" -o - | /usr/bin/python3 -c '
+import json, sys
+tracks = {}
+for e in sorted((e for e in json.load(sys.stdin)["traceEvents"] if e["ph"] == "C"), key=lambda e: e["ts"]):
+    tracks.setdefault(e["name"], []).append(json.dumps(e["args"]))
+for name in sorted(tracks):
+    print(name, " ".join(tracks[name]))')"
+same "counters: -j 2 names them as -j 1" "$("$conv" -q -j 1 "$work/ctr" -o - | grep '"ph":"C"' | sed 's/^,//' | sort)" \
+	"$("$conv" -q -j 2 "$work/ctr" -o - | grep '"ph":"C"' | sed 's/^,//' | sort)"
+
 # 4. filters
 names() { /usr/bin/python3 -c '
 import json, sys
