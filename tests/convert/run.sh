@@ -100,8 +100,8 @@ for e in sorted((e for e in json.load(sys.stdin)["traceEvents"] if e["ph"] == "C
     tracks.setdefault(e["name"], []).append(json.dumps(e["args"]))
 for name in sorted(tracks):
     print(name, " ".join(tracks[name]))')"
-same "counters: -j 2 names them as -j 1" "$("$conv" -q -j 1 "$work/ctr" -o - | grep '"ph":"C"' | sed 's/^,//' | sort)" \
-	"$("$conv" -q -j 2 "$work/ctr" -o - | grep '"ph":"C"' | sed 's/^,//' | sort)"
+same "counters: -j 2 names them as -j 1" "$("$conv" -q -j 1 "$work/ctr" -o - | grep '"ph":"C"' | sed 's/^,//; s/,$//' | sort)" \
+	"$("$conv" -q -j 2 "$work/ctr" -o - | grep '"ph":"C"' | sed 's/^,//; s/,$//' | sort)"
 
 # 4. filters
 names() { /usr/bin/python3 -c '
