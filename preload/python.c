@@ -2238,8 +2238,50 @@ static const char *utf8_of(PyObject *o, Py_ssize_t *len)
 }
 
 /*
+ * A value that JSON has a type for, as msgpack: None, True/False, an int that fits in 64
+ * bits, a finite float (exact types only: a subclass may have its own repr). Returns the
+ * new end, or NULL for anything else (the caller writes its text).
+ */
+static uint8_t *put_json_value(uint8_t *p, PyObject *v)
+{
+	void *type = TYPE_OF(v);
+
+	if (v == py.None) {
+		*p++ = 0xc0;
+		return p;
+	}
+	if (type == py.BoolType) {
+		*p++ = v == py.True ? 0xc3 : 0xc2;
+		return p;
+	}
+	if (type == py.LongType) {
+		int overflow = 0;
+		long long x = py.AsLongLongAndOverflow(v, &overflow);
+
+		if (overflow || (x == -1 && py.ErrOccurred())) {
+			py.ErrClear();
+			return NULL; /* its digits, as text */
+		}
+		return vt_put_int(p, x);
+	}
+	if (type == py.FloatType) {
+		double d = py.FloatAsDouble(v);
+		uint64_t bits;
+
+		if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308)
+			return NULL; /* nan, inf: JSON has none, "nan" says more than null */
+		memcpy(&bits, &d, sizeof(bits));
+		*p++ = 0xcb;
+		p = vt_put_be32(p, (uint32_t)(bits >> 32));
+		return vt_put_be32(p, (uint32_t)bits);
+	}
+	return NULL;
+}
+
+/*
  * A dict as [key, value, ...] into the thread's scratch: numbers as msgpack numbers when
- * @numbers (others left out), else text (a str as it is, anything else its repr).
+ * @numbers (others left out), else JSON's own types as such (None, bools, ints, floats:
+ * put_json_value) and text for the rest (a str as it is, anything else its repr).
  * Returns the length, or 0.
  */
 static size_t kv_payload(struct vt_thread *t, PyObject *dict, int numbers)
@@ -2290,13 +2332,19 @@ static size_t kv_payload(struct vt_thread *t, PyObject *dict, int numbers)
 		} else {
 			Py_ssize_t vlen = 0;
 			const char *vs = TYPE_OF(v) == py.UnicodeType ? utf8_of(v, &vlen) : NULL;
+			uint8_t *typed;
 
-			if (vs && (size_t)vlen > vt_cfg.repr_max)
-				vlen = (Py_ssize_t)vt_cfg.repr_max;
-			n = vs ? (size_t)vlen : vt_repr_into(v, text, vt_cfg.repr_max + 16);
 			p = vt_put_str(p, ks, (size_t)klen);
-			p = vt_put_str(p, vs ? vs : text, n);
-			/* repr() may have run Python code: the scratch is still ours */
+			typed = vs ? NULL : put_json_value(p, v);
+			if (typed) {
+				p = typed;
+			} else {
+				if (vs && (size_t)vlen > vt_cfg.repr_max)
+					vlen = (Py_ssize_t)vt_cfg.repr_max;
+				n = vs ? (size_t)vlen : vt_repr_into(v, text, vt_cfg.repr_max + 16);
+				p = vt_put_str(p, vs ? vs : text, n);
+				/* repr() may have run Python code: the scratch is still ours */
+			}
 		}
 		count++;
 	}

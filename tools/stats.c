@@ -310,6 +310,32 @@ void vt_folded_weight(struct vt_folded *fo, uint32_t node, uint64_t ns)
 	fo->nodes[node].weight += ns;
 }
 
+/*
+ * One frame of a folded line. Each line must stay "frames count", and the formats have no
+ * quoting: flamegraph.pl and speedscope split frames at every ';' and lines at '\n'. So a
+ * ';' becomes ':' (as in "process [pid]: thread"), and control characters are escaped as
+ * in C ("\n", "\r", "\t", "\x1b"), with '\' written "\\" so the text reads back whole.
+ */
+static void put_frame(const char *name, FILE *f)
+{
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+		if (*c == ';')
+			fputc(':', f);
+		else if (*c == '\\')
+			fputs("\\\\", f);
+		else if (*c == '\n')
+			fputs("\\n", f);
+		else if (*c == '\r')
+			fputs("\\r", f);
+		else if (*c == '\t')
+			fputs("\\t", f);
+		else if (*c < 0x20 || *c == 0x7f)
+			fprintf(f, "\\x%02x", *c);
+		else
+			fputc(*c, f);
+	}
+}
+
 int vt_folded_write(struct vt_folded *fo, FILE *f)
 {
 	uint32_t path[1024];
@@ -323,9 +349,7 @@ int vt_folded_write(struct vt_folded *fo, FILE *f)
 		for (uint32_t k = (uint32_t)i; k != UINT32_MAX && depth < 1024; k = fo->nodes[k].parent)
 			path[depth++] = k;
 		while (depth--) {
-			/* ';' separates frames: keep it out of names */
-			for (const char *c = fo->names[fo->nodes[path[depth]].name]; *c; c++)
-				fputc(*c == ';' ? ':' : *c, f);
+			put_frame(fo->names[fo->nodes[path[depth]].name], f);
 			if (depth)
 				fputc(';', f);
 		}

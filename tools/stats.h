@@ -50,7 +50,11 @@ uint32_t vt_folded_root(struct vt_folded *fo, const char *label);
 uint32_t vt_folded_child(struct vt_folded *fo, uint32_t parent, const char *name);
 /** vt_folded_weight - add @ns of self time to @node. */
 void vt_folded_weight(struct vt_folded *fo, uint32_t node, uint64_t ns);
-/** vt_folded_write - "a;b;c <self time in ns>" lines. Returns 0 or -1 (errno). */
+/**
+ * vt_folded_write - "a;b;c <self time in ns>" lines, one per stack that has time. A ';' in
+ * a name is written ':', and '\' and control characters are escaped as in C ("\\",
+ * "\n", "\t", "\x1b"), so every line stays "frames count". Returns 0 or -1 (errno).
+ */
 int vt_folded_write(struct vt_folded *fo, FILE *f);
 
 #endif /* VT_TOOLS_STATS_H */

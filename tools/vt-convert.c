@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "tools/chrome.h"
+#include "tools/counters.h"
 #include "tools/html.h"
 #include "tools/reader.h"
 #include "tools/stats.h"
@@ -234,6 +235,8 @@ static unsigned g_part;       /* current part number with --split (1-based) */
 static struct vt_html *g_h;
 static struct vt_stats *g_stats;
 static struct vt_folded *g_fold;
+/* the program's counter samples, written when every thread is read (JSON, HTML) */
+static struct vt_counters *g_ctr;
 
 /* metadata to repeat at the top of every JSON part */
 struct pmeta {
@@ -495,17 +498,20 @@ static void out_instant(uint64_t pid, uint64_t tid, uint64_t ns, const char *nam
 }
 
 /*
- * A counter's series for the HTML viewer: "name.key" per number in the record's values,
- * which the reader rendered as a flat JSON object of numbers ({"depth":3,"rate":1.5}).
+ * A counter's series for the HTML viewer, named as viewer.js names those of a "C" event in
+ * a JSON file, so both draw the same tracks: "track.key" per number in the sample's values
+ * (the reader renders them as a flat JSON object of numbers, {"depth":3,"rate":1.5}),
+ * and the track's name alone for a single value keyed "value" or by that name.
  */
-static void html_counter(uint64_t pid, const char *name, size_t nlen, const char *obj,
-			 size_t olen, uint64_t ns)
+static void html_counter(const struct vt_counter_sample *s)
 {
-	char *text = xstrndup(obj, olen), *p = text;
+	char *text = xstrndup(s->args, s->args_len), *p = text;
+	char *keys[64];
+	double vals[64];
+	size_t n = 0;
 
-	while ((p = strchr(p, '"'))) {
-		char *k = ++p, *end, series[512];
-		double v;
+	while (n < 64 && (p = strchr(p, '"'))) {
+		char *k = ++p, *end;
 
 		p = strchr(p, '"'); /* keys are simple: vt wrote them from Python identifiers */
 		if (!p)
@@ -513,41 +519,81 @@ static void html_counter(uint64_t pid, const char *name, size_t nlen, const char
 		*p++ = 0;
 		if (*p != ':')
 			continue;
-		v = strtod(p + 1, &end);
-		if (end == p + 1)
+		keys[n] = k;
+		vals[n] = strtod(p + 1, &end);
+		if (end == p + 1) /* null: a NaN or infinity; viewer.js skips it too */
 			continue;
-		/* one series named as the counter or "value": the counter's own name */
-		if ((strlen(k) == nlen && !memcmp(k, name, nlen)) || !strcmp(k, "value"))
-			snprintf(series, sizeof(series), "%.*s", (int)nlen, name);
-		else
-			snprintf(series, sizeof(series), "%.*s.%s", (int)nlen, name, k);
-		vt_html_counter(g_h, pid, series, ns, v);
+		n++;
 		p = end;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char series[600];
+
+		if (n == 1 && (!strcmp(keys[i], "value") || !strcmp(keys[i], s->name)))
+			snprintf(series, sizeof(series), "%s", s->name);
+		else
+			snprintf(series, sizeof(series), "%s.%s", s->name, keys[i]);
+		vt_html_counter(g_h, s->pid, series, s->ns - g_origin, vals[i]);
 	}
 	free(text);
 }
 
-/* a counter sample ("C") or an instant ("i") from the program, with its values */
+/* a counter sample, named: see tools/counters.h */
+static void out_counter(void *ctx, const struct vt_counter_sample *s)
+{
+	(void)ctx;
+	if (g_h)
+		html_counter(s);
+	if (!g_json)
+		return;
+	json_room();
+	vt_json_event(J);
+	vt_json_lit(J, "\"ph\":\"C\",\"cat\":\"counter\",\"name\":");
+	vt_json_str(J, s->name, strlen(s->name));
+	vt_json_lit(J, ",\"pid\":");
+	vt_json_u64(J, s->pid);
+	vt_json_lit(J, ",\"tid\":");
+	vt_json_u64(J, s->tid);
+	vt_json_lit(J, ",\"ts\":");
+	vt_json_us(J, s->ns - g_origin);
+	vt_json_lit(J, ",\"args\":");
+	vt_json_raw(J, s->args, s->args_len);
+	vt_json_lit(J, "}");
+}
+
+/* the name a thread's track has now (the last of its names) */
+static const char *current_tname(void *ctx, uint64_t pid, uint64_t tid)
+{
+	(void)ctx;
+	for (size_t i = g_ntmeta; i-- > 0;)
+		if (g_tmeta[i].pid == pid && g_tmeta[i].tid == tid)
+			return g_tmeta[i].name;
+	return "thread";
+}
+
+/* an instant ("i") from the program with its values, or a counter sample (kept for later) */
 static void out_record(const struct vt_reader *r, const struct vt_event *e, int counter)
 {
 	const struct vt_record *x = &e->r;
 	uint64_t ns = e->ns < g_origin ? g_origin : e->ns;
 
-	if (g_h && !counter) {
+	if (counter) {
+		if (g_ctr && vt_counters_add(g_ctr, r->pid, r->tid, x->s1, x->s1_len, ns,
+					     r->text + x->id, (size_t)x->count) < 0)
+			die("cannot keep counter samples in a temporary file: %s", strerror(errno));
+		return;
+	}
+	if (g_h) {
 		char *n = xstrndup(x->s1, x->s1_len);
 
 		vt_html_instant(g_h, r->pid, r->tid, ns - g_origin, n);
 		free(n);
 	}
-	if (g_h && counter)
-		html_counter(r->pid, x->s1, x->s1_len, r->text + x->id, (size_t)x->count,
-			     ns - g_origin);
 	if (!g_json)
 		return;
 	json_room();
 	vt_json_event(J);
-	vt_json_lit(J, counter ? "\"ph\":\"C\",\"cat\":\"counter\",\"name\":"
-				  : "\"ph\":\"i\",\"cat\":\"app\",\"s\":\"t\",\"name\":");
+	vt_json_lit(J, "\"ph\":\"i\",\"cat\":\"app\",\"s\":\"t\",\"name\":");
 	vt_json_str(J, x->s1, x->s1_len);
 	vt_json_lit(J, ",\"pid\":");
 	vt_json_u64(J, r->pid);
@@ -675,7 +721,7 @@ struct frame {
 	uint8_t matched;  /* it or a caller matches --match */
 	uint32_t node;    /* folded-stack node */
 	uint64_t ns;      /* start */
-	uint64_t child_ns; /* time spent in callees */
+	uint64_t child_ns; /* time spent in callees (inside the window) */
 	char *args;       /* its arguments as a JSON object (VT_LOG_ARGS), or NULL */
 };
 
@@ -750,6 +796,11 @@ static int selected(const struct frame *f, uint64_t start, uint64_t end, size_t 
 	return 1;
 }
 
+/*
+ * A frame ends. The filters choose the calls for every output alike: the JSON and HTML
+ * get a slice, the summary and the folded stacks its times. Those are the part inside the
+ * window (--from/--to), with self time = that part less the callees' parts inside it.
+ */
 static void pop(struct tconv *tc, uint64_t end, unsigned flags)
 {
 	struct frame *f = &tc->stack[--tc->depth];
@@ -757,40 +808,37 @@ static void pop(struct tconv *tc, uint64_t end, unsigned flags)
 
 	tc->ret = NULL;
 	const struct def *d = def_of(tc, f->id);
-	uint64_t start = f->ns, dur, self, total;
+	uint64_t start = f->ns, wstart, wend, wdur, self, total;
 
 	if (end < start)
 		end = start;
-	dur = end - start;
-	self = dur > f->child_ns ? dur - f->child_ns : 0;
+	/* a window cuts slices at its edges, so they still nest */
+	wstart = start - g_origin < o.from ? g_origin + o.from : start;
+	wend = o.to != UINT64_MAX && end - g_origin > o.to ? g_origin + o.to : end;
+	wdur = wend > wstart ? wend - wstart : 0;
+	self = wdur > f->child_ns ? wdur - f->child_ns : 0;
 	if (tc->depth)
-		tc->stack[tc->depth - 1].child_ns += dur;
-	total = dur;
+		tc->stack[tc->depth - 1].child_ns += wdur;
+	total = wdur;
 	if (f->id != UNSEEN_ID && --tc->active[f->id] > 0)
 		total = 0; /* recursion: only the outermost call counts in cumulative time */
-	if (g_stats)
-		vt_stats_add(g_stats, d->name, d->loc, tc->spid, tc->stid, total, self);
-	if (g_fold)
-		vt_folded_weight(g_fold, f->node, self);
 	if (flags & VT_HTML_UNFINISHED)
 		g_st.unfinished++;
 	if (f->cut)
 		flags |= VT_HTML_CUT;
+	if (!selected(f, start, end, tc->depth, tc->in->proc ? tc->in->proc->r.min_dur : 0)) {
+		g_st.skipped++;
+		goto out;
+	}
+	if (g_stats)
+		vt_stats_add(g_stats, d->name, d->loc, tc->spid, tc->stid, total, self);
+	if (g_fold)
+		vt_folded_weight(g_fold, f->node, self);
 	if (!g_json && !g_h) {
 		g_st.events++;
 		goto out;
 	}
-	if (!selected(f, start, end, tc->depth,
-		      tc->in->proc ? tc->in->proc->r.min_dur : 0)) {
-		g_st.skipped++;
-		goto out;
-	}
-	/* a window cuts slices at its edges, so they still nest */
-	if (start - g_origin < o.from)
-		start = g_origin + o.from;
-	if (o.to != UINT64_MAX && end - g_origin > o.to)
-		end = g_origin + o.to;
-	out_slice(tc->r->pid, tc->r->tid, d, start, end, flags, f->args, ret);
+	out_slice(tc->r->pid, tc->r->tid, d, wstart, wend, flags, f->args, ret);
 out:
 	free(f->args);
 	f->args = NULL;
@@ -1428,6 +1476,9 @@ static char **list_dir(const char *dir, size_t *count)
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 
+	if (!d && errno == ENOTDIR)
+		die("cannot open trace directory '%s': %s (give the directory that holds the "
+		    "trace files)", dir, strerror(errno));
 	if (!d)
 		die("cannot open trace directory '%s': %s", dir, strerror(errno));
 	while ((de = readdir(d))) {
@@ -1445,6 +1496,49 @@ static char **list_dir(const char *dir, size_t *count)
 		qsort(names, n, sizeof(*names), by_name);
 	*count = n;
 	return names;
+}
+
+/* does directory @path hold a file named *.vt? */
+static int holds_traces(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d)))
+		found = ends_with(de->d_name, ".vt");
+	closedir(d);
+	return found;
+}
+
+/*
+ * No file of @dir is named like a trace file (*.vt): a wrong or empty directory. Say so
+ * before any output is made; point at trace directories inside it (`vt-convert .` where
+ * the runs are).
+ */
+static void no_trace_files(const char *dir, char **names, size_t n)
+{
+	size_t subs = 0, first = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t plen = strlen(dir) + strlen(names[i]) + 2;
+		char *path = xmalloc(plen);
+
+		snprintf(path, plen, "%s/%s", dir, names[i]);
+		if (holds_traces(path) && !subs++)
+			first = i;
+		free(path);
+	}
+	if (subs == 1)
+		die("no trace files (*.vt) in '%s'; it holds the trace directory '%s/%s'", dir,
+		    dir, names[first]);
+	if (subs)
+		die("no trace files (*.vt) in '%s'; it holds %zu trace directories, such as "
+		    "'%s/%s': give one", dir, subs, dir, names[first]);
+	die("no trace files (*.vt) in '%s' (a traced program writes them where VT_OUTPUT "
+	    "says, by default ./vt-trace-<time>-<pid>)", dir);
 }
 
 static void usage(FILE *f)
@@ -1468,7 +1562,7 @@ static void usage(FILE *f)
 		"      --per-process     one row per function and process (--per-thread: and thread)\n"
 		"      --sort KEY        self (default), total or calls\n"
 		"      --top N           rows to print (default 30; 0 for all)\n"
-		"filters (what goes into the written trace)\n"
+		"filters (the calls every output holds: trace, summary and folded stacks)\n"
 		"      --from TIME       start of a window, from the trace start (2.5s, 300ms, 40us)\n"
 		"      --to TIME         end of the window\n"
 		"      --pid LIST        only these processes (comma-separated pids)\n"
@@ -1574,9 +1668,20 @@ static void parse_args(int argc, char **argv)
 		default: usage(stderr); exit(2);
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind == argc) {
 		usage(stderr);
 		exit(2);
+	}
+	if (optind < argc - 1) {
+		/* one line that names the problem: the whole usage hides it */
+		struct stat st;
+		const char *extra = argv[optind + 1];
+
+		if (stat(extra, &st) == 0 && S_ISDIR(st.st_mode))
+			usage_error("one trace directory at a time, %d given: '%s', '%s'%s",
+				    argc - optind, argv[optind], extra, argc - optind > 2 ? ", ..." : "");
+		usage_error("unexpected argument '%s' after the trace directory; an output file "
+			    "is given with -o", extra);
 	}
 	if (o.summary)
 		o.summary = per;
@@ -1636,6 +1741,14 @@ int main(int argc, char **argv)
 	}
 
 	names = list_dir(dir, &nnames);
+	{
+		size_t k = 0;
+
+		while (k < nnames && !ends_with(names[k], ".vt"))
+			k++;
+		if (k == nnames)
+			no_trace_files(dir, names, nnames);
+	}
 	inputs = xmalloc((nnames + 1) * sizeof(*inputs));
 	for (size_t i = 0; i < nnames; i++) {
 		size_t plen = strlen(dir) + strlen(names[i]) + 2;
@@ -1720,8 +1833,13 @@ int main(int argc, char **argv)
 		if (!g_h)
 			die("cannot write '%s': %s", o.out, strerror(errno));
 	}
+	if (g_json || g_h)
+		g_ctr = vt_counters_new(0);
 	emit_processes(inputs, ninputs);
 	convert_threads(inputs, ninputs);
+	if (g_ctr && vt_counters_emit(g_ctr, current_tname, out_counter, NULL) < 0)
+		die("cannot read back the counter samples' temporary file: %s", strerror(errno));
+	vt_counters_free(g_ctr);
 	emit_flows(inputs, ninputs);
 	progress(1);
 
@@ -1740,8 +1858,21 @@ int main(int argc, char **argv)
 		/* with the trace on stdout, the table goes to stderr */
 		FILE *f = o.out && !strcmp(o.out, "-") ? stderr : stdout;
 
-		vt_stats_print(g_stats, f, o.sort, o.top,
-			       o.summary == 3 ? "per thread" : o.summary == 2 ? "per process" : "all processes");
+		char title[160];
+		int vt_min = 0;
+
+		for (size_t i = 0; i < ninputs; i++)
+			vt_min |= inputs[i]->is_proc && inputs[i]->r.min_dur && !o.min_dur_set;
+		/* the table holds the calls the filters keep: say which filters */
+		snprintf(title, sizeof(title), "%s%s%s%s%s%s%s%s%s",
+			 o.summary == 3 ? "per thread" : o.summary == 2 ? "per process" : "all processes",
+			 o.from || o.to != UINT64_MAX || o.npids || o.ntids || o.min_dur || vt_min ||
+					 o.max_depth || o.match ? ", filtered by" : "",
+			 o.from ? " --from" : "", o.to != UINT64_MAX ? " --to" : "",
+			 o.npids ? " --pid" : "", o.ntids ? " --tid" : "",
+			 o.min_dur ? " --min-dur" : vt_min ? " VT_MIN_DURATION" : "",
+			 o.max_depth ? " --max-depth" : "", o.match ? " --match" : "");
+		vt_stats_print(g_stats, f, o.sort, o.top, title);
 		vt_stats_free(g_stats);
 	}
 	if (!o.quiet) {

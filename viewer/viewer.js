@@ -634,7 +634,8 @@ class JsonTraceReader {
       if (idS >= 0) base += ' ' + td.decode(b.subarray(idS, idE)).replace(/"/g, '');
       const keys = Object.keys(o);
       for (const k of keys) {
-        const v = +o[k];
+        // null (vt-convert's NaN) is no sample, as in vt-convert's HTML; a number in a string counts
+        const v = typeof o[k] === 'number' || typeof o[k] === 'string' ? +o[k] : NaN;
         if (!Number.isFinite(v)) continue;
         // one track per key, "name.key" as vt-convert names them in its HTML output
         B.counter(pid, keys.length === 1 && (k === 'value' || k === base) ? base : base + '.' + k, ts, v);
@@ -2189,6 +2190,7 @@ api.counterInk = () => {
     return out;
   });
 };
+api.counterSeries = () => tr.procs.flatMap((p) => p.counters.map((c) => ({ pid: p.pid, name: c.name, val: Array.from(c.val) })));
 api.reveal = (i, zoom) => { revealSlice(i, !!zoom); draw(); return api.where(i); };
 api.select = (i) => selectSlice(i, true);
 api.setView = (t0, nsPerPx) => { view.t0 = t0; view.k = 1 / nsPerPx; clampView(); draw(); };

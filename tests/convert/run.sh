@@ -49,6 +49,60 @@ python3 fib.py [4242]: MainThread;<module>;builtins.print 70
 python3 fib.py [4242]: MainThread;<module>;fib 270
 python3 fib.py [4242]: MainThread;<module>;fib;fib 100' "$("$conv" -q "$data/good" -o - -f folded | sort)"
 
+# folded stacks of a real program whose function names hold a newline and a ';' (any
+# str can be a code object's name): each stack stays one line "frames count"
+find_pythons "${CONVERT_PYTHONS:-}" "8 13" python3
+for py in $pythons; do
+	rm -rf "$work/nl"
+	LD_PRELOAD="$lib" VT_OUTPUT="$work/nl" "$py" -c '
+def f():
+    pass
+kw = {"co_name": "a\nb;c"}
+if hasattr(f.__code__, "co_qualname"):
+    kw["co_qualname"] = "a\nb;c"
+f.__code__ = f.__code__.replace(**kw)
+for i in range(3):
+    f()
+'
+	"$conv" -q "$work/nl" -o "$work/nl.folded"
+	bad_lines=$(grep -cvE '^[^;]+(;[^;]+)* [0-9]+$' "$work/nl.folded")
+	if [ "$bad_lines" = 0 ] && grep -qE '^[^;]+;<module>;a\\nb:c [0-9]+$' "$work/nl.folded"; then
+		ok "folded: a name with a newline and a ';' stays on its stack's line ($py)"
+	else
+		bad "folded: a name with a newline ($py)" "$(cat "$work/nl.folded")"
+	fi
+done
+
+# counters: Chrome's "C" events belong to a process, so a counter name written by two
+# threads of a process gets a track per thread, named after it (one series each, not one
+# mixed series); a name written by one thread keeps its name
+rm -rf "$work/ctr"
+LD_PRELOAD="$lib" VT_OUTPUT="$work/ctr" python3 -c '
+import threading, vt
+def work(base):
+    for i in range(3):
+        vt.counter("queue", depth=base + i)
+        vt.log_var("backlog", base + i)
+for base, name in ((0, "producer"), (100, "consumer")):
+    t = threading.Thread(target=work, args=(base,), name=name)
+    t.start()
+    t.join()
+vt.counter("rss", mb=50)
+'
+same "counters: one track per thread when two threads write one name" 'backlog (consumer) {"value": 100} {"value": 101} {"value": 102}
+backlog (producer) {"value": 0} {"value": 1} {"value": 2}
+queue (consumer) {"depth": 100} {"depth": 101} {"depth": 102}
+queue (producer) {"depth": 0} {"depth": 1} {"depth": 2}
+rss {"mb": 50}' "$("$conv" -q "$work/ctr" -o - | /usr/bin/python3 -c '
+import json, sys
+tracks = {}
+for e in sorted((e for e in json.load(sys.stdin)["traceEvents"] if e["ph"] == "C"), key=lambda e: e["ts"]):
+    tracks.setdefault(e["name"], []).append(json.dumps(e["args"]))
+for name in sorted(tracks):
+    print(name, " ".join(tracks[name]))')"
+same "counters: -j 2 names them as -j 1" "$("$conv" -q -j 1 "$work/ctr" -o - | grep '"ph":"C"' | sed 's/^,//; s/,$//' | sort)" \
+	"$("$conv" -q -j 2 "$work/ctr" -o - | grep '"ph":"C"' | sed 's/^,//; s/,$//' | sort)"
+
 # 4. filters
 names() { /usr/bin/python3 -c '
 import json, sys
@@ -62,6 +116,30 @@ same "filter: match keeps callees" "fib@1.500+0.350 fib@1.700+0.100 fib@3.010+0.
 	"$("$conv" -q "$data/good" -o - --match 'fi*' | names)"
 same "filter: pid" "" "$("$conv" -q "$data/good" -o - --pid 1 | names)"
 same "filter: tid" "5" "$("$conv" -q "$data/good" -o - --tid 4243 | names | wc -w)"
+
+# the summary and the folded stacks count the calls the filters keep, as the JSON holds
+# them: a window counts the part of each call inside it (self = that part less the
+# callees' parts), recursion once in cumulative time
+sumof() { "$conv" -q "$data/good" --summary "$@" | awk 'NR == 1 {print} NR > 3 {print $1, $2, $4, $6}'; }
+same "summary: --from/--to count the part inside the window" 'all processes, filtered by --from --to: 3 calls of 2 functions, 0.000000200 s of self time; sorted by self
+2 0.000000200 0.000000200 fib
+1 0.000000000 0.000000200 <module>' "$(sumof --from 1.6us --to 1.8us)"
+same "summary: --match" 'all processes, filtered by --match: 3 calls of 1 functions, 0.000000370 s of self time; sorted by self
+3 0.000000370 0.000000370 fib' "$(sumof --match 'fi*')"
+same "summary: --min-dur" 'all processes, filtered by --min-dur: 3 calls of 2 functions, 0.000002030 s of self time; sorted by self
+1 0.000001680 0.000002120 <module>
+2 0.000000350 0.000000350 fib' "$(sumof --min-dur 100ns)"
+same "summary: --max-depth" 'all processes, filtered by --max-depth: 1 calls of 1 functions, 0.000001680 s of self time; sorted by self
+1 0.000001680 0.000002120 <module>' "$(sumof --max-depth 1)"
+same "summary: --pid of another process" 'all processes, filtered by --pid: 0 calls of 0 functions, 0.000000000 s of self time; sorted by self' "$(sumof --pid 1)"
+same "summary: --tid" "$(sumof | tail -n +2)" "$(sumof --tid 4243 | tail -n +2)"
+same "folded: --from/--to" 'python3 fib.py [4242]: MainThread;<module>;fib 100
+python3 fib.py [4242]: MainThread;<module>;fib;fib 100' "$("$conv" -q "$data/good" -o - -f folded --from 1.6us --to 1.8us | sort)"
+same "folded: --match keeps the callers as the path" 'python3 fib.py [4242]: MainThread;<module>;fib 270
+python3 fib.py [4242]: MainThread;<module>;fib;fib 100' "$("$conv" -q "$data/good" -o - -f folded --match 'fi*' | sort)"
+same "folded: --max-depth" 'python3 fib.py [4242]: MainThread;<module> 1680
+python3 fib.py [4242]: MainThread;<module>;builtins.print 70
+python3 fib.py [4242]: MainThread;<module>;fib 270' "$("$conv" -q "$data/good" -o - -f folded --max-depth 2 | sort)"
 
 # formats 1.0 (a RET is [1, dt] there), 2.0 (calls and C returns are arrays there) and
 # 3.0 (short calls name the id, no alias slots) still convert: the same trace in every
@@ -98,13 +176,41 @@ check_err "future version" version-next "offset 8: format version 5.0 is not sup
 check_err "foreign file" foreign "t4243.vt: offset 0: not a vt trace file" 0
 out=$("$conv" "$data/empty-thread" -o "$work/e.json" 2>&1); rc=$?
 [ $rc = 0 ] && echo "$out" | grep -q "a thread with no events" && ok "empty thread: a warning, exit 0" || bad "empty thread" "$out"
-mkdir "$work/loop" && ln -s loop "$work/loop/self" && ln -s "$work/loop/a" "$work/loop/a"
+mkdir "$work/loop" && cp "$data"/good/* "$work/loop/" && ln -s loop "$work/loop/self" && ln -s "$work/loop/a" "$work/loop/a"
 out=$("$conv" "$work/loop" -o "$work/e.json" 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q "self" && ok "symlinks and loops are refused, not followed" || bad "symlink loop" "rc=$rc $out"
 "$conv" /nonexistent -o "$work/e.json" 2>/dev/null; rc=$?
 [ $rc = 1 ] && ok "missing directory: exit 1" || bad "missing directory: exit $rc"
 "$conv" 2>/dev/null; rc=$?
 [ $rc = 2 ] && ok "no arguments: exit 2" || bad "no arguments: exit $rc"
+# a directory with no trace files (empty, or the wrong one): said, exit 1, nothing written
+mkdir -p "$work/none" "$work/notes" "$work/runs/vt-trace-1"
+echo "not a trace" > "$work/notes/README.txt"
+cp "$data"/good/* "$work/runs/vt-trace-1/"
+for d in none notes; do
+	out=$("$conv" "$work/$d" 2>&1); rc=$?
+	[ $rc = 1 ] && [ "$out" = "vt-convert: no trace files (*.vt) in '$work/$d' (a traced program writes them where VT_OUTPUT says, by default ./vt-trace-<time>-<pid>)" ] &&
+		[ ! -e "$work/$d.json" ] && ok "no trace files in $d/: one line naming it, exit 1, no output" ||
+		bad "no trace files in $d/" "rc=$rc $(ls "$work/$d.json" 2>&1) $out"
+done
+out=$("$conv" "$work/none" -o "$work/none-out.json" -f html 2>&1); rc=$?
+[ $rc = 1 ] && [ ! -e "$work/none-out.json" ] && ok "no trace files, -o given: no output file" || bad "no trace files, -o given" "rc=$rc $out"
+out=$("$conv" "$work/runs" -q 2>&1); rc=$?
+[ $rc = 1 ] && [ "$out" = "vt-convert: no trace files (*.vt) in '$work/runs'; it holds the trace directory '$work/runs/vt-trace-1'" ] &&
+	ok "a directory of trace directories: the one inside is named" || bad "a directory of trace directories" "rc=$rc $out"
+out=$("$conv" "$data/good/p4242.000000003b9aca00.proc.vt" 2>&1); rc=$?
+[ $rc = 1 ] && [ "$out" = "vt-convert: cannot open trace directory '$data/good/p4242.000000003b9aca00.proc.vt': Not a directory (give the directory that holds the trace files)" ] &&
+	ok "a trace file instead of its directory: said, exit 1" || bad "a file for a directory" "rc=$rc $out"
+out=$("$conv" "$work/missing" 2>&1); rc=$?
+[ $rc = 1 ] && [ "$out" = "vt-convert: cannot open trace directory '$work/missing': No such file or directory" ] &&
+	ok "a missing directory: named with the cause" || bad "a missing directory" "rc=$rc $out"
+# two trace directories (vt-convert vt-trace-*/ when there are two runs): one line, exit 2
+out=$("$conv" "$data/good" "$data/truncated" -o "$work/two.json" 2>&1); rc=$?
+[ $rc = 2 ] && [ "$out" = "vt-convert: one trace directory at a time, 2 given: '$data/good', '$data/truncated' (see vt-convert --help)" ] &&
+	[ ! -e "$work/two.json" ] && ok "two trace directories: one line naming both, exit 2" || bad "two trace directories" "rc=$rc $out"
+out=$("$conv" "$data/good" "$work/out.json" 2>&1); rc=$?
+[ $rc = 2 ] && [ "$out" = "vt-convert: unexpected argument '$work/out.json' after the trace directory; an output file is given with -o (see vt-convert --help)" ] &&
+	ok "an output name without -o: one line naming it, exit 2" || bad "output name without -o" "rc=$rc $out"
 "$conv" "$data/good" --from 3s --to 1s 2>/dev/null; rc=$?
 [ $rc = 2 ] && ok "bad window: exit 2" || bad "bad window: exit $rc"
 out=$("$conv" "$data/good" --min-dur 5sec -o "$work/e.json" 2>&1); rc=$?

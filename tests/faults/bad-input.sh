@@ -99,7 +99,8 @@ conv "$d"
 expect "empty process and thread files: exit 0" 0 "empty file"
 d=$work/empty-dir; mkdir -p "$d"
 conv "$d"
-expect "empty directory: no crash, 0 processes" 0 "0 processes"
+expect "empty directory: exit 1, no trace files named" 1 "no trace files \\(\\*\\.vt\\) in '$d'"
+[ ! -e "$out" ] && ok "empty directory: no output written" || bad "empty directory: no output written"
 
 # ---- 2. truncated at every byte offset -------------------------------------------------
 # truncate_all NAME SRCDIR FILE [STEP]: cut FILE of a copy of SRCDIR at every (STEP-th) offset

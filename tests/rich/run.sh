@@ -49,10 +49,12 @@ take ret=2'
 	got=$(q api "$d/a.json")
 	want='C queue {"depth": 3, "rate": 1.5}
 C total {"total": 42}
-X batch {"size": "10"} spans
+X batch {"size": 10} spans
 X decorated {"kind": "fn"} spans
-i reload {"reason": "test", "n": "2"}
+i flag {"value": true}
+i reload {"reason": "test", "n": 2}
 i state {"value": "{'"'"'a'"'"': 1}"}
+i typed {"k": 0, "neg": -3, "f": 1.5, "on": true, "off": false, "none": null, "s": "0", "big": "1180591620717411303424", "nan": "nan", "obj": "[1]"}
 thread main-loop
 work 100
 work 10

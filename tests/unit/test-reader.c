@@ -739,6 +739,74 @@ Test(reader, unknown_kinds_do_not_disturb_times)
 	cr_assert_eq(g->ev[g->n - 1].r.kind, VT_REC_SYNC);
 }
 
+/*
+ * An instant's values as JSON: numbers, booleans and nil keep their types (the recorder
+ * writes them so since vt.instant(k=0) gave {"k":"0"}), text stays text (every value of
+ * an older trace), a float JSON cannot hold becomes null.
+ */
+Test(reader, instant_values_keep_their_json_types)
+{
+	struct tg_hdr h = tg_hdr_default("thread");
+	uint8_t raw[512], *p = raw;
+	struct vt_event *e;
+	double f = 1.5, inf = 1e308 * 10;
+	uint64_t bits;
+	int seen = 0;
+
+	p = vt_put_sync(p, 1000, 1000);
+	p = vt_put_array(p, 4);
+	p = vt_put_uint(p, VT_REC_INSTANT);
+	p = vt_put_uint(p, 5);
+	p = vt_put_str(p, "x", 1);
+	p = vt_put_array(p, 14);
+	p = vt_put_str(p, "k", 1);
+	p = vt_put_int(p, 0);
+	p = vt_put_str(p, "neg", 3);
+	p = vt_put_int(p, -5);
+	p = vt_put_str(p, "f", 1);
+	memcpy(&bits, &f, 8);
+	*p++ = 0xcb;
+	p = vt_put_be32(vt_put_be32(p, (uint32_t)(bits >> 32)), (uint32_t)bits);
+	p = vt_put_str(p, "inf", 3);
+	memcpy(&bits, &inf, 8);
+	*p++ = 0xcb;
+	p = vt_put_be32(vt_put_be32(p, (uint32_t)(bits >> 32)), (uint32_t)bits);
+	p = vt_put_str(p, "t", 1);
+	*p++ = 0xc3;
+	p = vt_put_str(p, "n", 1);
+	*p++ = 0xc0;
+	p = vt_put_str(p, "s", 1);
+	p = vt_put_str(p, "0", 1);
+	/* an older trace's instant: text only */
+	p = vt_put_array(p, 4);
+	p = vt_put_uint(p, VT_REC_INSTANT);
+	p = vt_put_uint(p, 5);
+	p = vt_put_str(p, "old", 3);
+	p = vt_put_array(p, 2);
+	p = vt_put_str(p, "k", 1);
+	p = vt_put_str(p, "0", 1);
+	p = vt_put_sync(p, 1020, 1020);
+	tg_header(&g_f, &h);
+	tg_chunk(&g_f, raw, (size_t)(p - raw));
+	write_file();
+	cr_assert_eq(vt_reader_open(&g_r, g_path), 0);
+	while (vt_reader_next(&g_r, &e) == 1) {
+		const char *text = g_r.text + e->r.id;
+		int len = (int)e->r.count;
+		const char *want;
+
+		if (e->r.kind != VT_REC_INSTANT)
+			continue;
+		want = seen++ ? "{\"k\":\"0\"}"
+			      : "{\"k\":0,\"neg\":-5,\"f\":1.5,\"inf\":null,\"t\":true,\"n\":null,"
+				"\"s\":\"0\"}";
+		cr_assert_eq(len == (int)strlen(want) && !memcmp(text, want, strlen(want)), 1,
+			     "%.*s, wanted %s", len, text, want);
+	}
+	cr_assert_eq(g_r.err, 0, "%s", g_r.err_msg);
+	cr_assert_eq(seen, 2);
+}
+
 /* ---- process files ------------------------------------------------------------------------- */
 
 static void put_proc_file(const char *const *argv, size_t argc, unsigned how, int64_t code)

@@ -118,6 +118,18 @@ if (haveVt) {
   argsApp = { html: r.status === 0 && existsSync(html) ? html : null, err: r.stderr, viaDriver, json, events: JSON.parse(readFileSync(json, 'utf8')).traceEvents };
 }
 
+// counters written by two threads (tests/viewer/counters_app.py): HTML and JSON
+let ctrApp = null;
+if (haveVt) {
+  const dir = join(out, 'counters-trace');
+  rmSync(dir, { recursive: true, force: true });
+  run('python3', [join(here, 'counters_app.py')], { env: { ...process.env, LD_PRELOAD: libvt, VT_OUTPUT: dir } });
+  const json = join(out, 'counters.json'), html = join(out, 'counters.html');
+  run(vtconv, [dir, '-o', json, '-q']);
+  run(vtconv, [dir, '-o', html, '-q']);
+  ctrApp = { json, html };
+}
+
 // native calls (VT_NATIVE): a Python function whose os.write shows up as write() inside it
 let nativeApp = null;
 if (haveVt) {
@@ -384,7 +396,7 @@ async function checkAdd(page, shotName) {
   assert(/args_app\.py:\d+$/.test(a.file), 'file: ' + a.file);
   if (shotName) await shot(page, shotName);
   const sp = await argsOf(page, 'batch');
-  eq(sp.size, '10', 'the span\'s own argument');
+  eq(sp.size, 10, 'the span\'s own argument (a number stays a number)');
 }
 
 async function checkCounters(page) {
@@ -447,6 +459,37 @@ if (argsApp) {
   });
 } else {
   skip('arguments and counters of a real program', 'build/vt-convert and build/libvt.so are needed (make all)');
+}
+
+// the counter tracks of counters_app.py, with their values in time order
+const CTR_WANT = [
+  { name: 'backlog (consumer)', val: [100, 101, 102, 103] },
+  { name: 'backlog (producer)', val: [0, 1, 2, 3] },
+  { name: 'queue (consumer).depth', val: [100, 101, 102, 103] },
+  { name: 'queue (producer).depth', val: [0, 1, 2, 3] },
+  { name: 'rss.mb', val: [50, 60] },
+];
+async function checkThreadCounters(page) {
+  const got = (await page.evaluate(() => window.vt.counterSeries())).map((c) => ({ name: c.name, val: c.val }));
+  eq(got, CTR_WANT, 'counter tracks and their samples');
+  for (const c of await page.evaluate(() => window.vt.counterInk()))
+    assert(c.ink > 50, 'counter ' + c.name + ' is not drawn (' + c.ink + ' px)');
+}
+
+if (ctrApp) {
+  await test('counters of two threads: a track per thread in vt-convert -o x.html', async () => {
+    const page = await open(ctrApp.html);
+    try { await checkThreadCounters(page); } finally { await page.close(); }
+  });
+  await test('counters of two threads: the same tracks from vt-convert\'s JSON', async () => {
+    const page = await open(join(root, 'viewer/index.html'), false);
+    try {
+      await openJson(page, ctrApp.json);
+      await checkThreadCounters(page);
+    } finally { await page.close(); }
+  });
+} else {
+  skip('counters of two threads', 'build/vt-convert and build/libvt.so are needed (make all)');
 }
 
 // ---------------------------------------------------------------- tests: synthetic trace
