@@ -220,26 +220,33 @@ out=$("$conv" "$data/good" --min-dur 5sec -o "$work/e.json" 2>&1); rc=$?
 	ok "--to 0.001m is --to 60ms" || bad "--to in minutes"
 "$conv" --help | grep -q -- "--match PATTERN" && ok "--help lists the options" || bad "--help"
 
-# 7. a trace still being written: convert while the program runs
+# 7. a trace still being written: convert while the program runs. The program runs
+# until told to stop, and the conversion starts once two chunks are on disk (no sleep
+# of a fixed length: a busy machine may take longer to get there)
 LD_PRELOAD="$top/build/libvt.so" VT_OUTPUT="$work/live" VT_BUFFER_SIZE=64K python3 -c '
-import time
+import os, sys, time
 def tick(i):
     return i * 2
-end = time.time() + 3
-while time.time() < end:
+while not os.path.exists(sys.argv[1]):
     for i in range(1000):
         tick(i)
     time.sleep(0.005)
-' &
+' "$work/live.stop" &
 livepid=$!
-sleep 1.2
+for _ in $(seq 600); do	# at most 60 s
+	sz=$(cat "$work"/live/*.t*.vt 2>/dev/null | wc -c)
+	[ "$sz" -gt 20000 ] && break
+	sleep 0.1
+done
 out=$("$conv" "$work/live" -o "$work/live.json" 2>&1); rc=$?
 n=$(grep -c '"name":"tick"' "$work/live.json")
-kill $livepid 2>/dev/null; wait $livepid 2>/dev/null
-if [ $rc = 0 ] && [ "$n" -gt 1000 ] && echo "$out" | grep -q "still"; then
+alive=$(kill -0 $livepid 2>/dev/null && echo yes || echo no)
+touch "$work/live.stop"
+wait $livepid 2>/dev/null
+if [ $rc = 0 ] && [ "$n" -gt 1000 ] && [ $alive = yes ] && echo "$out" | grep -q "still"; then
 	ok "a running program's trace converts ($n calls so far, with a warning)"
 else
-	bad "live trace" "rc=$rc calls=$n $out"
+	bad "live trace" "rc=$rc calls=$n running=$alive bytes on disk=$sz $out"
 fi
 
 # 8. progress on a terminal (script gives the converter a tty)
