@@ -216,8 +216,8 @@ out=$("$conv" "$data/good" "$work/out.json" 2>&1); rc=$?
 out=$("$conv" "$data/good" --min-dur 5sec -o "$work/e.json" 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q -- "--min-dur: bad time '5sec'" && ok "bad time: named, exit 2" ||
 	bad "bad time" "rc=$rc $out"
-[ "$("$conv" -q "$data/good" -o - --to 0.001m | names)" = "$("$conv" -q "$data/good" -o - --to 60ms | names)" ] &&
-	ok "--to 0.001m is --to 60ms" || bad "--to in minutes"
+a=$("$conv" -q "$data/good" -o - --to 0.001m | names) b=$("$conv" -q "$data/good" -o - --to 60ms | names)
+[ "$a" = "$b" ] && ok "--to 0.001m is --to 60ms" || bad "--to in minutes" "--to 0.001m: $a"$'\n'"--to 60ms: $b"
 "$conv" --help | grep -q -- "--match PATTERN" && ok "--help lists the options" || bad "--help"
 
 # 7. a trace still being written: convert while the program runs. The program runs

@@ -295,7 +295,7 @@ $py "$vtf" chunk "$tf" 93 11 cd 0bb8 ce 3b9acbb8 96 10 05 00 da 9c40 "$long" a0 
 conv "$d"
 expect "a DEF name of 40000 bytes converts" 0 "1 threads"
 grep -qF "\"name\":\"$(head -c 40000 /dev/zero | tr '\0' a)\"" "$out" && ok "a DEF name of 40000 bytes: whole in the output" ||
-	bad "a DEF name of 40000 bytes: whole in the output"
+	bad "a DEF name of 40000 bytes: whole in the output" "longest run of a: $(grep -o 'a*' "$out" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')"
 
 # frames nested 1000 deep (the converter's frame stack grows while a caller is in use)
 fresh "$d"; head -c "$ghend" "$gthread" >"$tf"

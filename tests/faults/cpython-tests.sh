@@ -45,7 +45,7 @@ run_set() {
 		if [ -d "$work/t" ] && ls "$work/t" | grep -q '\.vt$'; then
 			ok "$v: traced ($(du -sh "$work/t" | cut -f1))"
 		else
-			bad "$v: no trace"
+			bad "$v: no trace" "$(ls -la "$work/t" 2>&1; grep "^vt: " "$work/vt.txt")"
 		fi
 	done
 }

@@ -15,18 +15,17 @@ for py in $pythons; do
 	plain_out=$(PY="$py" "$here/start.sh" 2>/dev/null); plain_rc=$?
 	rm -rf "$work/t" "$work/t.json"
 	traced_out=$(PY="$py" LD_PRELOAD="$lib" VT_OUTPUT="$work/t" "$here/start.sh" 2>"$work/err"); traced_rc=$?
-	ok=1
+	why=""
 	if [ "$plain_rc" != "$traced_rc" ] || [ "$plain_out" != "$traced_out" ]; then
-		echo "  exit $plain_rc vs $traced_rc; output differs:"; diff <(echo "$plain_out") <(echo "$traced_out") | head
-		ok=0
+		why+="exit $plain_rc vs $traced_rc; output differs:"$'\n'"$(diff <(echo "$plain_out") <(echo "$traced_out") | head)"$'\n'
 	fi
-	if grep -q '^vt: ' "$work/err"; then echo "  vt printed:"; grep '^vt: ' "$work/err"; ok=0; fi
+	if grep -q '^vt: ' "$work/err"; then why+="vt printed:"$'\n'"$(grep '^vt: ' "$work/err")"$'\n'; fi
 	if ! "$conv" -q "$work/t" -o "$work/t.json" 2>"$work/cerr"; then
-		echo "  vt-convert failed:"; cat "$work/cerr"; ok=0
+		why+="vt-convert failed:"$'\n'"$(cat "$work/cerr")"
 	elif ! /usr/bin/python3 "$here/check.py" "$work/t.json" "$work/t" > "$work/check"; then
-		cat "$work/check"; ok=0
+		why+=$(cat "$work/check")
 	fi
-	if [ $ok = 1 ]; then ok "$name"; else bad "$name"; fi
+	if [ -z "$why" ]; then ok "$name"; else bad "$name" "$why"; fi
 done
 
 # bench/mp.py: a pool of 2 and a subprocess must all be there

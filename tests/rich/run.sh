@@ -27,7 +27,7 @@ for py in $pythons; do
 	else
 		bad "$v hostile reprs changed the program" "rc $prc/$trc $(diff "$d/plain.out" "$d/h.out"; diff "$d/plain.err" "$d/h.err")"
 	fi
-	"$conv" -q "$d/h" -o "$d/h.json" || bad "$v convert"
+	"$conv" -q "$d/h" -o "$d/h.json" 2>"$d/conv.err" || bad "$v convert" "$(cat "$d/conv.err")"
 	got=$(q args "$d/h.json")
 	# a tuple holding an object whose repr raises cannot be shown: the placeholder says why
 	want='take objs=<repr failed: ValueError> kw={'"'"'big'"'"': '"'"'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...
