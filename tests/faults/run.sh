@@ -51,14 +51,16 @@ preload=$lib
 [ -n "${VT_PRELOAD_EXTRA:-}" ] && preload="$VT_PRELOAD_EXTRA $lib"
 cp "$conv" "$work/vt-convert" && conv=$work/vt-convert
 
+limit=${FAULTS_TIMEOUT:-300}
 info() { [ $verbose = 1 ] && echo "  info: $*"; }
 
-# run TAG CMD...: run with a 60 s limit; TAG.out, TAG.err, TAG.rc (no job message for a
+# run TAG CMD...: run with a limit of $limit s (FAULTS_TIMEOUT: a hang, where a busy
+# machine may take minutes for a case); TAG.out, TAG.err, TAG.rc (no job message for a
 # signal death: it happens in the subshell)
 run() {
 	local tag=$1
 	shift
-	( timeout -s KILL 60 "$@" >"$work/$tag.out" 2>"$work/$tag.err"; echo $? >"$work/$tag.rc" ) 2>/dev/null
+	( timeout -s KILL $limit "$@" >"$work/$tag.out" 2>"$work/$tag.err"; echo $? >"$work/$tag.rc" ) 2>/dev/null
 }
 # plain/vt: the same program without and with the preload; vt runs take VT_* settings
 # from the environment the caller sets
@@ -81,7 +83,7 @@ same() {
 }
 # convert [DIR]: c_rc, $work/t.json, and conv_err; a crash of the converter fails the case
 convert() {
-	timeout -s KILL 60 "$conv" "${1:-$work/trace}" -o "$work/t.json" >/dev/null 2>"$work/conv.err"
+	timeout -s KILL $limit "$conv" "${1:-$work/trace}" -o "$work/t.json" >/dev/null 2>"$work/conv.err"
 	c_rc=$?
 	conv_err=$(<"$work/conv.err")
 }
@@ -90,7 +92,7 @@ names() { $vtf names "$work/t.json" "$@"; }
 # summary NAME...: n = the same "NAME=N ..." line from vt-convert --summary (no JSON
 # written or parsed: for the big traces); sets c_rc and conv_err
 summary() {
-	timeout -s KILL 60 "$conv" "$work/trace" --summary --top 0 >"$work/sum" 2>"$work/conv.err"
+	timeout -s KILL $limit "$conv" "$work/trace" --summary --top 0 >"$work/sum" 2>"$work/conv.err"
 	c_rc=$?
 	conv_err=$(<"$work/conv.err")
 	local f out=""

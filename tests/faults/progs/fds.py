@@ -1,5 +1,5 @@
 # fds.py MODE DIR: take vt's descriptors away while tracing.
-#   closerange  os.closerange(3, 65536) mid-run, then go on calling (and start a thread)
+#   closerange  os.closerange(3, TOP) mid-run, then go on calling (and start a thread)
 #   dup2        dup2 a file of the program's onto 512..520 (vt keeps its fds >= 512)
 #   reopen      closerange, then open 600 files at once, so that the program's new files
 #               get the numbers vt's descriptors had
@@ -17,6 +17,10 @@ import sys
 import threading
 
 mode, d = sys.argv[1], sys.argv[2]
+# every descriptor vt may hold: vt keeps its own at 512 and above, a few per thread. Not
+# 65536: before 3.10 os.closerange calls close() once per number, and 200 such calls took
+# a minute of a busy 2-core machine's time, past the suite's time limit, without vt.
+TOP = 4096
 
 
 def f(i):
@@ -50,7 +54,7 @@ if mode == "loop":
     t.start()
     for _ in range(300):
         phase(2000)
-        os.closerange(3, 65536)
+        os.closerange(3, TOP)
     done.set()
     t.join()
     print("loop done")
@@ -70,7 +74,7 @@ if mode == "threads":
         t.start()
     go.set()
     for _ in range(200):
-        os.closerange(3, 65536)
+        os.closerange(3, TOP)
         phase(100)
     done.set()
     for t in ts:
@@ -88,7 +92,7 @@ if mode == "ring" and signal.getsignal(signal.SIGUSR2) not in (signal.SIG_DFL, N
         sys.stderr.write("fds.py: the dump on SIGUSR2 wrote no thread file in %r\n" % out)
         sys.exit(3)  # the vt run then ends unlike the plain one
 if mode in ("closerange", "ring"):
-    os.closerange(3, 65536)
+    os.closerange(3, TOP)
     paths = [os.path.join(d, "own")]
     fds = [os.open(paths[0], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)]
 elif mode == "dup2":
@@ -99,7 +103,7 @@ elif mode == "dup2":
     fds += list(range(512, 521))
 else:
     paths = [os.path.join(d, "f%d" % i) for i in range(600)]
-    os.closerange(3, 65536)
+    os.closerange(3, TOP)
     # one C call from Python opens them all: no event, so no flush, between close and open
     fds = list(map(os.open, paths, itertools.repeat(os.O_WRONLY | os.O_CREAT | os.O_TRUNC)))
 print("b", phase(100000))
