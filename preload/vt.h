@@ -200,6 +200,7 @@ struct vt_thread {
 	uint32_t fdepth;       /* filters: frames open, recorded or not */
 	uint32_t skip_from;    /* filters: depth + 1 of an excluded frame being skipped, or 0 */
 	uint8_t *fstack;       /* filters: 1 per open frame that was recorded (VT_FILTER_MAX) */
+	int c_top;             /* filters: a C call at depth 0 is recorded (see rec_ccall) */
 	void *last_exc;        /* VT_LOG_EXCEPTIONS: the last exception noted (not a reference) */
 	int in_vt;             /* running Python code for vt (repr): its own events are dropped */
 	size_t saved_limit;    /* limit while in_vt holds it at 0 */
