@@ -81,6 +81,25 @@ fail:
 	return dflt;
 }
 
+/* a count (of frames): decimal digits only, no unit */
+static uint32_t env_count(const char *name, uint32_t dflt, uint32_t lo, uint32_t hi,
+			  const char *want)
+{
+	const char *v = getenv(name);
+	unsigned long long n = 0;
+	const char *p;
+
+	if (!v || !*v)
+		return dflt;
+	for (p = v; *p >= '0' && *p <= '9' && n <= hi; p++)
+		n = n * 10 + (unsigned)(*p - '0');
+	if (*p || n < lo || n > hi) {
+		bad(name, v, want);
+		return dflt;
+	}
+	return (uint32_t)n;
+}
+
 /* "30s", "500ms", "2m", "1h"; a bare number is seconds */
 static uint64_t env_time(const char *name)
 {
@@ -294,7 +313,8 @@ VT_STARTUP static void read_config(int python)
 	vt_cfg.log_args = env_bool("VT_LOG_ARGS", 0);
 	vt_cfg.log_return = env_bool("VT_LOG_RETURN", 0);
 	vt_cfg.repr_max = env_size("VT_REPR_MAX", 256, 8, 65536);
-	vt_cfg.max_depth = (uint32_t)env_size("VT_MAX_DEPTH", 0, 1, 100000);
+	vt_cfg.max_depth = env_count("VT_MAX_DEPTH", 0, 1, 100000,
+				     "expected a number of frames, 1 to 100000");
 	vt_cfg.min_dur_ns = env_time("VT_MIN_DURATION");
 	vt_cfg.ignore_frozen = env_bool("VT_IGNORE_FROZEN", 0);
 	vt_cfg.log_exceptions = env_bool("VT_LOG_EXCEPTIONS", 0);

@@ -139,7 +139,7 @@ bad_values=(
 	"VT_BUFFER_SIZE=1Q" "VT_BUFFER_SIZE=-4M" "VT_HOOK=fast" "VT_CLOCK=rdtsc" "VT_MODE=circular" "VT_RING_SIZE=1"
 	"VT_RING_SIZE=9x" "VT_DUMP_ON_ERROR=on" "VT_START=later" "VT_SIGNAL=SIGFOO" "VT_SIGNAL=9" "VT_SIGNAL=0"
 	"VT_DELAY=soon" "VT_DELAY=-1s" "VT_DURATION=10parsecs" "VT_MAX_SIZE=huge" "VT_LOG_ARGS=y" "VT_LOG_RETURN=1.0"
-	"VT_REPR_MAX=2" "VT_REPR_MAX=18446744073709551617" "VT_MAX_DEPTH=deep" "VT_MIN_DURATION=1 ms"
+	"VT_REPR_MAX=2" "VT_REPR_MAX=18446744073709551617" "VT_MAX_DEPTH=deep" "VT_MAX_DEPTH=2K" "VT_MIN_DURATION=1 ms"
 	"VT_IGNORE_FROZEN=-1" "VT_LOG_EXCEPTIONS=x" "VT_LOG_GC=2" "VT_OUTPUT=" "VT_WRITER=later"
 	"VT_NATIVE=read" "VT_NATIVE=frobnicate:libc" "VT_NATIVE=f(int,blob)->int:libx" "VT_NATIVE_ARGS=yes"
 )
@@ -159,5 +159,21 @@ for kv in "${bad_values[@]}"; do
 done
 [ -z "$cbad" ] && ok "${#bad_values[@]} bad VT_* values: one vt: line each, no trace, the program unchanged" ||
 	bad "bad settings" "$cbad"
+
+# 8. VT_MAX_DEPTH is a count of frames, not a size: a unit is refused, and the message
+# says what is wanted; a plain number still works (on every CPython)
+find_pythons "${CONTROL_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
+for p in $pythons; do
+	[ -x "$p" ] || continue
+	msg=$(env VT_OUTPUT="$work/md" VT_MAX_DEPTH=2K LD_PRELOAD="$lib" "$p" -c 'pass' 2>&1)
+	env VT_OUTPUT="$work/md3" VT_MAX_DEPTH=3 LD_PRELOAD="$lib" "$p" -c 'pass' 2>"$work/md3.err"
+	if [ "$msg" = "vt: bad value VT_MAX_DEPTH='2K' (expected a number of frames, 1 to 100000); tracing off" ] &&
+		[ ! -e "$work/md" ] && [ -d "$work/md3" ] && [ ! -s "$work/md3.err" ]; then
+		ok "$p: VT_MAX_DEPTH=2K refused as a count of frames; VT_MAX_DEPTH=3 traces"
+	else
+		bad "$p VT_MAX_DEPTH" "2K: $msg; 3: $(cat "$work/md3.err") $(ls -d "$work"/md*)"
+	fi
+	rm -rf "$work/md" "$work/md3"
+done
 
 finish
