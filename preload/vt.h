@@ -41,6 +41,7 @@ struct vt_config {
 	int follow;        /* VT_FOLLOW_CHILDREN (default 1) */
 	int use_profile;   /* VT_HOOK=profile: PyEval_SetProfile on every version */
 	int inline_writes; /* VT_WRITER=inline: compress and write on the traced thread */
+	int clock_ns;      /* VT_CLOCK=ns: CLOCK_MONOTONIC rather than the TSC */
 	char native[2048]; /* VT_NATIVE: native functions to trace, "" = none */
 	int native_args;   /* VT_NATIVE_ARGS=1: their integer arguments and results */
 	int use_eval;      /* VT_HOOK=eval: the frame-evaluation hook (3.8-3.11, no C calls);

@@ -176,4 +176,57 @@ for p in $pythons; do
 	rm -rf "$work/md" "$work/md3"
 done
 
+# 9. a VT_* variable that is not a setting: one vt: line naming it and the closest setting,
+# and tracing goes on; in a process tree (python -> python -> python with env={}, and a
+# shell running two pythons) the line comes once, from the first process
+want_line="vt: unknown setting ignored: VT_LOG_PRINT (closest: VT_LOG_ARGS)"
+xcount() { /usr/bin/python3 -c '
+import json, sys
+print(sum(1 for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X" and e["name"] == sys.argv[2]))' "$@"; }
+cat > "$work/tree.py" <<'PY'
+import subprocess, sys
+def child(depth):
+    if depth < 2:
+        env = {} if depth == 1 else None  # the grandchild's environment is emptied
+        subprocess.run([sys.executable, __file__, str(depth + 1)], env=env, check=True)
+child(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+print("done", sys.argv[1:])
+PY
+for p in $pythons; do
+	[ -x "$p" ] || continue
+	rm -rf "$work/un" "$work/ut" "$work/us"
+	out=$(cd "$work" && env VT_OUTPUT="$work/un" VT_LOG_PRINT=1 LD_PRELOAD="$lib" "$p" -c 'print("same")' 2>"$work/un.err"); rc=$?
+	"$conv" -q "$work/un" -o "$work/un.json" 2>/dev/null
+	[ "$out" = same ] && [ $rc = 0 ] && [ "$(cat "$work/un.err")" = "$want_line" ] &&
+		[ "$(xcount "$work/un.json" print 2>/dev/null)" = 1 ] &&
+		ok "$p: VT_LOG_PRINT=1: one vt: line naming VT_LOG_ARGS, the program traced" ||
+		bad "$p unknown VT_LOG_PRINT" "rc=$rc out=$out err=$(cat "$work/un.err") print calls: $(xcount "$work/un.json" print 2>&1)"
+	out=$(env VT_OUTPUT="$work/ut" VT_LOG_PRINT=1 LD_PRELOAD="$lib" "$p" "$work/tree.py" 2>"$work/ut.err")
+	"$conv" -q "$work/ut" -o "$work/ut.json" 2>/dev/null
+	[ "$(cat "$work/ut.err")" = "$want_line" ] && [ "$(xcount "$work/ut.json" child 2>/dev/null)" = 3 ] &&
+		[ "$out" = "done ['2']
+done ['1']
+done []" ] && ok "$p: python -> python -> python (env={}): the line once, all three traced" ||
+		bad "$p unknown name in a tree" "err=$(cat "$work/ut.err") out=$out child calls: $(xcount "$work/ut.json" child 2>&1)"
+	env VT_OUTPUT="$work/us" VT_LOG_PRINT=1 LD_PRELOAD="$lib" bash -c '"$0" -c pass; "$0" -c pass' "$p" 2>"$work/us.err"
+	[ "$(cat "$work/us.err")" = "$want_line" ] && ok "$p: a shell running two pythons: the line once" ||
+		bad "$p unknown name under a shell" "$(cat "$work/us.err")"
+done
+# VizTracer's names, several at once: one line, each with the setting it means
+out=$(cd "$work" && env VT_OUTPUT="$work/uv" VT_OUTPUT_DIR=x VT_DIR=x VT_MAX_STACK_DEPTH=3 VT_INCLUDE=x \
+	VT_TRACER_ENTRIES=9 LD_PRELOAD="$lib" "$py" -c 'print("same")' 2>&1 >/dev/null | tr ', ' '\n\n' | grep -A2 '^VT_' | paste -sd' ')
+for pair in "VT_OUTPUT_DIR (closest: VT_OUTPUT)" "VT_DIR (closest: VT_OUTPUT)" "VT_MAX_STACK_DEPTH (closest: VT_MAX_DEPTH)" \
+	"VT_INCLUDE (closest: VT_INCLUDE_FILES)" "VT_TRACER_ENTRIES (closest: VT_RING_SIZE)"; do
+	[[ " $out " == *" $pair "* ]] || { bad "VizTracer names" "no '$pair' in: $out"; out=failed; break; }
+done
+[ "$out" != failed ] && [ -d "$work/uv" ] && ok "VizTracer's names for settings: one line, each with vt's setting"
+# every VT_* variable that vt's tools and tests set or read (but the unknown ones above)
+# passes without a word
+names=$(cd "$top" && grep -rhoE '(\$\{?|environ(\.get)?[[(]["'"'"'])VT_[A-Z0-9_]+|\bVT_[A-Z0-9_]+=' \
+	tests scripts tools/vt Makefile --include='*.sh' --include='*.py' --include='*.mjs' --include=Makefile --include=vt |
+	grep -oE 'VT_[A-Z0-9_]+' | grep -vxE 'VT_(LOG_PRINT|OUTPUT_DIR|DIR|MAX_STACK_DEPTH|INCLUDE|TRACER_ENTRIES)' | sort -u)
+out=$(cd "$work" && env $(for n in $names; do printf '%s= ' "$n"; done) VT_OUTPUT="$work/uh" LD_PRELOAD="$lib" "$py" -c pass 2>&1)
+[ -n "$names" ] && [[ $out != *unknown* ]] && ok "$(echo $names | wc -w) VT_* names of vt's tools and tests: no warning" ||
+	bad "harness names warned about" "$out"
+
 finish
