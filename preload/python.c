@@ -1040,6 +1040,10 @@ static void pending_work(struct vt_thread *t, int is_call)
 		uint64_t dt;
 
 		t->resync_stack = 0;
+		/* and the filters have not seen them enter: what they knew of the frames open
+		 * when recording stopped is stale (those frames have since returned unseen) */
+		t->fdepth = 0;
+		t->skip_from = 0;
 		stamp(t, &dt);
 		uint32_t depth = stack_depth();
 

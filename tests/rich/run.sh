@@ -107,6 +107,11 @@ filters-start.py: $s"
 	"$conv" -q "$d/m" -o "$d/m.json"
 	[ "$(q names "$d/m.json" level outer inner '<module>')" = "<module> level1 level2" ] && ok "$v VT_MAX_DEPTH=3" ||
 		bad "$v max depth" "$(q names "$d/m.json" level outer inner '<module>')"
+	LD_PRELOAD="$lib" VT_OUTPUT="$d/mp" VT_MAX_DEPTH=3 "$py" "$here/filters-pause.py"
+	"$conv" -q "$d/mp" -o "$d/mp.json"
+	[ "$(q names "$d/mp.json" after len f)" = "after f1 f2 len" ] &&
+		ok "$v VT_MAX_DEPTH=3 across vt.pause() 3 deep and vt.resume() at the top: depth counted from there" ||
+		bad "$v max depth after resume" "$(q names "$d/mp.json" after len f)"
 	LD_PRELOAD="$lib" VT_OUTPUT="$d/f" VT_IGNORE_FROZEN=1 "$py" "$here/filters.py" >/dev/null
 	"$conv" -q "$d/f" -o "$d/f.json"
 	[ "$(q frozen "$d/f.json")" = 0 ] && [ "$(q count "$d/f.json" level1)" = 1 ] && ok "$v VT_IGNORE_FROZEN" || bad "$v ignore frozen"
