@@ -44,9 +44,7 @@ static int tsc_invariant(void)
 
 void vt_clock_init(void)
 {
-	const char *c = getenv("VT_CLOCK");
-
-	if (c && !strcmp(c, "ns"))
+	if (vt_cfg.clock_ns)
 		vt_use_tsc = 0;
 	else
 		vt_use_tsc = tsc_invariant();

@@ -29,6 +29,36 @@ int vt_exit_code_known;
 int vt_exit_code;
 
 
+/*
+ * Every VT_* setting, in one list: the parser below reads each one through its S_ index
+ * (so a name it reads is a name in the list), and a VT_* variable that is neither here
+ * nor reserved (check_names) gets a warning.
+ */
+#define SETTINGS(X)                                                                          \
+	X(OUTPUT) X(DISABLE) X(FOLLOW_CHILDREN) X(INCLUDE_FILES) X(EXCLUDE_FILES) X(LOG)    \
+	X(IGNORE_C) X(BUFFER_SIZE) X(HOOK) X(NATIVE) X(NATIVE_ARGS) X(WRITER) X(CLOCK)      \
+	X(MODE) X(RING_SIZE) X(DUMP_ON_ERROR) X(START) X(SIGNAL) X(DELAY) X(DURATION)        \
+	X(MAX_SIZE) X(PROCESSES) X(LOG_ARGS) X(LOG_RETURN) X(REPR_MAX) X(MAX_DEPTH)          \
+	X(MIN_DURATION) X(IGNORE_FROZEN) X(LOG_EXCEPTIONS) X(LOG_GC)
+
+enum setting {
+#define X(n) S_##n,
+	SETTINGS(X)
+#undef X
+	S_COUNT
+};
+
+static const char *const setting_name[S_COUNT] = {
+#define X(n) "VT_" #n,
+	SETTINGS(X)
+#undef X
+};
+
+VT_STARTUP static const char *env(enum setting s)
+{
+	return getenv(setting_name[s]);
+}
+
 static void bad(const char *name, const char *val, const char *want)
 {
 	if (!vt_cfg.bad[0])
@@ -36,9 +66,9 @@ static void bad(const char *name, const char *val, const char *want)
 			 want);
 }
 
-VT_STARTUP static int env_bool(const char *name, int dflt)
+VT_STARTUP static int env_bool(enum setting s, int dflt)
 {
-	const char *v = getenv(name);
+	const char *v = env(s), *name = setting_name[s];
 
 	if (!v || !*v)
 		return dflt;
@@ -50,9 +80,9 @@ VT_STARTUP static int env_bool(const char *name, int dflt)
 	return dflt;
 }
 
-static size_t env_size(const char *name, size_t dflt, size_t lo, size_t hi)
+static size_t env_size(enum setting s, size_t dflt, size_t lo, size_t hi)
 {
-	const char *v = getenv(name);
+	const char *v = env(s), *name = setting_name[s];
 	char *end;
 	unsigned long long n;
 
@@ -81,10 +111,29 @@ fail:
 	return dflt;
 }
 
-/* "30s", "500ms", "2m", "1h"; a bare number is seconds */
-static uint64_t env_time(const char *name)
+/* a count (of frames): decimal digits only, no unit */
+static uint32_t env_count(enum setting s, uint32_t dflt, uint32_t lo, uint32_t hi,
+			  const char *want)
 {
-	const char *v = getenv(name);
+	const char *v = env(s), *name = setting_name[s];
+	unsigned long long n = 0;
+	const char *p;
+
+	if (!v || !*v)
+		return dflt;
+	for (p = v; *p >= '0' && *p <= '9' && n <= hi; p++)
+		n = n * 10 + (unsigned)(*p - '0');
+	if (*p || n < lo || n > hi) {
+		bad(name, v, want);
+		return dflt;
+	}
+	return (uint32_t)n;
+}
+
+/* "30s", "500ms", "2m", "1h"; a bare number is seconds */
+static uint64_t env_time(enum setting s)
+{
+	const char *v = env(s), *name = setting_name[s];
 	uint64_t ns;
 
 	if (!v || !*v)
@@ -95,13 +144,13 @@ static uint64_t env_time(const char *name)
 	return 0;
 }
 
-static int env_signal(const char *name, int dflt)
+static int env_signal(enum setting s, int dflt)
 {
 	static const struct { const char *n; int s; } sigs[] = {
 		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "HUP", SIGHUP }, { "WINCH", SIGWINCH },
 		{ "URG", SIGURG },   { "PROF", SIGPROF }, { "IO", SIGIO },
 	};
-	const char *v = getenv(name), *n;
+	const char *v = env(s), *name = setting_name[s], *n;
 	char *end;
 	long x;
 
@@ -148,10 +197,10 @@ VT_STARTUP static void export_var(char *entry, size_t cap, const char *name, con
  * current directory) and normalised, into @dst; exported again when that changed it, so
  * that a child started in another directory reads the same prefixes.
  */
-VT_STARTUP static void path_list(const char *name, char *dst, size_t cap, char *entry,
+VT_STARTUP static void path_list(enum setting s, char *dst, size_t cap, char *entry,
 				 size_t entry_cap)
 {
-	const char *v = getenv(name), *p;
+	const char *v = env(s), *name = setting_name[s], *p;
 	char cwd[2048], one[2048];
 	size_t n = 0;
 
@@ -187,12 +236,12 @@ VT_STARTUP static void path_list(const char *name, char *dst, size_t cap, char *
 /* VT_OUTPUT made absolute; by default ./vt-trace-<UTC time>-<pid> of the first process */
 VT_STARTUP static void output_dir(void)
 {
-	const char *v = getenv("VT_OUTPUT");
+	const char *v = env(S_OUTPUT);
 	char cwd[2048];
 
 	if (v && !*v) {
 		/* left as it is, so that the Python processes below say so too */
-		bad("VT_OUTPUT", v, "expected a directory");
+		bad(setting_name[S_OUTPUT], v, "expected a directory");
 		return;
 	}
 	if (v && v[0] == '/') {
@@ -202,7 +251,7 @@ VT_STARTUP static void output_dir(void)
 		if (n < sizeof(vt_cfg.output))
 			memcpy(vt_cfg.output, v, n + 1);
 		else
-			bad("VT_OUTPUT", v, "too long");
+			bad(setting_name[S_OUTPUT], v, "too long");
 		return;
 	}
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -221,7 +270,127 @@ VT_STARTUP static void output_dir(void)
 	/* children of this process (bash scripts, subprocesses) join the same directory */
 	static char entry[sizeof(vt_cfg.output) + 16];
 
-	export_var(entry, sizeof(entry), "VT_OUTPUT", vt_cfg.output);
+	export_var(entry, sizeof(entry), setting_name[S_OUTPUT], vt_cfg.output);
+}
+
+/*
+ * VT_* names that are vt's own without being settings: those of vt's tools and test suites
+ * (the programs they trace inherit them), and REPORTED.
+ */
+#define REPORTED "VT_UNKNOWN_REPORTED"
+static const char *const reserved_name[] = {
+	"VT_BUILD", "VT_CHROMIUM", "VT_CONVERT", "VT_CONVERT_SAN", "VT_LIB", "VT_PRELOAD_EXTRA",
+	"VT_PYTHONS", "VT_STRESS_SECONDS", "VT_VALGRIND", REPORTED,
+};
+
+/* names that habit (VizTracer's options, mostly) suggests, where the distance picks badly */
+static const struct {
+	const char *name;
+	enum setting s;
+} habit[] = {
+	{ "VT_DIR", S_OUTPUT },		{ "VT_OUTPUT_DIR", S_OUTPUT },
+	{ "VT_OUTPUT_FILE", S_OUTPUT },	{ "VT_OUT", S_OUTPUT },
+	{ "VT_FILE", S_OUTPUT },	{ "VT_PATH", S_OUTPUT },
+	{ "VT_TRACER_ENTRIES", S_RING_SIZE }, { "VT_RING", S_RING_SIZE },
+	{ "VT_MAX_STACK_DEPTH", S_MAX_DEPTH }, { "VT_DEPTH", S_MAX_DEPTH },
+	{ "VT_INCLUDE", S_INCLUDE_FILES }, { "VT_EXCLUDE", S_EXCLUDE_FILES },
+	{ "VT_IGNORE_C_FUNCTION", S_IGNORE_C }, { "VT_LOG_FUNC_RETVAL", S_LOG_RETURN },
+	{ "VT_FOLLOW", S_FOLLOW_CHILDREN }, { "VT_BUFFER", S_BUFFER_SIZE },
+	{ "VT_MIN_DUR", S_MIN_DURATION },
+};
+
+/* does @name (@len bytes) equal one of the @n strings of @list? */
+VT_STARTUP static int in_list(const char *name, size_t len, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(list[i]) == len && !memcmp(list[i], name, len))
+			return 1;
+	return 0;
+}
+
+/* Levenshtein distance between @a (@an bytes, the first 63 counted) and @b */
+VT_STARTUP static unsigned distance(const char *a, size_t an, const char *b)
+{
+	unsigned row[64];
+	size_t bn = strlen(b);
+
+	if (an > 63)
+		an = 63;
+	if (bn > 63)
+		bn = 63;
+	for (size_t j = 0; j <= bn; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= an; i++) {
+		unsigned diag = row[0], up;
+
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= bn; j++) {
+			unsigned best = diag + (a[i - 1] != b[j - 1]);
+
+			up = row[j];
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[bn];
+}
+
+/* the setting closest to the unknown @name (@len bytes) */
+VT_STARTUP static const char *closest(const char *name, size_t len)
+{
+	size_t best = 0;
+	unsigned d = ~0u;
+
+	for (size_t i = 0; i < sizeof(habit) / sizeof(habit[0]); i++)
+		if (strlen(habit[i].name) == len && !memcmp(habit[i].name, name, len))
+			return setting_name[habit[i].s];
+	for (size_t i = 0; i < S_COUNT; i++) {
+		unsigned di = distance(name, len, setting_name[i]);
+
+		if (di < d)
+			d = di, best = i;
+	}
+	return setting_name[best];
+}
+
+/*
+ * One vt: line naming each VT_* variable that is not a setting, with the setting closest to
+ * it; tracing goes on. Once per process tree: the first process that finds one says so and
+ * exports REPORTED, which its descendants inherit (put back by the exec wrappers as any
+ * VT_* variable is), so they stay quiet.
+ */
+VT_STARTUP static void check_names(void)
+{
+	static char entry[sizeof(REPORTED) + 2];
+	char line[900];
+	size_t n = 0, count = 0;
+
+	if (getenv(REPORTED))
+		return;
+	for (char **e = environ; e && *e; e++) {
+		const char *name = *e;
+		size_t len = strcspn(name, "=");
+		int w;
+
+		if (strncmp(name, "VT_", 3) || !name[len] ||
+		    in_list(name, len, setting_name, S_COUNT) ||
+		    in_list(name, len, reserved_name, sizeof(reserved_name) / sizeof(reserved_name[0])))
+			continue;
+		w = snprintf(line + n, sizeof(line) - n, "%s%.*s (closest: %s)", count ? ", " : "",
+			     (int)(len < 64 ? len : 64), name, closest(name, len));
+		count++;
+		if (w < 0 || (size_t)w >= sizeof(line) - n)
+			break; /* the line is full: what fits is said */
+		n += (size_t)w;
+	}
+	if (!count)
+		return;
+	vt_log("unknown setting%s ignored: %s", count > 1 ? "s" : "", line);
+	export_var(entry, sizeof(entry), REPORTED, "1");
 }
 
 /*
@@ -234,71 +403,76 @@ VT_STARTUP static void read_config(int python)
 	static char include_entry[sizeof(vt_cfg.include) + 32], exclude_entry[sizeof(include_entry)];
 	const char *v;
 
-	vt_cfg.disable = env_bool("VT_DISABLE", 0);
-	vt_cfg.follow = env_bool("VT_FOLLOW_CHILDREN", 1);
+	vt_cfg.disable = env_bool(S_DISABLE, 0);
+	vt_cfg.follow = env_bool(S_FOLLOW_CHILDREN, 1);
 	/* before a child's cd: a relative prefix means the same files in every process; and
 	 * before output_dir, whose setenv of a new VT_OUTPUT may give environ a new array */
-	path_list("VT_INCLUDE_FILES", vt_cfg.include, sizeof(vt_cfg.include), include_entry,
+	path_list(S_INCLUDE_FILES, vt_cfg.include, sizeof(vt_cfg.include), include_entry,
 		  sizeof(include_entry));
-	path_list("VT_EXCLUDE_FILES", vt_cfg.exclude, sizeof(vt_cfg.exclude), exclude_entry,
+	path_list(S_EXCLUDE_FILES, vt_cfg.exclude, sizeof(vt_cfg.exclude), exclude_entry,
 		  sizeof(exclude_entry));
 	output_dir();
+	v = env(S_LOG);
+	if (v && *v && strcmp(v, "stderr"))
+		snprintf(vt_cfg.log, sizeof(vt_cfg.log), "%s", v);
+	/* last: its setenv of a new variable may give environ a new array too */
+	if (!vt_cfg.disable)
+		check_names();
 	if (!python)
 		return;
-	vt_cfg.ignore_c = env_bool("VT_IGNORE_C", 0);
-	vt_cfg.chunk_size = env_size("VT_BUFFER_SIZE", VT_CHUNK_DEFAULT, 64u << 10, 64u << 20);
-	v = getenv("VT_HOOK");
+	vt_cfg.ignore_c = env_bool(S_IGNORE_C, 0);
+	vt_cfg.chunk_size = env_size(S_BUFFER_SIZE, VT_CHUNK_DEFAULT, 64u << 10, 64u << 20);
+	v = env(S_HOOK);
 	if (v && *v && strcmp(v, "monitoring") && strcmp(v, "profile") && strcmp(v, "eval"))
-		bad("VT_HOOK", v, "expected monitoring, profile or eval");
+		bad(setting_name[S_HOOK], v, "expected monitoring, profile or eval");
 	vt_cfg.use_profile = v && !strcmp(v, "profile");
 	vt_cfg.use_eval = !v || !*v ? -1 : !strcmp(v, "eval");
-	v = getenv("VT_NATIVE");
+	v = env(S_NATIVE);
 	if (v && *v) {
 		char why[160];
 
 		if (strlen(v) >= sizeof(vt_cfg.native))
-			bad("VT_NATIVE", v, "too long");
+			bad(setting_name[S_NATIVE], v, "too long");
 		else if (vt_native_parse(v, why, sizeof(why)) < 0)
-			bad("VT_NATIVE", v, why);
+			bad(setting_name[S_NATIVE], v, why);
 		else
 			snprintf(vt_cfg.native, sizeof(vt_cfg.native), "%s", v);
 	}
-	vt_cfg.native_args = env_bool("VT_NATIVE_ARGS", 0);
-	v = getenv("VT_WRITER");
+	vt_cfg.native_args = env_bool(S_NATIVE_ARGS, 0);
+	v = env(S_WRITER);
 	if (v && *v && strcmp(v, "thread") && strcmp(v, "inline"))
-		bad("VT_WRITER", v, "expected thread or inline");
+		bad(setting_name[S_WRITER], v, "expected thread or inline");
 	vt_cfg.inline_writes = v && !strcmp(v, "inline");
-	v = getenv("VT_CLOCK");
+	v = env(S_CLOCK);
 	if (v && *v && strcmp(v, "tsc") && strcmp(v, "ns"))
-		bad("VT_CLOCK", v, "expected tsc or ns");
-	v = getenv("VT_LOG");
-	if (v && *v && strcmp(v, "stderr"))
-		snprintf(vt_cfg.log, sizeof(vt_cfg.log), "%s", v);
-	v = getenv("VT_MODE");
+		bad(setting_name[S_CLOCK], v, "expected tsc or ns");
+	vt_cfg.clock_ns = v && !strcmp(v, "ns");
+	v = env(S_MODE);
 	if (v && *v && strcmp(v, "ring") && strcmp(v, "stream"))
-		bad("VT_MODE", v, "expected stream or ring");
+		bad(setting_name[S_MODE], v, "expected stream or ring");
 	vt_cfg.ring = v && !strcmp(v, "ring");
-	vt_cfg.ring_size = env_size("VT_RING_SIZE", 64u << 20, 64u << 10, (size_t)1 << 40);
-	vt_cfg.dump_on_error = env_bool("VT_DUMP_ON_ERROR", 0);
-	v = getenv("VT_START");
+	vt_cfg.ring_size = env_size(S_RING_SIZE, 64u << 20, 64u << 10, (size_t)1 << 40);
+	vt_cfg.dump_on_error = env_bool(S_DUMP_ON_ERROR, 0);
+	v = env(S_START);
 	if (v && *v && strcmp(v, "signal") && strcmp(v, "now"))
-		bad("VT_START", v, "expected now or signal");
+		bad(setting_name[S_START], v, "expected now or signal");
 	vt_cfg.start_signal = v && !strcmp(v, "signal");
-	vt_cfg.signum = env_signal("VT_SIGNAL", SIGUSR2);
-	vt_cfg.delay_ns = env_time("VT_DELAY");
-	vt_cfg.duration_ns = env_time("VT_DURATION");
-	vt_cfg.max_size = env_size("VT_MAX_SIZE", 0, 1u << 16, (size_t)1 << 50);
-	v = getenv("VT_PROCESSES");
+	vt_cfg.signum = env_signal(S_SIGNAL, SIGUSR2);
+	vt_cfg.delay_ns = env_time(S_DELAY);
+	vt_cfg.duration_ns = env_time(S_DURATION);
+	vt_cfg.max_size = env_size(S_MAX_SIZE, 0, 1u << 16, (size_t)1 << 50);
+	v = env(S_PROCESSES);
 	if (v)
 		snprintf(vt_cfg.processes, sizeof(vt_cfg.processes), "%s", v);
-	vt_cfg.log_args = env_bool("VT_LOG_ARGS", 0);
-	vt_cfg.log_return = env_bool("VT_LOG_RETURN", 0);
-	vt_cfg.repr_max = env_size("VT_REPR_MAX", 256, 8, 65536);
-	vt_cfg.max_depth = (uint32_t)env_size("VT_MAX_DEPTH", 0, 1, 100000);
-	vt_cfg.min_dur_ns = env_time("VT_MIN_DURATION");
-	vt_cfg.ignore_frozen = env_bool("VT_IGNORE_FROZEN", 0);
-	vt_cfg.log_exceptions = env_bool("VT_LOG_EXCEPTIONS", 0);
-	vt_cfg.log_gc = env_bool("VT_LOG_GC", 0);
+	vt_cfg.log_args = env_bool(S_LOG_ARGS, 0);
+	vt_cfg.log_return = env_bool(S_LOG_RETURN, 0);
+	vt_cfg.repr_max = env_size(S_REPR_MAX, 256, 8, 65536);
+	vt_cfg.max_depth = env_count(S_MAX_DEPTH, 0, 1, 100000,
+				     "expected a number of frames, 1 to 100000");
+	vt_cfg.min_dur_ns = env_time(S_MIN_DURATION);
+	vt_cfg.ignore_frozen = env_bool(S_IGNORE_FROZEN, 0);
+	vt_cfg.log_exceptions = env_bool(S_LOG_EXCEPTIONS, 0);
+	vt_cfg.log_gc = env_bool(S_LOG_GC, 0);
 }
 
 static void atfork_child(void)

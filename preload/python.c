@@ -693,7 +693,7 @@ static void write_retval(struct vt_thread *t, PyObject *value)
 
 /* recorder-side filters (VT_INCLUDE_FILES, VT_EXCLUDE_FILES, VT_MAX_DEPTH, VT_IGNORE_FROZEN) */
 static int g_filtering;
-static int filter_call(struct vt_thread *t, uint32_t id);
+static int filter_call(struct vt_thread *t, uint32_t id, int is_c);
 static int filter_ret(struct vt_thread *t);
 
 /* does @file start with one of the prefixes in @list (separated by ':' or ',')? */
@@ -735,7 +735,14 @@ static uint8_t filter_flags(const char *file)
 	return 0;
 }
 
-static int filter_call(struct vt_thread *t, uint32_t id)
+/*
+ * A C call belongs to the Python frame that makes it: it is recorded only when that frame
+ * is. That frame is the newest one open (only Python code makes the calls that the hooks
+ * report), so its verdict is at fstack[d - 1]; at depth 0 vt has not seen it enter
+ * (tracing started under it, or the start gate opened deeper down) and rec_ccall left its
+ * code's verdict in t->c_top.
+ */
+static int filter_call(struct vt_thread *t, uint32_t id, int is_c)
 {
 	uint32_t d = t->fdepth++;
 	int rec = 1;
@@ -744,11 +751,13 @@ static int filter_call(struct vt_thread *t, uint32_t id)
 		t->fstack = calloc(VT_FILTER_MAX, 1); /* once per thread; NULL: all recorded */
 	if (t->skip_from)
 		rec = 0;
+	else if (is_c)
+		rec = !d ? t->c_top : d - 1 < VT_FILTER_MAX && t->fstack ? t->fstack[d - 1] : 1;
 	else if (vt_defs[id].flags & VT_DEFF_SKIP)
 		rec = 0, t->skip_from = d + 1;
 	else if (vt_defs[id].flags & VT_DEFF_HIDE)
 		rec = 0;
-	else if (vt_cfg.max_depth && d >= vt_cfg.max_depth)
+	if (rec && vt_cfg.max_depth && d >= vt_cfg.max_depth)
 		rec = 0;
 	if (d < VT_FILTER_MAX && t->fstack)
 		t->fstack[d] = (uint8_t)rec;
@@ -844,8 +853,8 @@ static int preamble(uint32_t id)
 	       (n >= sizeof(site) - 1 && !strcmp(f + n - (sizeof(site) - 1), site));
 }
 
-/* 1 when this call is recorded */
-static int call_allowed(struct vt_thread *t, uint32_t id)
+/* 1 when this call is recorded; @is_c: a C call */
+static int call_allowed(struct vt_thread *t, uint32_t id, int is_c)
 {
 	if (g_gate) {
 		/* the user's code may start deep inside the REPL's own (3.13's PyREPL) */
@@ -859,7 +868,7 @@ static int call_allowed(struct vt_thread *t, uint32_t id)
 		}
 	}
 	if (g_filtering)
-		return filter_call(t, id);
+		return filter_call(t, id, is_c);
 	return 1;
 }
 
@@ -897,7 +906,7 @@ HOT int rec_call(struct vt_thread *t, unsigned kind, int64_t ref, uint64_t now)
 		t->lost++;
 		return 0;
 	}
-	if (VT_UNLIKELY(g_slow) && !call_allowed(t, id))
+	if (VT_UNLIKELY(g_slow) && !call_allowed(t, id, kind == VT_REC_CCALL))
 		return 0;
 	if (VT_UNLIKELY(!now))
 		now = vt_now();
@@ -909,6 +918,35 @@ HOT int rec_call(struct vt_thread *t, unsigned kind, int64_t ref, uint64_t now)
 	if (VT_UNLIKELY(vt_cfg.ring))
 		vt_shadow_push(t, id);
 	return 1;
+}
+
+/*
+ * Would the frame running @code be recorded, by its own file? For a C call made at depth 0
+ * (see filter_call): looked up in the table, not through the thread's cache, so that
+ * nothing is written in the stream before the event. Not its callers': an excluded caller
+ * above it went unseen too.
+ */
+static int top_caller_rec(PyObject *code)
+{
+	int64_t id;
+
+	if (!code)
+		return 1;
+	id = vt_intern_find(code);
+	if (id < 0)
+		id = intern_code(code);
+	return id < 0 || !(vt_defs[id].flags & (VT_DEFF_SKIP | VT_DEFF_HIDE));
+}
+
+static inline PyObject *frame_code(void *frame);
+
+/* the call of the C function @ref by the code of @frame (profile hook) or @code (sys.monitoring) */
+static inline int rec_ccall(struct vt_thread *t, int64_t ref, uint64_t now, void *frame,
+			    PyObject *code)
+{
+	if (VT_UNLIKELY(g_slow) && g_filtering && !t->fdepth)
+		t->c_top = top_caller_rec(code ? code : frame ? frame_code(frame) : NULL);
+	return rec_call(t, VT_REC_CCALL, ref, now);
 }
 
 HOT void rec_ret(struct vt_thread *t, unsigned kind, uint64_t now, PyObject *retval)
@@ -1002,6 +1040,10 @@ static void pending_work(struct vt_thread *t, int is_call)
 		uint64_t dt;
 
 		t->resync_stack = 0;
+		/* and the filters have not seen them enter: what they knew of the frames open
+		 * when recording stopped is stale (those frames have since returned unseen) */
+		t->fdepth = 0;
+		t->skip_from = 0;
 		stamp(t, &dt);
 		uint32_t depth = stack_depth();
 
@@ -1078,7 +1120,7 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 	case PT_C_CALL:
 		if (vt_cfg.ignore_c || !(ml = cfunc_key(arg, &is_descr)))
 			break;
-		rec_call(t, VT_REC_CCALL, cfunc_id(t, arg, ml, is_descr), now);
+		rec_ccall(t, cfunc_id(t, arg, ml, is_descr), now, frame, NULL);
 		break;
 	case PT_C_RETURN:
 	case PT_C_EXCEPTION:
@@ -1365,7 +1407,7 @@ static PyObject *mon_call(MON_ARGS)
 		return py.None;
 	t = vt_thread_cur();
 	if (VT_LIKELY(t) && vt_room(t, 0))
-		rec_call(t, VT_REC_CCALL, cfunc_id(t, args[2], ml, is_descr), early_now());
+		rec_ccall(t, cfunc_id(t, args[2], ml, is_descr), early_now(), NULL, args[0]);
 	return py.None;
 }
 

@@ -41,6 +41,7 @@ struct vt_config {
 	int follow;        /* VT_FOLLOW_CHILDREN (default 1) */
 	int use_profile;   /* VT_HOOK=profile: PyEval_SetProfile on every version */
 	int inline_writes; /* VT_WRITER=inline: compress and write on the traced thread */
+	int clock_ns;      /* VT_CLOCK=ns: CLOCK_MONOTONIC rather than the TSC */
 	char native[2048]; /* VT_NATIVE: native functions to trace, "" = none */
 	int native_args;   /* VT_NATIVE_ARGS=1: their integer arguments and results */
 	int use_eval;      /* VT_HOOK=eval: the frame-evaluation hook (3.8-3.11, no C calls);
@@ -200,6 +201,7 @@ struct vt_thread {
 	uint32_t fdepth;       /* filters: frames open, recorded or not */
 	uint32_t skip_from;    /* filters: depth + 1 of an excluded frame being skipped, or 0 */
 	uint8_t *fstack;       /* filters: 1 per open frame that was recorded (VT_FILTER_MAX) */
+	int c_top;             /* filters: a C call at depth 0 is recorded (see rec_ccall) */
 	void *last_exc;        /* VT_LOG_EXCEPTIONS: the last exception noted (not a reference) */
 	int in_vt;             /* running Python code for vt (repr): its own events are dropped */
 	size_t saved_limit;    /* limit while in_vt holds it at 0 */

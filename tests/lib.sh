@@ -6,6 +6,8 @@
 #   top          the repository
 #   O            the build directory (make's O=, default build), made absolute
 #   lib, conv    the libvt.so and vt-convert under test (VT_LIB and VT_CONVERT override them)
+# The traced programs inherit such variables: a new VT_* name for the suites goes into
+# reserved_name in preload/init.c, or vt warns about it (tests/control checks every one).
 #   work         a new temporary directory (vt-NAME.XXXXXX), removed at exit; a suite that
 #                has more to undo at exit puts the command in on_exit
 #   pass fail skip, counted by

@@ -139,7 +139,7 @@ bad_values=(
 	"VT_BUFFER_SIZE=1Q" "VT_BUFFER_SIZE=-4M" "VT_HOOK=fast" "VT_CLOCK=rdtsc" "VT_MODE=circular" "VT_RING_SIZE=1"
 	"VT_RING_SIZE=9x" "VT_DUMP_ON_ERROR=on" "VT_START=later" "VT_SIGNAL=SIGFOO" "VT_SIGNAL=9" "VT_SIGNAL=0"
 	"VT_DELAY=soon" "VT_DELAY=-1s" "VT_DURATION=10parsecs" "VT_MAX_SIZE=huge" "VT_LOG_ARGS=y" "VT_LOG_RETURN=1.0"
-	"VT_REPR_MAX=2" "VT_REPR_MAX=18446744073709551617" "VT_MAX_DEPTH=deep" "VT_MIN_DURATION=1 ms"
+	"VT_REPR_MAX=2" "VT_REPR_MAX=18446744073709551617" "VT_MAX_DEPTH=deep" "VT_MAX_DEPTH=2K" "VT_MIN_DURATION=1 ms"
 	"VT_IGNORE_FROZEN=-1" "VT_LOG_EXCEPTIONS=x" "VT_LOG_GC=2" "VT_OUTPUT=" "VT_WRITER=later"
 	"VT_NATIVE=read" "VT_NATIVE=frobnicate:libc" "VT_NATIVE=f(int,blob)->int:libx" "VT_NATIVE_ARGS=yes"
 )
@@ -159,5 +159,74 @@ for kv in "${bad_values[@]}"; do
 done
 [ -z "$cbad" ] && ok "${#bad_values[@]} bad VT_* values: one vt: line each, no trace, the program unchanged" ||
 	bad "bad settings" "$cbad"
+
+# 8. VT_MAX_DEPTH is a count of frames, not a size: a unit is refused, and the message
+# says what is wanted; a plain number still works (on every CPython)
+find_pythons "${CONTROL_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
+for p in $pythons; do
+	[ -x "$p" ] || continue
+	msg=$(env VT_OUTPUT="$work/md" VT_MAX_DEPTH=2K LD_PRELOAD="$lib" "$p" -c 'pass' 2>&1)
+	env VT_OUTPUT="$work/md3" VT_MAX_DEPTH=3 LD_PRELOAD="$lib" "$p" -c 'pass' 2>"$work/md3.err"
+	if [ "$msg" = "vt: bad value VT_MAX_DEPTH='2K' (expected a number of frames, 1 to 100000); tracing off" ] &&
+		[ ! -e "$work/md" ] && [ -d "$work/md3" ] && [ ! -s "$work/md3.err" ]; then
+		ok "$p: VT_MAX_DEPTH=2K refused as a count of frames; VT_MAX_DEPTH=3 traces"
+	else
+		bad "$p VT_MAX_DEPTH" "2K: $msg; 3: $(cat "$work/md3.err") $(ls -d "$work"/md*)"
+	fi
+	rm -rf "$work/md" "$work/md3"
+done
+
+# 9. a VT_* variable that is not a setting: one vt: line naming it and the closest setting,
+# and tracing goes on; in a process tree (python -> python -> python with env={}, and a
+# shell running two pythons) the line comes once, from the first process
+want_line="vt: unknown setting ignored: VT_LOG_PRINT (closest: VT_LOG_ARGS)"
+xcount() { /usr/bin/python3 -c '
+import json, sys
+print(sum(1 for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X" and e["name"] == sys.argv[2]))' "$@"; }
+cat > "$work/tree.py" <<'PY'
+import subprocess, sys
+def child(depth):
+    if depth < 2:
+        env = {} if depth == 1 else None  # the grandchild's environment is emptied
+        subprocess.run([sys.executable, __file__, str(depth + 1)], env=env, check=True)
+child(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+print("done", sys.argv[1:])
+PY
+for p in $pythons; do
+	[ -x "$p" ] || continue
+	rm -rf "$work/un" "$work/ut" "$work/us"
+	out=$(cd "$work" && env VT_OUTPUT="$work/un" VT_LOG_PRINT=1 LD_PRELOAD="$lib" "$p" -c 'print("same")' 2>"$work/un.err"); rc=$?
+	"$conv" -q "$work/un" -o "$work/un.json" 2>/dev/null
+	[ "$out" = same ] && [ $rc = 0 ] && [ "$(cat "$work/un.err")" = "$want_line" ] &&
+		[ "$(xcount "$work/un.json" print 2>/dev/null)" = 1 ] &&
+		ok "$p: VT_LOG_PRINT=1: one vt: line naming VT_LOG_ARGS, the program traced" ||
+		bad "$p unknown VT_LOG_PRINT" "rc=$rc out=$out err=$(cat "$work/un.err") print calls: $(xcount "$work/un.json" print 2>&1)"
+	out=$(env VT_OUTPUT="$work/ut" VT_LOG_PRINT=1 LD_PRELOAD="$lib" "$p" "$work/tree.py" 2>"$work/ut.err")
+	"$conv" -q "$work/ut" -o "$work/ut.json" 2>/dev/null
+	[ "$(cat "$work/ut.err")" = "$want_line" ] && [ "$(xcount "$work/ut.json" child 2>/dev/null)" = 3 ] &&
+		[ "$out" = "done ['2']
+done ['1']
+done []" ] && ok "$p: python -> python -> python (env={}): the line once, all three traced" ||
+		bad "$p unknown name in a tree" "err=$(cat "$work/ut.err") out=$out child calls: $(xcount "$work/ut.json" child 2>&1)"
+	env VT_OUTPUT="$work/us" VT_LOG_PRINT=1 LD_PRELOAD="$lib" bash -c '"$0" -c pass; "$0" -c pass' "$p" 2>"$work/us.err"
+	[ "$(cat "$work/us.err")" = "$want_line" ] && ok "$p: a shell running two pythons: the line once" ||
+		bad "$p unknown name under a shell" "$(cat "$work/us.err")"
+done
+# VizTracer's names, several at once: one line, each with the setting it means
+out=$(cd "$work" && env VT_OUTPUT="$work/uv" VT_OUTPUT_DIR=x VT_DIR=x VT_MAX_STACK_DEPTH=3 VT_INCLUDE=x \
+	VT_TRACER_ENTRIES=9 LD_PRELOAD="$lib" "$py" -c 'print("same")' 2>&1 >/dev/null | tr ', ' '\n\n' | grep -A2 '^VT_' | paste -sd' ')
+for pair in "VT_OUTPUT_DIR (closest: VT_OUTPUT)" "VT_DIR (closest: VT_OUTPUT)" "VT_MAX_STACK_DEPTH (closest: VT_MAX_DEPTH)" \
+	"VT_INCLUDE (closest: VT_INCLUDE_FILES)" "VT_TRACER_ENTRIES (closest: VT_RING_SIZE)"; do
+	[[ " $out " == *" $pair "* ]] || { bad "VizTracer names" "no '$pair' in: $out"; out=failed; break; }
+done
+[ "$out" != failed ] && [ -d "$work/uv" ] && ok "VizTracer's names for settings: one line, each with vt's setting"
+# every VT_* variable that vt's tools and tests set or read (but the unknown ones above)
+# passes without a word
+names=$(cd "$top" && grep -rhoE '(\$\{?|environ(\.get)?[[(]["'"'"'])VT_[A-Z0-9_]+|\bVT_[A-Z0-9_]+=' \
+	tests scripts tools/vt Makefile --include='*.sh' --include='*.py' --include='*.mjs' --include=Makefile --include=vt |
+	grep -oE 'VT_[A-Z0-9_]+' | grep -vxE 'VT_(LOG_PRINT|OUTPUT_DIR|DIR|MAX_STACK_DEPTH|INCLUDE|TRACER_ENTRIES)' | sort -u)
+out=$(cd "$work" && env $(for n in $names; do printf '%s= ' "$n"; done) VT_OUTPUT="$work/uh" LD_PRELOAD="$lib" "$py" -c pass 2>&1)
+[ -n "$names" ] && [[ $out != *unknown* ]] && ok "$(echo $names | wc -w) VT_* names of vt's tools and tests: no warning" ||
+	bad "harness names warned about" "$out"
 
 finish

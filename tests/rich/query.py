@@ -66,3 +66,6 @@ elif what == "exc":
         a = e.get("args", {})
         if e["ph"] == "i" and e["name"] == "exception" and a.get("type") == "KeyError" and "hostile" in a.get("where", ""):
             print(a["type"], a["message"], a["where"].rsplit("/", 1)[-1])
+elif what == "cnames":
+    # the C calls, by name
+    print(" ".join(sorted({e["name"] for e in xs if e.get("cat") == "c"})))

@@ -83,10 +83,37 @@ work 8'
 	LD_PRELOAD="$lib" VT_OUTPUT="$d/i" VT_INCLUDE_FILES="$here/lib" "$py" "$here/filters.py" >/dev/null
 	"$conv" -q "$d/i" -o "$d/i.json"
 	[ "$(q pynames "$d/i.json")" = "<module> inner outer" ] && ok "$v VT_INCLUDE_FILES keeps only those files (helper's <module> is one)" || bad "$v include" "$(q pynames "$d/i.json")"
+	# a C call belongs to the Python frame that makes it: recorded only when that frame is
+	# (abs is made by helper.inner, time.sleep by level3), on each hook that sees C calls;
+	# with VT_START=signal, recording starts inside helper.start_here: its abs and main's
+	# len are made by frames vt never saw enter
+	hooks=default; [ "$minor" -ge 12 ] && hooks="default profile"
+	for hook in $hooks; do
+		h=; [ $hook = profile ] && h=profile
+		for f in INCLUDE EXCLUDE; do
+			LD_PRELOAD="$lib" VT_HOOK=$h VT_OUTPUT="$d/c$f$hook" env VT_${f}_FILES="$here/lib" "$py" "$here/filters.py" >/dev/null
+			LD_PRELOAD="$lib" VT_HOOK=$h VT_OUTPUT="$d/s$f$hook" VT_START=signal env VT_${f}_FILES="$here/lib" \
+				"$py" "$here/filters-start.py" >/dev/null
+			"$conv" -q "$d/c$f$hook" -o "$d/c.json" && "$conv" -q "$d/s$f$hook" -o "$d/s.json"
+			c=$(q cnames "$d/c.json"); s=$(q cnames "$d/s.json")
+			if [ $f = INCLUDE ]; then
+				[ "$c" = abs ] && [ "$s" = abs ]
+			else
+				[[ " $c " == *" time.sleep "* && " $c " != *" abs "* && " $s " == *" len "* && " $s " != *" abs "* ]]
+			fi && ok "$v $hook hook: VT_${f}_FILES keeps a C call exactly when it keeps its caller" ||
+				bad "$v $hook VT_${f}_FILES C calls" "filters.py: $c
+filters-start.py: $s"
+		done
+	done
 	LD_PRELOAD="$lib" VT_OUTPUT="$d/m" VT_MAX_DEPTH=3 VT_IGNORE_C=1 "$py" "$here/filters.py" >/dev/null
 	"$conv" -q "$d/m" -o "$d/m.json"
 	[ "$(q names "$d/m.json" level outer inner '<module>')" = "<module> level1 level2" ] && ok "$v VT_MAX_DEPTH=3" ||
 		bad "$v max depth" "$(q names "$d/m.json" level outer inner '<module>')"
+	LD_PRELOAD="$lib" VT_OUTPUT="$d/mp" VT_MAX_DEPTH=3 "$py" "$here/filters-pause.py"
+	"$conv" -q "$d/mp" -o "$d/mp.json"
+	[ "$(q names "$d/mp.json" after len f)" = "after f1 f2 len" ] &&
+		ok "$v VT_MAX_DEPTH=3 across vt.pause() 3 deep and vt.resume() at the top: depth counted from there" ||
+		bad "$v max depth after resume" "$(q names "$d/mp.json" after len f)"
 	LD_PRELOAD="$lib" VT_OUTPUT="$d/f" VT_IGNORE_FROZEN=1 "$py" "$here/filters.py" >/dev/null
 	"$conv" -q "$d/f" -o "$d/f.json"
 	[ "$(q frozen "$d/f.json")" = 0 ] && [ "$(q count "$d/f.json" level1)" = 1 ] && ok "$v VT_IGNORE_FROZEN" || bad "$v ignore frozen"
