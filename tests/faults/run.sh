@@ -60,7 +60,11 @@ info() { [ $verbose = 1 ] && echo "  info: $*"; }
 run() {
 	local tag=$1
 	shift
+	local t0=$SECONDS
+	rm -f "$work/$tag.timedout"
 	( timeout -s KILL $limit "$@" >"$work/$tag.out" 2>"$work/$tag.err"; echo $? >"$work/$tag.rc" ) 2>/dev/null
+	[ $((SECONDS - t0)) -ge $limit ] && touch "$work/$tag.timedout"
+	return 0
 }
 # plain/vt: the same program without and with the preload; vt runs take VT_* settings
 # from the environment the caller sets
@@ -70,7 +74,13 @@ rc_of() { cat "$work/$1.rc"; }
 vt_lines() { grep -c '^vt: ' "$work/vt.err"; }
 # same NAME: the vt run ended as the plain one (status or signal) and printed the same
 same() {
-	local name=$1 d
+	local name=$1 d r
+	for r in plain vt; do	# killed at the time limit: both may end alike, cut short
+		if [ -e "$work/$r.timedout" ]; then
+			bad "$name: the $r run did not end within $limit s (FAULTS_TIMEOUT)" "$(tail -5 "$work/$r.err")"
+			return 1
+		fi
+	done
 	if [ "$(rc_of plain)" != "$(rc_of vt)" ]; then
 		bad "$name: exit status" "without vt $(rc_of plain), with vt $(rc_of vt)"$'\n'"$(cat "$work/vt.err")"
 		return 1
