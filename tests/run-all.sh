@@ -166,23 +166,25 @@ reap() {
 	fi
 }
 
+# wait until a suite ends, and reap every one that has
 running=()
-for i in "${order[@]}"; do
-	while [ ${#running[@]} -ge "$jobs" ]; do
-		wait -n
-		keep=()
-		for j in "${running[@]}"; do
-			if kill -0 "${pid_of[$j]}" 2>/dev/null; then keep+=("$j"); else wait "${pid_of[$j]}"; reap "$j"; fi
-		done
-		running=("${keep[@]}")
+drain() {
+	local j keep=()
+	wait -n
+	for j in "${running[@]}"; do
+		if [ -e "$(file_of "${names[$j]}").rc" ] || ! kill -0 "${pid_of[$j]}" 2>/dev/null; then wait "${pid_of[$j]}"; reap "$j"; else keep+=("$j"); fi
 	done
+	running=("${keep[@]}")
+}
+for i in "${order[@]}"; do
+	while [ ${#running[@]} -ge "$jobs" ]; do drain; done
 	f=$(file_of "${names[$i]}")
 	start_of[$i]=$(date +%s)
 	( bash -c "${cmds[$i]}" </dev/null >"$f.log" 2>&1; echo $? >"$f.rc" ) &
 	pid_of[$i]=$!
 	running+=("$i")
 done
-for j in "${running[@]}"; do wait "${pid_of[$j]}"; reap "$j"; done
+while [ ${#running[@]} -gt 0 ]; do drain; done
 
 # ---------------------------------------------------------------- the table
 
