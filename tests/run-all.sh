@@ -14,7 +14,7 @@
 # (e2e, faults) run as one suite per interpreter, so that they spread over the CPUs.
 # Each suite's output goes to $O/test-logs/NAME.log; a failed suite's FAIL lines (with
 # what each one saw) are printed as soon as it ends, so a CI log shows every failure.
-# The longest suites start first (the weights below are seconds measured on a 2-core VM),
+# The longest suites start first (the weights below are seconds measured on a busy 2-core VM),
 # so the run ends about when its longest suite does.
 #
 # A suite's counts come from its "N passed, N failed[, N skipped]" lines (all of them,
@@ -61,28 +61,28 @@ san_pythons="$san_pythons $(ls -d /root/.pyenv/versions/3.12.*/bin/python3.12 2>
 [ -x /usr/bin/python3 ] && san_pythons="$san_pythons /usr/bin/python3"
 san_pythons=$(echo $san_pythons)
 
-suite unit 10 '"$O/unit-tests"'
-suite unit-san 20 '"$O/asan/unit-tests"'
-suite exports 5 'tests/check-exports.sh "$O/libvt.so"'
-suite convert 40 'tests/convert/run.sh'
-suite convert-tsan 60 'VT_CONVERT="$O/tsan/vt-convert" tests/convert/run.sh'
-suite proc 90 'tests/proc/run.sh'
-suite control 90 'tests/control/run.sh'
-suite rich 120 'tests/rich/run.sh'
-suite fuzz-replay 60 'tests/fuzz/replay.sh reader decoder roundtrip'
-suite bad-input 60 'tests/faults/bad-input.sh'
-suite bad-input-asan 60 'VT_CONVERT="$O/asan/vt-convert" BAD_INPUT_QUICK=1 tests/faults/bad-input.sh'
-suite stress 200 'tests/faults/stress.sh'
-suite cpython-tests 150 'tests/faults/cpython-tests.sh'
-suite san-stress 120 "VT_LIB=\"\$O/asan/libvt.so\" VT_PRELOAD_EXTRA=\"$SAN_RT\" VT_STRESS_SECONDS=4 \
+suite unit 8 '"$O/unit-tests"'
+suite unit-san 25 '"$O/asan/unit-tests"'
+suite exports 19 'tests/check-exports.sh "$O/libvt.so"'
+suite convert 10 'tests/convert/run.sh'
+suite convert-tsan 20 'VT_CONVERT="$O/tsan/vt-convert" tests/convert/run.sh'
+suite proc 115 'tests/proc/run.sh'
+suite control 125 'tests/control/run.sh'
+suite rich 60 'tests/rich/run.sh'
+suite fuzz-replay 6 'tests/fuzz/replay.sh reader decoder roundtrip'
+suite bad-input 240 'tests/faults/bad-input.sh'
+suite bad-input-asan 220 'VT_CONVERT="$O/asan/vt-convert" BAD_INPUT_QUICK=1 tests/faults/bad-input.sh'
+suite stress 700 'tests/faults/stress.sh'
+suite cpython-tests 900 'tests/faults/cpython-tests.sh'
+suite san-stress 290 "VT_LIB=\"\$O/asan/libvt.so\" VT_PRELOAD_EXTRA=\"$SAN_RT\" VT_STRESS_SECONDS=4 \
 VT_PYTHONS=\"$san_pythons\" VT_VALGRIND=0 tests/faults/stress.sh"
-suite san-rich 150 "ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+suite san-rich 45 "ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 VT_LIB=\"$SAN_RT \$O/asan/libvt.so\" RICH_PYTHONS=\"$san_pythons\" tests/rich/run.sh"
-suite san-profilers 60 "ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+suite san-profilers 6 "ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 VT_LIB=\"\$O/asan/libvt.so\" VT_PRELOAD_EXTRA=\"$SAN_RT\" VT_PYTHONS=\"$san_pythons\" tests/faults/run.sh profile"
-suite real 150 'tests/real/run.sh'
-suite native 60 'tests/native/run.sh'
-suite viewer 90 'node tests/viewer/run.mjs'
+suite real 550 'tests/real/run.sh'
+suite native 10 'tests/native/run.sh'
+suite viewer 40 'node tests/viewer/run.mjs'
 # one suite per interpreter: the newest pyenv 3.X of each minor, and Debian's python3
 pythons=""
 find_pythons "" "8 9 10 11 12 13" /usr/bin/python3 >/dev/null
@@ -94,8 +94,8 @@ for py in $pythons; do
 	v=$(basename "$py")
 	[ "$py" = /usr/bin/python3 ] && v=debian
 	v=${v#python}
-	suite "e2e $v" 110 "E2E_PYTHONS=$py tests/e2e/run.sh"
-	suite "faults $v" 90 "VT_PYTHONS=$py tests/faults/run.sh"
+	suite "e2e $v" 150 "E2E_PYTHONS=$py tests/e2e/run.sh"
+	suite "faults $v" 30 "VT_PYTHONS=$py tests/faults/run.sh"
 done
 
 if [ $list = 1 ]; then
