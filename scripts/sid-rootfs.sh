@@ -1,0 +1,83 @@
+#!/bin/bash
+# sid-rootfs.sh - a Debian sid root file system with the CPython releases this Debian 12
+# machine lacks (3.13.x, 3.14, 3.15, 3.14-dbg), made once with debootstrap and kept in a
+# cache; and a way to run a program inside it.
+#
+#   scripts/sid-rootfs.sh make          make the root file system (once; later calls reuse it)
+#   scripts/sid-rootfs.sh path          print its directory (make it first)
+#   scripts/sid-rootfs.sh run CMD...    run CMD inside it, as root, with the checkout and
+#                                       /tmp bind-mounted at the same paths, in the current
+#                                       directory, with the caller's environment
+#   scripts/sid-rootfs.sh pythons       print the interpreters it holds, one per line
+#
+# The mirror is the one this machine's apt uses (the first URIs: line of
+# /etc/apt/sources.list.d/debian.sources, or of /etc/apt/sources.list): no host name is
+# written here. Needs root (debootstrap, chroot, mount). SID_ROOTFS chooses the
+# directory (default /var/cache/vt/sid-rootfs). Exits 3, saying why, when the root file
+# system cannot be made here (no root, no mirror, no debootstrap): callers skip then.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+root=${SID_ROOTFS:-/var/cache/vt/sid-rootfs}
+pkgs="python3.13,python3.14,python3.15,python3.14-dbg,libpython3.13-dev,libpython3.14-dev,libpython3.15-dev"
+stamp=$root/.vt-made
+
+say() { echo "sid-rootfs: $*" >&2; }
+cannot() { say "$*"; exit 3; }
+
+mirror() {
+	local f u
+	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
+		[ -r "$f" ] || continue
+		u=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p; s/^deb[[:space:]]\+\(http[^[:space:]]*\).*/\1/p' "$f" |
+			grep -v -e security -e updates | head -n 1)
+		[ -n "$u" ] && { echo "$u"; return 0; }
+	done
+	return 1
+}
+
+make_root() {
+	local m tmp
+	[ -e "$stamp" ] && return 0
+	[ "$(id -u)" = 0 ] || cannot "needs root (debootstrap and chroot)"
+	m=$(mirror) || cannot "no Debian mirror in this machine's apt sources"
+	if ! command -v debootstrap >/dev/null 2>&1; then
+		. "$top/scripts/apt-install.sh"
+		apt_install sid-rootfs debootstrap || cannot "debootstrap could not be installed"
+	fi
+	tmp=$root.tmp
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	say "making $root from $m (about 700 MB, a few minutes)"
+	if ! debootstrap --variant=minbase --include="$pkgs" sid "$tmp" "$m" >"$tmp.log" 2>&1; then
+		tail -n 5 "$tmp.log" >&2
+		cannot "debootstrap failed (log: $tmp.log)"
+	fi
+	echo 'Acquire::Check-Valid-Until "false";' >"$tmp/etc/apt/apt.conf.d/99vt"
+	date -u +%Y-%m-%dT%H:%M:%SZ >"$tmp/.vt-made"
+	rm -rf "$root" "$tmp.log"
+	mv "$tmp" "$root"
+}
+
+# bind DIR: DIR of this machine at the same path in the root (once)
+bind() {
+	mkdir -p "$root$1"
+	mountpoint -q "$root$1" || mount --bind "$1" "$root$1"
+}
+
+case ${1:-} in
+make) make_root ;;
+path) [ -e "$stamp" ] || cannot "not made yet: scripts/sid-rootfs.sh make"; echo "$root" ;;
+pythons)
+	[ -e "$stamp" ] || cannot "not made yet: scripts/sid-rootfs.sh make"
+	for p in python3.13 python3.14 python3.14-dbg python3.15; do
+		[ -x "$root/usr/bin/$p" ] && echo "/usr/bin/$p"
+	done ;;
+run)
+	shift
+	[ -e "$stamp" ] || cannot "not made yet: scripts/sid-rootfs.sh make"
+	[ "$(id -u)" = 0 ] || cannot "needs root (chroot)"
+	for d in /proc /dev /tmp "$top"; do bind "$d"; done
+	[ -d "$top/../shared" ] && bind "$(cd "$top/../shared" && pwd)"
+	exec chroot "$root" /bin/sh -c 'cd "$1" 2>/dev/null || cd /; shift; exec "$@"' - "$PWD" "$@" ;;
+*) sed -n '2,/^set -eu/s/^# \{0,1\}//p' "$0" | sed '$d'; exit 2 ;;
+esac
