@@ -98,6 +98,9 @@ struct vt_pyapi {
 	void *(*ThreadNext)(void *);
 	int (*SetProfileTstate)(void *, vt_tracefunc, PyObject *);
 	int (*AddPendingCall)(int (*)(void *), void *);
+	int (*GILStateEnsure)(void);
+	void (*GILStateRelease)(int);
+	int (*IsFinalizing)(void);
 	PyObject *(*Repr)(PyObject *);
 	char *(*BytesAsString)(PyObject *);
 	Py_ssize_t (*BytesSize)(PyObject *);

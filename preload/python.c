@@ -157,6 +157,11 @@ static int resolve_api(void)
 	*(void **)&py.GenericAlloc = sym("PyType_GenericAlloc");
 	*(void **)&py.SetProfileAllThreads = sym("PyEval_SetProfileAllThreads");
 	*(void **)&py.WriteUnraisableMsg = sym("_PyErr_WriteUnraisableMsg");
+	*(void **)&py.GILStateEnsure = sym("PyGILState_Ensure");
+	*(void **)&py.GILStateRelease = sym("PyGILState_Release");
+	*(void **)&py.IsFinalizing = sym("_Py_IsFinalizing"); /* 3.8-3.12 */
+	if (!py.IsFinalizing)
+		*(void **)&py.IsFinalizing = sym("Py_IsFinalizing"); /* 3.13 */
 	py.CMethodType = sym("PyCMethod_Type"); /* 3.9+ */
 	return py.InterpGet ? 0 : -1;
 }
@@ -2628,6 +2633,39 @@ static int timer_fired(void *arg)
 }
 
 /*
+ * Make the main thread notice a pending call added from the timer thread.
+ *
+ * Py_AddPendingCall queues the call and sets the "calls to do" flag, but the main thread
+ * only looks at that flag when the interpreter's eval_breaker is set. On 3.9-3.12 the
+ * function that sets it, COMPUTE_EVAL_BREAKER (ceval.c / ceval_gil.c), counts pending
+ * calls only when the thread that calls it can run them: `calls_to_do &&
+ * _Py_ThreadCanHandlePendingCalls()` (3.9-3.11), `_Py_IsMainThread() && ...
+ * pending_mainthread.calls_to_do` (3.12), and both are false in vt's timer thread. So
+ * eval_breaker stays 0, and the call waits until the main thread recomputes it itself:
+ * when it takes the GIL back (time.sleep, I/O) or handles a signal. A CPU-bound loop
+ * never does, and VT_DELAY/VT_DURATION never fired there. 3.8 sets eval_breaker
+ * unconditionally, and 3.13 sets the main thread's _PY_CALLS_TO_DO_BIT from any thread.
+ *
+ * The timer thread takes the GIL for a moment (PyGILState_Ensure/Release: public API,
+ * a thread state that lives for that moment and runs no Python code). Asking for the
+ * GIL sets gil_drop_request, which sets eval_breaker for any thread; the main thread
+ * gives the GIL up at its next check, and when it takes it back take_gil recomputes
+ * eval_breaker in the main thread, which now counts the pending call (3.9-3.11 run it
+ * even before giving the GIL up). A main thread that is already waiting (sleep, I/O)
+ * just goes on waiting; it recomputes when it wakes, as before.
+ */
+static void wake_main(void)
+{
+	int s;
+
+	if (vt_py_minor < 9 || vt_py_minor > 12 || !py.GILStateEnsure || !py.GILStateRelease ||
+	    !py.IsInitialized() || (py.IsFinalizing && py.IsFinalizing()))
+		return;
+	s = py.GILStateEnsure();
+	py.GILStateRelease(s);
+}
+
+/*
  * A plain pthread (not a Python thread: the program does not see it) that sleeps until
  * the next deadline and asks the interpreter to run timer_fired at its next safe point.
  */
@@ -2648,6 +2686,7 @@ static void *timer_main(void *arg)
 			g_timer_at = 0;
 			pthread_mutex_unlock(&g_timer_lock);
 			py.AddPendingCall(timer_fired, start ? (void *)1 : NULL);
+			wake_main();
 			pthread_mutex_lock(&g_timer_lock);
 			continue;
 		}

@@ -61,6 +61,43 @@ set -- $w
 [ "$1" -gt 50 ] && [ "$2" -ge 299 ] && [ "$2" -le 500 ] && [ $(($3 - $2)) -ge 150 ] && [ $(($3 - $2)) -le 260 ] &&
 	ok "VT_DELAY=300ms VT_DURATION=200ms: $1 calls from $2 ms to $3 ms" || bad "timed window" "$w"
 
+# 2b. the timers reach a CPU-bound loop (no sleep, no I/O: the main thread never gives the
+# GIL up by itself), on every CPython and hook: the eval hook (VT_IGNORE_C=1 on 3.8-3.11),
+# the profile hook and sys.monitoring
+cat > "$work/busy.py" <<'PY'
+import time
+def tick(i):
+    return sum(range(100))
+t0 = time.time()
+while time.time() - t0 < 0.8:
+    tick(1)
+PY
+window() { /usr/bin/python3 -c '
+import json, sys
+ts = [e["ts"] for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X" and e["name"] == "tick"]
+print("%d %.0f %.0f" % (len(ts), min(ts) / 1000, max(ts) / 1000) if ts else "0 -1 -1")' "$1"; }
+find_pythons "${CONTROL_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
+for p in $pythons; do
+	v=$("$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	[ "$p" = /usr/bin/python3 ] && v="$v (Debian)"
+	for ic in 0 1; do
+		d=$work/busy-$(basename "$p")-$ic
+		LD_PRELOAD="$lib" VT_IGNORE_C=$ic VT_DELAY=200ms VT_OUTPUT="$d-delay" "$p" "$work/busy.py"
+		LD_PRELOAD="$lib" VT_IGNORE_C=$ic VT_DURATION=300ms VT_OUTPUT="$d-dur" "$p" "$work/busy.py"
+		"$conv" -q "$d-delay" -o "$d-delay.json" 2>/dev/null
+		"$conv" -q "$d-dur" -o "$d-dur.json" 2>/dev/null
+		a=$(window "$d-delay.json") b=$(window "$d-dur.json")
+		set -- $a $b
+		# the delay (from the process start): never early, late only by a switch interval
+		# or two (and load); the duration (from where recording starts, the user's first
+		# call): calls stop 300 ms later although the loop runs for 800 ms
+		[ "$1" -gt 100 ] && [ "$2" -ge 199 ] && [ "$2" -le 450 ] && [ "$3" -ge 700 ] &&
+			[ "$4" -gt 100 ] && [ $(($6 - $5)) -ge 250 ] && [ $(($6 - $5)) -le 500 ] &&
+			ok "$v VT_IGNORE_C=$ic busy loop: VT_DELAY=200ms starts at $2 ms, VT_DURATION=300ms stops $(($6 - $5)) ms after the first call" ||
+			bad "$v VT_IGNORE_C=$ic busy loop timers" "VT_DELAY: $1 calls from $2 to $3 ms; VT_DURATION: $4 calls from $5 to $6 ms"
+	done
+done
+
 # 3. the flight recorder: dump on the signal and at exit, newest events only
 cat > "$work/ring.py" <<'PY'
 import os, signal
