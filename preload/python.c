@@ -993,30 +993,157 @@ static void write_inherited_stack(struct vt_thread *t, int is_call)
 	}
 }
 
-static uint32_t stack_depth(void);
 static void put_mark(struct vt_thread *t, const char *text);
+static void *frame_back(void *f);
 
-static void pending_work(struct vt_thread *t, int is_call)
+/* when the recording window began (vt_now(), and CLOCK_MONOTONIC ns): frames open then
+ * are drawn from there */
+static uint64_t g_window_start, g_window_mono;
+/* windows begun so far */
+static unsigned g_window_gen;
+/* eval hook: nonzero while it records, and different in each window (see eval_enter) */
+static volatile int g_eval_token;
+
+static void eval_token_update(void)
 {
+	g_eval_token = g_recording && g_eval_mode ? (int)((g_window_gen & 0xfffffffu) << 2 | 1) : 0;
+}
+
+/* the frames on this thread's stack into t->pre, outermost first; their number */
+static uint32_t walk_stack(struct vt_thread *t)
+{
+	void *f = py.GetFrame();
+	uint32_t n = 0;
+
+	while (f && n < 100000) {
+		if (n == t->pre_cap) {
+			uint32_t cap = t->pre_cap ? 2 * t->pre_cap : 256;
+			void **fr = realloc(t->pre, cap * sizeof(*fr));
+			uint32_t *ids;
+
+			if (fr)
+				t->pre = fr;
+			ids = fr ? realloc(t->pre_ids, cap * sizeof(*ids)) : NULL;
+			if (!ids)
+				break; /* out of memory: the outermost frames go unnamed */
+			t->pre_ids = ids;
+			t->pre_cap = cap;
+		}
+		t->pre[n++] = f;
+		f = frame_back(f);
+	}
+	for (uint32_t i = 0; i < n / 2; i++) {
+		void *x = t->pre[i];
+
+		t->pre[i] = t->pre[n - 1 - i];
+		t->pre[n - 1 - i] = x;
+	}
+	return n;
+}
+
+/*
+ * Recording (re)started, or the profile hook came back from another profiler: the frames
+ * on the stack were entered unseen. Write a STACK record with their ids (outermost
+ * first; DEFs before it) at @at, so the converter names them and draws them from there.
+ * On a call event (@ev VT_EV_CALL) the newest frame is the one being entered, which the
+ * event records. The eval hook never sees these frames return: it keeps them in t->pre
+ * and ends them as the frames it sees entered show them gone (pre_check).
+ */
+static void name_open_frames(struct vt_thread *t, int ev, uint64_t at)
+{
+	const size_t cap = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
+	uint32_t n = walk_stack(t), named = 0;
+	uint64_t dt;
+
+	if (ev == VT_EV_CALL && n)
+		n--;
+	/* the DEFs and the list go into this chunk: start a new one when it is half full */
+	if (n && t->pos > cap / 2)
+		vt_flush(t);
+	/* a thread that runs for the first time since recording started (it was waiting):
+	 * its buffer is new, its frames are older */
+	if (n && at == g_window_start)
+		vt_chunk_rebase(t, at, g_window_mono);
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t ref;
+
+		if (t->pos + VT_REC_DEF_MAX + VT_REC_ALIAS_MAX + 5 * (size_t)(named + 1) + 64 > cap)
+			break; /* no room to name more: the rest stay unnamed */
+		ref = code_id(t, frame_code(t->pre[i]));
+		if (ref < 0)
+			break;
+		t->pre_ids[named++] = (uint32_t)ref;
+	}
+	stamp_at(t, at, &dt);
+	t->pos = (size_t)(vt_put_stack_ids(t->buf + t->pos, dt, n, t->pre_ids, named) - t->buf);
+	if (vt_cfg.ring) {
+		/* the flight recorder's chunks start with these frames */
+		t->sdepth = 0;
+		for (uint32_t i = 0; i < named; i++)
+			vt_shadow_push(t, t->pre_ids[i]);
+	}
+	t->npre = g_eval_mode ? n : 0;
+	t->pre_armed = t->npre > 0;
+}
+
+/*
+ * Eval hook: a frame is entered right above the frames that were open when recording
+ * started (t->pre), whose returns the hook never sees. The frame that calls it tells
+ * which of them are still open: those above it have ended (unseen); end them now. Safe
+ * at any depth: a caller that is not one of them ends none.
+ */
+static void pre_check(struct vt_thread *t)
+{
+	void *caller = py.GetFrame();
+	uint32_t j = caller ? t->npre : 0; /* no caller: the thread's stack is empty */
+	uint64_t dt;
+
+	if (caller)
+		while (j && t->pre[j - 1] != caller)
+			j--;
+	if (caller && !j)
+		return; /* called from a frame entered since: nothing of theirs ended */
+	while (t->npre > j && t->pos + 16 < vt_cfg.chunk_size - VT_CHUNK_HEADROOM) {
+		stamp(t, &dt);
+		t->pos = (size_t)(vt_put_dt_rec(t->buf + t->pos, VT_REC_RET, dt) - t->buf);
+		t->events++;
+		if (vt_cfg.ring)
+			vt_shadow_pop(t);
+		t->npre--;
+	}
+}
+
+/* eval hook: the frame that disarmed the check has left; look again at the next entry */
+static void pre_rearm(struct vt_thread *t)
+{
+	if (t->npre && !t->pre_armed) {
+		t->pre_armed = 1;
+		t->pending = 1;
+		t->limit = 0; /* see vt_pending_hook */
+	}
+}
+
+static int pending_work(struct vt_thread *t, int ev)
+{
+	int r = 1;
+
 	if (t->resync) {
 		t->resync = 0;
-		write_inherited_stack(t, is_call);
+		write_inherited_stack(t, ev == VT_EV_CALL);
 	}
 	if (t->resync_stack) {
-		/* recording (re)started: these frames were entered before; say how deep */
-		uint64_t dt;
-
 		t->resync_stack = 0;
-		stamp(t, &dt);
-		uint32_t depth = stack_depth();
-
-		t->pos = (size_t)(vt_put_stack(t->buf + t->pos, dt,
-					       depth > (uint32_t)is_call ? depth - (uint32_t)is_call : 0) -
-				  t->buf);
+		name_open_frames(t, ev, g_window_start);
 	}
 	if (t->name_tries)
 		try_thread_name(t);
-	t->pending = t->resync || t->resync_stack || t->name_tries;
+	if (t->pre_armed && ev == VT_EV_ENTER) {
+		t->pre_armed = 0;
+		pre_check(t);
+		r = 2; /* look again when this frame returns */
+	}
+	t->pending = t->resync || t->resync_stack || t->name_tries || t->pre_armed;
+	return r;
 }
 
 /* C function key and kind for a callable, or NULL when it is not a C function */
@@ -1055,6 +1182,10 @@ static inline int64_t cfunc_id(struct vt_thread *t, PyObject *callable, void *ml
 }
 
 
+/* what each PyTrace_* event is, for vt_room */
+static const uint8_t g_ev_of[8] = { VT_EV_CALL, VT_EV_OTHER, VT_EV_OTHER, VT_EV_RET,
+				    VT_EV_CCALL, VT_EV_CRET, VT_EV_CRET, VT_EV_OTHER };
+
 /* PyEval_SetProfile callback (3.8-3.11, and 3.12+ when no monitoring tool id is free) */
 static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 {
@@ -1067,7 +1198,7 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 	void *ml;
 
 	(void)obj;
-	if (VT_UNLIKELY(!t) || !g_recording || !vt_room(t, what == PT_CALL))
+	if (VT_UNLIKELY(!t) || !g_recording || !vt_room(t, g_ev_of[what & 7]))
 		return 0;
 	switch (what) {
 	case PT_CALL: {
@@ -1158,30 +1289,38 @@ static void eval_to_profile(void)
 
 	hooks_off(); /* closes every thread's open frames, marked as a pause */
 	g_eval_mode = 0;
+	eval_token_update();
 	profile_mode_setup();
-	hooks_on(); /* the frames still open are counted (STACK) at each thread's next event */
+	hooks_on(); /* the frames still open are named (STACK) at each thread's next event */
 	vt_proc_mark(why);
 }
 
-/* the entry of a frame; 1 when its exit is to be recorded */
+/*
+ * The entry of a frame. Returns 0 when its exit is not to be looked at, else the
+ * window's token (g_eval_token) with bit 1 set when the pre_check is to be armed again
+ * at its exit: a frame of the current window only, as frames entered before it (while
+ * not recording) never show their exit (see name_open_frames).
+ */
 static inline int eval_enter(void *frame)
 {
 	uint64_t now = early_now();
 	struct vt_thread *t = vt_thread_cur();
+	int tok = g_eval_token, r;
 	PyObject *code;
 	int64_t id;
 	struct vt_idc *c;
 
-	if (VT_UNLIKELY(!t) || !g_recording || !g_eval_mode)
+	if (VT_UNLIKELY(!t) || !tok)
 		return 0;
 	if (VT_UNLIKELY((uintptr_t)__builtin_frame_address(0) < t->stack_guard)) {
 		eval_to_profile();
 		return 0;
 	}
-	/* is_call 0: the frame being entered is not on the thread's stack yet (a fork
-	 * child's inherited frames and a resumed window's depth count every frame there) */
-	if (!vt_room(t, 0))
-		return 1;
+	/* VT_EV_ENTER: the frame being entered is not on the thread's stack yet (a fork
+	 * child's inherited frames and a resumed window's open frames are all there) */
+	r = vt_room(t, VT_EV_ENTER);
+	if (!r)
+		return tok | 2;
 	code = eval_frame_code(frame);
 	/* 3.11 runs a generator function's frame up to RETURN_GENERATOR to make the
 	 * generator; the profile hook shows no call for that, and neither do we. The frame
@@ -1202,16 +1341,21 @@ static inline int eval_enter(void *frame)
 		py.ErrRestore(et, ev, tb);
 	}
 	rec_call(t, VT_REC_CALL, id, now);
-	return 1;
+	return tok | (r & 2);
 }
 
-static inline void eval_leave(PyObject *result)
+/* the exit of a frame whose eval_enter returned @on */
+static inline void eval_leave(PyObject *result, int on)
 {
 	uint64_t now = early_now();
 	struct vt_thread *t = vt_t;
 
-	if (VT_LIKELY(t) && g_recording && g_eval_mode && vt_room(t, 0))
+	if (VT_UNLIKELY((on & ~2) != g_eval_token) || VT_UNLIKELY(!t))
+		return; /* not recording, or entered in an earlier window */
+	if (vt_room(t, VT_EV_RET))
 		rec_ret(t, result ? VT_REC_RET : VT_REC_UNWIND, now, NULL);
+	if (VT_UNLIKELY(on & 2))
+		pre_rearm(t);
 }
 
 static PyObject *eval_hook39(void *tstate, void *frame, int throwflag)
@@ -1223,7 +1367,7 @@ static PyObject *eval_hook39(void *tstate, void *frame, int throwflag)
 	PyObject *r = ((vt_eval39)g_eval_default)(tstate, frame, throwflag);
 
 	if (on)
-		eval_leave(r);
+		eval_leave(r, on);
 	return r;
 }
 
@@ -1236,7 +1380,7 @@ static PyObject *eval_hook38(void *frame, int throwflag)
 	PyObject *r = ((vt_eval38)g_eval_default)(frame, throwflag);
 
 	if (on)
-		eval_leave(r);
+		eval_leave(r, on);
 	return r;
 }
 
@@ -1305,7 +1449,7 @@ static PyObject *mon_start(MON_ARGS)
 	struct vt_thread *t = vt_thread_cur();
 
 	MON_UNUSED();
-	if (VT_LIKELY(t) && vt_room(t, 1)) {
+	if (VT_LIKELY(t) && vt_room(t, VT_EV_CALL)) {
 		int64_t id = code_id(t, args[0]);
 
 		if (rec_call(t, VT_REC_CALL, id, now) && VT_UNLIKELY(vt_cfg.log_args))
@@ -1321,7 +1465,7 @@ static PyObject *mon_resume(MON_ARGS)
 	struct vt_thread *t = vt_thread_cur();
 
 	MON_UNUSED();
-	if (VT_LIKELY(t) && vt_room(t, 1))
+	if (VT_LIKELY(t) && vt_room(t, VT_EV_CALL))
 		rec_call(t, VT_REC_RESUME, code_id(t, args[0]), now);
 	return py.None;
 }
@@ -1333,7 +1477,7 @@ static PyObject *mon_resume(MON_ARGS)
 		uint64_t now = early_now();                                    \
 		struct vt_thread *t = vt_thread_cur();                         \
 		MON_UNUSED();                                                  \
-		if (VT_LIKELY(t) && vt_room(t, 0))                             \
+		if (VT_LIKELY(t) && vt_room(t, VT_EV_RET))                     \
 			rec_ret(t, kind, now,                                  \
 				kind == VT_REC_RET && MON_NARGS > 2 ? args[2] : NULL); \
 		return py.None;                                                \
@@ -1348,7 +1492,7 @@ static PyObject *mon_raise(MON_ARGS)
 	struct vt_thread *t = vt_thread_cur();
 
 	MON_UNUSED();
-	if (MON_NARGS >= 3 && t && vt_room(t, 0)) {
+	if (MON_NARGS >= 3 && t && vt_room(t, VT_EV_OTHER)) {
 		long off = py.AsLong(args[1]);
 
 		if (off == -1 && py.ErrOccurred())
@@ -1369,7 +1513,7 @@ static PyObject *mon_call(MON_ARGS)
 	if (MON_NARGS < 3 || !(ml = cfunc_key(args[2], &is_descr)))
 		return py.None;
 	t = vt_thread_cur();
-	if (VT_LIKELY(t) && vt_room(t, 0))
+	if (VT_LIKELY(t) && vt_room(t, VT_EV_CCALL))
 		rec_call(t, VT_REC_CCALL, cfunc_id(t, args[2], ml, is_descr), early_now());
 	return py.None;
 }
@@ -1383,7 +1527,7 @@ static PyObject *mon_cret(PyObject *const *args, Py_ssize_t n, unsigned kind)
 	if (n < 3 || !cfunc_key(args[2], &is_descr))
 		return py.None;
 	t = vt_thread_cur();
-	if (VT_LIKELY(t) && vt_room(t, 0))
+	if (VT_LIKELY(t) && vt_room(t, VT_EV_CRET))
 		rec_ret(t, kind, early_now(), NULL);
 	return py.None;
 }
@@ -1751,7 +1895,7 @@ static int trace_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 	if (what != PT_EXCEPTION || !arg || !g_recording || py.TupleSize(arg) < 2)
 		return 0;
 	t = vt_thread_cur();
-	if (t && vt_room(t, 0))
+	if (t && vt_room(t, VT_EV_OTHER))
 		record_exception(t, py.TupleGetItem(arg, 1), frame_code(frame),
 				 (int)int_attr(frame, "f_lineno"));
 	return 0;
@@ -1792,19 +1936,6 @@ static void *frame_back(void *f)
 	if (b)
 		py.DecRef(b);
 	return b;
-}
-
-/* Python frames on this thread's stack */
-static uint32_t stack_depth(void)
-{
-	void *f = py.GetFrame();
-	uint32_t n = 0;
-
-	while (f && n < 100000) {
-		n++;
-		f = frame_back(f);
-	}
-	return n;
 }
 
 /*
@@ -1851,14 +1982,13 @@ static void put_mark(struct vt_thread *t, const char *text)
 /*
  * Profile mode: a user's cProfile.enable() or sys.setprofile() replaces our hook in their
  * thread (there is one slot per thread). Note when that happens, and take the hook back
- * once they release it (the slot is empty again at a later audit event), recording how
- * deep the stack is then, so the converter can pair calls and returns again.
+ * once they release it (the slot is empty again at a later audit event), recording the
+ * frames open then, so the converter can pair calls and returns again.
  */
-/* the slot is free again: take it back, and say how deep the stack is now */
+/* the slot is free again: take it back, and name the frames open now */
 static void take_back(struct vt_thread *t)
 {
 	void *fn = FIELD(py.TstateGet(), g_off_profilefunc, void *);
-	uint64_t dt;
 
 	if (fn || t_own_setprofile || py.ErrOccurred() || !t->evicted || !g_recording ||
 	    !vt_room(t, 0) || install_running(t))
@@ -1866,8 +1996,7 @@ static void take_back(struct vt_thread *t)
 	if (arm_profile(0) < 0)
 		return; /* refused: still inside someone's install; try at a later event */
 	t->evicted = 0;
-	stamp(t, &dt);
-	t->pos = (size_t)(vt_put_stack(t->buf + t->pos, dt, stack_depth()) - t->buf);
+	name_open_frames(t, VT_EV_NONE, vt_now());
 	put_mark(t, "vt: resumed, the other profiler released the hook");
 }
 
@@ -2549,8 +2678,18 @@ static void hooks_on(void)
 {
 	if (g_recording || vt_state != VT_ST_TRACING)
 		return;
+	g_window_start = vt_now();
+	g_window_mono = vt_use_tsc ? vt_mono_ns() : g_window_start;
+	g_window_gen++;
+	if (g_gate != GATE_NONE) {
+		/* the program runs already: its first events are its own (a return of a frame
+		 * open now must not go to the start gate) */
+		g_gate = GATE_NONE;
+		slow_update();
+	}
 	g_recording = 1;
-	/* threads that already record note how deep they are when they next run */
+	eval_token_update();
+	/* threads that already record name their open frames when they next run */
 	vt_threads_resync_stack();
 	if (g_eval_mode)
 		eval_set(1);
@@ -2565,6 +2704,7 @@ static void hooks_off(void)
 	if (!g_recording)
 		return;
 	g_recording = 0;
+	eval_token_update();
 	if (g_eval_mode)
 		eval_set(0);
 	else if (g_profile_mode)
@@ -2903,6 +3043,7 @@ static void install(void)
 		vt_stack_guards = 1; /* before any thread's first event */
 		g_eval_mode = 1;
 		g_recording = 1;
+		eval_token_update();
 		eval_set(1);
 	} else {
 		if (vt_py_minor >= 12 && !vt_cfg.use_profile)
