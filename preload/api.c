@@ -189,6 +189,17 @@ static PyObject *m_flush(PyObject *self, PyObject *args)
 	return none();
 }
 
+/* _vt.call(name, kwargs, func, args, kw): the span decorator's wrapper, in C */
+static PyObject *m_call(PyObject *self, PyObject *args)
+{
+	(void)self;
+	if (py.TupleSize(args) != 5)
+		return NULL; /* private: vt's wrapper always passes five (a SystemError) */
+	return vt_call_traced(py.TupleGetItem(args, 0), py.TupleGetItem(args, 1),
+			      py.TupleGetItem(args, 2), py.TupleGetItem(args, 3),
+			      py.TupleGetItem(args, 4));
+}
+
 static struct vt_methoddef g_methods[] = {
 	{ "begin", (void *)m_begin, VT_METH_VARARGS, "begin(name, args): start a span" },
 	{ "end", (void *)m_end, VT_METH_VARARGS, "end(): end the innermost span" },
@@ -198,9 +209,21 @@ static struct vt_methoddef g_methods[] = {
 	{ "resume", (void *)m_resume, VT_METH_VARARGS, "resume(): record again" },
 	{ "thread_name", (void *)m_thread_name, VT_METH_VARARGS, "thread_name(name)" },
 	{ "flush", (void *)m_flush, VT_METH_VARARGS, "flush(): write out what is buffered" },
+	{ "call", (void *)m_call, VT_METH_VARARGS,
+	  "call(name, kwargs, func, args, kw): func(*args, **kw) inside a span" },
 };
 
-/* The finder: last in sys.meta_path, so that a `vt` of the program's own comes first. */
+int vt_api_owns(const void *ml)
+{
+	return (const char *)ml >= (const char *)g_methods &&
+	       (const char *)ml < (const char *)(g_methods + sizeof(g_methods) / sizeof(g_methods[0]));
+}
+
+/*
+ * The finder: last in sys.meta_path, so that a `vt` of the program's own comes first. Its
+ * code, like the module's, has the file name "<vt>": vt's own code, which the recorder
+ * leaves out of the trace with all it runs (python.c, skip_enter).
+ */
 static const char g_finder_src[] =
 	"import sys\n"
 	"class VtFinder:\n"
@@ -240,7 +263,15 @@ void vt_api_install(void)
 	if (!g || !src || py.DictSetItemString(g, "__builtins__", py.EvalGetBuiltins()) < 0 ||
 	    py.DictSetItemString(g, "SOURCE", src) < 0)
 		goto fail;
-	r = py.RunString(g_finder_src, 257 /* Py_file_input */, g, g);
+	if (py.CompileString && py.EvalCode) {
+		PyObject *code = py.CompileString(g_finder_src, "<vt>", 257 /* Py_file_input */);
+
+		r = code ? py.EvalCode(code, g, g) : NULL;
+		if (code)
+			py.DecRef(code);
+	} else {
+		r = py.RunString(g_finder_src, 257 /* Py_file_input */, g, g);
+	}
 	if (!r)
 		goto fail;
 	py.DecRef(r);

@@ -118,6 +118,8 @@ struct vt_pyapi {
 	PyObject *(*ModuleNew)(const char *);
 	int (*ModuleAddObject)(PyObject *, const char *, PyObject *);
 	PyObject *(*RunString)(const char *, int, PyObject *, PyObject *);
+	PyObject *(*CompileString)(const char *, const char *, int);
+	PyObject *(*EvalCode)(PyObject *, PyObject *, PyObject *);
 	PyObject *(*DictNew)(void);
 	int (*DictSetItemString)(PyObject *, const char *, PyObject *);
 	PyObject *(*EvalGetBuiltins)(void);
@@ -138,6 +140,16 @@ extern struct vt_pyapi vt_py;
 
 /** vt_api_install - make `import vt` (and `_vt`) find vt's module. GIL held. */
 void vt_api_install(void);
+/** vt_api_owns - 1 when @ml is the PyMethodDef of a _vt function. */
+int vt_api_owns(const void *ml);
+/**
+ * vt_call_traced - _vt.call: @func(*@a, **@kw) (@kw a dict or None) inside the span named
+ * @name with @kwargs: the span decorator's wrapper. @func runs as the program's code, so
+ * its calls are recorded although the wrapper's own events are not. Returns its result
+ * (a new reference) or NULL with its exception.
+ */
+PyObject *vt_call_traced(PyObject *name, PyObject *kwargs, PyObject *func, PyObject *a,
+			 PyObject *kw);
 /** vt_recording_pause / _resume - vt.pause() and vt.resume(): hooks off and on. */
 void vt_recording_pause(void);
 void vt_recording_resume(void);

@@ -157,6 +157,8 @@ static int resolve_api(void)
 	*(void **)&py.GenericAlloc = sym("PyType_GenericAlloc");
 	*(void **)&py.SetProfileAllThreads = sym("PyEval_SetProfileAllThreads");
 	*(void **)&py.WriteUnraisableMsg = sym("_PyErr_WriteUnraisableMsg");
+	*(void **)&py.CompileString = sym("Py_CompileString");
+	*(void **)&py.EvalCode = sym("PyEval_EvalCode");
 	*(void **)&py.GILStateEnsure = sym("PyGILState_Ensure");
 	*(void **)&py.GILStateRelease = sym("PyGILState_Release");
 	*(void **)&py.IsFinalizing = sym("_Py_IsFinalizing"); /* 3.8-3.12 */
@@ -190,6 +192,24 @@ static const char *attr_utf8(PyObject *o, const char *name, PyObject **hold, Py_
 
 static uint8_t filter_flags(const char *file);
 static void describe_args(PyObject *code, struct vt_def *d);
+
+/* VT_DEFF_VT for vt's own code (file "<vt>": the vt module and its finder), with
+ * VT_DEFF_VTCALL for the span decorator's wrapper (python/vt/__init__.py) */
+static uint8_t vt_code_flags(PyObject *code, const char *file)
+{
+	PyObject *h = NULL;
+	Py_ssize_t len = 0;
+	const char *name;
+	uint8_t f;
+
+	if (strcmp(file, "<vt>"))
+		return 0;
+	name = attr_utf8(code, "co_name", &h, &len);
+	f = VT_DEFF_VT | (name && len == 11 && !memcmp(name, "_vt_wrapper", 11) ? VT_DEFF_VTCALL : 0);
+	if (h)
+		py.DecRef(h);
+	return f;
+}
 struct vt_thread;
 static void record_exception(struct vt_thread *t, PyObject *exc, PyObject *code, int line);
 
@@ -221,7 +241,7 @@ static int64_t intern_code(PyObject *code)
 			   line > 0 ? (uint32_t)line : 0);
 	if (id >= 0) {
 		py.IncRef(code); /* pinned: its address is never reused during the trace */
-		vt_defs[id].flags = filter_flags(vt_defs[id].file);
+		vt_defs[id].flags = filter_flags(vt_defs[id].file) | vt_code_flags(code, vt_defs[id].file);
 		describe_args(code, &vt_defs[id]);
 	}
 	if (h1)
@@ -342,6 +362,8 @@ static int64_t intern_cfunc(void *ml, PyObject *callable, int is_descr)
 		py.ErrClear();
 	py.ErrRestore(et, ev, tb);
 	id = vt_intern_add(ml, VT_DEF_C, buf, n, "", 0, 0);
+	if (id >= 0 && vt_api_owns(ml))
+		vt_defs[id].flags = VT_DEFF_VT; /* _vt.*: vt's own */
 	return id;
 }
 
@@ -456,13 +478,28 @@ static uint32_t alias_of(struct vt_thread *t, uint32_t id, int is_c)
 	return m->v;
 }
 
+/* the reference (idc_ref) of a function of vt's own: negative, not -1 (a failure) */
+#define VT_V_OWN 0xffffffffu
+static inline int is_own_ref(int64_t ref)
+{
+	return ref != -1 && (uint32_t)((uint64_t)ref >> 32) == VT_V_OWN;
+}
+
 /* @id (of @key, or -1), its DEF and alias put in @t's stream and kept in the cache slot
- * @c; returns its reference (idc_ref) */
+ * @c; returns its reference (idc_ref). vt's own functions (VT_DEFF_VT) get neither, and a
+ * negative reference (is_own_ref): the hot path's test for a failed lookup sends them to
+ * skip_enter, so they cost the other functions nothing. */
 static int64_t id_cache_fill(struct vt_thread *t, struct vt_idc *c, void *key, int64_t id,
 			     int is_c)
 {
 	if (id < 0)
 		return id;
+	if (VT_UNLIKELY(vt_defs[id].flags & VT_DEFF_VT)) {
+		c->key = key;
+		c->id = (uint32_t)id;
+		c->v = VT_V_OWN;
+		return idc_ref(c);
+	}
 	vt_define(t, (uint32_t)id);
 	c->key = key;
 	c->id = (uint32_t)id;
@@ -892,6 +929,8 @@ static inline uint64_t early_now(void)
 	return VT_UNLIKELY(g_slow) ? 0 : vt_now();
 }
 
+static void skip_enter(struct vt_thread *t, uint32_t id);
+
 /* 1 when the call of @ref (idc_ref) was recorded; @now 0: read the clock here */
 HOT int rec_call(struct vt_thread *t, unsigned kind, int64_t ref, uint64_t now)
 {
@@ -899,7 +938,10 @@ HOT int rec_call(struct vt_thread *t, unsigned kind, int64_t ref, uint64_t now)
 	uint64_t dt;
 
 	if (VT_UNLIKELY(ref < 0)) {
-		t->lost++;
+		if (is_own_ref(ref))
+			skip_enter(t, id); /* vt's own code: not the program's */
+		else
+			t->lost++;
 		return 0;
 	}
 	if (VT_UNLIKELY(g_slow) && !call_allowed(t, id))
@@ -1041,6 +1083,12 @@ static uint32_t walk_stack(struct vt_thread *t)
 	return n;
 }
 
+/* what t->pre_ids holds for a frame that the STACK record does not name */
+#define VT_PRE_UNNAMED 0xffffffffu /* the program's, with no room left to name it */
+#define VT_PRE_WRAPPER 0xfffffffeu /* the span decorator's wrapper, running the program's
+				    * function (_vt.call): left out, the frames above are named */
+#define VT_PRE_OWN 0xfffffffdu     /* vt's own code, or what it runs: left out */
+
 /*
  * Recording (re)started, or the profile hook came back from another profiler: the frames
  * on the stack were entered unseen. Write a STACK record with their ids (outermost
@@ -1048,11 +1096,17 @@ static uint32_t walk_stack(struct vt_thread *t)
  * On a call event (@ev VT_EV_CALL) the newest frame is the one being entered, which the
  * event records. The eval hook never sees these frames return: it keeps them in t->pre
  * and ends them as the frames it sees entered show them gone (pre_check).
+ *
+ * vt's own frames are left out: from the first one up (unless it is the span decorator's
+ * wrapper running the program's function), everything is vt's, and the thread goes on
+ * skipping it (skip_event) until that frame returns.
  */
 static void name_open_frames(struct vt_thread *t, int ev, uint64_t at)
 {
 	const size_t cap = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
-	uint32_t n = walk_stack(t), named = 0;
+	uint32_t all = walk_stack(t), n = all, named = 0, depth = 0, root = UINT32_MAX;
+	int wrap = 0, room = 1;
+	uint32_t *ids;
 	uint64_t dt;
 
 	if (ev == VT_EV_CALL && n)
@@ -1065,34 +1119,70 @@ static void name_open_frames(struct vt_thread *t, int ev, uint64_t at)
 	if (n && at == g_window_start)
 		vt_chunk_rebase(t, at, g_window_mono);
 	for (uint32_t i = 0; i < n; i++) {
+		uint32_t v = root < i ? VT_PRE_OWN : VT_PRE_UNNAMED;
 		int64_t ref;
 
-		if (t->pos + VT_REC_DEF_MAX + VT_REC_ALIAS_MAX + 5 * (size_t)(named + 1) + 64 > cap)
-			break; /* no room to name more: the rest stay unnamed */
-		ref = code_id(t, frame_code(t->pre[i]));
-		if (ref < 0)
-			break;
-		t->pre_ids[named++] = (uint32_t)ref;
+		/* no room to name more: the rest stay unnamed */
+		room = room && t->pos + VT_REC_DEF_MAX + VT_REC_ALIAS_MAX + 5 * (size_t)(i + 1) + 64 <= cap;
+		if (root > i && room) {
+			ref = code_id(t, frame_code(t->pre[i]));
+			if (is_own_ref(ref)) {
+				uint8_t fl = vt_defs[(uint32_t)ref].flags;
+
+				/* the wrapper with a frame above it runs the program's function */
+				if ((fl & VT_DEFF_VTCALL) && (i + 1 < all || ev == VT_EV_ENTER)) {
+					v = VT_PRE_WRAPPER;
+				} else {
+					root = i;
+					wrap = (fl & VT_DEFF_VTCALL) != 0;
+					v = VT_PRE_OWN;
+				}
+			} else if (ref >= 0) {
+				v = (uint32_t)ref;
+			}
+		}
+		t->pre_ids[i] = v;
 	}
+	/* the list names the program's frames up to the first it cannot name */
+	ids = (uint32_t *)scratch(t, (size_t)n * sizeof(*ids) + 4);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t v = t->pre_ids[i];
+
+		if (v == VT_PRE_WRAPPER || v == VT_PRE_OWN)
+			continue;
+		if (ids && v != VT_PRE_UNNAMED && named == depth)
+			ids[named++] = v;
+		depth++;
+	}
+	if (!ids)
+		named = 0;
 	stamp_at(t, at, &dt);
-	t->pos = (size_t)(vt_put_stack_ids(t->buf + t->pos, dt, n, t->pre_ids, named) - t->buf);
+	t->pos = (size_t)(vt_put_stack_ids(t->buf + t->pos, dt, depth, ids, named) - t->buf);
 	if (vt_cfg.ring) {
 		/* the flight recorder's chunks start with these frames */
 		t->sdepth = 0;
 		for (uint32_t i = 0; i < named; i++)
-			vt_shadow_push(t, t->pre_ids[i]);
+			vt_shadow_push(t, ids[i]);
 	}
 	t->npre = g_eval_mode ? n : 0;
 	t->pre_armed = t->npre > 0;
+	if (root != UINT32_MAX && !g_eval_mode) {
+		/* inside vt's own code: its frames (and the C function returning now) end
+		 * unseen by the program; the eval hook never sees them end (pre_check) */
+		t->vskip = n - root + (ev == VT_EV_CRET);
+		t->vskip_wrap = wrap;
+		t->vuntil = 0;
+	}
 }
 
 /*
  * Eval hook: a frame is entered right above the frames that were open when recording
  * started (t->pre), whose returns the hook never sees. The frame that calls it tells
  * which of them are still open: those above it have ended (unseen); end them now. Safe
- * at any depth: a caller that is not one of them ends none.
+ * at any depth: a caller that is not one of them ends none. Returns 1 when that caller
+ * is vt's own code.
  */
-static void pre_check(struct vt_thread *t)
+static int pre_check(struct vt_thread *t)
 {
 	void *caller = py.GetFrame();
 	uint32_t j = caller ? t->npre : 0; /* no caller: the thread's stack is empty */
@@ -1102,15 +1192,21 @@ static void pre_check(struct vt_thread *t)
 		while (j && t->pre[j - 1] != caller)
 			j--;
 	if (caller && !j)
-		return; /* called from a frame entered since: nothing of theirs ended */
+		return 0; /* called from a frame entered since: nothing of theirs ended */
 	while (t->npre > j && t->pos + 16 < vt_cfg.chunk_size - VT_CHUNK_HEADROOM) {
-		stamp(t, &dt);
-		t->pos = (size_t)(vt_put_dt_rec(t->buf + t->pos, VT_REC_RET, dt) - t->buf);
-		t->events++;
-		if (vt_cfg.ring)
-			vt_shadow_pop(t);
+		uint32_t v = t->pre_ids[t->npre - 1];
+
+		if (v != VT_PRE_WRAPPER && v != VT_PRE_OWN) {
+			stamp(t, &dt);
+			t->pos = (size_t)(vt_put_dt_rec(t->buf + t->pos, VT_REC_RET, dt) - t->buf);
+			t->events++;
+			if (vt_cfg.ring)
+				vt_shadow_pop(t);
+		}
 		t->npre--;
 	}
+	/* called from vt's own code: the new frame is vt's too */
+	return j && t->pre_ids[j - 1] == VT_PRE_OWN;
 }
 
 /* eval hook: the frame that disarmed the check has left; look again at the next entry */
@@ -1123,9 +1219,98 @@ static void pre_rearm(struct vt_thread *t)
 	}
 }
 
+/*
+ * ---- vt's own code ----
+ *
+ * The vt module (python/vt/__init__.py, file "<vt>"), its finder and the _vt functions
+ * are vt's: the trace shows the program, so their calls, and everything they call, are
+ * left out. Their code objects and PyMethodDefs carry VT_DEFF_VT, decided once when they
+ * are interned, and their id cache entries a negative reference, so a call of one takes
+ * the hot path's branch for a failed lookup into skip_enter and costs the rest nothing.
+ * From there the thread takes the slow path (t->pending) and counts the calls and
+ * returns of vt's code (skip_event) until the first one returns; vt's own records
+ * (spans, counters, instants) still go in.
+ *
+ * The span decorator's wrapper is vt's too, but the function it wraps is the program's:
+ * the wrapper hands it to _vt.call, which lifts the skip while the function runs
+ * (vt_call_traced) and then drops the wrapper's own return (t->vuntil).
+ */
+static void skip_enter(struct vt_thread *t, uint32_t id)
+{
+	t->vskip = 1;
+	t->vskip_wrap = (vt_defs[id].flags & VT_DEFF_VTCALL) != 0;
+	t->vuntil = 0;
+	t->pending = 1;
+	t->limit = 0; /* see vt_pending_hook */
+}
+
+/* an event while vt's own code runs: 1 when it is vt's (dropped, not lost) */
+static int skip_event(struct vt_thread *t, int ev)
+{
+	switch (ev) {
+	case VT_EV_NONE:
+		return 0; /* a span, counter or instant of the program's, made by vt's code */
+	case VT_EV_CALL:
+	case VT_EV_ENTER:
+	case VT_EV_CCALL:
+		t->vskip++;
+		return 1;
+	case VT_EV_RET:
+	case VT_EV_CRET:
+		if (t->vskip) {
+			if (--t->vskip == 0)
+				t->vskip_wrap = 0;
+			return 1;
+		}
+		/* _vt.call returned: its C return (if it was seen to start), then the
+		 * wrapper's return; anything else means they were not seen */
+		if (ev == VT_EV_CRET && t->vuntil == 1) {
+			t->vuntil = 2;
+			return 1;
+		}
+		t->vuntil = 0;
+		return ev == VT_EV_RET;
+	default:
+		return 1; /* an exception raised in vt's code */
+	}
+}
+
+PyObject *vt_call_traced(PyObject *name, PyObject *kwargs, PyObject *func, PyObject *a,
+			 PyObject *kw)
+{
+	struct vt_thread *t = vt_t;
+	unsigned gen = g_window_gen;
+	int lifted = 0;
+	PyObject *r, *et, *ev, *tb;
+
+	vt_span_begin(name, kwargs);
+	/* called by the wrapper, whose own events (and this call's) are all that is
+	 * skipped: the function is the program's */
+	if (t && t->vskip && t->vskip <= 2 && t->vskip_wrap && !t->vuntil) {
+		t->vskip = 0;
+		t->vskip_wrap = 0;
+		lifted = 1; /* the limit comes back at the next event (pending_work) */
+	}
+	r = py.Call(func, a, kw && kw != py.None ? kw : NULL);
+	t = vt_t;
+	/* the wrapper's return comes next, and this call's C return first if it was seen
+	 * to start: drop them, where the hook will see them (the eval hook sees the exit
+	 * of a frame of this window only, and one entered while recording) */
+	if (t && !t->in_vt && g_recording && !t->evicted && !t->vskip && !t->vuntil &&
+	    (!g_eval_mode || (lifted && gen == g_window_gen))) {
+		t->vuntil = 1;
+		t->pending = 1;
+		t->limit = 0;
+	}
+	py.ErrFetch(&et, &ev, &tb);
+	vt_span_end();
+	py.ErrRestore(et, ev, tb);
+	return r;
+}
+
 static int pending_work(struct vt_thread *t, int ev)
 {
-	int r = 1;
+	int r = 1, drop = 0, counted = 0;
 
 	if (t->resync) {
 		t->resync = 0;
@@ -1139,11 +1324,18 @@ static int pending_work(struct vt_thread *t, int ev)
 		try_thread_name(t);
 	if (t->pre_armed && ev == VT_EV_ENTER) {
 		t->pre_armed = 0;
-		pre_check(t);
 		r = 2; /* look again when this frame returns */
+		if (pre_check(t) && !t->vskip && !t->vuntil) {
+			t->vskip = 1; /* called from vt's own code: vt's too */
+			t->vskip_wrap = 0;
+			drop = counted = 1;
+		}
 	}
-	t->pending = t->resync || t->resync_stack || t->name_tries || t->pre_armed;
-	return r;
+	if (!counted && (t->vskip || t->vuntil))
+		drop = skip_event(t, ev);
+	t->pending = t->resync || t->resync_stack || t->name_tries || t->pre_armed || t->vskip ||
+		     t->vuntil;
+	return drop ? 0 : r;
 }
 
 /* C function key and kind for a callable, or NULL when it is not a C function */

@@ -1117,10 +1117,13 @@ void vt_threads_pause(void)
 			continue;
 		/* the GIL is held, so no thread is inside a callback writing its buffer */
 		vt_xlock(t);
-		/* its open frames end here (STACK 0): forget them */
+		/* its open frames end here (STACK 0): forget them, vt's own too */
 		t->sdepth = 0;
 		t->npre = 0;
 		t->pre_armed = 0;
+		t->vskip = 0;
+		t->vskip_wrap = 0;
+		t->vuntil = 0;
 		if (t->pos + 256 > vt_cfg.chunk_size) {
 			vt_xunlock(t);
 			continue;

@@ -170,8 +170,13 @@ struct vt_thread {
 	int resync_stack;      /* recording restarted: write a STACK record at the next event */
 	int pre_armed;         /* eval hook: the next frame entered is right above the frames
 				* open when recording started (python.c, pre_check) */
-	int pending;           /* name_tries || resync || pre_armed: the one flag the hot path
-				* tests */
+	int pending;           /* name_tries || resync || pre_armed || vskip || vuntil: the
+				* one flag the hot path tests */
+	uint32_t vskip;        /* vt's own code runs (the vt module): the events open in it,
+				* none recorded (python.c, skip_event) */
+	int vskip_wrap;        /* that code began with the span decorator's wrapper */
+	int vuntil;            /* _vt.call returned: its C return (1) and its wrapper's return
+				* are vt's (2: the C return was seen) */
 	int fresh;             /* the chunk being filled is the thread's first (vt_chunk_rebase) */
 	/* interned keys (code objects, C functions' PyMethodDefs) whose DEF is already in
 	 * this thread's stream, and their ids: a direct-mapped cache (vt_id_slot), so most
@@ -211,7 +216,7 @@ struct vt_thread {
 	/* the frames on the stack when recording started, outermost first (a walk's scratch;
 	 * with the eval hook, which never sees them return, kept until they end: npre) */
 	void **pre;
-	uint32_t *pre_ids;     /* their ids, for the STACK record */
+	uint32_t *pre_ids;     /* their ids (VT_PRE_* for frames of vt's own code) */
 	uint32_t npre, pre_cap;
 	char *scratch;         /* VT_LOG_ARGS/RETURN: records built here before they are copied */
 	size_t scratch_cap;
@@ -509,7 +514,11 @@ struct vt_def {
 
 /* what the recorder-side filters say about a function */
 enum { VT_DEFF_SKIP = 1, /* excluded: it and everything it calls are not recorded */
-       VT_DEFF_HIDE = 2  /* not included: not recorded, but what it calls may be */ };
+       VT_DEFF_HIDE = 2, /* not included: not recorded, but what it calls may be */
+       VT_DEFF_VT = 4,   /* vt's own code (the vt module, its finder, _vt's functions):
+			  * it and what it calls are never recorded (python.c, skip_enter) */
+       VT_DEFF_VTCALL = 8 /* with VT_DEFF_VT: the span decorator's wrapper, which runs
+			   * the program's function through _vt.call */ };
 
 extern struct vt_def *vt_defs;
 extern uint32_t vt_ndefs;
