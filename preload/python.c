@@ -1322,6 +1322,11 @@ static int pending_work(struct vt_thread *t, int ev)
 	}
 	if (t->name_tries)
 		try_thread_name(t);
+	if (t->pre_armed && !g_eval_mode) {
+		t->pre_armed = 0; /* the eval hook was left for the profile hook, which sees
+				   * every frame return */
+		t->npre = 0;
+	}
 	if (t->pre_armed && ev == VT_EV_ENTER) {
 		t->pre_armed = 0;
 		r = 2; /* look again when this frame returns */
@@ -1465,6 +1470,7 @@ static void *(*g_eval_getter)(void *interp);
 static void profile_mode_setup(void);
 static void hooks_on(void);
 static void hooks_off(void);
+static void eval_set(int on);
 
 static inline PyObject *eval_frame_code(void *frame)
 {
@@ -1479,11 +1485,15 @@ static void eval_to_profile(void)
 	static const char why[] = "vt: the C stack is nearly full (a deep recursion): "
 				  "switched from the frame-evaluation hook to the profile hook";
 
-	hooks_off(); /* closes every thread's open frames, marked as a pause */
-	g_eval_mode = 0;
+	/* not a pause: the frames open stay open. The profile hook sees them return; the
+	 * eval hook's exits are ignored from here (g_eval_token 0) */
+	g_recording = 0;
 	eval_token_update();
+	eval_set(0);
+	g_eval_mode = 0;
 	profile_mode_setup();
-	hooks_on(); /* the frames still open are named (STACK) at each thread's next event */
+	hooks_on(); /* each thread names its open frames (STACK) at its next event: the
+		     * converter has them already, and goes on with them */
 	vt_proc_mark(why);
 }
 
