@@ -140,7 +140,10 @@ extern struct vt_pyapi vt_py;
 
 /** vt_api_install - make `import vt` (and `_vt`) find vt's module. GIL held. */
 void vt_api_install(void);
-/** vt_api_owns - 1 when @ml is the PyMethodDef of a _vt function. */
+/** vt_api_is_copy - 1 when @file is a copy of vt's module (python/vt/__init__.py, the
+ * same bytes as the one built in: `make install`'s, or a checkout's on the path). */
+int vt_api_is_copy(const char *file);
+/** vt_api_owns - 1 when @ml is the PyMethodDef of a _vt function, 2 for _vt.call's. */
 int vt_api_owns(const void *ml);
 /**
  * vt_call_traced - _vt.call: @func(*@a, **@kw) (@kw a dict or None) inside the span named

@@ -193,8 +193,9 @@ static const char *attr_utf8(PyObject *o, const char *name, PyObject **hold, Py_
 static uint8_t filter_flags(const char *file);
 static void describe_args(PyObject *code, struct vt_def *d);
 
-/* VT_DEFF_VT for vt's own code (file "<vt>": the vt module and its finder), with
- * VT_DEFF_VTCALL for the span decorator's wrapper (python/vt/__init__.py) */
+/* VT_DEFF_VT for vt's own code (file "<vt>": the vt module and its finder; or a copy of
+ * the module on the program's path), with VT_DEFF_VTCALL for the span decorator's
+ * wrapper (python/vt/__init__.py) */
 static uint8_t vt_code_flags(PyObject *code, const char *file)
 {
 	PyObject *h = NULL;
@@ -202,7 +203,7 @@ static uint8_t vt_code_flags(PyObject *code, const char *file)
 	const char *name;
 	uint8_t f;
 
-	if (strcmp(file, "<vt>"))
+	if (strcmp(file, "<vt>") && !vt_api_is_copy(file))
 		return 0;
 	name = attr_utf8(code, "co_name", &h, &len);
 	f = VT_DEFF_VT | (name && len == 11 && !memcmp(name, "_vt_wrapper", 11) ? VT_DEFF_VTCALL : 0);
@@ -323,6 +324,7 @@ static int64_t intern_cfunc(void *ml, PyObject *callable, int is_descr)
 	char buf[512];
 	size_t n;
 	int64_t id;
+	int own;
 
 	if (!mname)
 		mname = "<unknown>";
@@ -362,8 +364,8 @@ static int64_t intern_cfunc(void *ml, PyObject *callable, int is_descr)
 		py.ErrClear();
 	py.ErrRestore(et, ev, tb);
 	id = vt_intern_add(ml, VT_DEF_C, buf, n, "", 0, 0);
-	if (id >= 0 && vt_api_owns(ml))
-		vt_defs[id].flags = VT_DEFF_VT; /* _vt.*: vt's own */
+	if (id >= 0 && (own = vt_api_owns(ml)))
+		vt_defs[id].flags = VT_DEFF_VT | (own == 2 ? VT_DEFF_VTCALL : 0); /* _vt.*: vt's own */
 	return id;
 }
 
@@ -1233,12 +1235,14 @@ static void pre_rearm(struct vt_thread *t)
  *
  * The span decorator's wrapper is vt's too, but the function it wraps is the program's:
  * the wrapper hands it to _vt.call, which lifts the skip while the function runs
- * (vt_call_traced) and then drops the wrapper's own return (t->vuntil).
+ * (vt_call_traced) and then drops the wrapper's own return (t->vuntil). A copy of the
+ * vt module that the program has on its path is the program's code, recorded as such;
+ * only its calls of _vt.* are vt's (t->vskip_wrap 2 for _vt.call's).
  */
 static void skip_enter(struct vt_thread *t, uint32_t id)
 {
 	t->vskip = 1;
-	t->vskip_wrap = (vt_defs[id].flags & VT_DEFF_VTCALL) != 0;
+	t->vskip_wrap = !(vt_defs[id].flags & VT_DEFF_VTCALL) ? 0 : vt_defs[id].kind == VT_DEF_C ? 2 : 1;
 	t->vuntil = 0;
 	t->pending = 1;
 	t->limit = 0; /* see vt_pending_hook */
@@ -1247,9 +1251,14 @@ static void skip_enter(struct vt_thread *t, uint32_t id)
 /* an event while vt's own code runs: 1 when it is vt's (dropped, not lost) */
 static int skip_event(struct vt_thread *t, int ev)
 {
-	switch (ev) {
-	case VT_EV_NONE:
+	if (ev == VT_EV_NONE)
 		return 0; /* a span, counter or instant of the program's, made by vt's code */
+	if (!t->vskip && t->vuntil == 3) {
+		/* a wrapper of the program's own called _vt.call: only its C return is vt's */
+		t->vuntil = 0;
+		return ev == VT_EV_CRET;
+	}
+	switch (ev) {
 	case VT_EV_CALL:
 	case VT_EV_ENTER:
 	case VT_EV_CCALL:
@@ -1275,30 +1284,51 @@ static int skip_event(struct vt_thread *t, int ev)
 	}
 }
 
+/* the frame running now is of vt's own code (no record is written) */
+static int caller_is_own(void)
+{
+	void *f = py.GetFrame();
+	PyObject *code = f ? frame_code(f) : NULL;
+	int64_t id = code ? vt_intern_find(code) : -1;
+
+	if (code && id < 0)
+		id = intern_code(code);
+	return id >= 0 && (vt_defs[id].flags & VT_DEFF_VT);
+}
+
 PyObject *vt_call_traced(PyObject *name, PyObject *kwargs, PyObject *func, PyObject *a,
 			 PyObject *kw)
 {
 	struct vt_thread *t = vt_t;
 	unsigned gen = g_window_gen;
-	int lifted = 0;
+	int lifted = 0, until = 0;
 	PyObject *r, *et, *ev, *tb;
 
 	vt_span_begin(name, kwargs);
-	/* called by the wrapper, whose own events (and this call's) are all that is
-	 * skipped: the function is the program's */
-	if (t && t->vskip && t->vskip <= 2 && t->vskip_wrap && !t->vuntil) {
+	/* called by vt's wrapper (1), or by a wrapper of the program's (2), whose own
+	 * events (and this call's) are all that is skipped: the function is the program's */
+	if (t && !t->vuntil && ((t->vskip_wrap == 1 && t->vskip && t->vskip <= 2) ||
+				(t->vskip_wrap == 2 && t->vskip == 1))) {
+		lifted = t->vskip_wrap;
 		t->vskip = 0;
-		t->vskip_wrap = 0;
-		lifted = 1; /* the limit comes back at the next event (pending_work) */
+		t->vskip_wrap = 0; /* the limit comes back at the next event (pending_work) */
 	}
 	r = py.Call(func, a, kw && kw != py.None ? kw : NULL);
 	t = vt_t;
-	/* the wrapper's return comes next, and this call's C return first if it was seen
-	 * to start: drop them, where the hook will see them (the eval hook sees the exit
-	 * of a frame of this window only, and one entered while recording) */
-	if (t && !t->in_vt && g_recording && !t->evicted && !t->vskip && !t->vuntil &&
-	    (!g_eval_mode || (lifted && gen == g_window_gen))) {
-		t->vuntil = 1;
+	/* vt's wrapper returns next, and this call's C return comes first if it was seen
+	 * to start: drop them where the hook will see them (the eval hook sees the exit of
+	 * a frame of this window only, and one entered while recording). Not lifted: the
+	 * wrapper began while vt did not record; whose it is, its code says */
+	if (t && !t->in_vt && g_recording && !t->evicted && !t->vskip && !t->vuntil) {
+		if (lifted == 2)
+			until = 3;
+		else if (g_eval_mode)
+			until = lifted && gen == g_window_gen;
+		else
+			until = lifted || caller_is_own() ? 1 : 3;
+	}
+	if (until) {
+		t->vuntil = until;
 		t->pending = 1;
 		t->limit = 0;
 	}

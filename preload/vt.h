@@ -174,9 +174,10 @@ struct vt_thread {
 				* one flag the hot path tests */
 	uint32_t vskip;        /* vt's own code runs (the vt module): the events open in it,
 				* none recorded (python.c, skip_event) */
-	int vskip_wrap;        /* that code began with the span decorator's wrapper */
-	int vuntil;            /* _vt.call returned: its C return (1) and its wrapper's return
-				* are vt's (2: the C return was seen) */
+	int vskip_wrap;        /* that code began with the span decorator's wrapper (1), or
+				* with _vt.call called by a wrapper of the program's own (2) */
+	int vuntil;            /* _vt.call returned: its C return (1) and vt's wrapper's return
+				* are vt's (2: the C return was seen); 3: its C return only */
 	int fresh;             /* the chunk being filled is the thread's first (vt_chunk_rebase) */
 	/* interned keys (code objects, C functions' PyMethodDefs) whose DEF is already in
 	 * this thread's stream, and their ids: a direct-mapped cache (vt_id_slot), so most

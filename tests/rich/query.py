@@ -67,8 +67,11 @@ elif what == "exc":
         if e["ph"] == "i" and e["name"] == "exception" and a.get("type") == "KeyError" and "hostile" in a.get("where", ""):
             print(a["type"], a["message"], a["where"].rsplit("/", 1)[-1])
 elif what == "own":
-    # vt's own functions in the trace: its module and finder (file <vt>), _vt's builtins
+    # vt's own functions in the trace: its module and finder (file <vt>, or a copy of the
+    # module: ARG "copy"), _vt's builtins
+    copy = len(sys.argv) > 3 and sys.argv[3] == "copy"
     own = sorted({e["name"] for e in xs if e.get("args", {}).get("file", "").startswith("<vt>")
+                  or (copy and "/vt/__init__.py:" in e.get("args", {}).get("file", ""))
                   or e["name"].startswith("_vt.") or "VtFinder" in e["name"]})
     print(" ".join(own) if own else "none")
 elif what == "tree":

@@ -112,6 +112,63 @@ $w" ] && [ ! -s "$d/o.out" ] && ok "$v $h${st:+ VT_START=$st}: vt's frames left 
 				bad "$v $h${st:+ VT_START=$st}: vt's own frames" "$(diff <(echo "none"; echo "$w") <(echo "$got")) $(cat "$d/o.out")"
 		done
 	done
+	# the module from the program's path: the same bytes as vt's are vt's too; another
+	# vt module of the program's (here: one changed line) is the program's, recorded,
+	# and only its calls of _vt.* are left out
+	mkdir -p "$d/copy/vt" "$d/mine/vt"
+	cp "$top/python/vt/__init__.py" "$d/copy/vt/"
+	sed '$a # the program'"'"'s own version' "$top/python/vt/__init__.py" > "$d/mine/vt/__init__.py"
+	want_mine='main
+  _vt_wrapper
+    handle
+      leaf
+  _vt_wrapper
+    outer
+      _vt_wrapper
+        middle
+          leaf
+  _vt_wrapper
+    fails
+  _vt_wrapper
+  gen
+    leaf
+  gen
+  counter
+    __str__
+      inner_str
+  _vt_wrapper
+    slow
+      leaf
+  after
+    leaf
+worker
+  _vt_wrapper
+    handle
+      leaf'
+	want_mine_sig='main*
+  _vt_wrapper*
+    slow*
+      leaf
+  after
+    leaf'
+	ours_mine='^ *\(main\|worker\|handle\|leaf\|outer\|middle\|fails\|gen\|slow\|after\|__str__\|inner_str\|_vt_wrapper\|counter\)\*\?$'
+	for m in copy mine; do
+		for st in "" signal; do
+			PYTHONPATH="$d/$m" LD_PRELOAD="$lib" VT_OUTPUT="$d/p$m$st" VT_START=$st "$py" "$here/own.py" > "$d/o.out" 2>&1
+			"$conv" -q "$d/p$m$st" -o "$d/o.json"
+			[ $m = copy ] && own=$(q own "$d/o.json" copy) || own=$(q own "$d/o.json")
+			got="$own
+$( (q tree "$d/o.json" main; q tree "$d/o.json" worker) | grep "$ours_mine")"
+			case $m$st in
+			copy) w=$want_own ;; copysignal) w=$want_own_sig ;;
+			mine) w=$want_mine ;; minesignal) w=$want_mine_sig ;;
+			esac
+			[ "$got" = "none
+$w" ] && [ ! -s "$d/o.out" ] &&
+				ok "$v the vt module from the program's path ($m)${st:+, VT_START=$st}: vt's calls left out, the program's in" ||
+				bad "$v the vt module from the program's path ($m)${st:+, VT_START=$st}" "$(diff <(echo "none"; echo "$w") <(echo "$got")) $(cat "$d/o.out")"
+		done
+	done
 
 	# 3. filters
 	LD_PRELOAD="$lib" VT_OUTPUT="$d/x" VT_EXCLUDE_FILES="$here/lib" "$py" "$here/filters.py" >/dev/null
