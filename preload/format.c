@@ -221,6 +221,19 @@ uint8_t *vt_put_stack(uint8_t *p, uint64_t dt, uint32_t depth)
 	return vt_put_uint(p, depth);
 }
 
+uint8_t *vt_put_stack_ids(uint8_t *p, uint64_t dt, uint32_t depth, const uint32_t *ids,
+			  uint32_t n)
+{
+	*p++ = 0x94;
+	*p++ = VT_REC_STACK;
+	p = vt_put_uint(p, dt);
+	p = vt_put_uint(p, depth);
+	p = vt_put_array(p, n);
+	for (uint32_t i = 0; i < n; i++)
+		p = vt_put_uint(p, ids[i]);
+	return p;
+}
+
 uint8_t *vt_put_retval(uint8_t *p, const char *text, size_t len)
 {
 	*p++ = 0x92;
@@ -438,8 +451,23 @@ static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *
 		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count) | obj_i64(&e[3], &r->code);
 		break;
 	case VT_REC_FORK:
+		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count);
+		break;
 	case VT_REC_STACK:
 		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count);
+		r->obj = NULL;
+		r->code = 0;
+		if (!bad && n >= 4) {
+			/* 4.1: the frames' ids */
+			bad = e[3].type != MSGPACK_OBJECT_ARRAY;
+			for (uint32_t i = 0; !bad && i < e[3].via.array.size; i++)
+				bad = e[3].via.array.ptr[i].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+				      e[3].via.array.ptr[i].via.u64 >= UINT32_MAX;
+			if (!bad) {
+				r->obj = &e[3];
+				r->code = e[3].via.array.size;
+			}
+		}
 		break;
 	case VT_REC_ALIAS:
 		bad = obj_u64(&e[1], &r->count) | obj_u64(&e[2], &r->id) ||
@@ -448,7 +476,6 @@ static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *
 	default:
 		break;
 	}
-	(void)n;
 	return bad ? -VT_ERR_RECORD : 1;
 }
 

@@ -25,7 +25,7 @@
 #define VT_MAGIC "\x89VTRACE\n"
 #define VT_MAGIC_LEN 8
 #define VT_FORMAT_MAJOR 4
-#define VT_FORMAT_MINOR 0
+#define VT_FORMAT_MINOR 1
 /* the oldest major version readers still take (1.x: a RET is always [1, dt]) */
 #define VT_FORMAT_MAJOR_MIN 1
 /* magic + major + minor + header length */
@@ -59,9 +59,11 @@ enum vt_rec {
 	VT_REC_EXIT = 22,   /* [22, dt, how, code]  process exit (process file only) */
 	VT_REC_MARK = 23,   /* [23, dt, text]  a note from vt itself, shown as an instant */
 	VT_REC_FORK = 24,   /* [24, dt, child_pid]  this thread forked a child */
-	VT_REC_STACK = 25,  /* [25, dt, depth]  the Python stack is @depth frames deep here:
-			     * frames above it were left unseen, frames below it unseen
-			     * were entered (after another profiler held the hook) */
+	VT_REC_STACK = 25,  /* [25, dt, depth(, [id, ...])]  the Python stack is @depth frames
+			     * deep here: frames above it were left unseen, frames below it
+			     * unseen were entered (recording started, or the hook came back
+			     * from another profiler); 4.1: the ids name those frames,
+			     * outermost first (maybe fewer than @depth) */
 	VT_REC_OPEN = 26,   /* [26, [id, ...]]  frames open at this chunk's start, outermost
 			     * first (flight-recorder mode: older chunks may be gone) */
 	VT_REC_ARGS = 27,   /* [27, [key, text, ...]]  arguments of the call just recorded */
@@ -308,6 +310,11 @@ uint8_t *vt_put_fork(uint8_t *p, uint64_t dt, uint32_t child);
 /** vt_put_stack - append [25, dt, depth]. */
 uint8_t *vt_put_stack(uint8_t *p, uint64_t dt, uint32_t depth);
 
+/** vt_put_stack_ids - append [25, dt, depth, [ids]] (4.1) for @n ids, outermost first;
+ * at most 16 + 5 * @n bytes. */
+uint8_t *vt_put_stack_ids(uint8_t *p, uint64_t dt, uint32_t depth, const uint32_t *ids,
+			  uint32_t n);
+
 /** vt_put_retval - append [28, text]. */
 uint8_t *vt_put_retval(uint8_t *p, const char *text, size_t len);
 
@@ -352,12 +359,12 @@ struct vt_record {
 	uint64_t mono_ns;  /* SYNC, END */
 	uint64_t count;    /* LOST count, END reason, DEF kind, EXIT how, FORK child, STACK depth,
 			    * OPEN: number of ids */
-	int64_t code;      /* EXIT code, DEF line, SPAN_B's DEF id */
+	int64_t code;      /* EXIT code, DEF line, SPAN_B's DEF id, STACK: number of ids */
 	const char *s1;    /* DEF name, TNAME/MARK text, LOST reason */
 	size_t s1_len;
 	const char *s2;    /* DEF file */
 	size_t s2_len;
-	const void *obj;   /* PROC: the msgpack_object of the map; OPEN: its id array;
+	const void *obj;   /* PROC: the msgpack_object of the map; OPEN, STACK: the id array;
 			    * ARGS, COUNTER, INSTANT: the key/value array */
 };
 

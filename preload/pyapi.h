@@ -98,6 +98,9 @@ struct vt_pyapi {
 	void *(*ThreadNext)(void *);
 	int (*SetProfileTstate)(void *, vt_tracefunc, PyObject *);
 	int (*AddPendingCall)(int (*)(void *), void *);
+	int (*GILStateEnsure)(void);
+	void (*GILStateRelease)(int);
+	int (*IsFinalizing)(void);
 	PyObject *(*Repr)(PyObject *);
 	char *(*BytesAsString)(PyObject *);
 	Py_ssize_t (*BytesSize)(PyObject *);
@@ -115,6 +118,8 @@ struct vt_pyapi {
 	PyObject *(*ModuleNew)(const char *);
 	int (*ModuleAddObject)(PyObject *, const char *, PyObject *);
 	PyObject *(*RunString)(const char *, int, PyObject *, PyObject *);
+	PyObject *(*CompileString)(const char *, const char *, int);
+	PyObject *(*EvalCode)(PyObject *, PyObject *, PyObject *);
 	PyObject *(*DictNew)(void);
 	int (*DictSetItemString)(PyObject *, const char *, PyObject *);
 	PyObject *(*EvalGetBuiltins)(void);
@@ -135,6 +140,19 @@ extern struct vt_pyapi vt_py;
 
 /** vt_api_install - make `import vt` (and `_vt`) find vt's module. GIL held. */
 void vt_api_install(void);
+/** vt_api_is_copy - 1 when @file is a copy of vt's module (python/vt/__init__.py, the
+ * same bytes as the one built in: `make install`'s, or a checkout's on the path). */
+int vt_api_is_copy(const char *file);
+/** vt_api_owns - 1 when @ml is the PyMethodDef of a _vt function, 2 for _vt.call's. */
+int vt_api_owns(const void *ml);
+/**
+ * vt_call_traced - _vt.call: @func(*@a, **@kw) (@kw a dict or None) inside the span named
+ * @name with @kwargs: the span decorator's wrapper. @func runs as the program's code, so
+ * its calls are recorded although the wrapper's own events are not. Returns its result
+ * (a new reference) or NULL with its exception.
+ */
+PyObject *vt_call_traced(PyObject *name, PyObject *kwargs, PyObject *func, PyObject *a,
+			 PyObject *kw);
 /** vt_recording_pause / _resume - vt.pause() and vt.resume(): hooks off and on. */
 void vt_recording_pause(void);
 void vt_recording_resume(void);

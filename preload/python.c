@@ -157,6 +157,13 @@ static int resolve_api(void)
 	*(void **)&py.GenericAlloc = sym("PyType_GenericAlloc");
 	*(void **)&py.SetProfileAllThreads = sym("PyEval_SetProfileAllThreads");
 	*(void **)&py.WriteUnraisableMsg = sym("_PyErr_WriteUnraisableMsg");
+	*(void **)&py.CompileString = sym("Py_CompileString");
+	*(void **)&py.EvalCode = sym("PyEval_EvalCode");
+	*(void **)&py.GILStateEnsure = sym("PyGILState_Ensure");
+	*(void **)&py.GILStateRelease = sym("PyGILState_Release");
+	*(void **)&py.IsFinalizing = sym("_Py_IsFinalizing"); /* 3.8-3.12 */
+	if (!py.IsFinalizing)
+		*(void **)&py.IsFinalizing = sym("Py_IsFinalizing"); /* 3.13 */
 	py.CMethodType = sym("PyCMethod_Type"); /* 3.9+ */
 	return py.InterpGet ? 0 : -1;
 }
@@ -185,6 +192,25 @@ static const char *attr_utf8(PyObject *o, const char *name, PyObject **hold, Py_
 
 static uint8_t filter_flags(const char *file);
 static void describe_args(PyObject *code, struct vt_def *d);
+
+/* VT_DEFF_VT for vt's own code (file "<vt>": the vt module and its finder; or a copy of
+ * the module on the program's path), with VT_DEFF_VTCALL for the span decorator's
+ * wrapper (python/vt/__init__.py) */
+static uint8_t vt_code_flags(PyObject *code, const char *file)
+{
+	PyObject *h = NULL;
+	Py_ssize_t len = 0;
+	const char *name;
+	uint8_t f;
+
+	if (strcmp(file, "<vt>") && !vt_api_is_copy(file))
+		return 0;
+	name = attr_utf8(code, "co_name", &h, &len);
+	f = VT_DEFF_VT | (name && len == 11 && !memcmp(name, "_vt_wrapper", 11) ? VT_DEFF_VTCALL : 0);
+	if (h)
+		py.DecRef(h);
+	return f;
+}
 struct vt_thread;
 static void record_exception(struct vt_thread *t, PyObject *exc, PyObject *code, int line);
 
@@ -216,7 +242,7 @@ static int64_t intern_code(PyObject *code)
 			   line > 0 ? (uint32_t)line : 0);
 	if (id >= 0) {
 		py.IncRef(code); /* pinned: its address is never reused during the trace */
-		vt_defs[id].flags = filter_flags(vt_defs[id].file);
+		vt_defs[id].flags = filter_flags(vt_defs[id].file) | vt_code_flags(code, vt_defs[id].file);
 		describe_args(code, &vt_defs[id]);
 	}
 	if (h1)
@@ -298,6 +324,7 @@ static int64_t intern_cfunc(void *ml, PyObject *callable, int is_descr)
 	char buf[512];
 	size_t n;
 	int64_t id;
+	int own;
 
 	if (!mname)
 		mname = "<unknown>";
@@ -337,6 +364,8 @@ static int64_t intern_cfunc(void *ml, PyObject *callable, int is_descr)
 		py.ErrClear();
 	py.ErrRestore(et, ev, tb);
 	id = vt_intern_add(ml, VT_DEF_C, buf, n, "", 0, 0);
+	if (id >= 0 && (own = vt_api_owns(ml)))
+		vt_defs[id].flags = VT_DEFF_VT | (own == 2 ? VT_DEFF_VTCALL : 0); /* _vt.*: vt's own */
 	return id;
 }
 
@@ -451,13 +480,28 @@ static uint32_t alias_of(struct vt_thread *t, uint32_t id, int is_c)
 	return m->v;
 }
 
+/* the reference (idc_ref) of a function of vt's own: negative, not -1 (a failure) */
+#define VT_V_OWN 0xffffffffu
+static inline int is_own_ref(int64_t ref)
+{
+	return ref != -1 && (uint32_t)((uint64_t)ref >> 32) == VT_V_OWN;
+}
+
 /* @id (of @key, or -1), its DEF and alias put in @t's stream and kept in the cache slot
- * @c; returns its reference (idc_ref) */
+ * @c; returns its reference (idc_ref). vt's own functions (VT_DEFF_VT) get neither, and a
+ * negative reference (is_own_ref): the hot path's test for a failed lookup sends them to
+ * skip_enter, so they cost the other functions nothing. */
 static int64_t id_cache_fill(struct vt_thread *t, struct vt_idc *c, void *key, int64_t id,
 			     int is_c)
 {
 	if (id < 0)
 		return id;
+	if (VT_UNLIKELY(vt_defs[id].flags & VT_DEFF_VT)) {
+		c->key = key;
+		c->id = (uint32_t)id;
+		c->v = VT_V_OWN;
+		return idc_ref(c);
+	}
 	vt_define(t, (uint32_t)id);
 	c->key = key;
 	c->id = (uint32_t)id;
@@ -896,6 +940,8 @@ static inline uint64_t early_now(void)
 	return VT_UNLIKELY(g_slow) ? 0 : vt_now();
 }
 
+static void skip_enter(struct vt_thread *t, uint32_t id);
+
 /* 1 when the call of @ref (idc_ref) was recorded; @now 0: read the clock here */
 HOT int rec_call(struct vt_thread *t, unsigned kind, int64_t ref, uint64_t now)
 {
@@ -903,7 +949,10 @@ HOT int rec_call(struct vt_thread *t, unsigned kind, int64_t ref, uint64_t now)
 	uint64_t dt;
 
 	if (VT_UNLIKELY(ref < 0)) {
-		t->lost++;
+		if (is_own_ref(ref))
+			skip_enter(t, id); /* vt's own code: not the program's */
+		else
+			t->lost++;
 		return 0;
 	}
 	if (VT_UNLIKELY(g_slow) && !call_allowed(t, id, kind == VT_REC_CCALL))
@@ -1026,34 +1075,344 @@ static void write_inherited_stack(struct vt_thread *t, int is_call)
 	}
 }
 
-static uint32_t stack_depth(void);
 static void put_mark(struct vt_thread *t, const char *text);
+static void *frame_back(void *f);
 
-static void pending_work(struct vt_thread *t, int is_call)
+/* when the recording window began (vt_now(), and CLOCK_MONOTONIC ns): frames open then
+ * are drawn from there */
+static uint64_t g_window_start, g_window_mono;
+/* windows begun so far */
+static unsigned g_window_gen;
+/* eval hook: nonzero while it records, and different in each window (see eval_enter) */
+static volatile int g_eval_token;
+
+static void eval_token_update(void)
 {
+	g_eval_token = g_recording && g_eval_mode ? (int)((g_window_gen & 0xfffffffu) << 2 | 1) : 0;
+}
+
+/* the frames on this thread's stack into t->pre, outermost first; their number */
+static uint32_t walk_stack(struct vt_thread *t)
+{
+	void *f = py.GetFrame();
+	uint32_t n = 0;
+
+	while (f && n < 100000) {
+		if (n == t->pre_cap) {
+			uint32_t cap = t->pre_cap ? 2 * t->pre_cap : 256;
+			void **fr = realloc(t->pre, cap * sizeof(*fr));
+			uint32_t *ids;
+
+			if (fr)
+				t->pre = fr;
+			ids = fr ? realloc(t->pre_ids, cap * sizeof(*ids)) : NULL;
+			if (!ids)
+				break; /* out of memory: the outermost frames go unnamed */
+			t->pre_ids = ids;
+			t->pre_cap = cap;
+		}
+		t->pre[n++] = f;
+		f = frame_back(f);
+	}
+	for (uint32_t i = 0; i < n / 2; i++) {
+		void *x = t->pre[i];
+
+		t->pre[i] = t->pre[n - 1 - i];
+		t->pre[n - 1 - i] = x;
+	}
+	return n;
+}
+
+/* what t->pre_ids holds for a frame that the STACK record does not name */
+#define VT_PRE_UNNAMED 0xffffffffu /* the program's, with no room left to name it */
+#define VT_PRE_WRAPPER 0xfffffffeu /* the span decorator's wrapper, running the program's
+				    * function (_vt.call): left out, the frames above are named */
+#define VT_PRE_OWN 0xfffffffdu     /* vt's own code, or what it runs: left out */
+
+/*
+ * Recording (re)started, or the profile hook came back from another profiler: the frames
+ * on the stack were entered unseen. Write a STACK record with their ids (outermost
+ * first; DEFs before it) at @at, so the converter names them and draws them from there.
+ * On a call event (@ev VT_EV_CALL) the newest frame is the one being entered, which the
+ * event records. The eval hook never sees these frames return: it keeps them in t->pre
+ * and ends them as the frames it sees entered show them gone (pre_check).
+ *
+ * vt's own frames are left out: from the first one up (unless it is the span decorator's
+ * wrapper running the program's function), everything is vt's, and the thread goes on
+ * skipping it (skip_event) until that frame returns.
+ */
+static void name_open_frames(struct vt_thread *t, int ev, uint64_t at)
+{
+	const size_t cap = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
+	uint32_t all = walk_stack(t), n = all, named = 0, depth = 0, root = UINT32_MAX;
+	int wrap = 0, room = 1;
+	uint32_t *ids;
+	uint64_t dt;
+
+	if (ev == VT_EV_CALL && n)
+		n--;
+	/* the DEFs and the list go into this chunk: start a new one when it is half full */
+	if (n && t->pos > cap / 2)
+		vt_flush(t);
+	/* a thread that runs for the first time since recording started (it was waiting):
+	 * its buffer is new, its frames are older */
+	if (n && at == g_window_start)
+		vt_chunk_rebase(t, at, g_window_mono);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t v = root < i ? VT_PRE_OWN : VT_PRE_UNNAMED;
+		int64_t ref;
+
+		/* no room to name more: the rest stay unnamed */
+		room = room && t->pos + VT_REC_DEF_MAX + VT_REC_ALIAS_MAX + 5 * (size_t)(i + 1) + 64 <= cap;
+		if (root > i && room) {
+			ref = code_id(t, frame_code(t->pre[i]));
+			if (is_own_ref(ref)) {
+				uint8_t fl = vt_defs[(uint32_t)ref].flags;
+
+				/* the wrapper with a frame above it runs the program's function */
+				if ((fl & VT_DEFF_VTCALL) && (i + 1 < all || ev == VT_EV_ENTER)) {
+					v = VT_PRE_WRAPPER;
+				} else {
+					root = i;
+					wrap = (fl & VT_DEFF_VTCALL) != 0;
+					v = VT_PRE_OWN;
+				}
+			} else if (ref >= 0) {
+				v = (uint32_t)ref;
+			}
+		}
+		t->pre_ids[i] = v;
+	}
+	/* the list names the program's frames up to the first it cannot name */
+	ids = (uint32_t *)scratch(t, (size_t)n * sizeof(*ids) + 4);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t v = t->pre_ids[i];
+
+		if (v == VT_PRE_WRAPPER || v == VT_PRE_OWN)
+			continue;
+		if (ids && v != VT_PRE_UNNAMED && named == depth)
+			ids[named++] = v;
+		depth++;
+	}
+	if (!ids)
+		named = 0;
+	stamp_at(t, at, &dt);
+	t->pos = (size_t)(vt_put_stack_ids(t->buf + t->pos, dt, depth, ids, named) - t->buf);
+	if (vt_cfg.ring) {
+		/* the flight recorder's chunks start with these frames */
+		t->sdepth = 0;
+		for (uint32_t i = 0; i < named; i++)
+			vt_shadow_push(t, ids[i]);
+	}
+	t->npre = g_eval_mode ? n : 0;
+	t->pre_armed = t->npre > 0;
+	if (root != UINT32_MAX && !g_eval_mode) {
+		/* inside vt's own code: its frames (and the C function returning now) end
+		 * unseen by the program; the eval hook never sees them end (pre_check) */
+		t->vskip = n - root + (ev == VT_EV_CRET);
+		t->vskip_wrap = wrap;
+		t->vuntil = 0;
+	}
+}
+
+/*
+ * Eval hook: a frame is entered right above the frames that were open when recording
+ * started (t->pre), whose returns the hook never sees. The frame that calls it tells
+ * which of them are still open: those above it have ended (unseen); end them now. Safe
+ * at any depth: a caller that is not one of them ends none. Returns 1 when that caller
+ * is vt's own code.
+ */
+static int pre_check(struct vt_thread *t)
+{
+	void *caller = py.GetFrame();
+	uint32_t j = caller ? t->npre : 0; /* no caller: the thread's stack is empty */
+	uint64_t dt;
+
+	if (caller)
+		while (j && t->pre[j - 1] != caller)
+			j--;
+	if (caller && !j)
+		return 0; /* called from a frame entered since: nothing of theirs ended */
+	while (t->npre > j && t->pos + 16 < vt_cfg.chunk_size - VT_CHUNK_HEADROOM) {
+		uint32_t v = t->pre_ids[t->npre - 1];
+
+		if (v != VT_PRE_WRAPPER && v != VT_PRE_OWN) {
+			stamp(t, &dt);
+			t->pos = (size_t)(vt_put_dt_rec(t->buf + t->pos, VT_REC_RET, dt) - t->buf);
+			t->events++;
+			if (vt_cfg.ring)
+				vt_shadow_pop(t);
+		}
+		t->npre--;
+	}
+	/* called from vt's own code: the new frame is vt's too */
+	return j && t->pre_ids[j - 1] == VT_PRE_OWN;
+}
+
+/* eval hook: the frame that disarmed the check has left; look again at the next entry */
+static void pre_rearm(struct vt_thread *t)
+{
+	if (t->npre && !t->pre_armed) {
+		t->pre_armed = 1;
+		t->pending = 1;
+		t->limit = 0; /* see vt_pending_hook */
+	}
+}
+
+/*
+ * ---- vt's own code ----
+ *
+ * The vt module (python/vt/__init__.py, file "<vt>"), its finder and the _vt functions
+ * are vt's: the trace shows the program, so their calls, and everything they call, are
+ * left out. Their code objects and PyMethodDefs carry VT_DEFF_VT, decided once when they
+ * are interned, and their id cache entries a negative reference, so a call of one takes
+ * the hot path's branch for a failed lookup into skip_enter and costs the rest nothing.
+ * From there the thread takes the slow path (t->pending) and counts the calls and
+ * returns of vt's code (skip_event) until the first one returns; vt's own records
+ * (spans, counters, instants) still go in.
+ *
+ * The span decorator's wrapper is vt's too, but the function it wraps is the program's:
+ * the wrapper hands it to _vt.call, which lifts the skip while the function runs
+ * (vt_call_traced) and then drops the wrapper's own return (t->vuntil). A copy of the
+ * vt module that the program has on its path is the program's code, recorded as such;
+ * only its calls of _vt.* are vt's (t->vskip_wrap 2 for _vt.call's).
+ */
+static void skip_enter(struct vt_thread *t, uint32_t id)
+{
+	t->vskip = 1;
+	t->vskip_wrap = !(vt_defs[id].flags & VT_DEFF_VTCALL) ? 0 : vt_defs[id].kind == VT_DEF_C ? 2 : 1;
+	t->vuntil = 0;
+	t->pending = 1;
+	t->limit = 0; /* see vt_pending_hook */
+}
+
+/* an event while vt's own code runs: 1 when it is vt's (dropped, not lost) */
+static int skip_event(struct vt_thread *t, int ev)
+{
+	if (ev == VT_EV_NONE)
+		return 0; /* a span, counter or instant of the program's, made by vt's code */
+	if (!t->vskip && t->vuntil == 3) {
+		/* a wrapper of the program's own called _vt.call: only its C return is vt's */
+		t->vuntil = 0;
+		return ev == VT_EV_CRET;
+	}
+	switch (ev) {
+	case VT_EV_CALL:
+	case VT_EV_ENTER:
+	case VT_EV_CCALL:
+		t->vskip++;
+		return 1;
+	case VT_EV_RET:
+	case VT_EV_CRET:
+		if (t->vskip) {
+			if (--t->vskip == 0)
+				t->vskip_wrap = 0;
+			return 1;
+		}
+		/* _vt.call returned: its C return (if it was seen to start), then the
+		 * wrapper's return; anything else means they were not seen */
+		if (ev == VT_EV_CRET && t->vuntil == 1) {
+			t->vuntil = 2;
+			return 1;
+		}
+		t->vuntil = 0;
+		return ev == VT_EV_RET;
+	default:
+		return 1; /* an exception raised in vt's code */
+	}
+}
+
+/* the frame running now is of vt's own code (no record is written) */
+static int caller_is_own(void)
+{
+	void *f = py.GetFrame();
+	PyObject *code = f ? frame_code(f) : NULL;
+	int64_t id = code ? vt_intern_find(code) : -1;
+
+	if (code && id < 0)
+		id = intern_code(code);
+	return id >= 0 && (vt_defs[id].flags & VT_DEFF_VT);
+}
+
+PyObject *vt_call_traced(PyObject *name, PyObject *kwargs, PyObject *func, PyObject *a,
+			 PyObject *kw)
+{
+	struct vt_thread *t = vt_t;
+	unsigned gen = g_window_gen;
+	int lifted = 0, until = 0;
+	PyObject *r, *et, *ev, *tb;
+
+	vt_span_begin(name, kwargs);
+	/* called by vt's wrapper (1), or by a wrapper of the program's (2), whose own
+	 * events (and this call's) are all that is skipped: the function is the program's */
+	if (t && !t->vuntil && ((t->vskip_wrap == 1 && t->vskip && t->vskip <= 2) ||
+				(t->vskip_wrap == 2 && t->vskip == 1))) {
+		lifted = t->vskip_wrap;
+		t->vskip = 0;
+		t->vskip_wrap = 0; /* the limit comes back at the next event (pending_work) */
+	}
+	r = py.Call(func, a, kw && kw != py.None ? kw : NULL);
+	t = vt_t;
+	/* vt's wrapper returns next, and this call's C return comes first if it was seen
+	 * to start: drop them where the hook will see them (the eval hook sees the exit of
+	 * a frame of this window only, and one entered while recording). Not lifted: the
+	 * wrapper began while vt did not record; whose it is, its code says */
+	if (t && !t->in_vt && g_recording && !t->evicted && !t->vskip && !t->vuntil) {
+		if (lifted == 2)
+			until = 3;
+		else if (g_eval_mode)
+			until = lifted && gen == g_window_gen;
+		else
+			until = lifted || caller_is_own() ? 1 : 3;
+	}
+	if (until) {
+		t->vuntil = until;
+		t->pending = 1;
+		t->limit = 0;
+	}
+	py.ErrFetch(&et, &ev, &tb);
+	vt_span_end();
+	py.ErrRestore(et, ev, tb);
+	return r;
+}
+
+static int pending_work(struct vt_thread *t, int ev)
+{
+	int r = 1, drop = 0, counted = 0;
+
 	if (t->resync) {
 		t->resync = 0;
-		write_inherited_stack(t, is_call);
+		write_inherited_stack(t, ev == VT_EV_CALL);
 	}
 	if (t->resync_stack) {
-		/* recording (re)started: these frames were entered before; say how deep */
-		uint64_t dt;
-
 		t->resync_stack = 0;
 		/* and the filters have not seen them enter: what they knew of the frames open
 		 * when recording stopped is stale (those frames have since returned unseen) */
 		t->fdepth = 0;
 		t->skip_from = 0;
-		stamp(t, &dt);
-		uint32_t depth = stack_depth();
-
-		t->pos = (size_t)(vt_put_stack(t->buf + t->pos, dt,
-					       depth > (uint32_t)is_call ? depth - (uint32_t)is_call : 0) -
-				  t->buf);
+		name_open_frames(t, ev, g_window_start);
 	}
 	if (t->name_tries)
 		try_thread_name(t);
-	t->pending = t->resync || t->resync_stack || t->name_tries;
+	if (t->pre_armed && !g_eval_mode) {
+		t->pre_armed = 0; /* the eval hook was left for the profile hook, which sees
+				   * every frame return */
+		t->npre = 0;
+	}
+	if (t->pre_armed && ev == VT_EV_ENTER) {
+		t->pre_armed = 0;
+		r = 2; /* look again when this frame returns */
+		if (pre_check(t) && !t->vskip && !t->vuntil) {
+			t->vskip = 1; /* called from vt's own code: vt's too */
+			t->vskip_wrap = 0;
+			drop = counted = 1;
+		}
+	}
+	if (!counted && (t->vskip || t->vuntil))
+		drop = skip_event(t, ev);
+	t->pending = t->resync || t->resync_stack || t->name_tries || t->pre_armed || t->vskip ||
+		     t->vuntil;
+	return drop ? 0 : r;
 }
 
 /* C function key and kind for a callable, or NULL when it is not a C function */
@@ -1092,6 +1451,10 @@ static inline int64_t cfunc_id(struct vt_thread *t, PyObject *callable, void *ml
 }
 
 
+/* what each PyTrace_* event is, for vt_room */
+static const uint8_t g_ev_of[8] = { VT_EV_CALL, VT_EV_OTHER, VT_EV_OTHER, VT_EV_RET,
+				    VT_EV_CCALL, VT_EV_CRET, VT_EV_CRET, VT_EV_OTHER };
+
 /* PyEval_SetProfile callback (3.8-3.11, and 3.12+ when no monitoring tool id is free) */
 static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 {
@@ -1104,7 +1467,7 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 	void *ml;
 
 	(void)obj;
-	if (VT_UNLIKELY(!t) || !g_recording || !vt_room(t, what == PT_CALL))
+	if (VT_UNLIKELY(!t) || !g_recording || !vt_room(t, g_ev_of[what & 7]))
 		return 0;
 	switch (what) {
 	case PT_CALL: {
@@ -1179,6 +1542,7 @@ static void *(*g_eval_getter)(void *interp);
 static void profile_mode_setup(void);
 static void hooks_on(void);
 static void hooks_off(void);
+static void eval_set(int on);
 
 static inline PyObject *eval_frame_code(void *frame)
 {
@@ -1193,32 +1557,44 @@ static void eval_to_profile(void)
 	static const char why[] = "vt: the C stack is nearly full (a deep recursion): "
 				  "switched from the frame-evaluation hook to the profile hook";
 
-	hooks_off(); /* closes every thread's open frames, marked as a pause */
+	/* not a pause: the frames open stay open. The profile hook sees them return; the
+	 * eval hook's exits are ignored from here (g_eval_token 0) */
+	g_recording = 0;
+	eval_token_update();
+	eval_set(0);
 	g_eval_mode = 0;
 	profile_mode_setup();
-	hooks_on(); /* the frames still open are counted (STACK) at each thread's next event */
+	hooks_on(); /* each thread names its open frames (STACK) at its next event: the
+		     * converter has them already, and goes on with them */
 	vt_proc_mark(why);
 }
 
-/* the entry of a frame; 1 when its exit is to be recorded */
+/*
+ * The entry of a frame. Returns 0 when its exit is not to be looked at, else the
+ * window's token (g_eval_token) with bit 1 set when the pre_check is to be armed again
+ * at its exit: a frame of the current window only, as frames entered before it (while
+ * not recording) never show their exit (see name_open_frames).
+ */
 static inline int eval_enter(void *frame)
 {
 	uint64_t now = early_now();
 	struct vt_thread *t = vt_thread_cur();
+	int tok = g_eval_token, r;
 	PyObject *code;
 	int64_t id;
 	struct vt_idc *c;
 
-	if (VT_UNLIKELY(!t) || !g_recording || !g_eval_mode)
+	if (VT_UNLIKELY(!t) || !tok)
 		return 0;
 	if (VT_UNLIKELY((uintptr_t)__builtin_frame_address(0) < t->stack_guard)) {
 		eval_to_profile();
 		return 0;
 	}
-	/* is_call 0: the frame being entered is not on the thread's stack yet (a fork
-	 * child's inherited frames and a resumed window's depth count every frame there) */
-	if (!vt_room(t, 0))
-		return 1;
+	/* VT_EV_ENTER: the frame being entered is not on the thread's stack yet (a fork
+	 * child's inherited frames and a resumed window's open frames are all there) */
+	r = vt_room(t, VT_EV_ENTER);
+	if (!r)
+		return tok | 2;
 	code = eval_frame_code(frame);
 	/* 3.11 runs a generator function's frame up to RETURN_GENERATOR to make the
 	 * generator; the profile hook shows no call for that, and neither do we. The frame
@@ -1239,16 +1615,21 @@ static inline int eval_enter(void *frame)
 		py.ErrRestore(et, ev, tb);
 	}
 	rec_call(t, VT_REC_CALL, id, now);
-	return 1;
+	return tok | (r & 2);
 }
 
-static inline void eval_leave(PyObject *result)
+/* the exit of a frame whose eval_enter returned @on */
+static inline void eval_leave(PyObject *result, int on)
 {
 	uint64_t now = early_now();
 	struct vt_thread *t = vt_t;
 
-	if (VT_LIKELY(t) && g_recording && g_eval_mode && vt_room(t, 0))
+	if (VT_UNLIKELY((on & ~2) != g_eval_token) || VT_UNLIKELY(!t))
+		return; /* not recording, or entered in an earlier window */
+	if (vt_room(t, VT_EV_RET))
 		rec_ret(t, result ? VT_REC_RET : VT_REC_UNWIND, now, NULL);
+	if (VT_UNLIKELY(on & 2))
+		pre_rearm(t);
 }
 
 static PyObject *eval_hook39(void *tstate, void *frame, int throwflag)
@@ -1260,7 +1641,7 @@ static PyObject *eval_hook39(void *tstate, void *frame, int throwflag)
 	PyObject *r = ((vt_eval39)g_eval_default)(tstate, frame, throwflag);
 
 	if (on)
-		eval_leave(r);
+		eval_leave(r, on);
 	return r;
 }
 
@@ -1273,7 +1654,7 @@ static PyObject *eval_hook38(void *frame, int throwflag)
 	PyObject *r = ((vt_eval38)g_eval_default)(frame, throwflag);
 
 	if (on)
-		eval_leave(r);
+		eval_leave(r, on);
 	return r;
 }
 
@@ -1342,7 +1723,7 @@ static PyObject *mon_start(MON_ARGS)
 	struct vt_thread *t = vt_thread_cur();
 
 	MON_UNUSED();
-	if (VT_LIKELY(t) && vt_room(t, 1)) {
+	if (VT_LIKELY(t) && vt_room(t, VT_EV_CALL)) {
 		int64_t id = code_id(t, args[0]);
 
 		if (rec_call(t, VT_REC_CALL, id, now) && VT_UNLIKELY(vt_cfg.log_args))
@@ -1358,7 +1739,7 @@ static PyObject *mon_resume(MON_ARGS)
 	struct vt_thread *t = vt_thread_cur();
 
 	MON_UNUSED();
-	if (VT_LIKELY(t) && vt_room(t, 1))
+	if (VT_LIKELY(t) && vt_room(t, VT_EV_CALL))
 		rec_call(t, VT_REC_RESUME, code_id(t, args[0]), now);
 	return py.None;
 }
@@ -1370,7 +1751,7 @@ static PyObject *mon_resume(MON_ARGS)
 		uint64_t now = early_now();                                    \
 		struct vt_thread *t = vt_thread_cur();                         \
 		MON_UNUSED();                                                  \
-		if (VT_LIKELY(t) && vt_room(t, 0))                             \
+		if (VT_LIKELY(t) && vt_room(t, VT_EV_RET))                     \
 			rec_ret(t, kind, now,                                  \
 				kind == VT_REC_RET && MON_NARGS > 2 ? args[2] : NULL); \
 		return py.None;                                                \
@@ -1385,7 +1766,7 @@ static PyObject *mon_raise(MON_ARGS)
 	struct vt_thread *t = vt_thread_cur();
 
 	MON_UNUSED();
-	if (MON_NARGS >= 3 && t && vt_room(t, 0)) {
+	if (MON_NARGS >= 3 && t && vt_room(t, VT_EV_OTHER)) {
 		long off = py.AsLong(args[1]);
 
 		if (off == -1 && py.ErrOccurred())
@@ -1406,7 +1787,7 @@ static PyObject *mon_call(MON_ARGS)
 	if (MON_NARGS < 3 || !(ml = cfunc_key(args[2], &is_descr)))
 		return py.None;
 	t = vt_thread_cur();
-	if (VT_LIKELY(t) && vt_room(t, 0))
+	if (VT_LIKELY(t) && vt_room(t, VT_EV_CCALL))
 		rec_ccall(t, cfunc_id(t, args[2], ml, is_descr), early_now(), NULL, args[0]);
 	return py.None;
 }
@@ -1420,7 +1801,7 @@ static PyObject *mon_cret(PyObject *const *args, Py_ssize_t n, unsigned kind)
 	if (n < 3 || !cfunc_key(args[2], &is_descr))
 		return py.None;
 	t = vt_thread_cur();
-	if (VT_LIKELY(t) && vt_room(t, 0))
+	if (VT_LIKELY(t) && vt_room(t, VT_EV_CRET))
 		rec_ret(t, kind, early_now(), NULL);
 	return py.None;
 }
@@ -1788,7 +2169,7 @@ static int trace_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 	if (what != PT_EXCEPTION || !arg || !g_recording || py.TupleSize(arg) < 2)
 		return 0;
 	t = vt_thread_cur();
-	if (t && vt_room(t, 0))
+	if (t && vt_room(t, VT_EV_OTHER))
 		record_exception(t, py.TupleGetItem(arg, 1), frame_code(frame),
 				 (int)int_attr(frame, "f_lineno"));
 	return 0;
@@ -1829,19 +2210,6 @@ static void *frame_back(void *f)
 	if (b)
 		py.DecRef(b);
 	return b;
-}
-
-/* Python frames on this thread's stack */
-static uint32_t stack_depth(void)
-{
-	void *f = py.GetFrame();
-	uint32_t n = 0;
-
-	while (f && n < 100000) {
-		n++;
-		f = frame_back(f);
-	}
-	return n;
 }
 
 /*
@@ -1888,14 +2256,13 @@ static void put_mark(struct vt_thread *t, const char *text)
 /*
  * Profile mode: a user's cProfile.enable() or sys.setprofile() replaces our hook in their
  * thread (there is one slot per thread). Note when that happens, and take the hook back
- * once they release it (the slot is empty again at a later audit event), recording how
- * deep the stack is then, so the converter can pair calls and returns again.
+ * once they release it (the slot is empty again at a later audit event), recording the
+ * frames open then, so the converter can pair calls and returns again.
  */
-/* the slot is free again: take it back, and say how deep the stack is now */
+/* the slot is free again: take it back, and name the frames open now */
 static void take_back(struct vt_thread *t)
 {
 	void *fn = FIELD(py.TstateGet(), g_off_profilefunc, void *);
-	uint64_t dt;
 
 	if (fn || t_own_setprofile || py.ErrOccurred() || !t->evicted || !g_recording ||
 	    !vt_room(t, 0) || install_running(t))
@@ -1903,8 +2270,7 @@ static void take_back(struct vt_thread *t)
 	if (arm_profile(0) < 0)
 		return; /* refused: still inside someone's install; try at a later event */
 	t->evicted = 0;
-	stamp(t, &dt);
-	t->pos = (size_t)(vt_put_stack(t->buf + t->pos, dt, stack_depth()) - t->buf);
+	name_open_frames(t, VT_EV_NONE, vt_now());
 	put_mark(t, "vt: resumed, the other profiler released the hook");
 }
 
@@ -2634,8 +3000,18 @@ static void hooks_on(void)
 {
 	if (g_recording || vt_state != VT_ST_TRACING)
 		return;
+	g_window_start = vt_now();
+	g_window_mono = vt_use_tsc ? vt_mono_ns() : g_window_start;
+	g_window_gen++;
+	if (g_gate != GATE_NONE) {
+		/* the program runs already: its first events are its own (a return of a frame
+		 * open now must not go to the start gate) */
+		g_gate = GATE_NONE;
+		slow_update();
+	}
 	g_recording = 1;
-	/* threads that already record note how deep they are when they next run */
+	eval_token_update();
+	/* threads that already record name their open frames when they next run */
 	vt_threads_resync_stack();
 	if (g_eval_mode)
 		eval_set(1);
@@ -2650,6 +3026,7 @@ static void hooks_off(void)
 	if (!g_recording)
 		return;
 	g_recording = 0;
+	eval_token_update();
 	if (g_eval_mode)
 		eval_set(0);
 	else if (g_profile_mode)
@@ -2718,6 +3095,39 @@ static int timer_fired(void *arg)
 }
 
 /*
+ * Make the main thread notice a pending call added from the timer thread.
+ *
+ * Py_AddPendingCall queues the call and sets the "calls to do" flag, but the main thread
+ * only looks at that flag when the interpreter's eval_breaker is set. On 3.9-3.12 the
+ * function that sets it, COMPUTE_EVAL_BREAKER (ceval.c / ceval_gil.c), counts pending
+ * calls only when the thread that calls it can run them: `calls_to_do &&
+ * _Py_ThreadCanHandlePendingCalls()` (3.9-3.11), `_Py_IsMainThread() && ...
+ * pending_mainthread.calls_to_do` (3.12), and both are false in vt's timer thread. So
+ * eval_breaker stays 0, and the call waits until the main thread recomputes it itself:
+ * when it takes the GIL back (time.sleep, I/O) or handles a signal. A CPU-bound loop
+ * never does, and VT_DELAY/VT_DURATION never fired there. 3.8 sets eval_breaker
+ * unconditionally, and 3.13 sets the main thread's _PY_CALLS_TO_DO_BIT from any thread.
+ *
+ * The timer thread takes the GIL for a moment (PyGILState_Ensure/Release: public API,
+ * a thread state that lives for that moment and runs no Python code). Asking for the
+ * GIL sets gil_drop_request, which sets eval_breaker for any thread; the main thread
+ * gives the GIL up at its next check, and when it takes it back take_gil recomputes
+ * eval_breaker in the main thread, which now counts the pending call (3.9-3.11 run it
+ * even before giving the GIL up). A main thread that is already waiting (sleep, I/O)
+ * just goes on waiting; it recomputes when it wakes, as before.
+ */
+static void wake_main(void)
+{
+	int s;
+
+	if (vt_py_minor < 9 || vt_py_minor > 12 || !py.GILStateEnsure || !py.GILStateRelease ||
+	    !py.IsInitialized() || (py.IsFinalizing && py.IsFinalizing()))
+		return;
+	s = py.GILStateEnsure();
+	py.GILStateRelease(s);
+}
+
+/*
  * A plain pthread (not a Python thread: the program does not see it) that sleeps until
  * the next deadline and asks the interpreter to run timer_fired at its next safe point.
  */
@@ -2738,6 +3148,7 @@ static void *timer_main(void *arg)
 			g_timer_at = 0;
 			pthread_mutex_unlock(&g_timer_lock);
 			py.AddPendingCall(timer_fired, start ? (void *)1 : NULL);
+			wake_main();
 			pthread_mutex_lock(&g_timer_lock);
 			continue;
 		}
@@ -2954,6 +3365,7 @@ static void install(void)
 		vt_stack_guards = 1; /* before any thread's first event */
 		g_eval_mode = 1;
 		g_recording = 1;
+		eval_token_update();
 		eval_set(1);
 	} else {
 		if (vt_py_minor >= 12 && !vt_cfg.use_profile)

@@ -435,10 +435,11 @@ static void make_key(void)
 	pthread_key_create(&g_key, key_destructor);
 }
 
-static void chunk_start(struct vt_thread *t)
+/* the chunk's opening records: a SYNC at @c (CLOCK_MONOTONIC @mono), and in ring mode
+ * the frames open */
+static void chunk_head(struct vt_thread *t, uint64_t c, uint64_t mono)
 {
-	uint64_t c = vt_now();
-	uint8_t *p = vt_put_sync(t->buf, c, vt_use_tsc ? vt_mono_ns() : c);
+	uint8_t *p = vt_put_sync(t->buf, c, vt_use_tsc ? mono : c);
 
 	if (vt_cfg.ring && t->shadow) {
 		/* older chunks may be dropped: say which frames are open as this one starts */
@@ -447,6 +448,22 @@ static void chunk_start(struct vt_thread *t)
 	t->pos = (size_t)(p - t->buf);
 	t->chunk_base = t->pos;
 	t->last = c;
+}
+
+int vt_chunk_rebase(struct vt_thread *t, uint64_t c, uint64_t mono)
+{
+	if (!t->fresh || t->pos != t->chunk_base || c >= t->last)
+		return -1;
+	chunk_head(t, c, mono);
+	return 0;
+}
+
+static void chunk_start(struct vt_thread *t)
+{
+	uint64_t c = vt_now();
+
+	chunk_head(t, c, vt_use_tsc ? vt_mono_ns() : c);
+	t->fresh = 0;
 	/* the alias slots are the chunk's: the cached values name the last chunk's */
 	memset(t->idc, 0, sizeof(t->idc));
 	if (++t->agen == 0) {
@@ -553,6 +570,9 @@ static struct vt_thread *take_spare(void)
 			n.fstack = t->fstack;
 			n.scratch = t->scratch;
 			n.scratch_cap = t->scratch_cap;
+			n.pre = t->pre;
+			n.pre_ids = t->pre_ids;
+			n.pre_cap = t->pre_cap;
 			n.next = t->next;
 			n.dead = 1; /* until it is ready: the list's other walkers skip it */
 			if (n.defined)
@@ -593,6 +613,7 @@ struct vt_thread *vt_thread_new(void)
 	t->pending = 1;
 	t->limit = 0; /* see vt_pending_hook */
 	chunk_start(t);
+	t->fresh = 1;
 	pthread_setspecific(g_key, t);
 	if (spare) {
 		__atomic_store_n(&t->dead, 0, __ATOMIC_RELEASE);
@@ -856,26 +877,33 @@ void vt_flush(struct vt_thread *t)
 	errno = saved;
 }
 
-void (*vt_pending_hook)(struct vt_thread *t, int is_call);
+int (*vt_pending_hook)(struct vt_thread *t, int ev);
 
-int vt_make_room(struct vt_thread *t, int is_call)
+int vt_make_room(struct vt_thread *t, int ev)
 {
+	int r = 1;
+
 	if (t->in_vt)
 		return 0; /* an event of vt's own repr() or str(): not the program's */
 	if (t->pending && vt_state == VT_ST_TRACING && !t->dead) {
 		t->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
 		if (vt_pending_hook)
-			vt_pending_hook(t, is_call); /* may clear t->pending */
+			r = vt_pending_hook(t, ev); /* may clear t->pending */
 		if (t->pending)
 			t->limit = 0;
+		if (!r)
+			return 0;
 		if (t->pos < vt_cfg.chunk_size - VT_CHUNK_HEADROOM)
-			return 1;
+			return r;
 		t->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
 	}
 	if (vt_state == VT_ST_TRACING && !t->dead && t->limit)
 		vt_flush(t);
-	if (t->pos < t->limit)
-		return 1;
+	if (t->pos < vt_cfg.chunk_size - VT_CHUNK_HEADROOM && t->limit) {
+		if (t->pending)
+			t->limit = 0; /* the pending work goes on at the next event */
+		return r;
+	}
 	t->lost++;
 	return 0;
 }
@@ -1089,6 +1117,13 @@ void vt_threads_pause(void)
 			continue;
 		/* the GIL is held, so no thread is inside a callback writing its buffer */
 		vt_xlock(t);
+		/* its open frames end here (STACK 0): forget them, vt's own too */
+		t->sdepth = 0;
+		t->npre = 0;
+		t->pre_armed = 0;
+		t->vskip = 0;
+		t->vskip_wrap = 0;
+		t->vuntil = 0;
 		if (t->pos + 256 > vt_cfg.chunk_size) {
 			vt_xunlock(t);
 			continue;

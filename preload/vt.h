@@ -169,7 +169,17 @@ struct vt_thread {
 	int name_tries;        /* left attempts to find this thread's Python name */
 	int resync;            /* a fork child: write the inherited stack at the next event */
 	int resync_stack;      /* recording restarted: write a STACK record at the next event */
-	int pending;           /* name_tries || resync: the one flag the hot path tests */
+	int pre_armed;         /* eval hook: the next frame entered is right above the frames
+				* open when recording started (python.c, pre_check) */
+	int pending;           /* name_tries || resync || pre_armed || vskip || vuntil: the
+				* one flag the hot path tests */
+	uint32_t vskip;        /* vt's own code runs (the vt module): the events open in it,
+				* none recorded (python.c, skip_event) */
+	int vskip_wrap;        /* that code began with the span decorator's wrapper (1), or
+				* with _vt.call called by a wrapper of the program's own (2) */
+	int vuntil;            /* _vt.call returned: its C return (1) and vt's wrapper's return
+				* are vt's (2: the C return was seen); 3: its C return only */
+	int fresh;             /* the chunk being filled is the thread's first (vt_chunk_rebase) */
 	/* interned keys (code objects, C functions' PyMethodDefs) whose DEF is already in
 	 * this thread's stream, and their ids: a direct-mapped cache (vt_id_slot), so most
 	 * events find their id without the process-wide table */
@@ -206,6 +216,11 @@ struct vt_thread {
 	int in_vt;             /* running Python code for vt (repr): its own events are dropped */
 	size_t saved_limit;    /* limit while in_vt holds it at 0 */
 	uint32_t spans_open;   /* SPAN_B records not yet ended */
+	/* the frames on the stack when recording started, outermost first (a walk's scratch;
+	 * with the eval hook, which never sees them return, kept until they end: npre) */
+	void **pre;
+	uint32_t *pre_ids;     /* their ids (VT_PRE_* for frames of vt's own code) */
+	uint32_t npre, pre_cap;
 	char *scratch;         /* VT_LOG_ARGS/RETURN: records built here before they are copied */
 	size_t scratch_cap;
 	uint8_t *ibuf;         /* background writer: the chunk handed to it (or a spare) */
@@ -239,25 +254,42 @@ static inline struct vt_thread *vt_thread_cur(void)
 
 /** vt_flush - compress and write the buffer; starts the next chunk with a SYNC. */
 void vt_flush(struct vt_thread *t);
+/* What asks vt_room for room: an event of the program, or a record of vt's own (NONE).
+ * The hot path never looks at it; the slow path's pending work does. */
+enum vt_ev {
+	VT_EV_NONE = 0,  /* a record of vt's (span, counter, mark, name), not an event */
+	VT_EV_CALL = 1,  /* a Python frame entered, already on the thread's stack */
+	VT_EV_ENTER = 2, /* a Python frame entered, not on the stack yet (eval hook) */
+	VT_EV_RET = 3,   /* a Python frame left */
+	VT_EV_CCALL = 4, /* a C function called */
+	VT_EV_CRET = 5,  /* a C function returned or raised */
+	VT_EV_OTHER = 6, /* another event of the program's (an exception) */
+};
+
 /**
  * vt_make_room - slow path of vt_room: pending work, then flush; 0 when this event must
- * be dropped (it is counted).
+ * be dropped (counted as lost unless the pending work dropped it on purpose), else what
+ * the pending work returned (1, or 2: see vt_pending_hook).
  */
-int vt_make_room(struct vt_thread *t, int is_call);
+int vt_make_room(struct vt_thread *t, int ev);
 
 /*
  * Work to do before a thread's next event (its Python name, a fork child's inherited
- * stack). While any is pending, the thread's limit is 0, so the hot path's one compare
- * sends it to vt_make_room, which calls this (python.c) and restores the limit.
+ * stack, the frames open when recording starts). While any is pending, the thread's
+ * limit is 0, so the hot path's one compare sends it to vt_make_room, which calls this
+ * (python.c) and restores the limit. @ev: enum vt_ev. Returns 0 when the event is to be
+ * dropped (not lost: vt's own), 1 to go on, 2 to go on when the event entered a frame
+ * right above the frames open when recording started (eval hook: see pre_check).
  */
-extern void (*vt_pending_hook)(struct vt_thread *t, int is_call);
+extern int (*vt_pending_hook)(struct vt_thread *t, int ev);
 
-/** vt_room - 1 when one more event (and a DEF) fits; flushes when the chunk is full. */
-static inline int vt_room(struct vt_thread *t, int is_call)
+/** vt_room - nonzero when one more event (and a DEF) fits; flushes when the chunk is
+ * full. @ev: enum vt_ev. */
+static inline int vt_room(struct vt_thread *t, int ev)
 {
 	if (VT_LIKELY(t->pos < t->limit))
 		return 1;
-	return vt_make_room(t, is_call);
+	return vt_make_room(t, ev);
 }
 
 /**
@@ -314,7 +346,14 @@ static inline void vt_shadow_pop(struct vt_thread *t)
 		t->sdepth--;
 }
 
-/** vt_threads_resync_stack - every recording thread writes its stack depth at its next event. */
+/**
+ * vt_chunk_rebase - start @t's first chunk, still empty, earlier: at @c (@mono in
+ * CLOCK_MONOTONIC ns), before the thread's first record (the frames it had open when
+ * recording started begin there). 0, or -1 when the chunk is not the thread's first, not
+ * empty, or not later than @c.
+ */
+int vt_chunk_rebase(struct vt_thread *t, uint64_t c, uint64_t mono);
+/** vt_threads_resync_stack - every recording thread names its open frames at its next event. */
 void vt_threads_resync_stack(void);
 /** vt_threads_flush_live - write out every live thread's buffer (vt.flush()). GIL held. */
 void vt_threads_flush_live(void);
@@ -478,7 +517,11 @@ struct vt_def {
 
 /* what the recorder-side filters say about a function */
 enum { VT_DEFF_SKIP = 1, /* excluded: it and everything it calls are not recorded */
-       VT_DEFF_HIDE = 2  /* not included: not recorded, but what it calls may be */ };
+       VT_DEFF_HIDE = 2, /* not included: not recorded, but what it calls may be */
+       VT_DEFF_VT = 4,   /* vt's own code (the vt module, its finder, _vt's functions):
+			  * it and what it calls are never recorded (python.c, skip_enter) */
+       VT_DEFF_VTCALL = 8 /* with VT_DEFF_VT: the span decorator's wrapper, which runs
+			   * the program's function through _vt.call */ };
 
 extern struct vt_def *vt_defs;
 extern uint32_t vt_ndefs;

@@ -513,7 +513,7 @@ static int load_chunk(struct vt_reader *r)
 			rec.count = len;
 			rec.obj = NULL;
 		}
-		if (rec.kind == VT_REC_OPEN) {
+		if ((rec.kind == VT_REC_OPEN || rec.kind == VT_REC_STACK) && rec.obj) {
 			/* the array lives only until the next decode: keep the ids here */
 			const msgpack_object *a = rec.obj;
 

@@ -54,7 +54,8 @@ struct vt_reader {
 	char err_msg[256];
 	int truncated_tail; /* the file ends inside a chunk */
 	int ring;           /* written by the flight recorder (header mode "ring") */
-	uint32_t *ids;      /* OPEN records' ids for the current chunk: rec.id is the index */
+	uint32_t *ids;      /* OPEN and STACK records' ids for the current chunk: rec.id is
+			     * the index */
 	size_t nids, ids_cap;
 	char *text;         /* ARGS/COUNTER/INSTANT as JSON objects for the current chunk:
 			     * rec.id is the offset, rec.count the length */

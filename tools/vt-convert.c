@@ -710,7 +710,8 @@ struct spawn {
 static struct spawn *g_spawns;
 static size_t g_nspawns, g_spawns_cap;
 
-/* a frame that was entered while another profiler held the hook (see VT_REC_STACK) */
+/* a frame entered before recording began or while another profiler held the hook, that
+ * the recorder could not name (a STACK record without its ids: before 4.1) */
 #define UNSEEN_ID UINT32_MAX
 static struct def g_unseen = { .name = "(entered before recording began)" };
 
@@ -1036,20 +1037,33 @@ static void convert_thread(struct input *in)
 				paused_at = e->ns;
 			break;
 		case VT_REC_STACK: {
-			/* the recorder was paused: make our stack as deep as the real one */
-			size_t py_frames = 0;
+			/* the recorder was paused: make our stack as deep as the real one. With
+			 * the frames' ids (4.1), ours stay up to the first that differs; the
+			 * rest ended unseen, and the real ones start here, marked as cut */
+			const uint32_t *ids = x->code > 0 ? r->ids + x->id : NULL;
+			size_t nids = ids ? (size_t)x->code : 0, py_frames = 0, k;
 			uint64_t cut = paused_at ? paused_at : e->ns;
 
-			for (size_t k = 0; k < tc.depth; k++)
-				py_frames += !tc.stack[k].is_c;
-			while (tc.depth && (py_frames > x->count || tc.stack[tc.depth - 1].is_c)) {
+			for (k = 0; k < tc.depth; k++) {
+				if (tc.stack[k].is_c)
+					continue;
+				if (py_frames >= x->count ||
+				    (py_frames < nids && tc.stack[k].id != ids[py_frames]))
+					break;
+				py_frames++;
+			}
+			while (tc.depth > k || (tc.depth && tc.stack[tc.depth - 1].is_c)) {
 				struct frame *f = &tc.stack[tc.depth - 1];
 
-				py_frames -= !f->is_c;
 				pop(&tc, cut > f->ns ? cut : f->ns, VT_HTML_UNFINISHED);
 			}
 			while (py_frames < x->count && py_frames < 100000) {
-				push(&tc, UNSEEN_ID, 0, e->ns);
+				uint32_t id = py_frames < nids ? ids[py_frames] : UNSEEN_ID;
+
+				if (id != UNSEEN_ID && (id >= tc.ndefs || !tc.defs[id].name || tc.defs[id].is_c))
+					id = UNSEEN_ID;
+				push(&tc, id, 0, e->ns);
+				tc.stack[tc.depth - 1].cut = 1;
 				py_frames++;
 			}
 			if (!x->count) /* recording stopped: spans end there too */

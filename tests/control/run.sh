@@ -61,6 +61,125 @@ set -- $w
 [ "$1" -gt 50 ] && [ "$2" -ge 299 ] && [ "$2" -le 500 ] && [ $(($3 - $2)) -ge 150 ] && [ $(($3 - $2)) -le 260 ] &&
 	ok "VT_DELAY=300ms VT_DURATION=200ms: $1 calls from $2 ms to $3 ms" || bad "timed window" "$w"
 
+# 2b. the timers reach a CPU-bound loop (no sleep, no I/O: the main thread never gives the
+# GIL up by itself), on every CPython and hook: the eval hook (VT_IGNORE_C=1 on 3.8-3.11),
+# the profile hook and sys.monitoring
+cat > "$work/busy.py" <<'PY'
+import time
+def tick(i):
+    return sum(range(100))
+t0 = time.time()
+while time.time() - t0 < 0.8:
+    tick(1)
+PY
+window() { /usr/bin/python3 -c '
+import json, sys
+ts = [e["ts"] for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X" and e["name"] == "tick"]
+print("%d %.0f %.0f" % (len(ts), min(ts) / 1000, max(ts) / 1000) if ts else "0 -1 -1")' "$1"; }
+find_pythons "${CONTROL_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
+for p in $pythons; do
+	v=$("$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	[ "$p" = /usr/bin/python3 ] && v="$v (Debian)"
+	for ic in 0 1; do
+		d=$work/busy-$(basename "$p")-$ic
+		LD_PRELOAD="$lib" VT_IGNORE_C=$ic VT_DELAY=200ms VT_OUTPUT="$d-delay" "$p" "$work/busy.py"
+		LD_PRELOAD="$lib" VT_IGNORE_C=$ic VT_DURATION=300ms VT_OUTPUT="$d-dur" "$p" "$work/busy.py"
+		"$conv" -q "$d-delay" -o "$d-delay.json" 2>/dev/null
+		"$conv" -q "$d-dur" -o "$d-dur.json" 2>/dev/null
+		a=$(window "$d-delay.json") b=$(window "$d-dur.json")
+		set -- $a $b
+		# the delay (from the process start): never early, late only by a switch interval
+		# or two (and load); the duration (from where recording starts, the user's first
+		# call): calls stop 300 ms later although the loop runs for 800 ms
+		[ "$1" -gt 100 ] && [ "$2" -ge 199 ] && [ "$2" -le 450 ] && [ "$3" -ge 700 ] &&
+			[ "$4" -gt 100 ] && [ $(($6 - $5)) -ge 250 ] && [ $(($6 - $5)) -le 500 ] &&
+			ok "$v VT_IGNORE_C=$ic busy loop: VT_DELAY=200ms starts at $2 ms, VT_DURATION=300ms stops $(($6 - $5)) ms after the first call" ||
+			bad "$v VT_IGNORE_C=$ic busy loop timers" "VT_DELAY: $1 calls from $2 to $3 ms; VT_DURATION: $4 calls from $5 to $6 ms"
+	done
+done
+
+# 2c. frames running when recording starts (VT_START=signal, VT_DELAY) are named, drawn
+# from the start (args.cut), and end where they really end: in the main thread, in a
+# worker between calls, and in a thread blocked in Event.wait until recording is on
+cat > "$work/open.py" <<'PY'
+import os, signal, threading, time
+def leaf():
+    return 1
+def work_item():
+    leaf()
+    time.sleep(0.002)
+def worker_loop(stop):
+    while not stop.is_set():
+        work_item()
+def waiter(ev):
+    ev.wait()
+def busy(s):
+    t0 = time.time()
+    while time.time() - t0 < s:
+        leaf()
+def after():
+    return leaf()
+def main():
+    stop, ev = threading.Event(), threading.Event()
+    ts = [threading.Thread(target=worker_loop, args=(stop,), name="worker"),
+          threading.Thread(target=waiter, args=(ev,), name="waiter")]
+    for t in ts:
+        t.start()
+    if os.environ.get("VT_START") == "signal":
+        time.sleep(0.1)
+        os.kill(os.getpid(), signal.SIGUSR2)
+    else:
+        time.sleep(0.8)  # VT_DELAY=500ms starts in here
+    busy(0.2)
+    ev.set()
+    stop.set()
+    for t in ts:
+        t.join()
+    after()
+main()
+PY
+openq() { /usr/bin/python3 -c '
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+tname = {(e["pid"], e["tid"]): e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+xs = [e for e in ev if e["ph"] == "X" and e.get("cat") == "py"]
+cut = [e for e in xs if e.get("args", {}).get("cut")]
+def names(th):
+    return ",".join(sorted(e["name"].split(".")[-1] for e in cut if tname.get((e["pid"], e["tid"])) == th))
+def dur(th, name):
+    return max([e["dur"] / 1000 for e in cut if tname.get((e["pid"], e["tid"])) == th and e["name"] == name] or [-1])
+res = ["unnamed=%d" % sum(1 for e in xs if e["name"].startswith("(entered"))]
+# every thread: named frames, outermost to innermost (the eval hook never sees a frame
+# that returned before the thread ran again: work_item may be gone)
+res.append("main:" + names("MainThread"))
+res.append("worker:" + names("worker").replace(",work_item", ""))
+res.append("waiter:" + names("waiter"))
+# drawn from the start of the recording: one moment for every thread
+res.append("start_spread_ok=%s" % (bool(cut) and max(e["ts"] for e in cut) - min(e["ts"] for e in cut) < 2000))
+# where they end: work_item soon (it slept 2 ms), waiter when the event is set (0.2 s)
+res.append("work_item_ok=%s" % (dur("worker", "work_item") < 50))
+res.append("waiter_ms=%s" % ("150-400" if 150 <= dur("waiter", "waiter") <= 400 else dur("waiter", "waiter")))
+# after() runs right inside main: only <module> and main hold it
+a = [e for e in xs if e["name"] == "after"]
+res.append("around_after:" + ",".join(sorted(e["name"] for e in cut if a and e["ts"] <= a[0]["ts"] and
+           e["ts"] + e["dur"] >= a[0]["ts"] + a[0]["dur"] and e["tid"] == a[0]["tid"])))
+print(" ".join(res))' "$1"; }
+want_open="unnamed=0 main:<module>,main worker:_bootstrap,_bootstrap_inner,run,worker_loop waiter:_bootstrap,_bootstrap_inner,run,wait,wait,waiter start_spread_ok=True work_item_ok=True waiter_ms=150-400 around_after:<module>,main"
+for p in $pythons; do
+	v=$("$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	[ "$p" = /usr/bin/python3 ] && v="$v (Debian)"
+	for ic in 0 1; do
+		for how in VT_START=signal VT_DELAY=500ms; do
+			d=$work/open-$(basename "$p")-$ic-${how%%=*}
+			env LD_PRELOAD="$lib" VT_IGNORE_C=$ic "$how" VT_OUTPUT="$d" "$p" "$work/open.py"
+			"$conv" -q "$d" -o "$d.json" 2>/dev/null
+			got=$(openq "$d.json")
+			[ "$got" = "$want_open" ] && ok "$v VT_IGNORE_C=$ic $how: the frames open at the start are named and end where they end" ||
+				bad "$v VT_IGNORE_C=$ic $how: open frames" "$(diff <(echo "$want_open" | tr ' ' '\n') <(echo "$got" | tr ' ' '\n'))"
+		done
+	done
+done
+
 # 3. the flight recorder: dump on the signal and at exit, newest events only
 cat > "$work/ring.py" <<'PY'
 import os, signal

@@ -69,3 +69,31 @@ elif what == "exc":
 elif what == "cnames":
     # the C calls, by name
     print(" ".join(sorted({e["name"] for e in xs if e.get("cat") == "c"})))
+elif what == "own":
+    # vt's own functions in the trace: its module and finder (file <vt>, or a copy of the
+    # module: ARG "copy"), _vt's builtins
+    copy = len(sys.argv) > 3 and sys.argv[3] == "copy"
+    own = sorted({e["name"] for e in xs if e.get("args", {}).get("file", "").startswith("<vt>")
+                  or (copy and "/vt/__init__.py:" in e.get("args", {}).get("file", ""))
+                  or e["name"].startswith("_vt.") or "VtFinder" in e["name"]})
+    print(" ".join(own) if own else "none")
+elif what == "tree":
+    # the Python calls under each thread's outermost ROOT frame, one per line, indented
+    # by depth, bare names (3.8-3.10 have no qualified names); "*" marks a cut frame
+    root = sys.argv[3]
+    for th in sorted({(e["pid"], e["tid"]) for e in xs}):
+        es = sorted((e for e in xs if (e["pid"], e["tid"]) == th and e.get("cat") == "py"),
+                    key=lambda e: (e["ts"], -e["dur"]))
+        st, on = [], None
+        for e in es:
+            # a call that starts where another ends (ns, as JSON rounds them) follows it
+            while st and round(e["ts"], 3) >= st[-1]:
+                st.pop()
+            if on is None and e["name"].split(".")[-1] == root:
+                on = len(st)
+            if on is not None and len(st) < on:
+                on = None
+            if on is not None:
+                print("%s%s%s" % ("  " * (len(st) - on), e["name"].split(".")[-1],
+                                  "*" if e.get("args", {}).get("cut") else ""))
+            st.append(round(e["ts"] + e["dur"], 3))

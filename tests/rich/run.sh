@@ -65,6 +65,113 @@ work 8'
 	grep -q "ModuleNotFoundError" "$d/a.plain" && grep -q "active False" "$d/a.fallback" && grep -q "^done" "$d/a.fallback" &&
 		ok "$v without vt: python/vt is a no-op fallback" || bad "$v fallback" "$(cat "$d/a.fallback")"
 
+	# 2b. vt's own frames (its module, finder, _vt's builtins, the decorator's wrapper)
+	# stay out of the trace, with all they run; the program's functions stay in, the
+	# decorated ones right under their callers. Every hook: sys.monitoring or the profile
+	# hook (default), the eval hook (VT_IGNORE_C=1 on 3.8-3.11; sys.monitoring without C
+	# calls on 3.12+) and the profile hook on 3.12+; also when recording starts (signal)
+	# while a decorated function runs
+	got=$(q own "$d/a.json")
+	[ "$got" = none ] && [ "$(q tree "$d/a.json" main | grep -c '^  decorated$')" = 1 ] &&
+		ok "$v vt API: none of vt's own frames in the trace" || bad "$v vt's frames in the API trace" "$got $(q tree "$d/a.json" main)"
+	hooks="VT_IGNORE_C=0 VT_IGNORE_C=1"
+	[ "$minor" -ge 12 ] && hooks="$hooks VT_HOOK=profile"
+	want_own='main
+  handle
+    leaf
+  outer
+    middle
+      leaf
+  fails
+  gen
+    leaf
+  gen
+  slow
+    leaf
+  after
+    leaf
+worker
+  handle
+    leaf'
+	want_own_sig='main*
+  slow*
+    leaf
+  after
+    leaf'
+	ours='^ *\(main\|worker\|handle\|leaf\|outer\|middle\|fails\|gen\|slow\|after\|__str__\|inner_str\)\*\?$'
+	for h in $hooks; do
+		for st in "" signal; do
+			env LD_PRELOAD="$lib" VT_OUTPUT="$d/o$h$st" "$h" VT_START=$st "$py" "$here/own.py" > "$d/o.out" 2>&1
+			"$conv" -q "$d/o$h$st" -o "$d/o.json"
+			got="$(q own "$d/o.json")
+$( (q tree "$d/o.json" main; q tree "$d/o.json" worker) | grep "$ours")"
+			[ -n "$st" ] && w=$want_own_sig || w=$want_own
+			# 3.13's threading starts threads with _thread.start_joinable_thread,
+			# which the profile hook's wrapper does not cover yet: no worker there
+			[ "$minor" -ge 13 ] && [ "$h" = VT_HOOK=profile ] && w=$(echo "$w" | sed '/^worker$/,$d')
+			[ "$got" = "none
+$w" ] && [ ! -s "$d/o.out" ] && ok "$v $h${st:+ VT_START=$st}: vt's frames left out, the decorated functions in place" ||
+				bad "$v $h${st:+ VT_START=$st}: vt's own frames" "$(diff <(echo "none"; echo "$w") <(echo "$got")) $(cat "$d/o.out")"
+		done
+	done
+	# the module from the program's path: the same bytes as vt's are vt's too; another
+	# vt module of the program's (here: one changed line) is the program's, recorded,
+	# and only its calls of _vt.* are left out
+	mkdir -p "$d/copy/vt" "$d/mine/vt"
+	cp "$top/python/vt/__init__.py" "$d/copy/vt/"
+	sed '$a # the program'"'"'s own version' "$top/python/vt/__init__.py" > "$d/mine/vt/__init__.py"
+	want_mine='main
+  _vt_wrapper
+    handle
+      leaf
+  _vt_wrapper
+    outer
+      _vt_wrapper
+        middle
+          leaf
+  _vt_wrapper
+    fails
+  _vt_wrapper
+  gen
+    leaf
+  gen
+  counter
+    __str__
+      inner_str
+  _vt_wrapper
+    slow
+      leaf
+  after
+    leaf
+worker
+  _vt_wrapper
+    handle
+      leaf'
+	want_mine_sig='main*
+  _vt_wrapper*
+    slow*
+      leaf
+  after
+    leaf'
+	ours_mine='^ *\(main\|worker\|handle\|leaf\|outer\|middle\|fails\|gen\|slow\|after\|__str__\|inner_str\|_vt_wrapper\|counter\)\*\?$'
+	for m in copy mine; do
+		for st in "" signal; do
+			PYTHONPATH="$d/$m" LD_PRELOAD="$lib" VT_OUTPUT="$d/p$m$st" VT_START=$st "$py" "$here/own.py" > "$d/o.out" 2>&1
+			"$conv" -q "$d/p$m$st" -o "$d/o.json"
+			[ $m = copy ] && own=$(q own "$d/o.json" copy) || own=$(q own "$d/o.json")
+			got="$own
+$( (q tree "$d/o.json" main; q tree "$d/o.json" worker) | grep "$ours_mine")"
+			case $m$st in
+			copy) w=$want_own ;; copysignal) w=$want_own_sig ;;
+			mine) w=$want_mine ;; minesignal) w=$want_mine_sig ;;
+			esac
+			[ "$got" = "none
+$w" ] && [ ! -s "$d/o.out" ] &&
+				ok "$v the vt module from the program's path ($m)${st:+, VT_START=$st}: vt's calls left out, the program's in" ||
+				bad "$v the vt module from the program's path ($m)${st:+, VT_START=$st}" "$(diff <(echo "none"; echo "$w") <(echo "$got")) $(cat "$d/o.out")"
+		done
+	done
+
 	# 3. filters
 	LD_PRELOAD="$lib" VT_OUTPUT="$d/x" VT_EXCLUDE_FILES="$here/lib" "$py" "$here/filters.py" >/dev/null
 	"$conv" -q "$d/x" -o "$d/x.json"

@@ -618,6 +618,49 @@ Test(format, roundtrip_fork_and_stack)
 		}
 }
 
+/* 4.1: a STACK record names its frames; a 4.0 reader's arity check takes it (extra
+ * element), and a bad id list is an error */
+Test(format, stack_with_ids)
+{
+	static const uint32_t ids[] = { 0, 127, 128, 65535, 65536, 0xfffffffe };
+	struct vt_record r;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	size_t n = (size_t)(vt_put_stack_ids(g_buf, 300, 7, ids, 6) - g_buf);
+	const msgpack_object *a;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 4);
+	msgpack_pack_uint64(&pk, VT_REC_STACK);
+	msgpack_pack_uint64(&pk, 300);
+	msgpack_pack_uint64(&pk, 7);
+	msgpack_pack_array(&pk, 6);
+	for (int i = 0; i < 6; i++)
+		msgpack_pack_uint64(&pk, ids[i]);
+	assert_same_bytes(g_buf, n, &sb, "STACK ids", 300);
+	cr_assert_leq(n, 16 + 5 * 6);
+	decode_one(g_buf, n, &r);
+	cr_assert_eq(r.kind, VT_REC_STACK);
+	cr_assert_eq(r.dt, 300);
+	cr_assert_eq(r.count, 7);
+	cr_assert_eq(r.code, 6);
+	a = r.obj;
+	cr_assert_not_null(a);
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(a->via.array.ptr[i].via.u64, ids[i]);
+	/* without ids (4.0, and a stop's STACK 0): no list */
+	n = (size_t)(vt_put_stack(g_buf, 1, 0) - g_buf);
+	decode_one(g_buf, n, &r);
+	cr_assert_eq(r.code, 0);
+	cr_assert_null(r.obj);
+	/* a fourth element that is not a list of ids */
+	mp(&sb, "auuus", 4, (uint64_t)VT_REC_STACK, (uint64_t)1, (uint64_t)2, "x");
+	decode_start((const uint8_t *)sb.data, sb.size);
+	cr_assert_eq(vt_decoder_next(&g_dec, &r), -VT_ERR_RECORD);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 /* PROC is written with the generic helpers, as preload/proc.c does */
 static size_t put_proc(uint8_t *buf)
 {
