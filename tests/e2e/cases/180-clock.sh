@@ -30,8 +30,8 @@ e2e_case() {
 			want, path, text = sys.argv[1], sys.argv[2], sys.argv[3]
 			h = dict(l.split("=", 1) for l in text.splitlines())
 			bad = []
-			if h.get("version") != "4.0":
-			    bad.append("version %s, expected 4.0" % h.get("version"))
+			if h.get("version") != "4.1":
+			    bad.append("version %s, expected 4.1" % h.get("version"))
 			if h.get("clock") != want and not (want == "tsc" and h.get("clock") == "ns"):
 			    bad.append("clock %s, expected %s" % (h.get("clock"), want))
 			hz, k = int(h.get("tsc_hz", -1)), int(h.get("tsc_shift", -1))
