@@ -38,9 +38,14 @@ web() {
 	rm -rf "$work/trace" "$work/port"
 	LD_PRELOAD=$pre VT_OUTPUT="$work/trace" "$py" "$here/webapp.py" >"$work/$mode.out" 2>"$work/$mode.err" &
 	srv=$!
-	for _ in $(seq 100); do [ -s "$work/$mode.out" ] && break; sleep 0.1; done
+	# its port: a busy machine once took more than 10 s to start it under vt
+	for _ in $(seq 1200); do [ -s "$work/$mode.out" ] && break; sleep 0.1; done
 	port=$(head -1 "$work/$mode.out")
 	timeout 120 "$client" "$here/load.py" "$port" $requests 4 >"$work/$mode.load" 2>>"$work/$mode.err"
+	# the load ends with GET /quit; a server that missed it (no port, a failed client) is
+	# killed, so that the suite ends and says so (it used to wait for it forever)
+	for _ in $(seq 300); do kill -0 $srv 2>/dev/null || break; sleep 0.1; done
+	kill -0 $srv 2>/dev/null && { echo "run.sh: the server did not stop; killed" >>"$work/$mode.err"; kill -KILL $srv; }
 	wait $srv
 	echo $? >"$work/$mode.rc"
 	srv=
