@@ -53,10 +53,11 @@ VARIANTS = [
     ("vt_idle", "vt(idle)"),
     ("vt_args", "vt(args)"),
     ("vt_excluded", "vt(excl)"),
+    ("vt_base", "vt(base)"),
 ]
 # Variants whose crash or changed output is a vt bug (a cProfile crash is only noted).
 VT_VARIANTS = ("floor", "vt", "vt_clock2", "vt_ignore_c", "floor_ignore_c", "vt_idle", "vt_args",
-               "vt_excluded")
+               "vt_excluded", "vt_base")
 NOP_VARIANTS = ("floor", "floor_ignore_c")
 
 # Matches one Chrome 'X' (complete) event's phase field, with or without spaces.
@@ -252,6 +253,8 @@ class Bench:
         self.pythons = pythons
         self.bench_dir = os.environ["BENCH_DIR"]
         self.lib_dir = os.environ["BENCH_LIB_DIR"]
+        # another build's libvt.so, measured in the same pairs as ours (before/after a change)
+        self.base_dir = os.environ.get("BENCH_BASE_DIR", "")
         self.out_dir = os.environ["BENCH_OUT"]
         self.tmp = os.environ["BENCH_TMP"]
         self.pyenv_root = os.environ.get("BENCH_PYENV_ROOT", "")
@@ -308,7 +311,8 @@ class Bench:
         if variant in VT_VARIANTS:
             lib = ("libvt-nop.so" if variant in NOP_VARIANTS else
                    "libvt-clock2.so" if variant == "vt_clock2" else "libvt.so")
-            env["LD_PRELOAD"] = os.path.join(self.lib_dir, lib)
+            lib_dir = self.base_dir if variant == "vt_base" else self.lib_dir
+            env["LD_PRELOAD"] = os.path.join(lib_dir, lib)
             trace = os.path.join(self.tmp, "trace")
             shutil.rmtree(trace, ignore_errors=True)
             os.mkdir(trace)
@@ -379,7 +383,8 @@ class Bench:
                     if (v not in ("vt_ignore_c", "floor_ignore_c") or wl in IGNORE_C_WORKLOADS)
                     and (v != "vt_idle" or wl in IDLE_WORKLOADS)
                     and (v != "vt_clock2" or wl in CLOCK2_WORKLOADS)
-                    and (v not in ("vt_args", "vt_excluded") or wl in RICH_WORKLOADS)]
+                    and (v not in ("vt_args", "vt_excluded") or wl in RICH_WORKLOADS)
+                    and (v != "vt_base" or self.base_dir)]
         log(f"{label}: {wl} {row['args'] or '(default args)'} ", end="")
 
         warm = self.run_one(label, wl, "warmup", 0, py, script, args)
@@ -494,6 +499,8 @@ class Bench:
                 ("vt(args)", 8), ("vt(excl)", 8), ("trace", 8), ("events", 8),
                 ("bytes/event", 11), ("RSS MiB", 11), ("conv ev/s", 9), ("ns/rec", 6),
                 ("clk ns", 6)]
+        if self.base_dir:
+            cols.insert(5, ("vt(base)", 8))
         print()
         print(head)
         print("  ".join(f"{n:<{w}}" if i == 0 else f"{n:>{w}}"
@@ -523,6 +530,8 @@ class Bench:
                 f"{r['ns_rec']:.1f}" if r.get("ns_rec") is not None else "-",
                 f"{r['clk_ns']:.1f}" if r.get("clk_ns") is not None else "-",
             ]
+            if self.base_dir:
+                vals.insert(5, cell("vt_base"))
             print("  ".join(f"{v:<{w}}" if i == 0 else f"{v:>{w}}"
                             for i, (v, (_, w)) in enumerate(zip(vals, cols))))
         sys.stdout.flush()
@@ -626,6 +635,8 @@ cpu = user+sys of the whole process tree, interpreter start-up included):
   vt(idle)      vt with VT_START=signal and no signal: a started service that does not record
   vt(args)      vt with VT_LOG_ARGS=1 VT_LOG_RETURN=1 (fib only)
   vt(excl)      vt with the workload's own file excluded (VT_EXCLUDE_FILES): filtered events (fib only)
+  vt(base)      with BENCH_BASE_DIR only: that directory's libvt.so (another build, e.g. before
+                a change), measured in the same rounds as vt
   trace         size of the vt run's VT_OUTPUT dir (apparent bytes, like du -sb)
   events        "ph":"X" events in vt-convert's JSON (one X = one call + its return)
   bytes/event   trace bytes per X event (halve it for bytes per call or return record)

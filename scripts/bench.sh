@@ -17,6 +17,8 @@
 # Environment:
 #   BENCH_DIR=DIR          workloads (default: <repo>/../shared/bench)
 #   BENCH_LIB_DIR=DIR      where libvt.so, libvt-nop.so, libvt-clock2.so, vt-convert are (default: <repo>/build)
+#   BENCH_BASE_DIR=DIR     also measure DIR/libvt.so (another build: before a change) as vt(base),
+#                          in the same rounds as vt
 #   BENCH_OUT=DIR          results and temp files (default: <repo>/build/bench)
 #   BENCH_PYTHONS="P ..."  interpreters (paths or names on PATH)
 #   BENCH_ALL=1            every pyenv 3.8..3.13 plus /usr/bin/python3
@@ -68,6 +70,11 @@ for lib in libvt.so libvt-nop.so libvt-clock2.so; do
 	fi
 done
 [ "$missing" -eq 0 ] || exit 1
+if [ -n "${BENCH_BASE_DIR:-}" ]; then
+	BENCH_BASE_DIR=$(abspath "$BENCH_BASE_DIR")
+	[ -f "$BENCH_BASE_DIR/libvt.so" ] || die "BENCH_BASE_DIR: no $BENCH_BASE_DIR/libvt.so"
+	export BENCH_BASE_DIR
+fi
 
 # ---- interpreters ----
 pyenv_root=$(pyenv root 2>/dev/null || true)
