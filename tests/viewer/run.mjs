@@ -74,7 +74,7 @@ function run(cmd, args, opts) {
 
 // html-driver: tools/html.c and the viewer compiled in, as vt-convert links them
 run(cc, [...CFLAGS, '-o', join(out, 'mkviewer'), join(root, 'viewer/mkviewer.c')]);
-const assets = run(join(out, 'mkviewer'), ['index.html', 'viewer.css', 'viewer.js'].map((f) => join(root, 'viewer', f))).stdout;
+const assets = run(join(out, 'mkviewer'), [join(root, 'viewer/index.html')]).stdout;
 writeFileSync(join(out, 'viewer-assets.c'), assets);
 run(cc, [...CFLAGS, '-o', join(out, 'html-driver'), join(here, 'html-driver.c'), join(root, 'tools/html.c'), join(out, 'viewer-assets.c')]);
 const driver = join(out, 'html-driver');
