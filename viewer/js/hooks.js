@@ -7,7 +7,9 @@
 
 // ---------------------------------------------------------------- hooks for tests and benchmarks
 
+api.redrawNow = () => draw();
 api.find = (name, nth) => {
+  const tr = state.tr;
   // the nth slice (by start) named exactly `name`: its index and where it is on screen now
   if (!tr) return null;
   const f = tr.fnName.indexOf(name);
@@ -18,8 +20,9 @@ api.find = (name, nth) => {
   return best < 0 ? null : api.where(best);
 };
 api.where = (i) => {
+  const tr = state.tr, W = view.W;
   const th = threadOf(tr, i), d = depthOf(tr, th, i);
-  const row = rows.find((r) => r.kind === 'thread' && r.th === th);
+  const row = state.rows.find((r) => r.kind === 'thread' && r.th === th);
   const canvasBox = canvas.getBoundingClientRect();
   const x0 = Math.max(LABEL_W, xAt(tr.start[i])), x1 = Math.min(W, xAt(tr.start[i] + tr.dur[i]));
   return {
@@ -29,9 +32,10 @@ api.where = (i) => {
   };
 };
 api.counterInk = () => {
+  const W = view.W, H = view.H, dpr = view.dpr;
   // per counter track: its name, samples, and how many pixels of its plot are teal (drawn)
   draw();
-  return rows.filter((r) => r.kind === 'counter').map((r) => {
+  return state.rows.filter((r) => r.kind === 'counter').map((r) => {
     const top = rowTop(r), out = { name: r.ctr.name, samples: r.ctr.ts.length, ink: null };
     if (top < RULER_H || top + r.h > H) return out;
     const x0 = Math.ceil(LABEL_W * dpr), w = Math.floor((W - LABEL_W) * dpr);
@@ -42,16 +46,17 @@ api.counterInk = () => {
     return out;
   });
 };
-api.counterSeries = () => tr.procs.flatMap((p) => p.counters.map((c) => ({ pid: p.pid, name: c.name, val: Array.from(c.val) })));
+api.counterSeries = () => state.tr.procs.flatMap((p) => p.counters.map((c) => ({ pid: p.pid, name: c.name, val: Array.from(c.val) })));
 api.reveal = (i, zoom) => { revealSlice(i, !!zoom); draw(); return api.where(i); };
 api.select = (i) => selectSlice(i, true);
 api.setView = (t0, nsPerPx) => { view.t0 = t0; view.k = 1 / nsPerPx; clampView(); draw(); };
 api.fit = () => { fitAll(); draw(); };
-api.search = () => search;
+api.search = () => state.search;
 api.runSearch = (q) => { $('search').value = q; const t = performance.now(); runSearch(); return performance.now() - t; };
 api.aggregate = (t0, t1) => aggregate(t0, t1).n;
-api.timeline = () => ({ t0: view.t0, t1: timeAt(W), width: W, labelW: LABEL_W, rulerH: RULER_H, tMin: tr.tMin, tMax: tr.tMax });
+api.timeline = () => ({ t0: view.t0, t1: timeAt(view.W), width: view.W, labelW: LABEL_W, rulerH: RULER_H, tMin: state.tr.tMin, tMax: state.tr.tMax });
 api.benchRedraw = (steps) => {
+  const W = view.W;
   // zoom in stepwise at the middle, then pan; time each synchronous redraw
   const times = [];
   fitAll();

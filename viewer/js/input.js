@@ -7,9 +7,9 @@
 
 // ---------------------------------------------------------------- input
 
-let drag = null;
-const keys = new Set();
-let lastMouse = { x: -1, y: -1 };
+/* this module's own state: a drag under way, the W A S D keys held, the mouse, the key
+ * loop's frame, the search box's pending run */
+const ui = { drag: null, keys: new Set(), mouse: { x: -1, y: -1 }, keyLoop: 0, searchTimer: 0 };
 
 function zoomAt(x, factor) {
   const t = timeAt(x);
@@ -21,18 +21,21 @@ function zoomAt(x, factor) {
 }
 
 canvas.addEventListener('mousedown', (e) => {
+  const tr = state.tr;
   if (!tr || e.button !== 0) return;
   canvas.focus();
   const r = canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
   const mode = x < LABEL_W && y >= RULER_H ? 'label' : (e.shiftKey || y < RULER_H) ? 'range' : 'pan';
-  drag = { mode, x, y, t0: view.t0, sy: view.scrollY, moved: false, ta: timeAt(Math.max(x, LABEL_W)) };
+  ui.drag = { mode, x, y, t0: view.t0, sy: view.scrollY, moved: false, ta: timeAt(Math.max(x, LABEL_W)) };
   e.preventDefault();
 });
 
 window.addEventListener('mousemove', (e) => {
+  const tr = state.tr, W = view.W;
   if (!tr) return;
   const r = canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
-  lastMouse = { x, y };
+  ui.mouse = { x, y };
+  const drag = ui.drag;
   if (drag) {
     if (Math.abs(x - drag.x) + Math.abs(y - drag.y) > 3) drag.moved = true;
     if (!drag.moved) return;
@@ -44,7 +47,7 @@ window.addEventListener('mousemove', (e) => {
       redraw();
     } else if (drag.mode === 'range') {
       const tb = timeAt(Math.min(Math.max(x, LABEL_W), W));
-      range = { t0: Math.min(drag.ta, tb), t1: Math.max(drag.ta, tb) };
+      state.range = { t0: Math.min(drag.ta, tb), t1: Math.max(drag.ta, tb) };
       redraw();
     }
     return;
@@ -54,11 +57,11 @@ window.addEventListener('mousemove', (e) => {
 });
 
 window.addEventListener('mouseup', (e) => {
-  if (!drag) return;
-  const d = drag;
-  drag = null;
+  if (!ui.drag) return;
+  const d = ui.drag;
+  ui.drag = null;
   const r = canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
-  if (d.mode === 'range' && d.moved && range && range.t1 > range.t0) { sel = null; showRange(); redraw(); return; }
+  if (d.mode === 'range' && d.moved && state.range && state.range.t1 > state.range.t0) { state.sel = null; showRange(); redraw(); return; }
   if (d.moved) return;
   const h = hitTest(x, y);
   if (d.mode === 'label' && h && h.kind === 'label') {
@@ -68,11 +71,11 @@ window.addEventListener('mouseup', (e) => {
     layout(); clampView(); redraw();
     return;
   }
-  if (h && h.kind === 'slice') { range = null; selectSlice(h.i, false); return; }
-  if (h && h.kind === 'inst') { sel = { kind: 'inst', inst: h.inst, k: h.k }; showInstant(h.item, h.owner); redraw(); return; }
+  if (h && h.kind === 'slice') { state.range = null; selectSlice(h.i, false); return; }
+  if (h && h.kind === 'inst') { state.sel = { kind: 'inst', inst: h.inst, k: h.k }; showInstant(h.item, h.owner); redraw(); return; }
   if (d.mode === 'range' || (h && h.kind === 'ruler')) return;
   // a click on nothing clears the selection
-  if (sel || range) { sel = null; range = null; details.innerHTML = '<p class="hint">Nothing selected.</p>'; redraw(); }
+  if (state.sel || state.range) { state.sel = null; state.range = null; details.innerHTML = '<p class="hint">Nothing selected.</p>'; redraw(); }
 });
 
 canvas.addEventListener('dblclick', (e) => {
@@ -82,6 +85,7 @@ canvas.addEventListener('dblclick', (e) => {
 });
 
 canvas.addEventListener('wheel', (e) => {
+  const tr = state.tr, H = view.H;
   if (!tr) return;
   e.preventDefault();
   const r = canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
@@ -101,12 +105,13 @@ function inField(e) {
 }
 
 window.addEventListener('keydown', (e) => {
+  const tr = state.tr, W = view.W, H = view.H;
   if (e.key === 'o' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); $('file').click(); return; }
   if (!tr) return;
   if ((e.key === 'f' && (e.ctrlKey || e.metaKey)) || (e.key === '/' && !inField(e))) { e.preventDefault(); $('search').focus(); $('search').select(); return; }
   if (inField(e)) {
     if (e.target.id === 'search') {
-      if (e.key === 'Enter') { e.preventDefault(); clearTimeout(searchTimer); if (search.q !== $('search').value.trim().toLowerCase()) runSearch(); stepMatch(e.shiftKey ? -1 : 1); }
+      if (e.key === 'Enter') { e.preventDefault(); clearTimeout(ui.searchTimer); if (state.search.q !== $('search').value.trim().toLowerCase()) runSearch(); stepMatch(e.shiftKey ? -1 : 1); }
       else if (e.key === 'Escape') { $('search').value = ''; runSearch(); $('search').blur(); }
     }
     return;
@@ -116,12 +121,12 @@ window.addEventListener('keydown', (e) => {
   if (k === '?') { toggleHelp(); return; }
   if (k === 'escape') {
     if (!$('help').hidden) { toggleHelp(); return; }
-    sel = null; range = null; $('search').value = ''; runSearch();
+    state.sel = null; state.range = null; $('search').value = ''; runSearch();
     details.innerHTML = '<p class="hint">Nothing selected.</p>';
     redraw();
     return;
   }
-  if ('wasd'.includes(k) && k.length === 1) { keys.add(k); startKeyLoop(); e.preventDefault(); return; }
+  if ('wasd'.includes(k) && k.length === 1) { ui.keys.add(k); startKeyLoop(); e.preventDefault(); return; }
   if (k === 'arrowup' || k === 'arrowdown' || k === 'pageup' || k === 'pagedown') {
     const step = k.startsWith('page') ? H - RULER_H - 40 : 40;
     view.scrollY += k === 'arrowup' || k === 'pageup' ? -step : step;
@@ -130,43 +135,42 @@ window.addEventListener('keydown', (e) => {
   if (k === 'arrowleft' || k === 'arrowright') { view.t0 += (k === 'arrowleft' ? -1 : 1) * (W - LABEL_W) * 0.1 / view.k; clampView(); redraw(); e.preventDefault(); return; }
   if (k === '0' || k === 'home') { fitAll(); redraw(); return; }
   if (k === 'f') {
-    if (sel && sel.kind === 'slice') { revealSlice(sel.i, true); redraw(); }
-    else if (range) { const w = W - LABEL_W, sp = range.t1 - range.t0; view.k = w / (sp * 1.1); view.t0 = range.t0 - sp * 0.05; clampView(); redraw(); }
+    if (state.sel && state.sel.kind === 'slice') { revealSlice(state.sel.i, true); redraw(); }
+    else if (state.range) { const w = W - LABEL_W, sp = state.range.t1 - state.range.t0; view.k = w / (sp * 1.1); view.t0 = state.range.t0 - sp * 0.05; clampView(); redraw(); }
     return;
   }
   if (k === 'n') { stepMatch(e.shiftKey ? -1 : 1); return; }
-  if (k === 'enter' && search.count) { stepMatch(e.shiftKey ? -1 : 1); }
+  if (k === 'enter' && state.search.count) { stepMatch(e.shiftKey ? -1 : 1); }
 });
-window.addEventListener('keyup', (e) => keys.delete(e.key.toLowerCase()));
-window.addEventListener('blur', () => keys.clear());
+window.addEventListener('keyup', (e) => ui.keys.delete(e.key.toLowerCase()));
+window.addEventListener('blur', () => ui.keys.clear());
 
-let keyLoop = 0;
 function startKeyLoop() {
-  if (keyLoop) return;
+  if (ui.keyLoop) return;
   let last = performance.now();
   const tick = (now) => {
-    if (!keys.size) { keyLoop = 0; return; }
+    if (!ui.keys.size) { ui.keyLoop = 0; return; }
     const dt = Math.min(50, now - last) / 1000;
     last = now;
-    const w = W - LABEL_W;
-    const cx = lastMouse.x >= LABEL_W && lastMouse.x <= W && lastMouse.y >= 0 && lastMouse.y <= H ? lastMouse.x : LABEL_W + w / 2;
-    if (keys.has('w')) zoomAt(cx, Math.exp(3.2 * dt));
-    if (keys.has('s')) zoomAt(cx, Math.exp(-3.2 * dt));
-    if (keys.has('a')) { view.t0 -= w * 0.9 * dt / view.k; clampView(); redraw(); }
-    if (keys.has('d')) { view.t0 += w * 0.9 * dt / view.k; clampView(); redraw(); }
-    keyLoop = requestAnimationFrame(tick);
+    const W = view.W, H = view.H, w = W - LABEL_W;
+    const cx = ui.mouse.x >= LABEL_W && ui.mouse.x <= W && ui.mouse.y >= 0 && ui.mouse.y <= H ? ui.mouse.x : LABEL_W + w / 2;
+    if (ui.keys.has('w')) zoomAt(cx, Math.exp(3.2 * dt));
+    if (ui.keys.has('s')) zoomAt(cx, Math.exp(-3.2 * dt));
+    if (ui.keys.has('a')) { view.t0 -= w * 0.9 * dt / view.k; clampView(); redraw(); }
+    if (ui.keys.has('d')) { view.t0 += w * 0.9 * dt / view.k; clampView(); redraw(); }
+    ui.keyLoop = requestAnimationFrame(tick);
   };
-  keyLoop = requestAnimationFrame(tick);
+  ui.keyLoop = requestAnimationFrame(tick);
 }
 
 function toggleHelp() { $('help').hidden = !$('help').hidden; }
 $('helpbtn').addEventListener('click', toggleHelp);
 $('help').addEventListener('click', (e) => { if (e.target.id === 'help') toggleHelp(); });
 
-let searchTimer = 0;   // Enter, next and previous cancel it: it would reset the position
-$('search').addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(runSearch, 120); });
-$('next').addEventListener('click', () => { clearTimeout(searchTimer); if (search.q !== $('search').value.trim().toLowerCase()) runSearch(); stepMatch(1); });
-$('prev').addEventListener('click', () => { clearTimeout(searchTimer); if (search.q !== $('search').value.trim().toLowerCase()) runSearch(); stepMatch(-1); });
+// Enter, next and previous cancel a pending search: it would reset the position
+$('search').addEventListener('input', () => { clearTimeout(ui.searchTimer); ui.searchTimer = setTimeout(runSearch, 120); });
+$('next').addEventListener('click', () => { clearTimeout(ui.searchTimer); if (state.search.q !== $('search').value.trim().toLowerCase()) runSearch(); stepMatch(1); });
+$('prev').addEventListener('click', () => { clearTimeout(ui.searchTimer); if (state.search.q !== $('search').value.trim().toLowerCase()) runSearch(); stepMatch(-1); });
 
 // the split between the timeline and the details
 (() => {
@@ -186,12 +190,13 @@ canvas.tabIndex = 0;
 
 // a click in the details: a caller in the chain, a column of the range table, a function
 details.addEventListener('click', (e) => {
+  const tr = state.tr;
   const a = e.target.closest('[data-slice]');
   if (a) { selectSlice(+a.dataset.slice, true); return; }
   const th = e.target.closest('th[data-col]');
-  if (th && aggState) {
+  if (th && state.agg) {
     const c = th.dataset.col;
-    if (aggState.col === c) aggState.asc = !aggState.asc; else { aggState.col = c; aggState.asc = c === 'name'; }
+    if (state.agg.col === c) state.agg.asc = !state.agg.asc; else { state.agg.col = c; state.agg.asc = c === 'name'; }
     renderAgg();
   }
   const fn = e.target.closest('[data-fn]');

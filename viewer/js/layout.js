@@ -9,6 +9,7 @@ function timeAt(x) { return view.t0 + (x - LABEL_W) / view.k; }
 function xAt(t) { return LABEL_W + (t - view.t0) * view.k; }
 
 function clampView() {
+  const tr = state.tr, W = view.W, H = view.H;
   const span = Math.max(tr.tMax - tr.tMin, 1000);
   const w = Math.max(W - LABEL_W, 10);
   const kMin = w / (span * 1.1), kMax = 200;   // 200 px per ns at most
@@ -18,11 +19,12 @@ function clampView() {
   const lo = tr.tMin - span * 0.05, hi = tr.tMax + span * 0.05;
   if (visible >= hi - lo) view.t0 = lo - (visible - (hi - lo)) / 2;
   else view.t0 = Math.min(Math.max(view.t0, lo), hi - visible);
-  const maxScroll = Math.max(0, totalH - (H - RULER_H) + 40);
+  const maxScroll = Math.max(0, state.totalH - (H - RULER_H) + 40);
   view.scrollY = Math.min(Math.max(0, view.scrollY), maxScroll);
 }
 
 function fitAll() {
+  const tr = state.tr, W = view.W;
   const span = Math.max(tr.tMax - tr.tMin, 1000);
   const w = Math.max(W - LABEL_W, 10);
   view.k = w / (span * 1.04);
@@ -31,7 +33,7 @@ function fitAll() {
 }
 
 function layout() {
-  rows = [];
+  const tr = state.tr, rows = state.rows = [];
   let y = 0;
   if (tr.globalInst) { rows.push({ kind: 'global', y, h: INST_H + 8 }); y += INST_H + 8; }
   for (const p of tr.procs) {
@@ -47,11 +49,12 @@ function layout() {
       y += h;
     }
   }
-  totalH = y;
+  state.totalH = y;
 }
 
 function rowAtY(y) {
   const yy = y - RULER_H + view.scrollY;
+  const rows = state.rows;
   let lo = 0, hi = rows.length - 1;
   while (lo <= hi) {
     const m = (lo + hi) >> 1, r = rows[m];
@@ -62,6 +65,7 @@ function rowAtY(y) {
 function rowTop(r) { return RULER_H + r.y - view.scrollY; }
 
 function revealSlice(i, zoom) {
+  const tr = state.tr, W = view.W, H = view.H;
   const th = threadOf(tr, i);
   let changed = false;
   if (th.proc.collapsed) { th.proc.collapsed = false; changed = true; }
@@ -76,7 +80,7 @@ function revealSlice(i, zoom) {
   } else if (xAt(s) < LABEL_W + 20 || xAt(e) > W - 20) {
     view.t0 = (s + e) / 2 - w / 2 / view.k;
   }
-  const row = rows.find((r) => r.kind === 'thread' && r.th === th);
+  const row = state.rows.find((r) => r.kind === 'thread' && r.th === th);
   const y = row.y + PAD + row.ih + d * ROW_H;
   const vh = H - RULER_H;
   if (y < view.scrollY + 10 || y + ROW_H > view.scrollY + vh - 10) view.scrollY = y - vh / 3;
@@ -86,6 +90,7 @@ function revealSlice(i, zoom) {
 // ---------------------------------------------------------------- hit testing
 
 function hitTest(x, y) {
+  const tr = state.tr;
   if (y < RULER_H) return { kind: 'ruler' };
   const row = rowAtY(y);
   if (!row) return null;

@@ -85,9 +85,9 @@ function fail(err) {
 }
 
 function show(model, title, t0) {
-  tr = model;
-  sel = null; range = null; aggState = null;
-  search = { q: '', mask: null, count: 0, list: null, starts: null, cur: -1 };
+  const tr = state.tr = model;
+  state.sel = null; state.range = null; state.agg = null;
+  state.search = noSearch();
   $('matches').textContent = '';
   if ($('search').value) setTimeout(runSearch, 0);
   if (title) {

@@ -10,6 +10,7 @@
 const details = $('detailsbody');
 
 function sliceArgs(i) {
+  const tr = state.tr;
   if (tr.kind === 'json') {
     const a = tr.args[i];
     if (!a) return null;
@@ -35,6 +36,7 @@ function sliceArgs(i) {
 }
 
 function locOf(i) {
+  const tr = state.tr;
   const f = tr.fn[i];
   if (tr.fnLoc[f]) return tr.fnLoc[f];
   const a = tr.kind === 'json' ? sliceArgs(i) : null;
@@ -42,6 +44,7 @@ function locOf(i) {
 }
 
 function selfTime(i, th, d) {
+  const tr = state.tr;
   const S = tr.start, D = tr.dur;
   let self = D[i];
   if (d + 1 <= th.maxDepth) {
@@ -53,6 +56,7 @@ function selfTime(i, th, d) {
 }
 
 function countChildren(i, th, d) {
+  const tr = state.tr;
   if (d + 1 > th.maxDepth) return 0;
   const S = tr.start, a = th.levels[d + 1], b = th.levels[d + 2];
   const s = S[i], e = s + tr.dur[i];
@@ -62,6 +66,7 @@ function countChildren(i, th, d) {
 }
 
 function showSlice(i) {
+  const tr = state.tr;
   const th = threadOf(tr, i), d = depthOf(tr, th, i), f = tr.fn[i];
   const S = tr.start[i], Dd = tr.dur[i], fl = tr.flags[i];
   const self = selfTime(i, th, d), loc = locOf(i);
@@ -109,7 +114,7 @@ function showInstant(it, owner) {
 }
 
 function selectSlice(i, reveal) {
-  sel = { kind: 'slice', i };
+  state.sel = { kind: 'slice', i };
   if (reveal) revealSlice(i, false);
   showSlice(i);
   redraw();
@@ -117,9 +122,8 @@ function selectSlice(i, reveal) {
 
 // ---------------------------------------------------------------- aggregate over a range
 
-let aggState = null;
-
 function aggregate(t0, t1) {
+  const tr = state.tr;
   const nfn = tr.fnName.length;
   const cnt = new Float64Array(nfn), tot = new Float64Array(nfn), self = new Float64Array(nfn);
   const S = tr.start, D = tr.dur, F = tr.fn, P = tr.parent;
@@ -148,15 +152,16 @@ function aggregate(t0, t1) {
 }
 
 function showRange() {
-  if (!range) return;
+  if (!state.range) return;
   const t = performance.now();
-  const r = aggregate(range.t0, range.t1);
-  aggState = { r, col: aggState ? aggState.col : 'total', asc: aggState ? aggState.asc : false, ms: performance.now() - t };
+  const r = aggregate(state.range.t0, state.range.t1);
+  state.agg = { r, col: state.agg ? state.agg.col : 'total', asc: state.agg ? state.agg.asc : false, ms: performance.now() - t };
   renderAgg();
 }
 
 function renderAgg() {
-  const { r, col, asc } = aggState;
+  const tr = state.tr;
+  const { r, col, asc } = state.agg;
   const key = col;
   r.list.sort((a, b) => {
     const x = a[key], y = b[key];
@@ -164,8 +169,8 @@ function renderAgg() {
     return asc ? c : -c;
   });
   const head = (c, t) => '<th data-col="' + c + '" class="' + (col === c ? 'on' + (asc ? ' asc' : '') : '') + '">' + t + '</th>';
-  let html = '<h3>Range ' + fmtTimeExact(range.t0) + ' \u2013 ' + fmtTimeExact(range.t1) +
-    ' <span class="sub">' + fmtDur(range.t1 - range.t0) + ' \u00b7 ' + fmtNum(r.n) + ' calls in ' + r.threads + ' thread' + (r.threads === 1 ? '' : 's') +
+  let html = '<h3>Range ' + fmtTimeExact(state.range.t0) + ' \u2013 ' + fmtTimeExact(state.range.t1) +
+    ' <span class="sub">' + fmtDur(state.range.t1 - state.range.t0) + ' \u00b7 ' + fmtNum(r.n) + ' calls in ' + r.threads + ' thread' + (r.threads === 1 ? '' : 's') +
     ' \u00b7 ' + fmtNum(r.list.length) + ' functions \u00b7 times are clipped to the range</span></h3>';
   html += '<table class="agg" id="agg"><thead><tr>' + head('name', 'Name') + head('count', 'Count') + head('total', 'Total') + head('self', 'Self') + head('avg', 'Average') +
     '<th class="locth">Location</th></tr></thead><tbody>';
@@ -182,6 +187,7 @@ function renderAgg() {
 // ---------------------------------------------------------------- the tooltip
 
 function updateHover(x, y, mx, my) {
+  const tr = state.tr, W = view.W, H = view.H;
   const h = hitTest(x, y);
   const tip = $('tip');
   canvas.style.cursor = h && h.kind === 'label' ? 'pointer' : h && (h.kind === 'slice' || h.kind === 'inst') ? 'pointer' : h && h.kind === 'ruler' ? 'col-resize' : 'default';

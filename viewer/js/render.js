@@ -9,6 +9,8 @@
 
 // ---------------------------------------------------------------- drawing
 
+let dirty = false;   // a frame is requested
+
 function redraw() {
   if (dirty) return;
   dirty = true;
@@ -17,11 +19,11 @@ function redraw() {
 
 function resize() {
   const m = $('main');
-  dpr = window.devicePixelRatio || 1;
-  W = m.clientWidth; H = m.clientHeight;
+  const dpr = view.dpr = window.devicePixelRatio || 1;
+  const W = view.W = m.clientWidth, H = view.H = m.clientHeight;
   canvas.width = Math.round(W * dpr); canvas.height = Math.round(H * dpr);
   canvas.style.width = W + 'px'; canvas.style.height = H + 'px';
-  if (tr) { clampView(); draw(); }
+  if (state.tr) { clampView(); draw(); }
 }
 
 function niceStep(minNs) {
@@ -44,6 +46,7 @@ function fmtTick(t, step, mag) {
 }
 
 function draw() {
+  const tr = state.tr, rows = state.rows, W = view.W, H = view.H, dpr = view.dpr;
   if (!tr) return;
   const t0 = performance.now();
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -83,8 +86,8 @@ function draw() {
   }
   drawFlows();
   // the selected range
-  if (range) {
-    const a = xAt(range.t0), b = xAt(range.t1);
+  if (state.range) {
+    const a = xAt(state.range.t0), b = xAt(state.range.t1);
     ctx.fillStyle = 'rgba(37, 99, 201, 0.10)';
     ctx.fillRect(a, RULER_H, b - a, H - RULER_H);
     ctx.fillStyle = 'rgba(37, 99, 201, 0.8)';
@@ -109,6 +112,7 @@ function draw() {
 }
 
 function textFit(s, f, avail) {
+  const tr = state.tr;
   // fit a label in avail px: full, or cut with an ellipsis
   let w = tr.fnTextW[f];
   if (w < 0) { w = ctx.measureText(s).width; tr.fnTextW[f] = w; }
@@ -123,15 +127,16 @@ function textFit(s, f, avail) {
 }
 
 function drawThread(row, y) {
+  const tr = state.tr, W = view.W, H = view.H;
   const th = row.th, S = tr.start, D = tr.dur, F = tr.fn, G = tr.flags;
   const k = view.k, t0 = view.t0, XL = LABEL_W, XR = W;
   const top = y + PAD + row.ih;
   const tL = timeAt(XL), tR = timeAt(XR);
-  const mask = search.mask;
+  const mask = state.search.mask;
   if (th.inst) drawInstants(th.inst, y + PAD + 1, false);
   const dFirst = Math.max(0, Math.floor((RULER_H - top) / ROW_H));
   const dLast = Math.min(row.nrows - 1, Math.floor((H - top) / ROW_H));
-  const selI = sel && sel.kind === 'slice' ? sel.i : -1;
+  const selI = state.sel && state.sel.kind === 'slice' ? state.sel.i : -1;
   let selBox = null;
   for (let d = dFirst; d <= dLast; d++) {
     const a = th.levels[d], b = th.levels[d + 1];
@@ -210,6 +215,7 @@ function drawThread(row, y) {
 }
 
 function drawInstants(inst, y, proc) {
+  const W = view.W;
   const a = firstStartAtOrAfter(inst.ts, 0, inst.ts.length, timeAt(LABEL_W) - 6 / view.k);
   let lastX = -10;
   for (let i = a; i < inst.ts.length; i++) {
@@ -218,7 +224,7 @@ function drawInstants(inst, y, proc) {
     if (x - lastX < 2) continue;
     lastX = x;
     const it = inst.item(i);
-    const isSel = sel && sel.kind === 'inst' && sel.inst === inst && sel.k === i;
+    const isSel = state.sel && state.sel.kind === 'inst' && state.sel.inst === inst && state.sel.k === i;
     const isVt = /^vt: /.test(it.name);
     ctx.fillStyle = isSel ? '#10161f' : isVt ? '#d97706' : proc ? '#7c3aed' : '#2563c9';
     ctx.beginPath();
@@ -227,6 +233,7 @@ function drawInstants(inst, y, proc) {
 }
 
 function drawCounter(row, y) {
+  const tr = state.tr, W = view.W;
   const c = row.ctr, ts = c.ts, v = c.val, n = ts.length;
   const top = y + 6, h = row.h - 12;
   const sc = h / (c.hi - c.lo || 1);
@@ -258,7 +265,7 @@ function drawCounter(row, y) {
 
 function trackY(owner, ts) {
   // the middle of the first row of a thread (or a process header) on screen, if laid out
-  for (const r of rows) {
+  for (const r of state.rows) {
     if (r.kind === 'thread' && r.th === owner) return rowTop(r) + PAD + r.ih + ROW_H / 2;
     if (r.kind === 'proc' && (r.proc === owner || (owner.proc === r.proc && r.proc.collapsed))) return rowTop(r) + PROC_H / 2;
   }
@@ -267,6 +274,7 @@ function trackY(owner, ts) {
 }
 
 function drawFlows() {
+  const tr = state.tr, W = view.W, H = view.H;
   if (!tr.flows.length) return;
   ctx.strokeStyle = 'rgba(80, 88, 100, 0.55)';
   ctx.fillStyle = 'rgba(80, 88, 100, 0.9)';
@@ -348,6 +356,7 @@ function drawLabel(row, y) {
 }
 
 function drawRuler(step, firstTick, tR) {
+  const W = view.W;
   ctx.fillStyle = '#f5f7fa';
   ctx.fillRect(0, 0, W, RULER_H);
   ctx.fillStyle = '#d5dbe3';
@@ -374,20 +383,20 @@ function drawRuler(step, firstTick, tR) {
     ctx.fillText((base ? '+' : '') + fmtTick(t - base, step, Math.min(Math.abs(tR - base), step * 1000)), x + 4, 11);
   }
   // search hits, as ticks along the ruler's bottom edge
-  if (search.starts && search.starts.length) {
+  if (state.search.starts && state.search.starts.length) {
     ctx.fillStyle = '#e8590c';
-    const st = search.starts;
+    const st = state.search.starts;
     for (let x = LABEL_W; x < W; x += 2) {
       const a = firstStartAtOrAfter(st, 0, st.length, timeAt(x));
       if (a < st.length && st[a] < timeAt(x + 2)) ctx.fillRect(x, RULER_H - 4, 2, 3);
     }
   }
-  if (range) {
-    const a = xAt(range.t0), b = xAt(range.t1);
+  if (state.range) {
+    const a = xAt(state.range.t0), b = xAt(state.range.t1);
     ctx.fillStyle = 'rgba(37, 99, 201, 0.25)';
     ctx.fillRect(a, 0, b - a, RULER_H - 1);
     ctx.fillStyle = '#1d4f9e';
-    const txt = fmtDur(range.t1 - range.t0);
+    const txt = fmtDur(state.range.t1 - state.range.t0);
     const tw = ctx.measureText(txt).width;
     if (b - a > tw + 8) { ctx.fillStyle = '#ffffff'; ctx.fillRect((a + b) / 2 - tw / 2 - 4, 13, tw + 8, 14); ctx.fillStyle = '#1d4f9e'; ctx.fillText(txt, (a + b) / 2 - tw / 2, 20); }
   }

@@ -7,10 +7,11 @@
 // ---------------------------------------------------------------- search
 
 function runSearch() {
+  const tr = state.tr;
   const q = $('search').value.trim().toLowerCase();
   if (!tr) return;
   if (!q) {
-    search = { q: '', mask: null, count: 0, list: null, starts: null, cur: -1 };
+    state.search = noSearch();
     $('matches').textContent = '';
     redraw();
     return;
@@ -36,7 +37,7 @@ function runSearch() {
   }
   const starts = new Float64Array(count);
   for (let j = 0; j < count; j++) starts[j] = S[list[j]];
-  search = { q, mask, count, list, starts, cur: -1 };
+  state.search = { q, mask, count, list, starts, cur: -1 };
   updateMatches();
   redraw();
 }
@@ -62,12 +63,13 @@ function mergeRuns(a, bounds, key) {
 }
 
 function updateMatches() {
-  const m = $('matches');
+  const m = $('matches'), search = state.search;
   if (!search.q) { m.textContent = ''; return; }
   m.textContent = search.count ? (search.cur >= 0 ? fmtNum(search.cur + 1) + ' / ' : '') + fmtNum(search.count) + (search.count === 1 ? ' match' : ' matches') : 'no matches';
 }
 
 function stepMatch(dir) {
+  const search = state.search;
   if (!search.count) return;
   let c = search.cur;
   if (c < 0) {
