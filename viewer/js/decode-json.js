@@ -419,6 +419,9 @@ class JsonTraceReader {
 }
 
 const NONAME = new TextEncoder().encode('??');
+/* the scanners' second results (a string had an escape; a number's integer and fraction
+ * parts; a pid or tid), in variables rather than objects so that the hot loop allocates
+ * nothing: this module's own, read right after the call that sets them */
 let gEsc = false, gI = 0, gF = 0, gId = 0;
 
 /* index of the closing quote of a string whose body starts at i, or -1 */

@@ -10,7 +10,7 @@
 $('open').addEventListener('click', () => $('file').click());
 $('open2').addEventListener('click', () => $('file').click());
 $('file').addEventListener('change', (e) => { const f = e.target.files[0]; if (f) openFile(f); e.target.value = ''; });
-let dragDepth = 0;
+let dragDepth = 0;   // dragenter minus dragleave: the drop hint shows while > 0
 window.addEventListener('dragenter', (e) => { if (e.dataTransfer && [...e.dataTransfer.types].includes('Files')) { dragDepth++; $('drop').hidden = false; e.preventDefault(); } });
 window.addEventListener('dragover', (e) => { e.preventDefault(); });
 window.addEventListener('dragleave', () => { if (--dragDepth <= 0) { dragDepth = 0; $('drop').hidden = true; } });
