@@ -43,7 +43,7 @@ CLOCK2_OBJ  = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/py
 TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c tools/html.c \
               tools/counters.c
 TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(O)/tools/format.o $(O)/tools/viewer-assets.o
-VIEWER_SRC  = viewer/index.html viewer/viewer.css viewer/viewer.js
+VIEWER_SRC  = viewer/index.html viewer/viewer.css $(wildcard viewer/js/*.js)
 UNIT_SRC    = $(wildcard tests/unit/test-*.c)
 HEADERS     = $(wildcard preload/*.h tools/*.h)
 
@@ -97,6 +97,7 @@ $(O)/tools/format.o: preload/format.c $(HEADERS) $(O)/.flags
 	$(Q)$(CC) $(VT_CFLAGS) -DVT_FORMAT_DECODER -c $< -o $@
 
 # the viewer is compiled into vt-convert: mkviewer inlines its CSS and JS into C strings
+# (index.html names the style and the scripts, in order: viewer/README.md)
 $(O)/mkviewer: viewer/mkviewer.c $(O)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -105,7 +106,7 @@ $(O)/mkviewer: viewer/mkviewer.c $(O)/.flags
 $(O)/tools/viewer-assets.c: $(O)/mkviewer $(VIEWER_SRC)
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
-	$(Q)$(O)/mkviewer $(VIEWER_SRC) > $@.tmp && mv $@.tmp $@
+	$(Q)$(O)/mkviewer viewer/index.html > $@.tmp && mv $@.tmp $@
 
 $(O)/tools/viewer-assets.o: $(O)/tools/viewer-assets.c
 	@echo "  CC      $@"

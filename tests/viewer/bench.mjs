@@ -33,7 +33,7 @@ const driver = join(out, 'html-driver');
 {  // always rebuilt: the viewer may have changed
   const cf = ['-std=gnu11', '-D_GNU_SOURCE', '-O2', '-iquote', root];
   run('cc', [...cf, '-o', join(out, 'mkviewer'), join(root, 'viewer/mkviewer.c')]);
-  writeFileSync(join(out, 'viewer-assets.c'), run(join(out, 'mkviewer'), ['index.html', 'viewer.css', 'viewer.js'].map((f) => join(root, 'viewer', f))).stdout);
+  writeFileSync(join(out, 'viewer-assets.c'), run(join(out, 'mkviewer'), [join(root, 'viewer/index.html')]).stdout);
   run('cc', [...cf, '-o', driver, join(here, 'html-driver.c'), join(root, 'tools/html.c'), join(out, 'viewer-assets.c')]);
 }
 

@@ -74,7 +74,7 @@ function run(cmd, args, opts) {
 
 // html-driver: tools/html.c and the viewer compiled in, as vt-convert links them
 run(cc, [...CFLAGS, '-o', join(out, 'mkviewer'), join(root, 'viewer/mkviewer.c')]);
-const assets = run(join(out, 'mkviewer'), ['index.html', 'viewer.css', 'viewer.js'].map((f) => join(root, 'viewer', f))).stdout;
+const assets = run(join(out, 'mkviewer'), [join(root, 'viewer/index.html')]).stdout;
 writeFileSync(join(out, 'viewer-assets.c'), assets);
 run(cc, [...CFLAGS, '-o', join(out, 'html-driver'), join(here, 'html-driver.c'), join(root, 'tools/html.c'), join(out, 'viewer-assets.c')]);
 const driver = join(out, 'html-driver');
@@ -633,6 +633,39 @@ await test('1M calls: every call opens, and zooming redraws', async () => {
   console.log('# 1M: ' + (statSync(big).size / 1048576).toFixed(1) + ' MiB, interactive in ' + page.loadMs + ' ms, redraw median ' + r.median.toFixed(1) + ' ms, p95 ' + r.p95.toFixed(1) + ' ms');
   await page.close();
   rmSync(big, { force: true });
+});
+
+await test('mkviewer: the modules of index.html, in its order, in one script; bad modules refused', async () => {
+  // the page vt-convert writes holds every module named by viewer/index.html, in that order
+  const mods = [...readFileSync(join(root, 'viewer/index.html'), 'utf8').matchAll(/<script src="([^"]+)"><\/script>/g)].map((m) => m[1]);
+  assert(mods.length > 1, 'index.html lists the modules: ' + mods);
+  run(driver, ['empty', join(out, 'mods.html')]);
+  const page = readFileSync(join(out, 'mods.html'), 'utf8');
+  const scripts = [...page.matchAll(/<script([^>]*)>/g)];
+  eq(scripts.map((m) => m[1]), [''], 'script elements in the page');
+  const at = mods.map((m) => page.indexOf('// ---- ' + m + '\n'));
+  assert(at.every((a, i) => a > 0 && (i === 0 || a > at[i - 1])), 'modules in order: ' + JSON.stringify(mods) + ' at ' + at);
+  // what it refuses: a module that could end the script, a missing one, two runs of scripts, a path outside
+  const dir = join(out, 'mkviewer-bad');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'js'), { recursive: true });
+  writeFileSync(join(dir, 'viewer.css'), 'p {}\n');
+  writeFileSync(join(dir, 'js/a.js'), "'use strict';\n");
+  writeFileSync(join(dir, 'js/evil.js'), "const s = '</script>';\n");
+  const head = '<link rel="stylesheet" href="viewer.css">\n<title><!--VT:TITLE--></title>\n<template><!--VT:DATA--></template>\n';
+  const cases = [
+    ['<script src="js/a.js"></script>\n<script src="js/evil.js"></script>\n', /js\/evil\.js must not contain '<\/script'/],
+    ['<script src="js/a.js"></script>\n<script src="js/gone.js"></script>\n', /js\/gone\.js: No such file/],
+    ['<script src="js/a.js"></script>\n<p>\n<script src="js/a.js"></script>\n', /index\.html:6: the scripts must be one run/],
+    ['<script src="../a.js"></script>\n', /not a file beside index\.html/],
+  ];
+  for (const [body, want] of cases) {
+    writeFileSync(join(dir, 'index.html'), head + body);
+    const r = spawnSync(join(out, 'mkviewer'), [join(dir, 'index.html')], { encoding: 'utf8' });
+    assert(r.status === 1 && want.test(r.stderr), body.trim() + ': exit ' + r.status + ', ' + r.stderr.trim());
+  }
+  writeFileSync(join(dir, 'index.html'), head + '<script src="js/a.js"></script>\n');
+  eq(spawnSync(join(out, 'mkviewer'), [join(dir, 'index.html')]).status, 0, 'a good page');
 });
 
 await test('no network requests, page errors or console errors', async () => {
