@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/chrome.h"
+#include "tools/json.h"
 #include "tools/counters.h"
 
 /* tools/: out of memory is fatal */

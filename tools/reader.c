@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tools/chrome.h"
+#include "tools/json.h"
 #include "tools/reader.h"
 
 /* A chunk shorter than this (in ns) gives a poor tick rate; use the header's instead. */
@@ -283,15 +283,8 @@ static void text_room(struct vt_reader *r, size_t n)
 
 static void text_str(struct vt_reader *r, const char *s, size_t n)
 {
-	size_t i = 0, adv;
-
-	text_room(r, 6 * n + 2);
-	r->text[r->ntext++] = '"';
-	while (i < n) {
-		r->ntext += vt_json_esc1(r->text + r->ntext, s + i, n - i, &adv);
-		i += adv;
-	}
-	r->text[r->ntext++] = '"';
+	text_room(r, vt_json_escape_bound(n));
+	r->ntext += vt_json_escape(r->text + r->ntext, s, n);
 }
 
 /* a [key, value, ...] array as a JSON object, kept in r->text; returns its offset */

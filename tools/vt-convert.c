@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tools/chrome.h"
+#include "tools/json.h"
 #include "tools/counters.h"
 #include "tools/html.h"
 #include "tools/reader.h"
@@ -336,9 +336,8 @@ static void json_room(void)
 /* a slice's arguments for the HTML viewer: the same object the JSON's args would hold */
 static void html_args(const struct def *d, const char *args, const char *ret)
 {
-	size_t n = (args ? strlen(args) : 0) + (ret ? 6 * strlen(ret) : 0) + 64;
+	size_t n = (args ? strlen(args) : 0) + (ret ? vt_json_escape_bound(strlen(ret)) : 0) + 64;
 	char *buf = xmalloc(n), *p = buf;
-	size_t adv;
 
 	p += sprintf(p, "{");
 	if (args && d->is_span && strlen(args) > 2)
@@ -346,10 +345,8 @@ static void html_args(const struct def *d, const char *args, const char *ret)
 	else if (args)
 		p += sprintf(p, "\"func_args\":%s", args);
 	if (ret) {
-		p += sprintf(p, "%s\"return_value\":\"", args ? "," : "");
-		for (size_t i = 0, len = strlen(ret); i < len; i += adv)
-			p += vt_json_esc1(p, ret + i, len - i, &adv);
-		p += sprintf(p, "\"");
+		p += sprintf(p, "%s\"return_value\":", args ? "," : "");
+		p += vt_json_escape(p, ret, strlen(ret));
 	}
 	sprintf(p, "}");
 	vt_html_slice_args(g_h, buf);

@@ -1,5 +1,9 @@
 /*
- * chrome.h - a buffered writer of Chrome Trace Event JSON.
+ * json.h - vt-convert's one JSON writer: a buffered output of JSON text (to a file, gzip,
+ * or handed to a callback in pieces), string escaping (invalid UTF-8 becomes U+FFFD) and
+ * numbers. Every file of tools/ that makes JSON text uses it: the Chrome trace sink, the
+ * HTML sink's argument objects, the reader's argument/counter objects, the counters'
+ * track keys.
  */
 #ifndef VT_TOOLS_CHROME_H
 #define VT_TOOLS_CHROME_H
@@ -21,7 +25,7 @@ struct vt_json {
 	/* a buffer of whole events handed to sink() instead of a file (vt_json_open_sink) */
 	void (*sink)(void *ctx, const char *buf, size_t len);
 	void *sink_ctx;
-	void *bg;         /* the background writer of a file (chrome.c), or NULL */
+	void *bg;         /* the background writer of a file (json.c), or NULL */
 };
 
 /**
@@ -53,6 +57,15 @@ void vt_json_str(struct vt_json *j, const char *s, size_t len);
  * (room for 6 bytes). Returns bytes written; *adv is the input bytes used.
  */
 size_t vt_json_esc1(char *out, const char *s, size_t n, size_t *adv);
+/**
+ * vt_json_escape - @s (@n bytes) as a quoted JSON string into @out, which has room for
+ * vt_json_escape_bound(@n) bytes. Returns the bytes written (no NUL is added).
+ */
+size_t vt_json_escape(char *out, const char *s, size_t n);
+static inline size_t vt_json_escape_bound(size_t n)
+{
+	return 6 * n + 2;
+}
 /**
  * vt_json_quote - @s as a quoted JSON string (escaped as vt_json_str does), in new
  * memory (NUL-terminated, *len bytes before it). NULL when out of memory.
