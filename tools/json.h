@@ -18,7 +18,6 @@ struct vt_json {
 	size_t len, cap;
 	int first;        /* no event written yet */
 	uint64_t bytes;   /* written so far */
-	uint64_t origin;  /* ns subtracted from every timestamp */
 	int err;          /* a write failed (errno) */
 	void *gz;         /* z_stream when writing .gz, else NULL */
 	uint64_t out_bytes; /* bytes that reached the file (compressed when gz) */
