@@ -32,12 +32,17 @@ struct writer {
 	size_t vkey_len;
 };
 
-/* a sample as stored: its args follow */
+/* a sample as stored: @len bytes follow, its args (@alen), then @nnum numbers, each a
+ * double, a uint32_t key length and the key */
 struct rec {
 	uint32_t writer;
 	uint32_t len;
 	uint64_t ns;
+	uint32_t alen;
+	uint32_t nnum;
 };
+
+#define NUM_HEAD (sizeof(double) + sizeof(uint32_t))
 
 struct vt_counters {
 	pthread_mutex_t lock;
@@ -156,16 +161,53 @@ static FILE *temp_file(void)
 	return f;
 }
 
+/* the payload of a sample: args, then the numbers (new memory, *len bytes) */
+static char *payload(const char *args, size_t alen, const struct vt_number *nums, size_t *len,
+		     uint32_t *nnum)
+{
+	size_t n = alen;
+	char *p, *buf;
+
+	*nnum = 0;
+	for (const struct vt_number *x = nums; x && x->key; x++) {
+		n += NUM_HEAD + x->key_len;
+		(*nnum)++;
+	}
+	buf = p = xrealloc(NULL, n);
+	memcpy(p, args, alen);
+	p += alen;
+	for (const struct vt_number *x = nums; x && x->key; x++) {
+		uint32_t k = (uint32_t)x->key_len;
+
+		memcpy(p, &x->v, sizeof(double));
+		memcpy(p + sizeof(double), &k, sizeof(k));
+		memcpy(p + NUM_HEAD, x->key, k);
+		p += NUM_HEAD + k;
+	}
+	*len = n;
+	return buf;
+}
+
 int vt_counters_add(struct vt_counters *c, uint64_t pid, uint64_t tid, const char *name,
-		    size_t nlen, uint64_t ns, const char *args, size_t alen)
+		    size_t nlen, uint64_t ns, const char *args, size_t alen,
+		    const struct vt_number *nums)
 {
 	struct rec r;
 	int rc = 0;
+	uint32_t nnum;
+	size_t blen;
+	char *body;
 
-	if (alen > UINT32_MAX)
+	if (alen > UINT32_MAX / 2)
 		alen = 0;
+	body = payload(args, alen, nums, &blen, &nnum);
+	if (blen > UINT32_MAX)
+		blen = alen = nnum = 0;
 	pthread_mutex_lock(&c->lock);
-	r = (struct rec){ writer_of(c, pid, tid, name, nlen), (uint32_t)alen, ns };
+	r = (struct rec){ writer_of(c, pid, tid, name, nlen), (uint32_t)blen, ns, (uint32_t)alen,
+			  nnum };
+	args = body;
+	alen = blen;
 	if (!c->spill && c->len + sizeof(r) + alen > c->mem_max) {
 		c->spill = temp_file();
 		if (!c->spill || (c->len && fwrite(c->mem, c->len, 1, c->spill) != 1)) {
@@ -191,6 +233,7 @@ int vt_counters_add(struct vt_counters *c, uint64_t pid, uint64_t tid, const cha
 	c->len += sizeof(r) + alen;
 out:
 	pthread_mutex_unlock(&c->lock);
+	free(body);
 	return rc;
 }
 
@@ -295,25 +338,45 @@ static void name_tracks(struct vt_counters *c, vt_counters_tname_fn *tname, void
 }
 
 /* one sample to @fn, its value re-keyed in a per-thread track (see counters.h) */
-static void emit_one(const struct writer *w, const struct rec *r, const char *args,
+static void emit_one(const struct writer *w, const struct rec *r, const char *body,
 		     vt_counters_sample_fn *fn, void *ctx)
 {
-	struct vt_counter_sample s = { w->pid, w->tid, r->ns, w->track, args, r->len };
+	struct vt_counter_sample s = { w->pid, w->tid, r->ns, w->track, body, r->alen, NULL, 0 };
+	struct vt_number *nums = xrealloc(NULL, (r->nnum + 1) * sizeof(*nums));
+	const char *p = body + r->alen, *end = body + r->len;
 	char *re = NULL;
 
-	if (w->vkey && r->len > w->vkey_len && !memcmp(args, w->vkey, w->vkey_len) &&
-	    !memchr(args + w->vkey_len, ',', r->len - w->vkey_len)) {
+	for (uint32_t i = 0; i < r->nnum && (size_t)(end - p) >= NUM_HEAD; i++) {
+		uint32_t k;
+
+		memcpy(&nums[i].v, p, sizeof(double));
+		memcpy(&k, p + sizeof(double), sizeof(k));
+		if (k > (size_t)(end - p) - NUM_HEAD)
+			break;
+		nums[i].key = p + NUM_HEAD;
+		nums[i].key_len = k;
+		p += NUM_HEAD + k;
+		s.nnums++;
+	}
+	s.nums = nums;
+	if (w->vkey && r->alen > w->vkey_len && !memcmp(body, w->vkey, w->vkey_len) &&
+	    !memchr(body + w->vkey_len, ',', r->alen - w->vkey_len)) {
 		/* {"n":3} -> {"value":3}: the values are numbers, so no ',' means one key */
-		size_t rest = r->len - w->vkey_len;
+		size_t rest = r->alen - w->vkey_len;
 
 		re = xrealloc(NULL, rest + 9);
 		memcpy(re, "{\"value\":", 9);
-		memcpy(re + 9, args + w->vkey_len, rest);
+		memcpy(re + 9, body + w->vkey_len, rest);
 		s.args = re;
 		s.args_len = rest + 9;
+		if (s.nnums == 1) { /* its number is keyed "value" too */
+			nums[0].key = "value";
+			nums[0].key_len = 5;
+		}
 	}
 	fn(ctx, &s);
 	free(re);
+	free(nums);
 }
 
 int vt_counters_emit(struct vt_counters *c, vt_counters_tname_fn *tname,

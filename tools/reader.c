@@ -226,6 +226,7 @@ void vt_reader_close(struct vt_reader *r)
 	free(r->data);
 	free(r->ids);
 	free(r->text);
+	free(r->nums);
 	free(r->argv);
 	free(r->exe);
 	free(r->cwd);
@@ -343,6 +344,44 @@ static size_t render_kv(struct vt_reader *r, const msgpack_object *a, size_t *le
 	return start;
 }
 
+static void push_number(struct vt_reader *r, const char *key, size_t len, double v)
+{
+	if (r->nnums == r->nums_cap) {
+		r->nums_cap = r->nums_cap * 2 + 64;
+		r->nums = xrealloc(r->nums, r->nums_cap * sizeof(*r->nums));
+	}
+	r->nums[r->nnums++] = (struct vt_number){ key, len, v };
+}
+
+/*
+ * a counter's [key, value, ...] array: its numbers, as render_kv gives them to JSON (not
+ * null: a NaN or infinity), for the outputs that draw them; returns the first's index
+ */
+static int64_t take_numbers(struct vt_reader *r, const msgpack_object *a)
+{
+	size_t start = r->nnums;
+
+	for (uint32_t i = 0; i + 1 < a->via.array.size; i += 2) {
+		const msgpack_object *k = &a->via.array.ptr[i], *v = &a->via.array.ptr[i + 1];
+		const char *key = k->type == MSGPACK_OBJECT_STR ? k->via.str.ptr : "?";
+		size_t klen = k->type == MSGPACK_OBJECT_STR ? k->via.str.size : 1;
+		double x;
+
+		if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			x = (double)v->via.u64;
+		else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+			x = (double)v->via.i64;
+		else if ((v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64) &&
+			 v->via.f64 == v->via.f64 && v->via.f64 <= 1.7e308 && v->via.f64 >= -1.7e308)
+			x = v->via.f64;
+		else
+			continue;
+		push_number(r, key, klen, x);
+	}
+	push_number(r, NULL, 0, 0);
+	return (int64_t)start;
+}
+
 /* ticks -> ns for the records of one chunk, from its anchors */
 static void time_chunk(struct vt_reader *r)
 {
@@ -401,6 +440,7 @@ static int load_chunk(struct vt_reader *r)
 	r->nev = r->ev_pos = 0;
 	r->nids = 0;
 	r->ntext = 0;
+	r->nnums = 0;
 	if (r->off >= r->size) {
 		reader_done(r);
 		return 0;
@@ -502,6 +542,8 @@ static int load_chunk(struct vt_reader *r)
 		    rec.kind == VT_REC_SPAN_E) {
 			size_t len;
 
+			if (rec.kind == VT_REC_COUNTER)
+				rec.code = take_numbers(r, rec.obj);
 			rec.id = render_kv(r, rec.obj, &len);
 			rec.count = len;
 			rec.obj = NULL;

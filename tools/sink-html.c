@@ -84,43 +84,26 @@ static void html_instant(struct vt_sink *s, void *local, const struct vt_instant
 
 /*
  * A counter's series, named as viewer.js names those of a "C" event in a JSON file, so
- * both draw the same tracks: "track.key" per number in the sample's values (the reader
- * renders them as a flat JSON object of numbers, {"depth":3,"rate":1.5}), and the
- * track's name alone for a single value keyed "value" or by that name.
+ * both draw the same tracks: "track.key" per number of the sample, and the track's name
+ * alone for a single number keyed "value" or by that name. The numbers come from the
+ * counters module as numbers (a NaN or infinity is not one: viewer.js skips its null).
  */
 static void html_counter(struct vt_sink *s, const struct vt_counter_sample *c)
 {
-	char *text = xstrndup(c->args, c->args_len), *p = text;
-	char *keys[64];
-	double vals[64];
-	size_t n = 0;
+	size_t n = c->nnums < 64 ? c->nnums : 64;
 
-	while (n < 64 && (p = strchr(p, '"'))) {
-		char *k = ++p, *end;
-
-		p = strchr(p, '"'); /* keys are simple: vt wrote them from Python identifiers */
-		if (!p)
-			break;
-		*p++ = 0;
-		if (*p != ':')
-			continue;
-		keys[n] = k;
-		vals[n] = strtod(p + 1, &end);
-		if (end == p + 1) /* null: a NaN or infinity; viewer.js skips it too */
-			continue;
-		n++;
-		p = end;
-	}
 	for (size_t i = 0; i < n; i++) {
+		const struct vt_number *x = &c->nums[i];
 		char series[600];
+		int own = n == 1 && ((x->key_len == 5 && !memcmp(x->key, "value", 5)) ||
+				     (x->key_len == strlen(c->name) && !memcmp(x->key, c->name, x->key_len)));
 
-		if (n == 1 && (!strcmp(keys[i], "value") || !strcmp(keys[i], c->name)))
+		if (own)
 			snprintf(series, sizeof(series), "%s", c->name);
 		else
-			snprintf(series, sizeof(series), "%s.%s", c->name, keys[i]);
-		vt_html_counter(HS(s)->h, c->pid, series, c->ns - s->origin, vals[i]);
+			snprintf(series, sizeof(series), "%s.%.*s", c->name, (int)x->key_len, x->key);
+		vt_html_counter(HS(s)->h, c->pid, series, c->ns - s->origin, x->v);
 	}
-	free(text);
 }
 
 static void html_flow(struct vt_sink *s, uint64_t id, uint64_t pid, uint64_t tid, uint64_t ns,

@@ -282,13 +282,16 @@ static void program_record(struct vt_timeline *tl, const struct vt_reader *r,
 	uint64_t ns = e->ns < env->origin ? env->origin : e->ns;
 	struct vt_instant in = { tl->pid, tl->tid, ns, x->s1, x->s1_len, 't', r->text + x->id,
 				 (size_t)x->count };
+	const struct vt_number *nums = NULL;
 
 	if (x->kind == VT_REC_INSTANT) {
 		vt_sinks_instant(env->out, env->locals, &in);
 		return;
 	}
+	if (r->nums && x->code >= 0 && (size_t)x->code < r->nnums)
+		nums = r->nums + x->code;
 	if (env->counters && vt_counters_add(env->counters, tl->pid, tl->tid, x->s1, x->s1_len, ns,
-					     r->text + x->id, (size_t)x->count) < 0)
+					     r->text + x->id, (size_t)x->count, nums) < 0)
 		die("cannot keep counter samples in a temporary file: %s", strerror(errno));
 }
 
