@@ -12,15 +12,7 @@
 
 #include "tools/json.h"
 #include "tools/counters.h"
-
-/* tools/: out of memory is fatal */
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
+#include "tools/util.h"
 
 /* a thread writing a counter name: one track, or a share of one */
 struct writer {
@@ -57,10 +49,8 @@ struct vt_counters {
 
 struct vt_counters *vt_counters_new(size_t mem_max)
 {
-	struct vt_counters *c = calloc(1, sizeof(*c));
+	struct vt_counters *c = xcalloc(1, sizeof(*c));
 
-	if (!c)
-		abort();
 	pthread_mutex_init(&c->lock, NULL);
 	c->mem_max = mem_max ? mem_max : 8u << 20;
 	return c;
@@ -98,9 +88,7 @@ static void rehash(struct vt_counters *c)
 	size_t n = c->nslots ? c->nslots * 2 : 64;
 
 	free(c->slots);
-	c->slots = calloc(n, sizeof(*c->slots));
-	if (!c->slots)
-		abort();
+	c->slots = xcalloc(n, sizeof(*c->slots));
 	c->nslots = n;
 	for (size_t i = 0; i < c->nw; i++) {
 		const struct writer *w = &c->w[i];
@@ -239,14 +227,12 @@ out:
 
 /* ---- naming the tracks ---- */
 
-static struct vt_counters *g_sort_c; /* for the qsort comparators (emit is not reentrant) */
-static const char **g_sort_names;
-
-/* writers by process, counter name, thread */
-static int by_counter(const void *a, const void *b)
+/* writers (indexes into @c's) by process, counter name, thread */
+static int by_counter(const void *a, const void *b, void *c)
 {
-	const struct writer *x = &g_sort_c->w[*(const uint32_t *)a];
-	const struct writer *y = &g_sort_c->w[*(const uint32_t *)b];
+	const struct writer *w = ((struct vt_counters *)c)->w;
+	const struct writer *x = &w[*(const uint32_t *)a];
+	const struct writer *y = &w[*(const uint32_t *)b];
 	int d;
 
 	if (x->pid != y->pid)
@@ -257,9 +243,12 @@ static int by_counter(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
-static int by_thread_name(const void *a, const void *b)
+/* writers (indexes) by their thread's name in @names */
+static int by_thread_name(const void *a, const void *b, void *names)
 {
-	return strcmp(g_sort_names[*(const uint32_t *)a], g_sort_names[*(const uint32_t *)b]);
+	const char **n = names;
+
+	return strcmp(n[*(const uint32_t *)a], n[*(const uint32_t *)b]);
 }
 
 static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -291,8 +280,7 @@ static void name_group(struct vt_counters *c, const uint32_t *ix, size_t n,
 		by[i] = ix[i];
 		names[ix[i]] = tname(ctx, c->w[ix[i]].pid, c->w[ix[i]].tid);
 	}
-	g_sort_names = names;
-	qsort(by, n, sizeof(*by), by_thread_name);
+	qsort_r(by, n, sizeof(*by), by_thread_name, names);
 	for (size_t i = 0; i < n; i++) {
 		struct writer *w = &c->w[by[i]];
 		const char *tn = names[by[i]];
@@ -303,7 +291,7 @@ static void name_group(struct vt_counters *c, const uint32_t *ix, size_t n,
 		w->track = clash ? xprintf("%s (%s %llu)", w->name, tn, (unsigned long long)w->tid)
 				 : xprintf("%s (%s)", w->name, tn);
 		if (!quoted)
-			abort();
+			die("out of memory");
 		w->vkey = xprintf("{%s:", quoted);
 		w->vkey_len = strlen(w->vkey);
 		free(quoted);
@@ -319,8 +307,7 @@ static void name_tracks(struct vt_counters *c, vt_counters_tname_fn *tname, void
 
 	for (i = 0; i < c->nw; i++)
 		ix[i] = (uint32_t)i;
-	g_sort_c = c;
-	qsort(ix, c->nw, sizeof(*ix), by_counter);
+	qsort_r(ix, c->nw, sizeof(*ix), by_counter, c);
 	for (i = 0; i < c->nw; i = k) {
 		const struct writer *a = &c->w[ix[i]];
 

@@ -69,6 +69,21 @@ char *xstrndup(const char *s, size_t n)
 	return d;
 }
 
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	s = s ? s : "";
+	return xstrndup(s, strlen(s));
+}
+
 const char *base(const char *path)
 {
 	const char *s = strrchr(path, '/');

@@ -11,7 +11,7 @@
 #define VT_PROG "vt-convert"
 
 /** vt_vmsg - "vt-convert: <kind><message>\n" on stderr. */
-void vt_vmsg(const char *kind, const char *fmt, va_list ap);
+void vt_vmsg(const char *kind, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /** warning - "vt-convert: warning: ...": worth knowing, not a failure. */
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** vt_error - "vt-convert: error: ...": damaged input; sets *@bad (exit 1 at the end). */
@@ -23,6 +23,9 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrndup(const char *s, size_t n);
+void *xcalloc(size_t n, size_t size);
+/* a copy of @s, or of "" when @s is NULL */
+char *xstrdup(const char *s);
 
 /** base - the last component of @path. */
 const char *base(const char *path);
