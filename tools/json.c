@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -383,6 +384,13 @@ char *vt_json_quote(const char *str, size_t n, size_t *len)
 	*len = vt_json_escape(out, str, n);
 	out[*len] = 0;
 	return out;
+}
+
+size_t vt_json_double(char *out, double v)
+{
+	if (!vt_json_holds(v))
+		return (size_t)snprintf(out, VT_JSON_DOUBLE_MAX, "null");
+	return (size_t)snprintf(out, VT_JSON_DOUBLE_MAX, "%.17g", v);
 }
 
 void vt_json_u64(struct vt_json *j, uint64_t v)

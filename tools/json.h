@@ -70,6 +70,18 @@ static inline size_t vt_json_escape_bound(size_t n)
  * memory (NUL-terminated, *len bytes before it). NULL when out of memory.
  */
 char *vt_json_quote(const char *s, size_t n, size_t *len);
+/**
+ * vt_json_double - @v as JSON text into @out (room for VT_JSON_DOUBLE_MAX bytes, NUL
+ * added): 17 significant digits, so it reads back exactly; "null" for a NaN or an
+ * infinity, which JSON cannot hold. Returns the length.
+ */
+#define VT_JSON_DOUBLE_MAX 32
+size_t vt_json_double(char *out, double v);
+/** vt_json_holds - 1 when JSON can hold @v as a number (not a NaN or an infinity) */
+static inline int vt_json_holds(double v)
+{
+	return v == v && v <= 1.7e308 && v >= -1.7e308;
+}
 /** vt_json_u64 - append an unsigned decimal. */
 void vt_json_u64(struct vt_json *j, uint64_t v);
 /** vt_json_us - append @ns as microseconds with three decimals (ns precision). */

@@ -297,7 +297,7 @@ static size_t render_kv(struct vt_reader *r, const msgpack_object *a, size_t *le
 	r->text[r->ntext++] = '{';
 	for (uint32_t i = 0; i + 1 < a->via.array.size; i += 2) {
 		const msgpack_object *k = &a->via.array.ptr[i], *v = &a->via.array.ptr[i + 1];
-		char num[40];
+		char num[40]; /* >= VT_JSON_DOUBLE_MAX */
 
 		if (i) {
 			text_room(r, 1);
@@ -321,11 +321,7 @@ static size_t render_kv(struct vt_reader *r, const msgpack_object *a, size_t *le
 			break;
 		case MSGPACK_OBJECT_FLOAT32:
 		case MSGPACK_OBJECT_FLOAT64:
-			/* JSON has no NaN or infinity */
-			if (v->via.f64 != v->via.f64 || v->via.f64 > 1.7e308 || v->via.f64 < -1.7e308)
-				snprintf(num, sizeof(num), "null");
-			else
-				snprintf(num, sizeof(num), "%.17g", v->via.f64);
+			vt_json_double(num, v->via.f64);
 			break;
 		case MSGPACK_OBJECT_BOOLEAN:
 			snprintf(num, sizeof(num), "%s", v->via.boolean ? "true" : "false");
@@ -372,7 +368,7 @@ static int64_t take_numbers(struct vt_reader *r, const msgpack_object *a)
 		else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
 			x = (double)v->via.i64;
 		else if ((v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64) &&
-			 v->via.f64 == v->via.f64 && v->via.f64 <= 1.7e308 && v->via.f64 >= -1.7e308)
+			 vt_json_holds(v->via.f64))
 			x = v->via.f64;
 		else
 			continue;

@@ -668,3 +668,20 @@ Test(json, escape_into_a_buffer_quotes_and_escapes)
 	cr_assert_eq(n, 18);
 	cr_assert(!memcmp(out, "\"a\\\"b\\\\c\\u000a\xef\xbf\xbd\"", n), "%.*s", (int)n, out);
 }
+
+Test(json, double_reads_back_exactly_and_null_for_what_json_cannot_hold)
+{
+	char out[VT_JSON_DOUBLE_MAX];
+
+	cr_assert_eq(vt_json_double(out, 0.1), 19);
+	cr_assert_str_eq(out, "0.10000000000000001");
+	cr_assert_eq(strtod(out, NULL), 0.1);
+	vt_json_double(out, -2.5);
+	cr_assert_str_eq(out, "-2.5");
+	vt_json_double(out, 1.0 / 0.0);
+	cr_assert_str_eq(out, "null");
+	vt_json_double(out, 0.0 / 0.0);
+	cr_assert_str_eq(out, "null");
+	vt_json_double(out, 1e308);
+	cr_assert_str_eq(out, "1e+308");
+}
