@@ -10,17 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/chrome.h"
+#include "tools/json.h"
 #include "tools/counters.h"
-
-/* tools/: out of memory is fatal */
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
+#include "tools/util.h"
 
 /* a thread writing a counter name: one track, or a share of one */
 struct writer {
@@ -32,12 +24,17 @@ struct writer {
 	size_t vkey_len;
 };
 
-/* a sample as stored: its args follow */
+/* a sample as stored: @len bytes follow, its args (@alen), then @nnum numbers, each a
+ * double, a uint32_t key length and the key */
 struct rec {
 	uint32_t writer;
 	uint32_t len;
 	uint64_t ns;
+	uint32_t alen;
+	uint32_t nnum;
 };
+
+#define NUM_HEAD (sizeof(double) + sizeof(uint32_t))
 
 struct vt_counters {
 	pthread_mutex_t lock;
@@ -52,10 +49,8 @@ struct vt_counters {
 
 struct vt_counters *vt_counters_new(size_t mem_max)
 {
-	struct vt_counters *c = calloc(1, sizeof(*c));
+	struct vt_counters *c = xcalloc(1, sizeof(*c));
 
-	if (!c)
-		abort();
 	pthread_mutex_init(&c->lock, NULL);
 	c->mem_max = mem_max ? mem_max : 8u << 20;
 	return c;
@@ -93,9 +88,7 @@ static void rehash(struct vt_counters *c)
 	size_t n = c->nslots ? c->nslots * 2 : 64;
 
 	free(c->slots);
-	c->slots = calloc(n, sizeof(*c->slots));
-	if (!c->slots)
-		abort();
+	c->slots = xcalloc(n, sizeof(*c->slots));
 	c->nslots = n;
 	for (size_t i = 0; i < c->nw; i++) {
 		const struct writer *w = &c->w[i];
@@ -156,16 +149,53 @@ static FILE *temp_file(void)
 	return f;
 }
 
+/* the payload of a sample: args, then the numbers (new memory, *len bytes) */
+static char *payload(const char *args, size_t alen, const struct vt_number *nums, size_t *len,
+		     uint32_t *nnum)
+{
+	size_t n = alen;
+	char *p, *buf;
+
+	*nnum = 0;
+	for (const struct vt_number *x = nums; x && x->key; x++) {
+		n += NUM_HEAD + x->key_len;
+		(*nnum)++;
+	}
+	buf = p = xrealloc(NULL, n);
+	memcpy(p, args, alen);
+	p += alen;
+	for (const struct vt_number *x = nums; x && x->key; x++) {
+		uint32_t k = (uint32_t)x->key_len;
+
+		memcpy(p, &x->v, sizeof(double));
+		memcpy(p + sizeof(double), &k, sizeof(k));
+		memcpy(p + NUM_HEAD, x->key, k);
+		p += NUM_HEAD + k;
+	}
+	*len = n;
+	return buf;
+}
+
 int vt_counters_add(struct vt_counters *c, uint64_t pid, uint64_t tid, const char *name,
-		    size_t nlen, uint64_t ns, const char *args, size_t alen)
+		    size_t nlen, uint64_t ns, const char *args, size_t alen,
+		    const struct vt_number *nums)
 {
 	struct rec r;
 	int rc = 0;
+	uint32_t nnum;
+	size_t blen;
+	char *body;
 
-	if (alen > UINT32_MAX)
+	if (alen > UINT32_MAX / 2)
 		alen = 0;
+	body = payload(args, alen, nums, &blen, &nnum);
+	if (blen > UINT32_MAX)
+		blen = alen = nnum = 0;
 	pthread_mutex_lock(&c->lock);
-	r = (struct rec){ writer_of(c, pid, tid, name, nlen), (uint32_t)alen, ns };
+	r = (struct rec){ writer_of(c, pid, tid, name, nlen), (uint32_t)blen, ns, (uint32_t)alen,
+			  nnum };
+	args = body;
+	alen = blen;
 	if (!c->spill && c->len + sizeof(r) + alen > c->mem_max) {
 		c->spill = temp_file();
 		if (!c->spill || (c->len && fwrite(c->mem, c->len, 1, c->spill) != 1)) {
@@ -191,19 +221,18 @@ int vt_counters_add(struct vt_counters *c, uint64_t pid, uint64_t tid, const cha
 	c->len += sizeof(r) + alen;
 out:
 	pthread_mutex_unlock(&c->lock);
+	free(body);
 	return rc;
 }
 
 /* ---- naming the tracks ---- */
 
-static struct vt_counters *g_sort_c; /* for the qsort comparators (emit is not reentrant) */
-static const char **g_sort_names;
-
-/* writers by process, counter name, thread */
-static int by_counter(const void *a, const void *b)
+/* writers (indexes into @c's) by process, counter name, thread */
+static int by_counter(const void *a, const void *b, void *c)
 {
-	const struct writer *x = &g_sort_c->w[*(const uint32_t *)a];
-	const struct writer *y = &g_sort_c->w[*(const uint32_t *)b];
+	const struct writer *w = ((struct vt_counters *)c)->w;
+	const struct writer *x = &w[*(const uint32_t *)a];
+	const struct writer *y = &w[*(const uint32_t *)b];
 	int d;
 
 	if (x->pid != y->pid)
@@ -214,9 +243,12 @@ static int by_counter(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
-static int by_thread_name(const void *a, const void *b)
+/* writers (indexes) by their thread's name in @names */
+static int by_thread_name(const void *a, const void *b, void *names)
 {
-	return strcmp(g_sort_names[*(const uint32_t *)a], g_sort_names[*(const uint32_t *)b]);
+	const char **n = names;
+
+	return strcmp(n[*(const uint32_t *)a], n[*(const uint32_t *)b]);
 }
 
 static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -248,8 +280,7 @@ static void name_group(struct vt_counters *c, const uint32_t *ix, size_t n,
 		by[i] = ix[i];
 		names[ix[i]] = tname(ctx, c->w[ix[i]].pid, c->w[ix[i]].tid);
 	}
-	g_sort_names = names;
-	qsort(by, n, sizeof(*by), by_thread_name);
+	qsort_r(by, n, sizeof(*by), by_thread_name, names);
 	for (size_t i = 0; i < n; i++) {
 		struct writer *w = &c->w[by[i]];
 		const char *tn = names[by[i]];
@@ -260,7 +291,7 @@ static void name_group(struct vt_counters *c, const uint32_t *ix, size_t n,
 		w->track = clash ? xprintf("%s (%s %llu)", w->name, tn, (unsigned long long)w->tid)
 				 : xprintf("%s (%s)", w->name, tn);
 		if (!quoted)
-			abort();
+			die("out of memory");
 		w->vkey = xprintf("{%s:", quoted);
 		w->vkey_len = strlen(w->vkey);
 		free(quoted);
@@ -276,8 +307,7 @@ static void name_tracks(struct vt_counters *c, vt_counters_tname_fn *tname, void
 
 	for (i = 0; i < c->nw; i++)
 		ix[i] = (uint32_t)i;
-	g_sort_c = c;
-	qsort(ix, c->nw, sizeof(*ix), by_counter);
+	qsort_r(ix, c->nw, sizeof(*ix), by_counter, c);
 	for (i = 0; i < c->nw; i = k) {
 		const struct writer *a = &c->w[ix[i]];
 
@@ -295,25 +325,45 @@ static void name_tracks(struct vt_counters *c, vt_counters_tname_fn *tname, void
 }
 
 /* one sample to @fn, its value re-keyed in a per-thread track (see counters.h) */
-static void emit_one(const struct writer *w, const struct rec *r, const char *args,
+static void emit_one(const struct writer *w, const struct rec *r, const char *body,
 		     vt_counters_sample_fn *fn, void *ctx)
 {
-	struct vt_counter_sample s = { w->pid, w->tid, r->ns, w->track, args, r->len };
+	struct vt_counter_sample s = { w->pid, w->tid, r->ns, w->track, body, r->alen, NULL, 0 };
+	struct vt_number *nums = xrealloc(NULL, (r->nnum + 1) * sizeof(*nums));
+	const char *p = body + r->alen, *end = body + r->len;
 	char *re = NULL;
 
-	if (w->vkey && r->len > w->vkey_len && !memcmp(args, w->vkey, w->vkey_len) &&
-	    !memchr(args + w->vkey_len, ',', r->len - w->vkey_len)) {
+	for (uint32_t i = 0; i < r->nnum && (size_t)(end - p) >= NUM_HEAD; i++) {
+		uint32_t k;
+
+		memcpy(&nums[i].v, p, sizeof(double));
+		memcpy(&k, p + sizeof(double), sizeof(k));
+		if (k > (size_t)(end - p) - NUM_HEAD)
+			break;
+		nums[i].key = p + NUM_HEAD;
+		nums[i].key_len = k;
+		p += NUM_HEAD + k;
+		s.nnums++;
+	}
+	s.nums = nums;
+	if (w->vkey && r->alen > w->vkey_len && !memcmp(body, w->vkey, w->vkey_len) &&
+	    !memchr(body + w->vkey_len, ',', r->alen - w->vkey_len)) {
 		/* {"n":3} -> {"value":3}: the values are numbers, so no ',' means one key */
-		size_t rest = r->len - w->vkey_len;
+		size_t rest = r->alen - w->vkey_len;
 
 		re = xrealloc(NULL, rest + 9);
 		memcpy(re, "{\"value\":", 9);
-		memcpy(re + 9, args + w->vkey_len, rest);
+		memcpy(re + 9, body + w->vkey_len, rest);
 		s.args = re;
 		s.args_len = rest + 9;
+		if (s.nnums == 1) { /* its number is keyed "value" too */
+			nums[0].key = "value";
+			nums[0].key_len = 5;
+		}
 	}
 	fn(ctx, &s);
 	free(re);
+	free(nums);
 }
 
 int vt_counters_emit(struct vt_counters *c, vt_counters_tname_fn *tname,

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tools/reader.h"
+
 struct vt_counters;
 
 /** one sample as it is to be written */
@@ -24,6 +26,8 @@ struct vt_counter_sample {
 	const char *name;  /* the track: the counter's name, or "name (thread)" */
 	const char *args;  /* its values, a JSON object of numbers ({"depth":3,"rate":1.5}) */
 	size_t args_len;
+	const struct vt_number *nums; /* the same values as numbers (not null ones) */
+	size_t nnums;
 };
 
 /**
@@ -35,11 +39,14 @@ void vt_counters_free(struct vt_counters *c);
 
 /**
  * vt_counters_add - keep one sample of counter @name (@nlen bytes) of thread @tid of
- * process @pid at @ns, with @args (a JSON object text of @alen bytes). Safe to call from
- * several threads at once. Returns 0, or -1 with errno when the temporary file failed.
+ * process @pid at @ns, with @args (a JSON object text of @alen bytes) and the same
+ * values as numbers, @nums (ended by one whose key is NULL; NULL for none). Safe to call
+ * from several threads at once. Returns 0, or -1 with errno when the temporary file
+ * failed.
  */
 int vt_counters_add(struct vt_counters *c, uint64_t pid, uint64_t tid, const char *name,
-		    size_t nlen, uint64_t ns, const char *args, size_t alen);
+		    size_t nlen, uint64_t ns, const char *args, size_t alen,
+		    const struct vt_number *nums);
 
 /** the current name of thread @tid of process @pid (never NULL) */
 typedef const char *vt_counters_tname_fn(void *ctx, uint64_t pid, uint64_t tid);
@@ -49,7 +56,8 @@ typedef void vt_counters_sample_fn(void *ctx, const struct vt_counter_sample *s)
  * vt_counters_emit - name the tracks, then pass every sample to @fn, in the order they
  * were added. In a track named per thread, a sample whose only value is keyed by the
  * counter's own name (vt.log_var("n", 3) gives {"n":3}) has it keyed "value" instead, as
- * the viewers name such a one-value track after the counter. Returns 0, or -1 with errno
+ * the viewers name such a one-value track after the counter (and its number's key is
+ * "value" too). Returns 0, or -1 with errno
  * when the temporary file could not be read back.
  */
 int vt_counters_emit(struct vt_counters *c, vt_counters_tname_fn *tname,

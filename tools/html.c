@@ -503,7 +503,8 @@ static void encode(struct vt_html *h)
 		struct html_thread *t = &h->thr[i];
 		uint64_t prev = 0;
 
-		qsort(t->s, t->n, sizeof(*t->s), by_start);
+		if (t->n) /* a track with no calls has no array: qsort(NULL, 0) is undefined */
+			qsort(t->s, t->n, sizeof(*t->s), by_start);
 		put_varint(h, t->pid);
 		put_varint(h, t->tid);
 		put_sid(h, t->name);

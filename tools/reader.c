@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tools/chrome.h"
+#include "tools/json.h"
 #include "tools/reader.h"
 
 /* A chunk shorter than this (in ns) gives a poor tick rate; use the header's instead. */
@@ -226,6 +226,7 @@ void vt_reader_close(struct vt_reader *r)
 	free(r->data);
 	free(r->ids);
 	free(r->text);
+	free(r->nums);
 	free(r->argv);
 	free(r->exe);
 	free(r->cwd);
@@ -283,15 +284,8 @@ static void text_room(struct vt_reader *r, size_t n)
 
 static void text_str(struct vt_reader *r, const char *s, size_t n)
 {
-	size_t i = 0, adv;
-
-	text_room(r, 6 * n + 2);
-	r->text[r->ntext++] = '"';
-	while (i < n) {
-		r->ntext += vt_json_esc1(r->text + r->ntext, s + i, n - i, &adv);
-		i += adv;
-	}
-	r->text[r->ntext++] = '"';
+	text_room(r, vt_json_escape_bound(n));
+	r->ntext += vt_json_escape(r->text + r->ntext, s, n);
 }
 
 /* a [key, value, ...] array as a JSON object, kept in r->text; returns its offset */
@@ -303,7 +297,7 @@ static size_t render_kv(struct vt_reader *r, const msgpack_object *a, size_t *le
 	r->text[r->ntext++] = '{';
 	for (uint32_t i = 0; i + 1 < a->via.array.size; i += 2) {
 		const msgpack_object *k = &a->via.array.ptr[i], *v = &a->via.array.ptr[i + 1];
-		char num[40];
+		char num[40]; /* >= VT_JSON_DOUBLE_MAX */
 
 		if (i) {
 			text_room(r, 1);
@@ -327,11 +321,7 @@ static size_t render_kv(struct vt_reader *r, const msgpack_object *a, size_t *le
 			break;
 		case MSGPACK_OBJECT_FLOAT32:
 		case MSGPACK_OBJECT_FLOAT64:
-			/* JSON has no NaN or infinity */
-			if (v->via.f64 != v->via.f64 || v->via.f64 > 1.7e308 || v->via.f64 < -1.7e308)
-				snprintf(num, sizeof(num), "null");
-			else
-				snprintf(num, sizeof(num), "%.17g", v->via.f64);
+			vt_json_double(num, v->via.f64);
 			break;
 		case MSGPACK_OBJECT_BOOLEAN:
 			snprintf(num, sizeof(num), "%s", v->via.boolean ? "true" : "false");
@@ -348,6 +338,44 @@ static size_t render_kv(struct vt_reader *r, const msgpack_object *a, size_t *le
 	r->text[r->ntext++] = '}';
 	*len = r->ntext - start;
 	return start;
+}
+
+static void push_number(struct vt_reader *r, const char *key, size_t len, double v)
+{
+	if (r->nnums == r->nums_cap) {
+		r->nums_cap = r->nums_cap * 2 + 64;
+		r->nums = xrealloc(r->nums, r->nums_cap * sizeof(*r->nums));
+	}
+	r->nums[r->nnums++] = (struct vt_number){ key, len, v };
+}
+
+/*
+ * a counter's [key, value, ...] array: its numbers, as render_kv gives them to JSON (not
+ * null: a NaN or infinity), for the outputs that draw them; returns the first's index
+ */
+static int64_t take_numbers(struct vt_reader *r, const msgpack_object *a)
+{
+	size_t start = r->nnums;
+
+	for (uint32_t i = 0; i + 1 < a->via.array.size; i += 2) {
+		const msgpack_object *k = &a->via.array.ptr[i], *v = &a->via.array.ptr[i + 1];
+		const char *key = k->type == MSGPACK_OBJECT_STR ? k->via.str.ptr : "?";
+		size_t klen = k->type == MSGPACK_OBJECT_STR ? k->via.str.size : 1;
+		double x;
+
+		if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			x = (double)v->via.u64;
+		else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+			x = (double)v->via.i64;
+		else if ((v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64) &&
+			 vt_json_holds(v->via.f64))
+			x = v->via.f64;
+		else
+			continue;
+		push_number(r, key, klen, x);
+	}
+	push_number(r, NULL, 0, 0);
+	return (int64_t)start;
 }
 
 /* ticks -> ns for the records of one chunk, from its anchors */
@@ -408,6 +436,7 @@ static int load_chunk(struct vt_reader *r)
 	r->nev = r->ev_pos = 0;
 	r->nids = 0;
 	r->ntext = 0;
+	r->nnums = 0;
 	if (r->off >= r->size) {
 		reader_done(r);
 		return 0;
@@ -509,6 +538,8 @@ static int load_chunk(struct vt_reader *r)
 		    rec.kind == VT_REC_SPAN_E) {
 			size_t len;
 
+			if (rec.kind == VT_REC_COUNTER)
+				rec.code = take_numbers(r, rec.obj);
 			rec.id = render_kv(r, rec.obj, &len);
 			rec.count = len;
 			rec.obj = NULL;

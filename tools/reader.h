@@ -15,6 +15,13 @@ struct vt_event {
 	uint64_t ns;
 };
 
+/* a number of a counter sample, by its key (the string points into the current chunk) */
+struct vt_number {
+	const char *key;
+	size_t key_len;
+	double v;
+};
+
 struct vt_reader {
 	/* from the file */
 	char *path;
@@ -60,6 +67,10 @@ struct vt_reader {
 	char *text;         /* ARGS/COUNTER/INSTANT as JSON objects for the current chunk:
 			     * rec.id is the offset, rec.count the length */
 	size_t ntext, text_cap;
+	struct vt_number *nums; /* COUNTER records' numbers for the current chunk: rec.code is
+				 * the index of the first, the last is followed by one whose key
+				 * is NULL */
+	size_t nnums, nums_cap;
 	void *decoder;
 };
 

@@ -5,32 +5,7 @@
 #include <string.h>
 
 #include "tools/stats.h"
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p)
-		abort(); /* tools/: out of memory is fatal */
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		abort();
-	return d;
-}
+#include "tools/util.h"
 
 static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
 {
@@ -134,17 +109,17 @@ found:
 	r->self_ns += self_ns;
 }
 
-static const char *g_sort;
 
-static int by_sort(const void *a, const void *b)
+/* rows by @sort ("self", "total" or "calls"), then by name */
+static int by_sort(const void *a, const void *b, void *sort)
 {
 	const struct vt_func_stat *x = a, *y = b;
 	uint64_t vx, vy;
 
-	if (!strcmp(g_sort, "calls")) {
+	if (!strcmp(sort, "calls")) {
 		vx = x->calls;
 		vy = y->calls;
-	} else if (!strcmp(g_sort, "total")) {
+	} else if (!strcmp(sort, "total")) {
 		vx = x->total_ns;
 		vy = y->total_ns;
 	} else {
@@ -161,8 +136,7 @@ void vt_stats_print(struct vt_stats *s, FILE *f, const char *sort, size_t limit,
 {
 	uint64_t calls = 0, self = 0;
 
-	g_sort = sort;
-	qsort(s->rows, s->n, sizeof(*s->rows), by_sort);
+	qsort_r(s->rows, s->n, sizeof(*s->rows), by_sort, (void *)sort);
 	for (size_t i = 0; i < s->n; i++) {
 		calls += s->rows[i].calls;
 		self += s->rows[i].self_ns;

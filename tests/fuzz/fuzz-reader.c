@@ -3,6 +3,8 @@
  * (vt_reader_open, vt_reader_next until the end): the file prefix and header map, chunk
  * framing, lz4 decompression, record decoding, clock anchors, PROC and OPEN records, and
  * the key/value records rendered as JSON (ARGS, COUNTER, INSTANT, SPAN_B, SPAN_E).
+ * Every record then goes through a timeline (tools/timeline.c: calls paired with returns,
+ * STACK and OPEN restarts, spans) and the counter samples through tools/counters.c.
  *
  * Each input is read twice:
  *   1. verbatim, as a whole file (framing and header parsing; lz4 and the records are
@@ -22,7 +24,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tools/counters.h"
 #include "tools/reader.h"
+#include "tools/timeline.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/unit/tracegen.h"
 
@@ -59,12 +63,37 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+static const char *tname(void *ctx, uint64_t pid, uint64_t tid)
+{
+	(void)ctx;
+	(void)pid;
+	(void)tid;
+	return "thread";
+}
+
+static void sample(void *ctx, const struct vt_counter_sample *s)
+{
+	(void)ctx;
+	fuzz_touch(s->args, s->args_len);
+	for (size_t i = 0; i < s->nnums; i++)
+		fuzz_touch(s->nums[i].key, s->nums[i].key_len);
+}
+
 static void read_all(const uint8_t *data, size_t size)
 {
 	struct vt_reader r;
 	struct vt_event *ev;
 	uint64_t n = 0;
 	int rc;
+	struct vt_sinks out = { .n = 0 };
+	struct vt_filter filter = vt_filter_none();
+	struct vt_counts counts = { 0 };
+	struct vt_def unseen = { .name = "(unseen)" };
+	struct vt_counters *ctr;
+	struct vt_timeline_env env = { .filter = &filter, .out = &out, .counts = &counts,
+				       .unseen = &unseen };
+	struct vt_timeline tl;
+	int fed = 1;
 
 	if (tg_write_bytes(data, size, g_path) < 0) {
 		perror(g_path);
@@ -80,6 +109,9 @@ static void read_all(const uint8_t *data, size_t size)
 	FUZZ_CHECK(r.size == size, "read %zu of %zu bytes", r.size, size);
 	FUZZ_CHECK(!strcmp(r.kind, "thread") || !strcmp(r.kind, "process"), "kind '%s'",
 		   r.kind);
+	env.origin = r.mono0;
+	env.counters = ctr = vt_counters_new(0);
+	vt_timeline_init(&tl, &env, r.pid, r.tid, "thread", NULL);
 	while (vt_reader_next(&r, &ev) == 1) {
 		const struct vt_record *x = &ev->r;
 
@@ -110,8 +142,25 @@ static void read_all(const uint8_t *data, size_t size)
 				   "not an object");
 			fuzz_touch(r.text + x->id, x->count);
 		}
+		if (x->kind == VT_REC_COUNTER) {
+			/* its numbers: from index code, ended by a NULL key */
+			FUZZ_CHECK(x->code >= 0 && (size_t)x->code < r.nnums, "numbers %lld of %zu",
+				   (long long)x->code, r.nnums);
+			for (size_t k = (size_t)x->code; r.nums[k].key; k++)
+				FUZZ_CHECK(k + 1 < r.nnums, "numbers not ended");
+		}
+		if (x->kind == VT_REC_STACK && x->code > 0)
+			FUZZ_CHECK(x->id + (uint64_t)x->code <= r.nids, "STACK ids %lu+%lld of %zu",
+				   (unsigned long)x->id, (long long)x->code, r.nids);
+		if (fed && vt_timeline_feed(&tl, &r, ev) < 0) {
+			FUZZ_CHECK(tl.err[0] != 0, "timeline failed without a message");
+			fed = 0;
+		}
 		n++;
 	}
+	vt_timeline_finish(&tl);
+	vt_counters_emit(ctr, tname, sample, NULL);
+	vt_counters_free(ctr);
 	FUZZ_CHECK(r.off <= r.size, "offset %zu past the end %zu", r.off, r.size);
 	if (r.err) {
 		FUZZ_CHECK(r.err_msg[0] != 0, "error %d without a message", r.err);

@@ -24,29 +24,50 @@ static void take(void *ctx, const struct vt_counter_sample *s)
 	size_t n = strlen(g_out);
 
 	(void)ctx;
-	snprintf(g_out + n, sizeof(g_out) - n, "%llu %llu %llu %s %.*s\n",
-		 (unsigned long long)s->pid, (unsigned long long)s->tid, (unsigned long long)s->ns,
-		 s->name, (int)s->args_len, s->args);
+	n += (size_t)snprintf(g_out + n, sizeof(g_out) - n, "%llu %llu %llu %s %.*s",
+			      (unsigned long long)s->pid, (unsigned long long)s->tid,
+			      (unsigned long long)s->ns, s->name, (int)s->args_len, s->args);
+	for (size_t i = 0; i < s->nnums; i++)
+		n += (size_t)snprintf(g_out + n, sizeof(g_out) - n, " %.*s=%g",
+				      (int)s->nums[i].key_len, s->nums[i].key, s->nums[i].v);
+	snprintf(g_out + n, sizeof(g_out) - n, "\n");
 }
 
+/* @args' numbers, as the reader gives them: {"a":1,"b":2} (keys up to 15 bytes) */
 static void add(struct vt_counters *c, uint64_t pid, uint64_t tid, const char *name,
 		uint64_t ns, const char *args)
 {
-	cr_assert_eq(vt_counters_add(c, pid, tid, name, strlen(name), ns, args, strlen(args)), 0);
+	struct vt_number nums[8];
+	char keys[8][16];
+	size_t n = 0;
+
+	for (const char *p = args; n < 7 && (p = strchr(p, '"'));) {
+		int used = 0;
+
+		if (sscanf(p, "\"%15[^\"]\":%lf%n", keys[n], &nums[n].v, &used) < 2)
+			break;
+		nums[n].key = keys[n];
+		nums[n].key_len = strlen(keys[n]);
+		n++;
+		p += used;
+	}
+	nums[n].key = NULL;
+	cr_assert_eq(vt_counters_add(c, pid, tid, name, strlen(name), ns, args, strlen(args), nums),
+		     0);
 }
 
 static const char g_want[] =
-	"1 10 100 solo {\"x\":1}\n"
-	"1 11 101 queue (Thread-1) {\"depth\":3}\n"
-	"1 12 102 queue (Thread-2) {\"depth\":7}\n"
-	"1 11 103 queue (Thread-1) {\"depth\":4}\n"
-	"2 11 104 queue {\"depth\":9}\n"
-	"1 11 105 n (Thread-1) {\"value\":5}\n"
-	"1 12 106 n (Thread-2) {\"value\":6}\n"
-	"1 12 107 n (Thread-2) {\"n\":6,\"m\":1}\n"
-	"1 20 108 q (worker 20) {\"value\":1}\n"
-	"1 21 109 q (worker 21) {\"value\":2}\n"
-	"3 20 110 n {\"n\":1}\n";
+	"1 10 100 solo {\"x\":1} x=1\n"
+	"1 11 101 queue (Thread-1) {\"depth\":3} depth=3\n"
+	"1 12 102 queue (Thread-2) {\"depth\":7} depth=7\n"
+	"1 11 103 queue (Thread-1) {\"depth\":4} depth=4\n"
+	"2 11 104 queue {\"depth\":9} depth=9\n"
+	"1 11 105 n (Thread-1) {\"value\":5} value=5\n"
+	"1 12 106 n (Thread-2) {\"value\":6} value=6\n"
+	"1 12 107 n (Thread-2) {\"n\":6,\"m\":1} n=6 m=1\n"
+	"1 20 108 q (worker 20) {\"value\":1} value=1\n"
+	"1 21 109 q (worker 21) {\"value\":2} value=2\n"
+	"3 20 110 n {\"n\":1} n=1\n";
 
 static void add_all(struct vt_counters *c)
 {

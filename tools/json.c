@@ -1,14 +1,15 @@
 /*
- * chrome.c - Chrome Trace Event JSON output. Times are printed as integer microseconds
+ * json.c - the JSON writer (see json.h). Times are printed as integer microseconds
  * with three decimals, so nanoseconds survive and no floating point rounding creeps in.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-#include "tools/chrome.h"
+#include "tools/json.h"
 
 #define BUF_CAP (1u << 20)
 
@@ -361,22 +362,35 @@ void vt_json_str(struct vt_json *j, const char *str, size_t n)
 	vt_json_raw(j, "\"", 1);
 }
 
-char *vt_json_quote(const char *str, size_t n, size_t *len)
+size_t vt_json_escape(char *out, const char *str, size_t n)
 {
-	char *out = malloc(n * 6 + 3);
 	size_t i = 0, k = 0, adv;
 
-	if (!out)
-		return NULL;
 	out[k++] = '"';
 	while (i < n) {
 		k += vt_json_esc1(out + k, str + i, n - i, &adv);
 		i += adv;
 	}
 	out[k++] = '"';
-	out[k] = 0;
-	*len = k;
+	return k;
+}
+
+char *vt_json_quote(const char *str, size_t n, size_t *len)
+{
+	char *out = malloc(vt_json_escape_bound(n) + 1);
+
+	if (!out)
+		return NULL;
+	*len = vt_json_escape(out, str, n);
+	out[*len] = 0;
 	return out;
+}
+
+size_t vt_json_double(char *out, double v)
+{
+	if (!vt_json_holds(v))
+		return (size_t)snprintf(out, VT_JSON_DOUBLE_MAX, "null");
+	return (size_t)snprintf(out, VT_JSON_DOUBLE_MAX, "%.17g", v);
 }
 
 void vt_json_u64(struct vt_json *j, uint64_t v)

@@ -1,5 +1,5 @@
 /*
- * test-chrome.c - tools/chrome.c: the JSON writer. Output goes to a temp file that is
+ * test-json.c - tools/json.c: the JSON writer. Output goes to a temp file that is
  * read back whole (and gunzipped with zlib for the gzip output).
  */
 #include <criterion/criterion.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "tools/chrome.h"
+#include "tools/json.h"
 
 static char g_path[64];
 static char g_gz_path[64]; /* a second output, when a test needs one */
@@ -24,7 +24,7 @@ static void setup(void)
 {
 	int fd;
 
-	strcpy(g_path, "/tmp/vt-test-chrome-XXXXXX");
+	strcpy(g_path, "/tmp/vt-test-json-XXXXXX");
 	fd = mkstemp(g_path);
 	cr_assert_geq(fd, 0);
 	close(fd);
@@ -39,7 +39,7 @@ static void teardown(void)
 		unlink(g_gz_path);
 }
 
-TestSuite(chrome, .init = setup, .fini = teardown);
+TestSuite(json, .init = setup, .fini = teardown);
 
 /* close the writer and read the whole file into g_out */
 static void finish(const char *tail)
@@ -121,20 +121,20 @@ static int valid_utf8(const unsigned char *s, size_t n)
 
 /* ---- strings ----------------------------------------------------------------------------- */
 
-Test(chrome, str_plain_ascii)
+Test(json, str_plain_ascii)
 {
 	json_str("hello world", 11);
 	json_str("", 0);
 	cr_assert_str_eq(body(NULL), "\"hello world\"\"\"");
 }
 
-Test(chrome, str_escapes_quotes_and_backslashes)
+Test(json, str_escapes_quotes_and_backslashes)
 {
 	json_str("a\"b\\c\\\\\"", 8);
 	cr_assert_str_eq(body(NULL), "\"a\\\"b\\\\c\\\\\\\\\\\"\"");
 }
 
-Test(chrome, str_escapes_every_control_char)
+Test(json, str_escapes_every_control_char)
 {
 	char in[32], want[32 * 6 + 3], *w = want;
 	size_t n;
@@ -154,7 +154,7 @@ Test(chrome, str_escapes_every_control_char)
 	cr_assert_eq(strcasecmp(out, want), 0, "got %s", out);
 }
 
-Test(chrome, str_passes_del_and_printable_ascii)
+Test(json, str_passes_del_and_printable_ascii)
 {
 	char in[96];
 
@@ -177,7 +177,7 @@ Test(chrome, str_passes_del_and_printable_ascii)
 	}
 }
 
-Test(chrome, str_passes_valid_utf8_through)
+Test(json, str_passes_valid_utf8_through)
 {
 	static const char *valid[] = {
 		"\xc2\x80",         /* U+0080, the first 2-byte */
@@ -219,7 +219,7 @@ Test(chrome, str_passes_valid_utf8_through)
  * invalid bytes must be gone, at least one U+FFFD must stand in their place, and what
  * surrounds them (including a valid character right after) must survive.
  */
-Test(chrome, str_replaces_invalid_utf8)
+Test(json, str_replaces_invalid_utf8)
 {
 	static const struct {
 		const char *bytes;
@@ -296,7 +296,7 @@ Test(chrome, str_replaces_invalid_utf8)
 }
 
 /* a cut sequence at the very end of the string: no read past it */
-Test(chrome, str_truncated_sequence_at_the_end)
+Test(json, str_truncated_sequence_at_the_end)
 {
 	json_str("ab\xf0\x9f\x90", 5);
 	cr_assert_str_eq(body(NULL), "\"ab\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
@@ -304,7 +304,7 @@ Test(chrome, str_truncated_sequence_at_the_end)
 
 /* ---- numbers ------------------------------------------------------------------------------ */
 
-Test(chrome, us_has_exactly_three_decimals)
+Test(json, us_has_exactly_three_decimals)
 {
 	static const struct {
 		uint64_t ns;
@@ -336,7 +336,7 @@ Test(chrome, us_has_exactly_three_decimals)
 	}
 }
 
-Test(chrome, u64_decimal)
+Test(json, u64_decimal)
 {
 	vt_json_u64(&g_j, 0);
 	vt_json_lit(&g_j, ",");
@@ -365,7 +365,7 @@ static void event(const char *name, size_t name_len, uint64_t ts, uint64_t dur)
 }
 
 /* python3's json module parses the document, and reads back the names we meant */
-Test(chrome, small_document_is_json)
+Test(json, small_document_is_json)
 {
 	static const struct {
 		const char *s;
@@ -415,7 +415,7 @@ Test(chrome, small_document_is_json)
 	cr_assert_eq(i, sizeof(names) / sizeof(names[0]));
 }
 
-Test(chrome, empty_document_is_json)
+Test(json, empty_document_is_json)
 {
 	char cmd[256];
 
@@ -431,7 +431,7 @@ Test(chrome, empty_document_is_json)
 /* ---- big writes ---------------------------------------------------------------------------- */
 
 /* writes that cross and exceed the 1 MiB buffer come out whole and in order */
-Test(chrome, writes_larger_than_the_buffer)
+Test(json, writes_larger_than_the_buffer)
 {
 	size_t big = 3u << 20, strn = (2u << 20) + 7, n, pos = 0;
 	char *raw = malloc(big), *str = malloc(strn);
@@ -480,7 +480,7 @@ Test(chrome, writes_larger_than_the_buffer)
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
-Test(chrome, open_fails_on_a_bad_path)
+Test(json, open_fails_on_a_bad_path)
 {
 	struct vt_json j;
 
@@ -490,7 +490,7 @@ Test(chrome, open_fails_on_a_bad_path)
 	cr_assert_eq(errno, ENOENT);
 }
 
-Test(chrome, write_errors_are_reported_at_the_end)
+Test(json, write_errors_are_reported_at_the_end)
 {
 	struct vt_json j;
 	char *raw = malloc(2u << 20);
@@ -509,7 +509,7 @@ Test(chrome, write_errors_are_reported_at_the_end)
 	free(raw);
 }
 
-Test(chrome, write_errors_are_reported_at_the_end_gz)
+Test(json, write_errors_are_reported_at_the_end_gz)
 {
 	struct vt_json j;
 	char *raw = malloc(2u << 20);
@@ -577,7 +577,7 @@ static char *gunzip(const char *path, size_t cap, size_t *len)
 	return buf;
 }
 
-Test(chrome, gzip_output_is_the_plain_output_compressed)
+Test(json, gzip_output_is_the_plain_output_compressed)
 {
 	size_t big = (3u << 20) + 5, plain_len, gz_len, out_len;
 	char *raw = malloc(big), *gz_path = g_gz_path, *plain, *gz, *out;
@@ -593,7 +593,7 @@ Test(chrome, gzip_output_is_the_plain_output_compressed)
 	plain = slurp(g_path, &plain_len);
 	cr_assert_eq(g_j.bytes, plain_len);
 	/* gzip, into gz_path */
-	strcpy(gz_path, "/tmp/vt-test-chrome-gz-XXXXXX");
+	strcpy(gz_path, "/tmp/vt-test-json-gz-XXXXXX");
 	fd = mkstemp(gz_path);
 	cr_assert_geq(fd, 0);
 	close(fd);
@@ -626,7 +626,7 @@ Test(chrome, gzip_output_is_the_plain_output_compressed)
 	free(out);
 }
 
-Test(chrome, gzip_empty_document)
+Test(json, gzip_empty_document)
 {
 	struct vt_json j;
 	char *gz_path = g_gz_path, *out;
@@ -634,7 +634,7 @@ Test(chrome, gzip_empty_document)
 	int fd;
 
 	vt_json_end(&g_j, NULL);
-	strcpy(gz_path, "/tmp/vt-test-chrome-gz-XXXXXX");
+	strcpy(gz_path, "/tmp/vt-test-json-gz-XXXXXX");
 	fd = mkstemp(gz_path);
 	cr_assert_geq(fd, 0);
 	close(fd);
@@ -648,7 +648,7 @@ Test(chrome, gzip_empty_document)
 }
 
 /* a failed open must not leave the deflate state behind (seen under SAN=address) */
-Test(chrome, open_fails_on_a_bad_path_gz)
+Test(json, open_fails_on_a_bad_path_gz)
 {
 	struct vt_json j;
 
@@ -657,4 +657,31 @@ Test(chrome, open_fails_on_a_bad_path_gz)
 	cr_assert_eq(vt_json_open(&j, "/nonexistent-dir/x/out.json.gz", 1), -1);
 	cr_assert_eq(errno, ENOENT);
 	cr_assert_null(j.gz, "the z_stream of a failed open is still allocated");
+}
+
+Test(json, escape_into_a_buffer_quotes_and_escapes)
+{
+	char out[64];
+	size_t n = vt_json_escape(out, "a\"b\\c\n\xff", 7);
+
+	cr_assert_leq(n, vt_json_escape_bound(7));
+	cr_assert_eq(n, 18);
+	cr_assert(!memcmp(out, "\"a\\\"b\\\\c\\u000a\xef\xbf\xbd\"", n), "%.*s", (int)n, out);
+}
+
+Test(json, double_reads_back_exactly_and_null_for_what_json_cannot_hold)
+{
+	char out[VT_JSON_DOUBLE_MAX];
+
+	cr_assert_eq(vt_json_double(out, 0.1), 19);
+	cr_assert_str_eq(out, "0.10000000000000001");
+	cr_assert_eq(strtod(out, NULL), 0.1);
+	vt_json_double(out, -2.5);
+	cr_assert_str_eq(out, "-2.5");
+	vt_json_double(out, 1.0 / 0.0);
+	cr_assert_str_eq(out, "null");
+	vt_json_double(out, 0.0 / 0.0);
+	cr_assert_str_eq(out, "null");
+	vt_json_double(out, 1e308);
+	cr_assert_str_eq(out, "1e+308");
 }
