@@ -2,7 +2,7 @@
  * sink-html.c - the offline viewer: one HTML file holding viewer/ and the trace, encoded
  * by html.c. Calls and markers go to html.c as they come; a call's arguments and return
  * value become the same JSON object the JSON output's "args" holds; counter samples
- * become one series per number, named as viewer.js names those of a JSON "C" event.
+ * become one series per number, named as the viewer (viewer/js/decode-json.js) names those of a JSON "C" event.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,10 +83,10 @@ static void html_instant(struct vt_sink *s, void *local, const struct vt_instant
 }
 
 /*
- * A counter's series, named as viewer.js names those of a "C" event in a JSON file, so
+ * A counter's series, named as the viewer (viewer/js/decode-json.js) names those of a "C" event in a JSON file, so
  * both draw the same tracks: "track.key" per number of the sample, and the track's name
  * alone for a single number keyed "value" or by that name. The numbers come from the
- * counters module as numbers (a NaN or infinity is not one: viewer.js skips its null).
+ * counters module as numbers (a NaN or infinity is not one: the viewer skips its null).
  */
 static void html_counter(struct vt_sink *s, const struct vt_counter_sample *c)
 {
