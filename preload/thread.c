@@ -373,38 +373,27 @@ int vt_reopen_file(const char *name, const struct vt_fileid *id)
 	return -1;
 }
 
-static void put_kv_str(uint8_t **p, const char *k, const char *v)
-{
-	*p = vt_put_str(*p, k, strlen(k));
-	*p = vt_put_str(*p, v, strlen(v));
-}
-
-static void put_kv_u64(uint8_t **p, const char *k, uint64_t v)
-{
-	*p = vt_put_str(*p, k, strlen(k));
-	*p = vt_put_uint(*p, v);
-}
-
 size_t vt_header(uint8_t buf[VT_HEADER_BUF], const char *kind, pid_t tid)
 {
-	uint8_t *p = buf + VT_FILE_PREFIX_LEN;
+	const char *mode = vt_cfg.ring ? "ring" : "stream";
+	const char *clock = vt_use_tsc ? VT_CLOCK_TSC : VT_CLOCK_NS;
+	struct vt_header_keys h = {
+		.kind = kind, .kind_len = strlen(kind),
+		.mode = mode, .mode_len = strlen(mode),
+		.pid = (uint64_t)vt_pid,
+		.ppid = (uint64_t)getppid(),
+		.tid = (uint64_t)tid,
+		.token = vt_token,
+		.clock = clock, .clock_len = strlen(clock),
+		.tsc_hz = vt_tsc_hz,
+		.tsc_shift = vt_tsc_shift,
+		.clock0 = vt_clock0,
+		.mono0 = vt_mono0,
+		.real0 = vt_real0,
+		.py = vt_pyversion, .py_len = strlen(vt_pyversion),
+	};
 
-	p = vt_put_map(p, 13);
-	put_kv_str(&p, "kind", kind);
-	put_kv_str(&p, "mode", vt_cfg.ring ? "ring" : "stream");
-	put_kv_u64(&p, "pid", (uint64_t)vt_pid);
-	put_kv_u64(&p, "ppid", (uint64_t)getppid());
-	put_kv_u64(&p, "tid", (uint64_t)tid);
-	put_kv_u64(&p, "token", vt_token);
-	put_kv_str(&p, "clock", vt_use_tsc ? VT_CLOCK_TSC : VT_CLOCK_NS);
-	put_kv_u64(&p, "tsc_hz", vt_tsc_hz);
-	put_kv_u64(&p, "tsc_shift", vt_tsc_shift);
-	put_kv_u64(&p, "clock0", vt_clock0);
-	put_kv_u64(&p, "mono0", vt_mono0);
-	put_kv_u64(&p, "real0", vt_real0);
-	put_kv_str(&p, "py", vt_pyversion);
-	vt_file_prefix(buf, (uint32_t)(p - buf - VT_FILE_PREFIX_LEN));
-	return (size_t)(p - buf);
+	return vt_put_header(buf, &h);
 }
 
 static void free_buffers(struct vt_thread *t);

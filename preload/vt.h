@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "preload/format.h"
+#include "common/format.h"
 
 #define VT_EXPORT __attribute__((visibility("default")))
 #define VT_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -461,7 +461,6 @@ int vt_write_again(int *fd, struct vt_fileid *id, const char *name, const void *
 		   size_t len);
 /** vt_file_error - what a failed write's errno means, for a vt: line */
 const char *vt_file_error(int err);
-#define VT_HEADER_BUF 512 /* what vt_header writes at most */
 /** vt_header - the file prefix and a header map for a thread or process file; its length */
 size_t vt_header(uint8_t buf[VT_HEADER_BUF], const char *kind, pid_t tid);
 
