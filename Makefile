@@ -36,7 +36,7 @@ TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm -pthread $(SAN_LDFLAGS) $(LDFLAGS)
 
 PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
               preload/intern.c preload/proc.c preload/ring.c preload/api.c preload/clock.c preload/log.c \
-              preload/native.c preload/path.c
+              preload/native.c preload/path.c preload/state.c preload/file.c preload/writer.c
 # common/: the format codec, built into libvt.so (encoder, PIC) and vt-convert (decoder too)
 COMMON_SRC  = common/format.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o) $(COMMON_SRC:%.c=$(O)/%.o)

@@ -124,6 +124,7 @@ void vt_proc_start(void)
 	if (g_proc_done) /* another thread wrote it while this one waited */
 		goto out;
 	g_proc_done = 1;
+	vt_cap_hook = vt_proc_mark; /* the size cap's note (file.c) */
 	snprintf(g_proc_name, sizeof(g_proc_name), "p%d.%016llx.proc.vt", (int)vt_pid,
 		 (unsigned long long)vt_token);
 	g_exited = 0;
