@@ -435,3 +435,37 @@ Test(codec, proc_record_round_trips)
 		obj_str_eq(&a->via.array.ptr[i], args[i]);
 	at_end();
 }
+
+/* the bytes python.c and native.c write by hand today: their sites can switch to these
+ * encoders without changing one byte of a trace */
+Test(codec, kv_encoders_write_the_recorders_bytes)
+{
+	static const uint8_t span_b[] = { 0x94, VT_REC_SPAN_B, 0xcc, 200, 0xcd, 0x01, 0x00, 0x90 };
+	static const uint8_t span_e[] = { 0x93, VT_REC_SPAN_E, 5, 0x91, 0xc0 };
+	static const uint8_t instant[] = { 0x94, VT_REC_INSTANT, 0, 0xa2, 'g', 'c', 0x90 };
+	static const uint8_t args[] = { 0x92, VT_REC_ARGS, 0x92, 0xa1, 'a', 0xa1, '1' };
+	static const uint8_t dbl[] = { 0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t a32[] = { 0xdd, 0, 0, 0, 4 };
+	static const uint8_t nil = 0xc0;
+	uint8_t b[64];
+
+	cr_assert_eq(vt_put_span_b(b, 200, 256, NULL, 0) - b, (long)sizeof(span_b));
+	cr_assert(!memcmp(b, span_b, sizeof(span_b)));
+	cr_assert_eq(vt_put_span_e(b, 5, (const uint8_t[]){ 0x91, 0xc0 }, 2) - b,
+		     (long)sizeof(span_e));
+	cr_assert(!memcmp(b, span_e, sizeof(span_e)));
+	cr_assert_eq(vt_put_kv_rec(b, VT_REC_INSTANT, 0, "gc", 2, NULL, 0) - b,
+		     (long)sizeof(instant));
+	cr_assert(!memcmp(b, instant, sizeof(instant)));
+	cr_assert_eq(vt_put_kv_text(vt_put_args_head(b, 1), "a", 1, "1", 1) - b,
+		     (long)sizeof(args));
+	cr_assert(!memcmp(b, args, sizeof(args)));
+	cr_assert_eq(vt_put_double(b, 1.5) - b, 9);
+	cr_assert(!memcmp(b, dbl, sizeof(dbl)));
+	cr_assert_eq(vt_put_array32(b, 4) - b, 5);
+	cr_assert(!memcmp(b, a32, sizeof(a32)));
+	cr_assert_eq(vt_put_nil(b) - b, 1);
+	cr_assert_eq(b[0], nil);
+	cr_assert_eq(*(vt_put_bool(b, 1) - 1), 0xc3);
+	cr_assert_eq(*(vt_put_bool(b, 0) - 1), 0xc2);
+}
