@@ -40,7 +40,9 @@ PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread
 # common/: the format codec, built into libvt.so (encoder, PIC) and vt-convert (decoder too)
 COMMON_SRC  = common/format.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o) $(COMMON_SRC:%.c=$(O)/%.o)
-COMMON_TOOL_OBJ = $(COMMON_SRC:common/%.c=$(O)/tools/common-%.o)
+# the tools' own: allocation that succeeds or exits (never in libvt.so)
+TOOLS_COMMON_SRC = $(COMMON_SRC) common/xalloc.c
+COMMON_TOOL_OBJ = $(TOOLS_COMMON_SRC:common/%.c=$(O)/tools/common-%.o)
 NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
 CLOCK2_OBJ  = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-clock2.o
 TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c tools/html.c \

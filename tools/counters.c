@@ -10,17 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/xalloc.h"
 #include "tools/chrome.h"
 #include "tools/counters.h"
-
-/* tools/: out of memory is fatal */
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
 
 /* a thread writing a counter name: one track, or a share of one */
 struct writer {

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/xalloc.h"
 #include "tools/chrome.h"
 #include "tools/reader.h"
 
@@ -33,26 +34,6 @@ static int fail(struct vt_reader *r, int err, size_t off, const char *fmt, ...)
 	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
 	va_end(ap);
 	return err;
-}
-
-static char *dup_n(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (!d)
-		abort(); /* tools/: out of memory is fatal */
-	memcpy(d, s, n);
-	d[n] = 0;
-	return d;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n);
-
-	if (!q && n)
-		abort();
-	return q;
 }
 
 /* read @n bytes at @off of the file into @buf; the bytes read */
@@ -182,7 +163,7 @@ int vt_reader_open(struct vt_reader *r, const char *path)
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
-	r->path = dup_n(path, strlen(path));
+	r->path = xstrndup(path, strlen(path));
 	r->decoder = malloc(sizeof(struct vt_decoder));
 	if (!r->decoder)
 		abort();
@@ -260,11 +241,11 @@ static void take_proc(struct vt_reader *r, const msgpack_object *map)
 	}
 	if ((s = vt_map_str(map, "exe", &len))) {
 		free(r->exe);
-		r->exe = dup_n(s, len);
+		r->exe = xstrndup(s, len);
 	}
 	if ((s = vt_map_str(map, "cwd", &len))) {
 		free(r->cwd);
-		r->cwd = dup_n(s, len);
+		r->cwd = xstrndup(s, len);
 	}
 	r->ppid = vt_map_u64(map, "ppid", r->ppid);
 	r->min_dur = vt_map_u64(map, "min_dur", 0);

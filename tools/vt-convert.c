@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/xalloc.h"
 #include "tools/chrome.h"
 #include "tools/counters.h"
 #include "tools/html.h"
@@ -82,32 +83,6 @@ static void usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (see %s --help)\n", g_prog);
 	exit(2);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-	char *d = xmalloc(n + 1);
-
-	memcpy(d, s, n);
-	d[n] = 0;
-	return d;
 }
 
 /* ---- options ---- */
