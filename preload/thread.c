@@ -35,6 +35,7 @@ static pid_t vt_gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);
 }
+
 static void free_buffers(struct vt_thread *t);
 
 static void key_destructor(void *arg)
