@@ -35,19 +35,24 @@ LIB_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,noexecstack \
 TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm -pthread $(SAN_LDFLAGS) $(LDFLAGS)
 
 PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
-              preload/intern.c preload/proc.c preload/ring.c preload/api.c preload/clock.c preload/log.c preload/format.c \
-              preload/native.c preload/path.c
-PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o)
+              preload/intern.c preload/proc.c preload/ring.c preload/api.c preload/clock.c preload/log.c \
+              preload/native.c preload/path.c preload/state.c preload/file.c preload/writer.c
+# common/: the format codec, built into libvt.so (encoder, PIC) and vt-convert (decoder too)
+COMMON_SRC  = common/format.c
+PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o) $(COMMON_SRC:%.c=$(O)/%.o)
+# the tools' own: allocation that succeeds or exits (never in libvt.so)
+TOOLS_COMMON_SRC = $(COMMON_SRC) common/xalloc.c
+COMMON_TOOL_OBJ = $(TOOLS_COMMON_SRC:common/%.c=$(O)/tools/common-%.o)
 NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
 CLOCK2_OBJ  = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-clock2.o
 TOOLS_SRC   = tools/vt-convert.c tools/convert.c tools/tracedir.c tools/reader.c \
               tools/timeline.c tools/filter.c tools/tree.c tools/counters.c tools/stats.c \
               tools/sink.c tools/sink-json.c tools/sink-html.c tools/sink-summary.c \
               tools/sink-folded.c tools/html.c tools/json.c tools/util.c
-TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(O)/tools/format.o $(O)/tools/viewer-assets.o
+TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(COMMON_TOOL_OBJ) $(O)/tools/viewer-assets.o
 VIEWER_SRC  = viewer/index.html viewer/viewer.css $(wildcard viewer/js/*.js)
 UNIT_SRC    = $(wildcard tests/unit/test-*.c)
-HEADERS     = $(wildcard preload/*.h tools/*.h)
+HEADERS     = $(wildcard common/*.h preload/*.h tools/*.h)
 
 all: $(O)/libvt.so $(O)/libvt-nop.so $(O)/libvt-clock2.so $(O)/vt-convert
 
@@ -57,6 +62,11 @@ $(O)/.flags: FORCE
 	@echo '$(VT_CFLAGS) $(LIB_LDFLAGS) $(TOOL_LIBS)' | cmp -s - $@ || echo '$(VT_CFLAGS) $(LIB_LDFLAGS) $(TOOL_LIBS)' > $@
 
 $(O)/preload/%.o: preload/%.c $(HEADERS) $(O)/.flags
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(O)/common/%.o: common/%.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
@@ -93,7 +103,7 @@ $(O)/tools/%.o: tools/%.c $(HEADERS) $(O)/.flags
 	@echo "  CC      $@"
 	$(Q)$(CC) $(VT_CFLAGS) -DVT_FORMAT_DECODER -c $< -o $@
 
-$(O)/tools/format.o: preload/format.c $(HEADERS) $(O)/.flags
+$(O)/tools/common-%.o: common/%.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(VT_CFLAGS) -DVT_FORMAT_DECODER -c $< -o $@

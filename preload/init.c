@@ -18,16 +18,6 @@
 
 #include "preload/vt.h"
 
-struct vt_config vt_cfg;
-volatile int vt_state = VT_ST_INERT;
-pid_t vt_pid;
-uint64_t vt_token;
-uint64_t vt_clock0, vt_mono0, vt_real0;
-void (*vt_real__exit)(int) __attribute__((noreturn));
-
-int vt_exit_code_known;
-int vt_exit_code;
-
 
 /*
  * Every VT_* setting, in one list: the parser below reads each one through its S_ index
@@ -525,52 +515,4 @@ VT_STARTUP __attribute__((destructor)) static void vt_fini(void)
 			vt_proc_exit(VT_EXIT_UNKNOWN, 0);
 	}
 	errno = saved;
-}
-
-/* _exit/_Exit: destructors do not run, so flush here (os._exit goes through this). */
-void vt_before_uexit(int status)
-{
-	int saved = errno;
-
-	if (vt_state == VT_ST_TRACING && getpid() == vt_pid) {
-		vt_native_restore();
-		vt_flush_all(VT_END_UEXIT, 0);
-		vt_proc_exit(VT_EXIT_CODE, status);
-	}
-	errno = saved;
-}
-
-/* exec: the image and its buffers are about to vanish; write out what is buffered. */
-void vt_before_exec(void)
-{
-	int saved = errno;
-
-	if (vt_state == VT_ST_TRACING && getpid() == vt_pid) {
-		vt_flush_all(VT_END_EXEC, 0);
-		vt_proc_exit(VT_EXIT_EXEC, 0);
-	}
-	errno = saved;
-}
-
-void vt_note_child(pid_t child)
-{
-	struct vt_thread *t = vt_t;
-
-	if (vt_state != VT_ST_TRACING || getpid() != vt_pid || !t || t->dead || !vt_room(t, 0))
-		return;
-	{
-		uint64_t c = vt_now(), dt = c > t->last ? c - t->last : 0;
-
-		if (c > t->last)
-			t->last = c;
-		t->pos = (size_t)(vt_put_fork(t->buf + t->pos, dt, (uint32_t)child) - t->buf);
-	}
-}
-
-void vt_exit_real(int status)
-{
-	if (vt_real__exit)
-		vt_real__exit(status);
-	syscall(SYS_exit_group, status);
-	__builtin_unreachable();
 }

@@ -26,11 +26,63 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <wchar.h>
 
 #include "preload/vt.h"
 
+
+/* the real _exit (the constructor looks it up first thing) */
+void (*vt_real__exit)(int) __attribute__((noreturn));
+
+/* _exit/_Exit: destructors do not run, so flush here (os._exit goes through this). */
+static void before_uexit(int status)
+{
+	int saved = errno;
+
+	if (vt_state == VT_ST_TRACING && getpid() == vt_pid) {
+		vt_native_restore();
+		vt_flush_all(VT_END_UEXIT, 0);
+		vt_proc_exit(VT_EXIT_CODE, status);
+	}
+	errno = saved;
+}
+
+/* exec: the image and its buffers are about to vanish; write out what is buffered. */
+static void before_exec(void)
+{
+	int saved = errno;
+
+	if (vt_state == VT_ST_TRACING && getpid() == vt_pid) {
+		vt_flush_all(VT_END_EXEC, 0);
+		vt_proc_exit(VT_EXIT_EXEC, 0);
+	}
+	errno = saved;
+}
+
+static void note_child(pid_t child)
+{
+	struct vt_thread *t = vt_t;
+
+	if (vt_state != VT_ST_TRACING || getpid() != vt_pid || !t || t->dead || !vt_room(t, 0))
+		return;
+	{
+		uint64_t c = vt_now(), dt = c > t->last ? c - t->last : 0;
+
+		if (c > t->last)
+			t->last = c;
+		t->pos = (size_t)(vt_put_fork(t->buf + t->pos, dt, (uint32_t)child) - t->buf);
+	}
+}
+
+static void __attribute__((noreturn)) exit_real(int status)
+{
+	if (vt_real__exit)
+		vt_real__exit(status);
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}
 
 /* PyStatus, by value, as in CPython 3.8-3.13 */
 struct vt_pystatus {
@@ -253,14 +305,14 @@ VT_EXPORT int Py_RunMain(void)
 
 VT_EXPORT void _exit(int status)
 {
-	vt_before_uexit(status);
-	vt_exit_real(status);
+	before_uexit(status);
+	exit_real(status);
 }
 
 VT_EXPORT void _Exit(int status)
 {
-	vt_before_uexit(status);
-	vt_exit_real(status);
+	before_uexit(status);
+	exit_real(status);
 }
 
 VT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
@@ -269,7 +321,7 @@ VT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 		REAL_EXEC(int (*)(const char *, char *const[], char *const[]), real_execve, "execve");
 	struct env_fix fx;
 
-	vt_before_exec();
+	before_exec();
 	return real(path, argv, fix_env(envp, &fx));
 }
 
@@ -279,7 +331,7 @@ VT_EXPORT int execv(const char *path, char *const argv[])
 		REAL_EXEC(int (*)(const char *, char *const[], char *const[]), real_execve, "execve");
 	struct env_fix fx;
 
-	vt_before_exec();
+	before_exec();
 	return real(path, argv, fix_env(environ, &fx));
 }
 
@@ -289,7 +341,7 @@ VT_EXPORT int execvp(const char *file, char *const argv[])
 		REAL_EXEC(int (*)(const char *, char *const[], char *const[]), real_execvpe, "execvpe");
 	struct env_fix fx;
 
-	vt_before_exec();
+	before_exec();
 	return real(file, argv, fix_env(environ, &fx));
 }
 
@@ -299,7 +351,7 @@ VT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 		REAL_EXEC(int (*)(const char *, char *const[], char *const[]), real_execvpe, "execvpe");
 	struct env_fix fx;
 
-	vt_before_exec();
+	before_exec();
 	return real(file, argv, fix_env(envp, &fx));
 }
 
@@ -309,7 +361,7 @@ VT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 		REAL_EXEC(int (*)(int, char *const[], char *const[]), real_fexecve, "fexecve");
 	struct env_fix fx;
 
-	vt_before_exec();
+	before_exec();
 	return real(fd, argv, fix_env(envp, &fx));
 }
 
@@ -321,7 +373,7 @@ VT_EXPORT pid_t fork(void)
 	if (pid > 0) {
 		int saved = errno;
 
-		vt_note_child(pid);
+		note_child(pid);
 		errno = saved;
 	}
 	return pid;
@@ -343,7 +395,7 @@ static int spawn(spawn_fn real, pid_t *pid, const char *path,
 
 		if (pid)
 			*pid = child;
-		vt_note_child(child);
+		note_child(child);
 		errno = saved;
 	}
 	return rc;

@@ -1,6 +1,10 @@
 /*
  * log.c - vt's own messages: "vt: ..." lines to the file named by VT_LOG, or stderr.
- * Never to stdout, which belongs to the traced program.
+ * Never to stdout, which belongs to the traced program. And vt_stop: when vt fails, one
+ * such line, then tracing stops and the program goes on.
+ *
+ * Layer: above state.c only. vt_stop reaches the threads through vt_stop_hook (thread.c
+ * sets it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,4 +70,20 @@ void vt_log(const char *fmt, ...)
 	line[n + 1] = 0;
 	vt_log_raw(line);
 	errno = saved;
+}
+
+void (*vt_stop_hook)(void);
+/* set once by vt_stop */
+static volatile int g_stopped_msg;
+
+void vt_stop(const char *why)
+{
+	if (vt_state != VT_ST_TRACING)
+		return;
+	vt_state = VT_ST_STOPPED;
+	if (!__sync_lock_test_and_set(&g_stopped_msg, 1) && why)
+		vt_log("%s; tracing stopped, the program continues", why);
+	/* make every thread take the slow path on its next event (it counts it as lost) */
+	if (vt_stop_hook)
+		vt_stop_hook();
 }

@@ -65,7 +65,7 @@ static void proc_unlock(void)
  */
 static int write_chunk(const uint8_t *raw, size_t len)
 {
-	char out[LZ4_COMPRESSBOUND(ARGV_MAX + 8192) + VT_CHUNK_HDR_LEN];
+	char out[LZ4_COMPRESSBOUND(VT_REC_PROC_MAX(ARGV_MAX) + 32) + VT_CHUNK_HDR_LEN];
 	int clen = LZ4_compress_fast_extState(&g_lz4, (const char *)raw, out + VT_CHUNK_HDR_LEN,
 					      (int)len, (int)sizeof(out) - VT_CHUNK_HDR_LEN, 1);
 	int rc, fd, err;
@@ -84,43 +84,33 @@ static int write_chunk(const uint8_t *raw, size_t len)
 	return rc;
 }
 
-static uint8_t *put_key(uint8_t *p, const char *k)
+/* argv from /proc/self/cmdline, NUL-separated, into @buf; its length (at most ARGV_MAX) */
+static size_t read_argv(char buf[ARGV_MAX])
 {
-	return vt_put_str(p, k, strlen(k));
-}
-
-/* argv from /proc/self/cmdline as a msgpack array; at most ARGV_MAX bytes of it */
-static uint8_t *put_argv(uint8_t *p)
-{
-	char buf[ARGV_MAX];
 	ssize_t n = 0, r;
 	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-	uint32_t count = 0;
 
 	if (fd >= 0) {
-		while (n < (ssize_t)sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - (size_t)n)) > 0)
+		while (n < ARGV_MAX && (r = read(fd, buf + n, ARGV_MAX - (size_t)n)) > 0)
 			n += r;
 		close(fd);
 	}
-	for (ssize_t i = 0; i < n; i++)
-		count += buf[i] == 0;
-	if (n > 0 && buf[n - 1] != 0)
-		count++; /* cut short: the last argument has no NUL */
-	p = vt_put_array(p, count);
-	for (ssize_t i = 0; i < n;) {
-		size_t len = strnlen(buf + i, (size_t)(n - i));
-
-		p = vt_put_str(p, buf + i, len);
-		i += (ssize_t)len + 1;
-	}
-	return p;
+	return (size_t)n;
 }
 
 void vt_proc_start(void)
 {
-	static uint8_t raw[ARGV_MAX + 8192];
+	static uint8_t raw[VT_REC_PROC_MAX(ARGV_MAX) + 32];
+	static char argv[ARGV_MAX];
 	uint8_t hdr[VT_HEADER_BUF];
-	char path[1024];
+	char exe[1024], cwd[1024];
+	struct vt_proc_keys h = {
+		.pid = (uint64_t)vt_pid,
+		.ppid = (uint64_t)getppid(),
+		.mono0 = vt_mono0,
+		.real0 = vt_real0,
+		.min_dur = vt_cfg.min_dur_ns, /* VT_MIN_DURATION: the converter's default */
+	};
 	uint8_t *p = raw;
 	ssize_t n;
 	int fd;
@@ -134,6 +124,7 @@ void vt_proc_start(void)
 	if (g_proc_done) /* another thread wrote it while this one waited */
 		goto out;
 	g_proc_done = 1;
+	vt_cap_hook = vt_proc_mark; /* the size cap's note (file.c) */
 	snprintf(g_proc_name, sizeof(g_proc_name), "p%d.%016llx.proc.vt", (int)vt_pid,
 		 (unsigned long long)vt_token);
 	g_exited = 0;
@@ -144,31 +135,19 @@ void vt_proc_start(void)
 		goto fail;
 	vt_close_file(fd, &g_proc_fid);
 	fd = -1;
+	n = readlink("/proc/self/exe", exe, sizeof(exe));
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = 0;
+	h.argv = argv;
+	h.argv_len = read_argv(argv);
+	h.exe = exe;
+	h.exe_len = n > 0 ? (size_t)n : 0;
+	h.cwd = cwd;
+	h.cwd_len = strlen(cwd);
+	h.py = vt_pyversion;
+	h.py_len = strlen(vt_pyversion);
 	p = vt_put_sync(p, vt_clock0, vt_mono0);
-	*p++ = 0x92;
-	*p++ = VT_REC_PROC;
-	p = vt_put_map(p, 9);
-	p = put_key(p, "pid");
-	p = vt_put_uint(p, (uint64_t)vt_pid);
-	p = put_key(p, "ppid");
-	p = vt_put_uint(p, (uint64_t)getppid());
-	p = put_key(p, "argv");
-	p = put_argv(p);
-	p = put_key(p, "exe");
-	n = readlink("/proc/self/exe", path, sizeof(path));
-	p = vt_put_str(p, path, n > 0 ? (size_t)n : 0);
-	p = put_key(p, "cwd");
-	if (!getcwd(path, sizeof(path)))
-		path[0] = 0;
-	p = vt_put_str(p, path, strlen(path));
-	p = put_key(p, "py");
-	p = vt_put_str(p, vt_pyversion, strlen(vt_pyversion));
-	p = put_key(p, "mono0");
-	p = vt_put_uint(p, vt_mono0);
-	p = put_key(p, "real0");
-	p = vt_put_uint(p, vt_real0);
-	p = put_key(p, "min_dur"); /* VT_MIN_DURATION: the converter's default --min-dur */
-	p = vt_put_uint(p, vt_cfg.min_dur_ns);
+	p = vt_put_proc(p, &h);
 	if (write_chunk(raw, (size_t)(p - raw)) < 0)
 		goto fail;
 	g_proc_ok = 1;

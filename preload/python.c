@@ -41,8 +41,6 @@ struct vt_pyapi vt_py;
 
 int vt_launcher;
 int vt_in_init;
-char vt_pyversion[32];
-int vt_py_minor;
 
 /* installing: audit events we cause ourselves are ignored meanwhile */
 static int g_installing;

@@ -44,6 +44,9 @@ void vt_ring_init(void)
 	g_scratch_out_cap = (size_t)LZ4_compressBound((int)vt_cfg.chunk_size);
 	g_scratch_out = malloc(g_scratch_out_cap + VT_CHUNK_HDR_LEN);
 	g_scratch_lz4 = malloc((size_t)LZ4_sizeofState());
+	vt_ring_hooks.store = vt_ring_store;
+	vt_ring_hooks.dump = vt_ring_dump;
+	vt_ring_hooks.forget = vt_ring_forget;
 }
 
 static void drop_oldest(void)

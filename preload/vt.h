@@ -1,6 +1,10 @@
 /*
  * vt.h - internal interfaces of libvt.so (never installed, never included by tools/).
  *
+ * One section per file, bottom-up in the order of preload/README.md's layers: each
+ * file calls only what the sections above its own declare (upper layers are reached
+ * through the hook pointers (vt_*_hook, vt_ring_hooks) that they set).
+ *
  * Rules for everything in preload/: never exit or abort, never write to the host's
  * stdout, keep errno as found, call Python only with the GIL held and only after the
  * interpreter is ready, and do no malloc, syscall or lock per call/return event.
@@ -10,10 +14,11 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "preload/format.h"
+#include "common/format.h"
 
 #define VT_EXPORT __attribute__((visibility("default")))
 #define VT_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -33,7 +38,7 @@
 /* Room kept free at the end of a chunk so a DEF plus one event always fits. */
 #define VT_CHUNK_HEADROOM (VT_REC_DEF_MAX + VT_REC_ALIAS_MAX + 256)
 
-/* ---- process-wide configuration and state (init.c) ---- */
+/* ---- process-wide configuration and state (state.c; init.c fills vt_cfg) ---- */
 
 struct vt_config {
 	int disable;       /* VT_DISABLE=1 */
@@ -88,15 +93,21 @@ extern pid_t vt_pid;
 extern uint64_t vt_token;
 /* clock anchors taken in the constructor */
 extern uint64_t vt_clock0, vt_mono0, vt_real0;
+/* "3.11.7" etc. (python.c fills them) */
+extern char vt_pyversion[32];
+extern int vt_py_minor;
+/* exit status reported by an interposed Py_BytesMain/Py_Main/Py_RunMain, if known */
+extern int vt_exit_code_known;
+extern int vt_exit_code;
+/* recording starts later than the program (VT_START=signal, VT_DELAY) */
+extern int vt_windowed;
+
+/* ---- clock (clock.c) ---- */
+
 /* 1 when timestamps come from rdtsc, 0 when from CLOCK_MONOTONIC */
 extern int vt_use_tsc;
 /* estimated ticks per second, in vt's tick (vt_tsc), 0 when unknown */
 extern uint64_t vt_tsc_hz;
-/* "3.11.7" etc. */
-extern char vt_pyversion[32];
-extern int vt_py_minor;
-
-/* ---- clock (clock.c) ---- */
 
 static inline uint64_t vt_rdtsc(void)
 {
@@ -130,14 +141,60 @@ static inline uint64_t vt_now(void)
 	return VT_LIKELY(vt_use_tsc) ? vt_tsc() : vt_mono_ns();
 }
 
-/* ---- logging (log.c) ---- */
+/* ---- logging, and stopping after an error (log.c) ---- */
 
 /** vt_log - print "vt: <message>" to VT_LOG or stderr. Keeps errno. */
 void vt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** vt_log_raw - async-signal-safe: write the text as is, with write(2) only. */
 void vt_log_raw(const char *msg);
+/** vt_stop - stop tracing after an error: one message, then count events as lost. */
+void vt_stop(const char *why);
+/* what vt_stop calls to make every thread take its slow path (thread.c sets it) */
+extern void (*vt_stop_hook)(void);
 
-/* ---- per-thread buffers and files (thread.c) ---- */
+/* ---- file names (path.c) ---- */
+
+/** vt_path_norm - @path made absolute (from @base) and normalised, without touching the
+ * file system. */
+int vt_path_norm(char *dst, size_t cap, const char *base, const char *path, size_t len);
+
+/* ---- intern table (intern.c): key pointer -> id; GIL-protected ---- */
+
+struct vt_def {
+	char *name;
+	char *file;
+	uint32_t name_len, file_len;
+	uint32_t line;
+	uint8_t kind;
+	uint8_t flags;     /* VT_DEFF_* */
+	uint8_t gen;       /* a generator or coroutine: arguments on its first start only */
+	uint16_t nargs;    /* with VT_LOG_ARGS: how many names argnames holds */
+	char *argnames;    /* NUL-separated argument names, or NULL */
+};
+
+/* what the recorder-side filters say about a function */
+enum { VT_DEFF_SKIP = 1, /* excluded: it and everything it calls are not recorded */
+       VT_DEFF_HIDE = 2, /* not included: not recorded, but what it calls may be */
+       VT_DEFF_VT = 4,   /* vt's own code (the vt module, its finder, _vt's functions):
+			  * it and what it calls are never recorded (python.c, skip_enter) */
+       VT_DEFF_VTCALL = 8 /* with VT_DEFF_VT: the span decorator's wrapper, which runs
+			   * the program's function through _vt.call */ };
+
+extern struct vt_def *vt_defs;
+extern uint32_t vt_ndefs;
+
+/** vt_intern_find - id of @key, or -1 if not interned yet. */
+int64_t vt_intern_find(void *key);
+/**
+ * vt_intern_add - give @key a new id with the given DEF strings (copied).
+ * Returns the id, or -1 when out of memory.
+ */
+int64_t vt_intern_add(void *key, unsigned kind, const char *name, size_t name_len,
+		      const char *file, size_t file_len, uint32_t line);
+/** vt_intern_reset - forget everything (after a failed start). */
+void vt_intern_reset(void);
+
+/* ---- vt's files: fd-safe I/O, the trace directory, the size cap (file.c) ---- */
 
 /* which file a descriptor of vt's was opened on, and how much vt wrote to it */
 struct vt_fileid {
@@ -145,6 +202,78 @@ struct vt_fileid {
 	ino_t ino;
 	uint64_t size;
 };
+
+/**
+ * vt_block_signals - block the signals vt flushes on (SIGTERM, SIGHUP) while a chunk is
+ * being written, so that the handler never finds this thread half-way through a write.
+ * Returns the old mask for vt_restore_signals. Costs two syscalls per chunk, not per event.
+ */
+sigset_t vt_block_signals(void);
+void vt_restore_signals(const sigset_t *old);
+
+/**
+ * vt_reserve - claim @bytes of the run's VT_MAX_SIZE before writing them. -1 when they do
+ * not fit: recording stops (with a marker) and the bytes must not be written.
+ */
+int vt_reserve(size_t bytes);
+/**
+ * vt_open_file - create a new 0600 file in the trace directory (made on first use), never
+ * following links, and say in @id what it is. On failure, one vt: line and tracing stops.
+ */
+int vt_open_file(const char *name, struct vt_fileid *id);
+/**
+ * vt_reopen_file - open @name of the trace directory again to append to it, when it is
+ * still the file @id, cut back to the @id->size bytes written whole (a write the program
+ * cut short by closing vt's descriptor). -1 (errno) when not. The caller must be the
+ * only one writing to the file.
+ */
+int vt_reopen_file(const char *name, const struct vt_fileid *id);
+/** vt_write_all - write(2) the whole buffer, retrying short writes. 0 or -1 (errno). */
+int vt_write_all(int fd, const void *buf, size_t len);
+
+/* how many times in a row vt opens one of its files again when the program closed or
+ * took the descriptor under it (os.closerange from another thread) */
+#define VT_FD_TRIES 16
+/**
+ * vt_close_file - close @fd if it still is the file @id: the program may have closed it
+ * and opened one of its own on the number, which vt must leave alone.
+ */
+void vt_close_file(int fd, const struct vt_fileid *id);
+/**
+ * vt_write_file - vt_write_all to one of vt's own files, after checking that @fd still is
+ * that file (a program that closed every descriptor and opened its own, or dup2'd over
+ * vt's, must never get vt's bytes: errno ESTALE) and that the write stays under the
+ * process's RLIMIT_FSIZE (EFBIG, without the SIGXFSZ that would kill the program).
+ */
+int vt_write_file(int fd, struct vt_fileid *id, const void *buf, size_t len);
+/**
+ * vt_write_again - vt_write_file to @name of the trace directory through *@fd; when the
+ * program took the descriptor (ESTALE), open the file again by name (vt_reopen_file, the
+ * new descriptor in *@fd) and write again, up to VT_FD_TRIES times in a row.
+ */
+int vt_write_again(int *fd, struct vt_fileid *id, const char *name, const void *buf,
+		   size_t len);
+/** vt_file_error - what a failed write's errno means, for a vt: line */
+const char *vt_file_error(int err);
+/** vt_header - the file prefix and a header map for a thread or process file; its length */
+size_t vt_header(uint8_t buf[VT_HEADER_BUF], const char *kind, pid_t tid);
+/* the size cap is reached: leave @note in the process file (proc.c sets it) */
+extern void (*vt_cap_hook)(const char *note);
+/** vt_file_atfork_child - reset the directory lock in a fork child. */
+void vt_file_atfork_child(void);
+
+/* ---- process file (proc.c) ---- */
+
+/** vt_proc_start - write the process file with pid, ppid, argv, exe, Python version. */
+void vt_proc_start(void);
+/** vt_proc_exit - append the exit record (how: enum vt_exit_how) and close the file. */
+void vt_proc_exit(unsigned how, int64_t code);
+/** vt_proc_mark - a note from vt in the process file (shown by vt-convert). */
+void vt_proc_mark(const char *text);
+/** vt_proc_atfork_child - forget the parent's process file in a fork child. */
+void vt_proc_atfork_child(void);
+
+/* ---- per-thread state: struct vt_thread (thread.c makes it, writer.c flushes it) ---- */
 
 /* entries of a thread's id cache (a power of 2) */
 #define VT_IDC_SIZE 64
@@ -235,22 +364,45 @@ struct vt_thread {
 	struct vt_thread *next; /* in the process-wide list */
 };
 
-/* recording starts later than the program (VT_START=signal, VT_DELAY) */
-extern int vt_windowed;
-
 extern __thread struct vt_thread *vt_t __attribute__((tls_model("initial-exec")));
 
-/** vt_thread_get - this thread's buffer, created on first use; NULL if it cannot be. */
-struct vt_thread *vt_thread_new(void);
-
-static inline struct vt_thread *vt_thread_cur(void)
+/** vt_delta - the time from @t's last record to @now (never back in time), which becomes the last. */
+static inline uint64_t vt_delta(struct vt_thread *t, uint64_t now)
 {
-	struct vt_thread *t = vt_t;
+	uint64_t dt;
 
-	if (VT_LIKELY(t))
-		return t;
-	return vt_thread_new();
+	if (VT_UNLIKELY(now < t->last))
+		now = t->last;
+	dt = now - t->last;
+	t->last = now;
+	return dt;
 }
+
+
+/* vt_xlock - the buffer lock between a native call's recording and another thread */
+static inline void vt_xlock(struct vt_thread *t)
+{
+	while (__atomic_exchange_n(&t->xlock, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+/* vt_xtrylock - for a signal handler: a bounded wait; 0 when not taken */
+static inline int vt_xtrylock(struct vt_thread *t)
+{
+	for (int i = 0; i < 10000; i++) {
+		if (!__atomic_exchange_n(&t->xlock, 1, __ATOMIC_ACQUIRE))
+			return 1;
+		sched_yield();
+	}
+	return 0;
+}
+
+static inline void vt_xunlock(struct vt_thread *t)
+{
+	__atomic_store_n(&t->xlock, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- a thread's chunks, its file, the writer thread (writer.c) ---- */
 
 /** vt_flush - compress and write the buffer; starts the next chunk with a SYNC. */
 void vt_flush(struct vt_thread *t);
@@ -292,33 +444,8 @@ static inline int vt_room(struct vt_thread *t, int ev)
 	return vt_make_room(t, ev);
 }
 
-/**
- * vt_block_signals - block the signals vt flushes on (SIGTERM, SIGHUP) while a chunk is
- * being written, so that the handler never finds this thread half-way through a write.
- * Returns the old mask for vt_restore_signals. Costs two syscalls per chunk, not per event.
- */
-#include <signal.h>
-sigset_t vt_block_signals(void);
-void vt_restore_signals(const sigset_t *old);
-
 /** vt_thread_finish - write an END record, flush and close (reason: enum vt_end_reason). */
 void vt_thread_finish(struct vt_thread *t, unsigned reason);
-/** vt_flush_all - finish every buffer of this process (exit, _exit, exec, fatal signal). */
-void vt_flush_all(unsigned reason, int from_signal);
-/** vt_threads_atfork_child - forget the parent's buffers in a fork child. */
-void vt_threads_atfork_child(void);
-/* ---- flight recorder (ring.c) ---- */
-
-/** vt_ring_store - keep a compressed chunk (header included) of @t in memory. 0 or -1. */
-int vt_ring_store(struct vt_thread *t, const void *chunk, size_t len);
-/** vt_ring_dump - write every thread's kept chunks to its file, then forget them. */
-void vt_ring_dump(int from_signal);
-/** vt_ring_dump_now - the same for a running process (VT_SIGNAL): buffers first. GIL held. */
-void vt_ring_dump_now(void);
-/** vt_ring_init - the dump's scratch buffers (ring mode, at start). */
-void vt_ring_init(void);
-/* a signal handler may dump the ring (SIGTERM, or a crash with VT_DUMP_ON_ERROR=1) */
-extern volatile int vt_dump_in_signal;
 /** vt_thread_file - open @t's file and write its header, once. 0 or -1. */
 int vt_thread_file(struct vt_thread *t);
 /**
@@ -326,8 +453,56 @@ int vt_thread_file(struct vt_thread *t);
  * its descriptor, open the file again by name (vt_write_again). 0 or -1 (errno).
  */
 int vt_thread_write(struct vt_thread *t, const void *buf, size_t len);
-/** vt_ring_forget - free @t's kept chunks (thread end, fork child). */
-void vt_ring_forget(struct vt_thread *t);
+/**
+ * vt_chunk_rebase - start @t's first chunk, still empty, earlier: at @c (@mono in
+ * CLOCK_MONOTONIC ns), before the thread's first record (the frames it had open when
+ * recording started begin there). 0, or -1 when the chunk is not the thread's first, not
+ * empty, or not later than @c.
+ */
+int vt_chunk_rebase(struct vt_thread *t, uint64_t c, uint64_t mono);
+/** vt_chunk_start - start @t's next chunk (SYNC, and OPEN in ring mode) now. */
+void vt_chunk_start(struct vt_thread *t);
+/** vt_wait_written - wait until @t has no chunk with the writer (in a signal handler: 2 s
+ * at most). */
+void vt_wait_written(struct vt_thread *t);
+/** vt_writer_stop - let the writer thread finish what it has and exit (before fork). */
+void vt_writer_stop(void);
+/** vt_writer_from_signal - from now on wait for the writer by polling (a fatal signal). */
+void vt_writer_from_signal(void);
+/** vt_writer_atfork_child - a fork child has no writer thread and an empty queue. */
+void vt_writer_atfork_child(void);
+
+/* The flight recorder (ring.c), above: its vt_ring_init sets these in ring mode. */
+struct vt_ring_hooks {
+	/* keep a compressed chunk (header included) of @t in memory. 0 or -1 */
+	int (*store)(struct vt_thread *t, const void *chunk, size_t len);
+	/* write every thread's kept chunks (vt_flush_all) */
+	void (*dump)(int from_signal);
+	/* free @t's kept chunks (a fork child) */
+	void (*forget)(struct vt_thread *t);
+};
+extern struct vt_ring_hooks vt_ring_hooks;
+
+/* ---- per-thread state: made, listed, flushed together (thread.c) ---- */
+
+/** vt_thread_get - this thread's buffer, created on first use; NULL if it cannot be. */
+struct vt_thread *vt_thread_new(void);
+
+static inline struct vt_thread *vt_thread_cur(void)
+{
+	struct vt_thread *t = vt_t;
+
+	if (VT_LIKELY(t))
+		return t;
+	return vt_thread_new();
+}
+
+/** vt_flush_all - finish every buffer of this process (exit, _exit, exec, fatal signal). */
+void vt_flush_all(unsigned reason, int from_signal);
+/** vt_threads_atfork_child - forget the parent's buffers in a fork child. */
+void vt_threads_atfork_child(void);
+/* a signal handler may dump the ring (SIGTERM, or a crash with VT_DUMP_ON_ERROR=1) */
+extern volatile int vt_dump_in_signal;
 /* the buffer list, for ring.c */
 int vt_threads_lock(int from_signal);
 void vt_threads_unlock(void);
@@ -346,13 +521,6 @@ static inline void vt_shadow_pop(struct vt_thread *t)
 		t->sdepth--;
 }
 
-/**
- * vt_chunk_rebase - start @t's first chunk, still empty, earlier: at @c (@mono in
- * CLOCK_MONOTONIC ns), before the thread's first record (the frames it had open when
- * recording started begin there). 0, or -1 when the chunk is not the thread's first, not
- * empty, or not later than @c.
- */
-int vt_chunk_rebase(struct vt_thread *t, uint64_t c, uint64_t mono);
 /** vt_threads_resync_stack - every recording thread names its open frames at its next event. */
 void vt_threads_resync_stack(void);
 /** vt_threads_flush_live - write out every live thread's buffer (vt.flush()). GIL held. */
@@ -360,9 +528,6 @@ void vt_threads_flush_live(void);
 /** vt_threads_pause - recording stops: close every thread's open frames now, and flush. */
 void vt_threads_pause(void);
 /** vt_control_atfork_child - restart the VT_DELAY/VT_DURATION timer in a fork child. */
-void vt_control_atfork_child(void);
-/** vt_stop - stop tracing after an error: one message, then count events as lost. */
-void vt_stop(const char *why);
 /** vt_define - make sure @id's DEF is in @t's stream. Cold path. */
 void vt_define_slow(struct vt_thread *t, uint32_t id);
 /**
@@ -397,98 +562,23 @@ static inline void vt_define(struct vt_thread *t, uint32_t id)
 	vt_define_slow(t, id);
 }
 
-/** vt_delta - the time from @t's last record to @now (never back in time), which becomes the last. */
-static inline uint64_t vt_delta(struct vt_thread *t, uint64_t now)
-{
-	uint64_t dt;
+/** vt_threads_atfork_register - lock the buffer list around fork. */
+void vt_threads_atfork_register(void);
 
-	if (VT_UNLIKELY(now < t->last))
-		now = t->last;
-	dt = now - t->last;
-	t->last = now;
-	return dt;
-}
+/* ---- flight recorder (ring.c) ---- */
 
-/* ---- process file (proc.c) ---- */
-
-/** vt_proc_start - write the process file with pid, ppid, argv, exe, Python version. */
-void vt_proc_start(void);
-/** vt_proc_exit - append the exit record (how: enum vt_exit_how) and close the file. */
-void vt_proc_exit(unsigned how, int64_t code);
-/** vt_proc_mark - a note from vt in the process file (shown by vt-convert). */
-void vt_proc_mark(const char *text);
-/**
- * vt_reserve - claim @bytes of the run's VT_MAX_SIZE before writing them. -1 when they do
- * not fit: recording stops (with a marker) and the bytes must not be written.
- */
-int vt_reserve(size_t bytes);
-/**
- * vt_open_file - create a new 0600 file in the trace directory (made on first use), never
- * following links, and say in @id what it is. On failure, one vt: line and tracing stops.
- */
-int vt_open_file(const char *name, struct vt_fileid *id);
-/**
- * vt_reopen_file - open @name of the trace directory again to append to it, when it is
- * still the file @id, cut back to the @id->size bytes written whole (a write the program
- * cut short by closing vt's descriptor). -1 (errno) when not. The caller must be the
- * only one writing to the file.
- */
-int vt_reopen_file(const char *name, const struct vt_fileid *id);
-/** vt_write_all - write(2) the whole buffer, retrying short writes. 0 or -1 (errno). */
-int vt_write_all(int fd, const void *buf, size_t len);
-
-/* how many times in a row vt opens one of its files again when the program closed or
- * took the descriptor under it (os.closerange from another thread) */
-#define VT_FD_TRIES 16
-/**
- * vt_close_file - close @fd if it still is the file @id: the program may have closed it
- * and opened one of its own on the number, which vt must leave alone.
- */
-void vt_close_file(int fd, const struct vt_fileid *id);
-/**
- * vt_write_file - vt_write_all to one of vt's own files, after checking that @fd still is
- * that file (a program that closed every descriptor and opened its own, or dup2'd over
- * vt's, must never get vt's bytes: errno ESTALE) and that the write stays under the
- * process's RLIMIT_FSIZE (EFBIG, without the SIGXFSZ that would kill the program).
- */
-int vt_write_file(int fd, struct vt_fileid *id, const void *buf, size_t len);
-/**
- * vt_write_again - vt_write_file to @name of the trace directory through *@fd; when the
- * program took the descriptor (ESTALE), open the file again by name (vt_reopen_file, the
- * new descriptor in *@fd) and write again, up to VT_FD_TRIES times in a row.
- */
-int vt_write_again(int *fd, struct vt_fileid *id, const char *name, const void *buf,
-		   size_t len);
-/** vt_file_error - what a failed write's errno means, for a vt: line */
-const char *vt_file_error(int err);
-#define VT_HEADER_BUF 512 /* what vt_header writes at most */
-/** vt_header - the file prefix and a header map for a thread or process file; its length */
-size_t vt_header(uint8_t buf[VT_HEADER_BUF], const char *kind, pid_t tid);
-
-/* vt_xlock - the buffer lock between a native call's recording and another thread */
-static inline void vt_xlock(struct vt_thread *t)
-{
-	while (__atomic_exchange_n(&t->xlock, 1, __ATOMIC_ACQUIRE))
-		sched_yield();
-}
-
-/* vt_xtrylock - for a signal handler: a bounded wait; 0 when not taken */
-static inline int vt_xtrylock(struct vt_thread *t)
-{
-	for (int i = 0; i < 10000; i++) {
-		if (!__atomic_exchange_n(&t->xlock, 1, __ATOMIC_ACQUIRE))
-			return 1;
-		sched_yield();
-	}
-	return 0;
-}
-
-static inline void vt_xunlock(struct vt_thread *t)
-{
-	__atomic_store_n(&t->xlock, 0, __ATOMIC_RELEASE);
-}
-
-/* ---- native calls (native.c) ---- */
+/** vt_ring_store - keep a compressed chunk (header included) of @t in memory. 0 or -1. */
+int vt_ring_store(struct vt_thread *t, const void *chunk, size_t len);
+/** vt_ring_dump - write every thread's kept chunks to its file, then forget them. */
+void vt_ring_dump(int from_signal);
+/** vt_ring_dump_now - the same for a running process (VT_SIGNAL): buffers first. GIL held. */
+void vt_ring_dump_now(void);
+/** vt_ring_init - the dump's scratch buffers (ring mode, at start). */
+void vt_ring_init(void);
+/** vt_ring_forget - free @t's kept chunks (a fork child). */
+void vt_ring_forget(struct vt_thread *t);
+/* the buffer list, for ring.c */
+/* ---- CPython: hooks, values, the vt module, control, native calls (python.c, api.c, native.c) ---- */
 
 /** vt_native_parse - check VT_NATIVE and keep it; -1 with a reason in @err. */
 int vt_native_parse(const char *spec, char *err, size_t errlen);
@@ -501,49 +591,6 @@ void vt_native_atfork_child(void);
 int vt_recording_now(void);
 int vt_slow_now(void);
 
-/* ---- intern table (intern.c): key pointer -> id; GIL-protected ---- */
-
-struct vt_def {
-	char *name;
-	char *file;
-	uint32_t name_len, file_len;
-	uint32_t line;
-	uint8_t kind;
-	uint8_t flags;     /* VT_DEFF_* */
-	uint8_t gen;       /* a generator or coroutine: arguments on its first start only */
-	uint16_t nargs;    /* with VT_LOG_ARGS: how many names argnames holds */
-	char *argnames;    /* NUL-separated argument names, or NULL */
-};
-
-/* what the recorder-side filters say about a function */
-enum { VT_DEFF_SKIP = 1, /* excluded: it and everything it calls are not recorded */
-       VT_DEFF_HIDE = 2, /* not included: not recorded, but what it calls may be */
-       VT_DEFF_VT = 4,   /* vt's own code (the vt module, its finder, _vt's functions):
-			  * it and what it calls are never recorded (python.c, skip_enter) */
-       VT_DEFF_VTCALL = 8 /* with VT_DEFF_VT: the span decorator's wrapper, which runs
-			   * the program's function through _vt.call */ };
-
-extern struct vt_def *vt_defs;
-extern uint32_t vt_ndefs;
-
-/** vt_intern_find - id of @key, or -1 if not interned yet. */
-int64_t vt_intern_find(void *key);
-/**
- * vt_intern_add - give @key a new id with the given DEF strings (copied).
- * Returns the id, or -1 when out of memory.
- */
-int64_t vt_intern_add(void *key, unsigned kind, const char *name, size_t name_len,
-		      const char *file, size_t file_len, uint32_t line);
-/** vt_intern_reset - forget everything (after a failed start). */
-void vt_intern_reset(void);
-
-/* ---- file names (path.c) ---- */
-
-/** vt_path_norm - @path made absolute (from @base) and normalised, without touching the
- * file system. */
-int vt_path_norm(char *dst, size_t cap, const char *base, const char *path, size_t len);
-
-/* ---- Python side (python.c) ---- */
 
 /** vt_python_present - CPython's PySys_AddAuditHook is in this process (3.8+). */
 int vt_python_present(void);
@@ -559,26 +606,14 @@ extern int vt_launcher;
 /* depth of interposed Py_Initialize* calls in progress */
 extern int vt_in_init;
 
-/* ---- process lifecycle (init.c, interpose.c) ---- */
+/** vt_control_atfork_child - restart the VT_DELAY/VT_DURATION timer in a fork child. */
+void vt_control_atfork_child(void);
+/* ---- entry points: exported wrappers (interpose.c), constructor (init.c) ---- */
+
 
 extern void (*vt_real__exit)(int) __attribute__((noreturn));
 /* exit status reported by an interposed Py_BytesMain/Py_Main/Py_RunMain, if known */
-extern int vt_exit_code_known;
-extern int vt_exit_code;
-
-/** vt_before_uexit - _exit/_Exit: flush everything, record the status. */
-void vt_before_uexit(int status);
-/** vt_before_exec - exec: flush everything, record that the image was replaced. */
-void vt_before_exec(void);
-/** vt_note_child - a child was forked or spawned: note it in this thread's stream. */
-void vt_note_child(pid_t child);
-/** vt_exit_real - the real _exit. */
-void vt_exit_real(int status) __attribute__((noreturn));
 /** vt_interpose_resolve - look up the real exec functions (constructor). */
 void vt_interpose_resolve(void);
 /** vt_threads_atfork_register - lock the buffer list around fork. */
-void vt_threads_atfork_register(void);
-/** vt_proc_atfork_child - forget the parent's process file in a fork child. */
-void vt_proc_atfork_child(void);
-
 #endif /* VT_PRELOAD_VT_H */

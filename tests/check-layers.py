@@ -49,7 +49,11 @@ def objects(*dirs):
                     continue
                 path = os.path.join(here, f)
                 rel = os.path.relpath(path, build)[:-2] + ".c"
-                found[rel] = path
+                # the tools' build of common/ is tools/common-NAME.o
+                src = rel.replace("tools/common-", "common/")
+                # an object whose source is gone is left from an older tree
+                if os.path.exists(os.path.join(top, src)):
+                    found[rel] = path
     return found
 
 

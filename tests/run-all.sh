@@ -64,6 +64,7 @@ san_pythons=$(echo $san_pythons)
 suite unit 8 '"$O/unit-tests"'
 suite unit-san 25 '"$O/asan/unit-tests"'
 suite exports 19 'tests/check-exports.sh "$O/libvt.so"'
+suite layers 2 'tests/check-layers.py "$O"'
 suite convert 10 'tests/convert/run.sh'
 suite convert-tsan 20 'VT_CONVERT="$O/tsan/vt-convert" tests/convert/run.sh'
 suite proc 115 'tests/proc/run.sh'

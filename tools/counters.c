@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/xalloc.h"
 #include "tools/json.h"
 #include "tools/counters.h"
 #include "tools/util.h"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "common/xalloc.h"
 #include "tools/json.h"
 
 #define BUF_CAP (1u << 20)
@@ -170,9 +171,7 @@ static void grow(struct vt_json *j, size_t n)
 {
 	while (j->len + n > j->cap)
 		j->cap *= 2;
-	j->buf = realloc(j->buf, j->cap);
-	if (!j->buf)
-		abort();
+	j->buf = xrealloc(j->buf, j->cap);
 }
 
 static inline void room(struct vt_json *j, size_t n)

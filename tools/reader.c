@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/xalloc.h"
 #include "tools/json.h"
 #include "tools/reader.h"
 
@@ -33,26 +34,6 @@ static int fail(struct vt_reader *r, int err, size_t off, const char *fmt, ...)
 	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
 	va_end(ap);
 	return err;
-}
-
-static char *dup_n(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (!d)
-		abort(); /* tools/: out of memory is fatal */
-	memcpy(d, s, n);
-	d[n] = 0;
-	return d;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n);
-
-	if (!q && n)
-		abort();
-	return q;
 }
 
 /* read @n bytes at @off of the file into @buf; the bytes read */
@@ -128,9 +109,9 @@ static void copy_str(char *dst, size_t cap, const char *s, size_t len)
 static int parse_header(struct vt_reader *r)
 {
 	msgpack_unpacked u;
-	size_t off = 0, len;
+	struct vt_header_keys h;
+	size_t off = 0;
 	uint32_t hlen;
-	const char *s;
 	int rc = vt_parse_prefix(r->data, r->head, &r->major, &r->minor, &hlen);
 
 	if (rc == -VT_ERR_VERSION)
@@ -155,22 +136,19 @@ static int parse_header(struct vt_reader *r)
 		msgpack_unpacked_destroy(&u);
 		return fail(r, -VT_ERR_MSGPACK, VT_FILE_PREFIX_LEN, "corrupt header map");
 	}
-	s = vt_map_str(&u.data, "kind", &len);
-	copy_str(r->kind, sizeof(r->kind), s, len);
-	r->pid = vt_map_u64(&u.data, "pid", 0);
-	r->ppid = vt_map_u64(&u.data, "ppid", 0);
-	r->tid = vt_map_u64(&u.data, "tid", 0);
-	r->token = vt_map_u64(&u.data, "token", 0);
-	s = vt_map_str(&u.data, "clock", &len);
-	r->clock_tsc = s && len == 3 && !memcmp(s, VT_CLOCK_TSC, 3);
-	r->tsc_hz = vt_map_u64(&u.data, "tsc_hz", 0);
-	r->clock0 = vt_map_u64(&u.data, "clock0", 0);
-	r->mono0 = vt_map_u64(&u.data, "mono0", 0);
-	r->real0 = vt_map_u64(&u.data, "real0", 0);
-	s = vt_map_str(&u.data, "py", &len);
-	copy_str(r->py, sizeof(r->py), s, len);
-	s = vt_map_str(&u.data, "mode", &len);
-	r->ring = s && len == 4 && !memcmp(s, "ring", 4);
+	vt_header_read(&u.data, &h);
+	copy_str(r->kind, sizeof(r->kind), h.kind, h.kind_len);
+	r->pid = h.pid;
+	r->ppid = h.ppid;
+	r->tid = h.tid;
+	r->token = h.token;
+	r->clock_tsc = h.clock && h.clock_len == 3 && !memcmp(h.clock, VT_CLOCK_TSC, 3);
+	r->tsc_hz = h.tsc_hz;
+	r->clock0 = h.clock0;
+	r->mono0 = h.mono0;
+	r->real0 = h.real0;
+	copy_str(r->py, sizeof(r->py), h.py, h.py_len);
+	r->ring = h.mode && h.mode_len == 4 && !memcmp(h.mode, "ring", 4);
 	msgpack_unpacked_destroy(&u);
 	if (strcmp(r->kind, "thread") && strcmp(r->kind, "process"))
 		return fail(r, -VT_ERR_RECORD, VT_FILE_PREFIX_LEN, "unknown file kind '%s'",
@@ -185,7 +163,7 @@ int vt_reader_open(struct vt_reader *r, const char *path)
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
-	r->path = dup_n(path, strlen(path));
+	r->path = xstrndup(path, strlen(path));
 	r->decoder = malloc(sizeof(struct vt_decoder));
 	if (!r->decoder)
 		abort();
@@ -264,11 +242,11 @@ static void take_proc(struct vt_reader *r, const msgpack_object *map)
 	}
 	if ((s = vt_map_str(map, "exe", &len))) {
 		free(r->exe);
-		r->exe = dup_n(s, len);
+		r->exe = xstrndup(s, len);
 	}
 	if ((s = vt_map_str(map, "cwd", &len))) {
 		free(r->cwd);
-		r->cwd = dup_n(s, len);
+		r->cwd = xstrndup(s, len);
 	}
 	r->ppid = vt_map_u64(map, "ppid", r->ppid);
 	r->min_dur = vt_map_u64(map, "min_dur", 0);

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "preload/format.h"
+#include "common/format.h"
 
 /* A record with its time on CLOCK_MONOTONIC, in ns. */
 struct vt_event {

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "preload/format.h"
+#include "common/format.h"
 #include "tools/json.h"
 #include "tools/sink.h"
 #include "tools/util.h"

@@ -43,47 +43,6 @@ void die(const char *fmt, ...)
 	exit(1);
 }
 
-void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-char *xstrndup(const char *s, size_t n)
-{
-	char *d = xmalloc(n + 1);
-
-	memcpy(d, s, n);
-	d[n] = 0;
-	return d;
-}
-
-void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-char *xstrdup(const char *s)
-{
-	s = s ? s : "";
-	return xstrndup(s, strlen(s));
-}
-
 const char *base(const char *path)
 {
 	const char *s = strrchr(path, '/');

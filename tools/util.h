@@ -1,12 +1,15 @@
 /*
- * util.h - what every file of vt-convert shares: its messages on stderr and allocation
- * that dies when memory runs out (tools/ is an ordinary program: it may print and exit).
+ * util.h - what every file of vt-convert shares: its messages on stderr, and (from
+ * common/xalloc.h) allocation that exits when memory runs out. tools/ is an ordinary
+ * program: it may print and exit.
  */
 #ifndef VT_TOOLS_UTIL_H
 #define VT_TOOLS_UTIL_H
 
 #include <stdarg.h>
 #include <stddef.h>
+
+#include "common/xalloc.h" /* xmalloc & co.: allocation that succeeds or exits */
 
 #define VT_PROG "vt-convert"
 
@@ -18,14 +21,6 @@ void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vt_error(int *bad, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** die - "vt-convert: ..." and exit 1. */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-/* malloc, realloc and strndup that die on failure; a size of 0 gives a valid pointer */
-void *xmalloc(size_t n);
-void *xrealloc(void *p, size_t n);
-char *xstrndup(const char *s, size_t n);
-void *xcalloc(size_t n, size_t size);
-/* a copy of @s, or of "" when @s is NULL */
-char *xstrdup(const char *s);
 
 /** base - the last component of @path. */
 const char *base(const char *path);

@@ -2,7 +2,7 @@
  * make-data.c - writes the hand-made traces of tests/data/ (see README.md there).
  *
  *   cc -std=gnu11 -D_GNU_SOURCE -iquote . -o /tmp/make-data tests/data/make-data.c \
- *      preload/format.c -llz4 && /tmp/make-data tests/data
+ *      common/format.c -llz4 && /tmp/make-data tests/data
  *
  * The output is deterministic: running it again gives the same bytes.
  */

@@ -1,6 +1,6 @@
 /*
  * fuzz-roundtrip.c - the input is a program of encoder operations (every vt_put_* of
- * preload/format.h, plus the records written with the generic msgpack helpers: PROC maps,
+ * common/format.h, plus the records written with the generic msgpack helpers: PROC maps,
  * ARGS, COUNTER, INSTANT, SPAN_B/E key-value arrays, kinds below VT_REC_MAX the decoder
  * does not know (found by probing it), and one kind at VT_REC_MAX or above).
  * Each record is encoded into a heap buffer of exactly its documented worst-case size
@@ -17,7 +17,7 @@
 #include <msgpack.h>
 #include <string.h>
 
-#include "preload/format.h"
+#include "common/format.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MAX_OPS 512

@@ -26,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "preload/format.h"
+#include "common/format.h"
 
 struct tg_file {
 	uint8_t *buf;

@@ -1,19 +1,32 @@
 /*
- * format.h - the vt trace record format: the contract between libvt.so and vt-convert.
+ * format.h - the vt trace format: the contract between libvt.so and vt-convert, and its
+ * one codec. docs/FORMAT.md is the full specification; this header is its short manual,
+ * and the two must agree.
  *
- * The full specification is docs/FORMAT.md. In short, a trace file is
+ * A trace is a directory of files, p<pid>.<token>.proc.vt (one per process image) and
+ * p<pid>.<token>.t<tid>.vt (one per thread). Each file is
  *
- *   file header  : 8-byte magic, u16 major, u16 minor, u32 length, msgpack map
- *   chunk*       : u32 chunk magic, u32 raw length, u32 compressed length, LZ4 block
+ *   prefix  : 8-byte magic VT_MAGIC, u16 LE major, u16 LE minor, u32 LE header length H
+ *   header  : H bytes, one msgpack map: the keys of VT_HEADER_KEYS below
+ *   chunk*  : u32 LE VT_CHUNK_MAGIC, u32 LE raw length, u32 LE compressed length, then
+ *             one raw LZ4 block; chunks are independent (a cut file loses one at most)
  *
- * and each decompressed chunk is a sequence of msgpack records: arrays, and short forms
- * of the hot records (call, return, C call, C return) made of bare integers. Those are
- * encoded by hand here as valid msgpack with the smallest integer forms; everything else
- * may use any msgpack encoder.
+ * and each decompressed chunk is a sequence of msgpack records, listed in enum vt_rec:
+ * arrays [kind, ...], and short forms of the hot records made of bare values:
+ *
+ *   RET    dt                      a bare unsigned integer
+ *   CALL   -(1 + 2 v), dt          v: an alias slot (< VT_ALIAS_SLOTS), else 64 + id
+ *   CCALL  -(2 + 2 v), dt
+ *   CRET   nil, dt
+ *
+ * Integers always take their smallest msgpack form. Each record kind has one encoder,
+ * vt_put_<kind> (the hot ones static inline here), and one decoder: vt_decoder_next
+ * fills struct vt_record, whose fields are named per kind below.
  *
  * This module has no global state, does no logging and never allocates: callers pass
- * buffers and capacities. The encoder half is linked into libvt.so; the decoder half
- * (VT_FORMAT_DECODER, needs msgpack-c's unpacker) into vt-convert and the unit tests.
+ * buffers (each encoder says how many bytes it may take) and capacities. The encoder
+ * half is linked into libvt.so; the decoder half (VT_FORMAT_DECODER, needs msgpack-c's
+ * unpacker) into vt-convert, the unit tests and the fuzz targets.
  */
 #ifndef VT_FORMAT_H
 #define VT_FORMAT_H
@@ -321,6 +334,145 @@ uint8_t *vt_put_retval(uint8_t *p, const char *text, size_t len);
 /** vt_put_open - append [26, [ids]] for @n ids. */
 uint8_t *vt_put_open(uint8_t *p, const uint32_t *ids, uint32_t n);
 
+/* ---- values and the key/value arrays of ARGS, COUNTER, INSTANT, SPAN_B, SPAN_E ---- */
+
+/** vt_put_nil - append a msgpack nil (a value: Python's None). */
+static inline uint8_t *vt_put_nil(uint8_t *p)
+{
+	*p = 0xc0;
+	return p + 1;
+}
+
+/** vt_put_bool - append a msgpack true or false. */
+static inline uint8_t *vt_put_bool(uint8_t *p, int v)
+{
+	*p = v ? 0xc3 : 0xc2;
+	return p + 1;
+}
+
+/** vt_put_double - append a msgpack float 64 (9 bytes). */
+static inline uint8_t *vt_put_double(uint8_t *p, double d)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &d, sizeof(bits));
+	*p = 0xcb;
+	p = vt_put_be32(p + 1, (uint32_t)(bits >> 32));
+	return vt_put_be32(p, (uint32_t)bits);
+}
+
+/**
+ * vt_put_array32 - append an array header for @n elements in its 5-byte form, whatever
+ * @n: a header written before its count is known, then written again over itself (a
+ * key/value array of a span, counter or instant: n = 2 * pairs).
+ */
+static inline uint8_t *vt_put_array32(uint8_t *p, uint32_t n)
+{
+	*p = 0xdd;
+	return vt_put_be32(p + 1, n);
+}
+
+/** vt_put_kv_text - append one key/value pair of text (each cut to VT_DEF_STR_MAX). */
+uint8_t *vt_put_kv_text(uint8_t *p, const char *key, size_t klen, const char *text,
+			size_t tlen);
+
+/**
+ * vt_put_args_head - append the start of [27, [key, text, ...]] for @pairs pairs; the
+ * caller appends them (vt_put_kv_text). 7 bytes.
+ */
+uint8_t *vt_put_args_head(uint8_t *p, uint32_t pairs);
+
+/*
+ * The timed key/value records take their array ready-made (@kv, @kv_len bytes: an array
+ * header and its pairs, built with vt_put_array/vt_put_array32 and the value encoders),
+ * or an empty array when @kv_len is 0. Each takes at most @kv_len + VT_REC_KV_MAX bytes,
+ * plus the name's length for COUNTER and INSTANT.
+ */
+#define VT_REC_KV_MAX 32
+
+/** vt_put_span_b - append [31, dt, id, kv]: a span begins (@id: its DEF, kind span). */
+uint8_t *vt_put_span_b(uint8_t *p, uint64_t dt, uint32_t id, const void *kv, size_t kv_len);
+
+/** vt_put_span_e - append [32, dt, kv]: the innermost span ends. */
+uint8_t *vt_put_span_e(uint8_t *p, uint64_t dt, const void *kv, size_t kv_len);
+
+/** vt_put_kv_rec - append [kind, dt, name, kv] (COUNTER, INSTANT); name cut to
+ * VT_DEF_STR_MAX. */
+uint8_t *vt_put_kv_rec(uint8_t *p, unsigned kind, uint64_t dt, const char *name,
+		       size_t name_len, const void *kv, size_t kv_len);
+
+/* ---- the file header: one list of its keys, for the writer and the reader ---------- */
+
+/*
+ * X(key, type, meaning): the header map's keys, in the order vt writes them (docs/
+ * FORMAT.md's "Header map" gives the same). type STR is a msgpack str, U64 an unsigned
+ * integer. Readers ignore keys they do not know; a minor version may add some here.
+ */
+#define VT_HEADER_KEYS(X)                                                              \
+	X(kind, STR, "\"thread\" or \"process\"")                                        \
+	X(mode, STR, "\"stream\", or \"ring\" for the flight recorder (VT_MODE=ring)")    \
+	X(pid, U64, "process id")                                                      \
+	X(ppid, U64, "parent process id")                                              \
+	X(tid, U64, "kernel thread id; 0 in process files")                            \
+	X(token, U64, "the image token: CLOCK_MONOTONIC ns when the image started")    \
+	X(clock, STR, "VT_CLOCK_TSC or VT_CLOCK_NS: the unit of every dt")             \
+	X(tsc_hz, U64, "ticks (in vt's tick) per second, 0 if unknown")                \
+	X(tsc_shift, U64, "vt's tick is 2^tsc_shift TSC ticks")                        \
+	X(clock0, U64, "the clock when the image started")                             \
+	X(mono0, U64, "CLOCK_MONOTONIC ns at that moment")                             \
+	X(real0, U64, "CLOCK_REALTIME ns at that moment")                              \
+	X(py, STR, "the Python version, \"3.11.7\"")
+
+/*
+ * X(key, type, meaning): the PROC record's map, in the order vt writes it. type ARGV is
+ * an array of str, given to the encoder as NUL-separated bytes (/proc/self/cmdline's).
+ */
+#define VT_PROC_KEYS(X)                                                                \
+	X(pid, U64, "process id")                                                      \
+	X(ppid, U64, "parent process id")                                              \
+	X(argv, ARGV, "the command line, an array of str")                             \
+	X(exe, STR, "the executable (/proc/self/exe)")                                 \
+	X(cwd, STR, "the working directory at start")                                  \
+	X(py, STR, "the Python version")                                               \
+	X(mono0, U64, "CLOCK_MONOTONIC ns when the image started")                     \
+	X(real0, U64, "CLOCK_REALTIME ns at that moment")                              \
+	X(min_dur, U64, "VT_MIN_DURATION in ns (the converter's default --min-dur), 0")
+
+/* one field per key: a str is a pointer and a length (not NUL-terminated when decoded:
+ * it points into the decoder's storage); an ARGV also its decoded array (msgpack_object) */
+#define VT_KEY_FIELD_STR(key) const char *key; size_t key##_len;
+#define VT_KEY_FIELD_ARGV(key) const char *key; size_t key##_len; const void *key##_obj;
+#define VT_KEY_FIELD_U64(key) uint64_t key;
+#define VT_KEY_FIELD(key, type, meaning) VT_KEY_FIELD_##type(key)
+
+/** The header's values. Absent keys decode as 0 and NULL. */
+struct vt_header_keys {
+	VT_HEADER_KEYS(VT_KEY_FIELD)
+};
+
+/** The PROC record's values. Absent keys decode as 0 and NULL. */
+struct vt_proc_keys {
+	VT_PROC_KEYS(VT_KEY_FIELD)
+};
+
+/* Longest str the header encoder writes (longer ones are cut), so that it fits: */
+#define VT_HEADER_STR_MAX 64
+/* what vt_put_header writes at most, prefix included */
+#define VT_HEADER_BUF 512
+
+/**
+ * vt_put_header - write the file prefix and the header map of @h into @buf; returns the
+ * bytes written (prefix included).
+ */
+size_t vt_put_header(uint8_t buf[VT_HEADER_BUF], const struct vt_header_keys *h);
+
+/**
+ * vt_put_proc - append [21, map] with the keys of @h; at most
+ * VT_REC_PROC_MAX(argv_len) bytes.
+ */
+uint8_t *vt_put_proc(uint8_t *p, const struct vt_proc_keys *h);
+#define VT_REC_PROC_MAX(argv_len) ((argv_len) + (argv_len) / 32 + 3 * VT_DEF_STR_MAX + 256)
+
 /**
  * vt_file_prefix - write the 16-byte file prefix for a header map of @hdr_len bytes.
  * The map itself follows the prefix.
@@ -350,22 +502,43 @@ int vt_parse_prefix(const uint8_t *buf, size_t len, unsigned *major, unsigned *m
  */
 int vt_parse_chunk_header(const uint8_t *buf, size_t len, uint32_t *raw_len, uint32_t *comp_len);
 
-/** A decoded record. Strings point into the decoder's storage and live until the next call. */
+/*
+ * A decoded record. Strings point into the decoder's storage and live until the next
+ * call. Each field means one thing per kind; the two unions name what their field holds
+ * for each kind (count and code are their generic names: the same storage).
+ */
 struct vt_record {
 	unsigned kind;     /* enum vt_rec */
-	uint64_t id;       /* CALL, CCALL, RESUME, DEF */
-	uint64_t dt;       /* delta in clock units (hot records, TNAME, LOST, MARK, EXIT, FORK) */
+	uint64_t id;       /* CALL, CCALL, RESUME, DEF, ALIAS: a function's id */
+	uint64_t dt;       /* delta in clock units (hot records, TNAME, MARK, LOST, EXIT, FORK,
+			    * STACK, COUNTER, INSTANT, SPAN_B, SPAN_E) */
 	uint64_t clock;    /* SYNC, END */
 	uint64_t mono_ns;  /* SYNC, END */
-	uint64_t count;    /* LOST count, END reason, DEF kind, EXIT how, FORK child, STACK depth,
-			    * OPEN: number of ids */
-	int64_t code;      /* EXIT code, DEF line, SPAN_B's DEF id, STACK: number of ids */
-	const char *s1;    /* DEF name, TNAME/MARK text, LOST reason */
+	union {
+		uint64_t count;    /* generic name */
+		uint64_t lost;     /* LOST: events dropped */
+		uint64_t reason;   /* END: enum vt_end_reason */
+		uint64_t def_kind; /* DEF: enum vt_def_kind */
+		uint64_t how;      /* EXIT: enum vt_exit_how */
+		uint64_t child;    /* FORK: the child's pid */
+		uint64_t depth;    /* STACK: frames on the stack */
+		uint64_t nopen;    /* OPEN: ids in obj */
+		uint64_t alias;    /* ALIAS: the short-form code bound (never returned) */
+	};
+	union {
+		int64_t code;      /* generic name */
+		int64_t line;      /* DEF: first line */
+		int64_t status;    /* EXIT: exit status or signal number */
+		int64_t span;      /* SPAN_B: the span's DEF id */
+		int64_t nstack;    /* STACK (4.1): ids in obj, 0 when it names none */
+	};
+	const char *s1;    /* DEF name, TNAME/MARK text, LOST reason, RETVAL text,
+			    * COUNTER/INSTANT name */
 	size_t s1_len;
 	const char *s2;    /* DEF file */
 	size_t s2_len;
-	const void *obj;   /* PROC: the msgpack_object of the map; OPEN, STACK: the id array;
-			    * ARGS, COUNTER, INSTANT: the key/value array */
+	const void *obj;   /* a msgpack_object: PROC the map; OPEN, STACK the id array;
+			    * ARGS, COUNTER, INSTANT, SPAN_B, SPAN_E the key/value array */
 };
 
 #ifdef VT_FORMAT_DECODER
@@ -407,6 +580,14 @@ void vt_decoder_reset(struct vt_decoder *d, const uint8_t *buf, size_t len);
  */
 int vt_decoder_next(struct vt_decoder *d, struct vt_record *rec);
 void vt_decoder_release(struct vt_decoder *d);
+
+/**
+ * vt_header_read - the keys of a header map @map into @h (absent or mistyped: 0, NULL);
+ * strings point into @map. -1 when @map is not a map.
+ */
+int vt_header_read(const msgpack_object *map, struct vt_header_keys *h);
+/** vt_proc_read - the same for a PROC record's map. */
+int vt_proc_read(const msgpack_object *map, struct vt_proc_keys *h);
 
 /** vt_map_get - find @key in a msgpack map object; NULL if absent or not a map. */
 const msgpack_object *vt_map_get(const msgpack_object *map, const char *key);

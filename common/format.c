@@ -5,7 +5,7 @@
  * msgpack-c's unpacker on a zone allocated once per decoder and cleared for each record
  * (msgpack_unpack_next would allocate and free one per record).
  */
-#include "preload/format.h"
+#include "common/format.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -251,6 +251,125 @@ uint8_t *vt_put_open(uint8_t *p, const uint32_t *ids, uint32_t n)
 	return p;
 }
 
+uint8_t *vt_put_kv_text(uint8_t *p, const char *key, size_t klen, const char *text,
+			size_t tlen)
+{
+	p = vt_put_str(p, key, klen);
+	return vt_put_str(p, text, tlen);
+}
+
+uint8_t *vt_put_args_head(uint8_t *p, uint32_t pairs)
+{
+	*p++ = 0x92;
+	*p++ = VT_REC_ARGS;
+	return vt_put_array(p, 2 * pairs);
+}
+
+/* the key/value array @kv, or [] */
+static uint8_t *put_kv(uint8_t *p, const void *kv, size_t kv_len)
+{
+	if (!kv_len) {
+		*p = 0x90;
+		return p + 1;
+	}
+	memcpy(p, kv, kv_len);
+	return p + kv_len;
+}
+
+uint8_t *vt_put_span_b(uint8_t *p, uint64_t dt, uint32_t id, const void *kv, size_t kv_len)
+{
+	*p++ = 0x94;
+	*p++ = VT_REC_SPAN_B;
+	p = vt_put_uint(p, dt);
+	p = vt_put_uint(p, id);
+	return put_kv(p, kv, kv_len);
+}
+
+uint8_t *vt_put_span_e(uint8_t *p, uint64_t dt, const void *kv, size_t kv_len)
+{
+	*p++ = 0x93;
+	*p++ = VT_REC_SPAN_E;
+	p = vt_put_uint(p, dt);
+	return put_kv(p, kv, kv_len);
+}
+
+uint8_t *vt_put_kv_rec(uint8_t *p, unsigned kind, uint64_t dt, const char *name,
+		       size_t name_len, const void *kv, size_t kv_len)
+{
+	*p++ = 0x94;
+	*p++ = (uint8_t)kind;
+	p = vt_put_uint(p, dt);
+	p = vt_put_str(p, name, name_len);
+	return put_kv(p, kv, kv_len);
+}
+
+/* the keys of a list, counted */
+#define VT_KEY_ONE(key, type, meaning) +1
+enum { VT_HEADER_NKEYS = 0 VT_HEADER_KEYS(VT_KEY_ONE), VT_PROC_NKEYS = 0 VT_PROC_KEYS(VT_KEY_ONE) };
+#undef VT_KEY_ONE
+
+static uint8_t *put_key(uint8_t *p, const char *key)
+{
+	return vt_put_str(p, key, strlen(key));
+}
+
+/* an ARGV: NUL-separated arguments as an array of str (a last one without its NUL too) */
+static uint8_t *put_argv(uint8_t *p, const char *buf, size_t n)
+{
+	uint32_t count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		count += buf[i] == 0;
+	if (n > 0 && buf[n - 1] != 0)
+		count++; /* cut short: the last argument has no NUL */
+	p = vt_put_array(p, count);
+	for (size_t i = 0; i < n;) {
+		size_t len = strnlen(buf + i, n - i);
+
+		p = vt_put_str(p, buf + i, len);
+		i += len + 1;
+	}
+	return p;
+}
+
+static size_t hdr_str_len(size_t len)
+{
+	return len < VT_HEADER_STR_MAX ? len : VT_HEADER_STR_MAX;
+}
+
+size_t vt_put_header(uint8_t buf[VT_HEADER_BUF], const struct vt_header_keys *h)
+{
+	uint8_t *p = buf + VT_FILE_PREFIX_LEN;
+
+	p = vt_put_map(p, VT_HEADER_NKEYS);
+#define PUT_STR(key) p = vt_put_str(put_key(p, #key), h->key, hdr_str_len(h->key##_len));
+#define PUT_U64(key) p = vt_put_uint(put_key(p, #key), h->key);
+#define PUT(key, type, meaning) PUT_##type(key)
+	VT_HEADER_KEYS(PUT)
+#undef PUT
+#undef PUT_STR
+#undef PUT_U64
+	vt_file_prefix(buf, (uint32_t)(p - buf - VT_FILE_PREFIX_LEN));
+	return (size_t)(p - buf);
+}
+
+uint8_t *vt_put_proc(uint8_t *p, const struct vt_proc_keys *h)
+{
+	*p++ = 0x92;
+	*p++ = VT_REC_PROC;
+	p = vt_put_map(p, VT_PROC_NKEYS);
+#define PUT_STR(key) p = vt_put_str(put_key(p, #key), h->key, h->key##_len);
+#define PUT_ARGV(key) p = put_argv(put_key(p, #key), h->key, h->key##_len);
+#define PUT_U64(key) p = vt_put_uint(put_key(p, #key), h->key);
+#define PUT(key, type, meaning) PUT_##type(key)
+	VT_PROC_KEYS(PUT)
+#undef PUT
+#undef PUT_STR
+#undef PUT_ARGV
+#undef PUT_U64
+	return p;
+}
+
 void vt_file_prefix(uint8_t out[VT_FILE_PREFIX_LEN], uint32_t hdr_len)
 {
 	memcpy(out, VT_MAGIC, VT_MAGIC_LEN);
@@ -388,9 +507,9 @@ static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *
 		bad = obj_u64(&e[1], &r->dt);
 		break;
 	case VT_REC_DEF:
-		bad = obj_u64(&e[1], &r->id) | obj_u64(&e[2], &r->count) |
+		bad = obj_u64(&e[1], &r->id) | obj_u64(&e[2], &r->def_kind) |
 		      obj_str(&e[3], &r->s1, &r->s1_len) | obj_str(&e[4], &r->s2, &r->s2_len) |
-		      obj_i64(&e[5], &r->code);
+		      obj_i64(&e[5], &r->line);
 		break;
 	case VT_REC_SYNC:
 		bad = obj_u64(&e[1], &r->clock) | obj_u64(&e[2], &r->mono_ns);
@@ -401,10 +520,10 @@ static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *
 		break;
 	case VT_REC_END:
 		bad = obj_u64(&e[1], &r->clock) | obj_u64(&e[2], &r->mono_ns) |
-		      obj_u64(&e[3], &r->count);
+		      obj_u64(&e[3], &r->reason);
 		break;
 	case VT_REC_LOST:
-		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count) |
+		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->lost) |
 		      obj_str(&e[3], &r->s1, &r->s1_len);
 		break;
 	case VT_REC_PROC:
@@ -429,7 +548,7 @@ static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *
 
 		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &sid) |
 		      (e[3].type != MSGPACK_OBJECT_ARRAY || e[3].via.array.size % 2);
-		r->code = (int64_t)sid; /* the span's DEF id (id holds its arguments' text) */
+		r->span = (int64_t)sid;
 		r->obj = &e[3];
 		break;
 	}
@@ -442,21 +561,21 @@ static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *
 		bad = e[1].type != MSGPACK_OBJECT_ARRAY;
 		if (!bad) {
 			r->obj = &e[1];
-			r->count = e[1].via.array.size;
+			r->nopen = e[1].via.array.size;
 			for (uint32_t i = 0; i < e[1].via.array.size && !bad; i++)
 				bad = e[1].via.array.ptr[i].type != MSGPACK_OBJECT_POSITIVE_INTEGER;
 		}
 		break;
 	case VT_REC_EXIT:
-		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count) | obj_i64(&e[3], &r->code);
+		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->how) | obj_i64(&e[3], &r->status);
 		break;
 	case VT_REC_FORK:
-		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count);
+		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->child);
 		break;
 	case VT_REC_STACK:
-		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->count);
+		bad = obj_u64(&e[1], &r->dt) | obj_u64(&e[2], &r->depth);
 		r->obj = NULL;
-		r->code = 0;
+		r->nstack = 0;
 		if (!bad && n >= 4) {
 			/* 4.1: the frames' ids */
 			bad = e[3].type != MSGPACK_OBJECT_ARRAY;
@@ -465,13 +584,13 @@ static int decode_fields(const msgpack_object *e, uint32_t n, struct vt_record *
 				      e[3].via.array.ptr[i].via.u64 >= UINT32_MAX;
 			if (!bad) {
 				r->obj = &e[3];
-				r->code = e[3].via.array.size;
+				r->nstack = e[3].via.array.size;
 			}
 		}
 		break;
 	case VT_REC_ALIAS:
-		bad = obj_u64(&e[1], &r->count) | obj_u64(&e[2], &r->id) ||
-		      r->count >= 2 * VT_ALIAS_SLOTS || r->id >= UINT32_MAX;
+		bad = obj_u64(&e[1], &r->alias) | obj_u64(&e[2], &r->id) ||
+		      r->alias >= 2 * VT_ALIAS_SLOTS || r->id >= UINT32_MAX;
 		break;
 	default:
 		break;
@@ -689,8 +808,34 @@ int vt_decoder_next(struct vt_decoder *d, struct vt_record *r)
 
 	/* ALIAS records only bind the chunk's slots: the reader never sees them */
 	while ((rc = decode_record(d, r)) == 1 && r->kind == VT_REC_ALIAS)
-		d->alias[r->count] = (uint32_t)r->id + 1;
+		d->alias[r->alias] = (uint32_t)r->id + 1;
 	return rc;
+}
+
+int vt_header_read(const msgpack_object *map, struct vt_header_keys *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (!map || map->type != MSGPACK_OBJECT_MAP)
+		return -1;
+#define GET_STR(key) h->key = vt_map_str(map, #key, &h->key##_len);
+#define GET_U64(key) h->key = vt_map_u64(map, #key, 0);
+#define GET(key, type, meaning) GET_##type(key)
+	VT_HEADER_KEYS(GET)
+	return 0;
+}
+
+int vt_proc_read(const msgpack_object *map, struct vt_proc_keys *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (!map || map->type != MSGPACK_OBJECT_MAP)
+		return -1;
+#define GET_ARGV(key) h->key##_obj = vt_map_get(map, #key);
+	VT_PROC_KEYS(GET)
+#undef GET
+#undef GET_STR
+#undef GET_U64
+#undef GET_ARGV
+	return 0;
 }
 
 const msgpack_object *vt_map_get(const msgpack_object *map, const char *key)
