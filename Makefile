@@ -36,7 +36,7 @@ TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm -pthread $(SAN_LDFLAGS) $(LDFLAGS)
 
 PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
               preload/intern.c preload/proc.c preload/ring.c preload/api.c preload/clock.c preload/log.c preload/format.c \
-              preload/native.c preload/path.c
+              preload/native.c preload/path.c preload/py/pyapi.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o)
 NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
 CLOCK2_OBJ  = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-clock2.o
@@ -45,7 +45,7 @@ TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c too
 TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(O)/tools/format.o $(O)/tools/viewer-assets.o
 VIEWER_SRC  = viewer/index.html viewer/viewer.css viewer/viewer.js
 UNIT_SRC    = $(wildcard tests/unit/test-*.c)
-HEADERS     = $(wildcard preload/*.h tools/*.h)
+HEADERS     = $(wildcard preload/*.h preload/py/*.h tools/*.h)
 
 all: $(O)/libvt.so $(O)/libvt-nop.so $(O)/libvt-clock2.so $(O)/vt-convert
 

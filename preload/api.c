@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "preload/pyapi.h"
+#include "preload/py/pyapi.h"
 
 /* python/vt/__init__.py, built in (see the Makefile); NUL-terminated */
 __asm__(".section .rodata\n"
@@ -53,8 +53,6 @@ int vt_api_is_copy(const char *file)
 
 /* ---- repr() that never raises, never runs long in C, and is cut to VT_REPR_MAX ---- */
 
-#define OFF_TP_NAME 24 /* PyTypeObject.tp_name, after PyObject_VAR_HEAD */
-
 static size_t cut_utf8(const char *s, size_t len, size_t max)
 {
 	if (len <= max)
@@ -77,7 +75,7 @@ static size_t text_into(PyObject *(*fn)(PyObject *), PyObject *o, char *buf, siz
 
 		py.ErrFetch(&et, &ev, &tb);
 		if (et)
-			tname = *(const char **)((char *)et + OFF_TP_NAME);
+			tname = vt_tp_name(et);
 		n = (size_t)snprintf(buf, cap, "<repr failed: %s>", tname);
 		if (et)
 			py.DecRef(et);

@@ -6,7 +6,7 @@
  * dlsym(RTLD_DEFAULT) instead, and objects are handled as opaque pointers. The few
  * struct fields read directly (ob_type, PyCFunctionObject.m_ml/m_self/m_module,
  * PyMethodDescrObject.d_type/d_method, the frame's code on 3.8-3.11) have the same
- * offsets on every CPython from 3.8 to 3.13; see docs/HOOKS.md.
+ * offsets on every CPython from 3.8 to 3.13; see the table in py/pyapi.c.
  *
  * When the hook is installed:
  *  - `python ...`: at the first cpython.run_* audit event (after site, before user code),
@@ -35,14 +35,11 @@
 
 #include "preload/vt.h"
 
-#include "preload/pyapi.h"
-
-struct vt_pyapi vt_py;
+#include "preload/py/pyapi.h"
 
 int vt_launcher;
 int vt_in_init;
 char vt_pyversion[32];
-int vt_py_minor;
 
 /* installing: audit events we cause ourselves are ignored meanwhile */
 static int g_installing;
@@ -53,8 +50,6 @@ static int g_monitoring_ready;
 static long g_mon_mask;
 /* this thread is calling PyEval_SetProfile itself: its audit event is not an eviction */
 static __thread int t_own_setprofile;
-/* PyThreadState.c_profilefunc: 56 on 3.8-3.10, 64 on 3.11-3.12, 80 on 3.13 */
-static size_t g_off_profilefunc;
 /* 1 in PyEval_SetProfile mode, 0 in sys.monitoring mode */
 static int g_profile_mode;
 /* the frame-evaluation hook records (3.8-3.11; chosen at start, left when deep) */
@@ -66,107 +61,6 @@ static PyObject *g_real_start_thread;
 /* threading._active, for thread names (borrowed from the module, which lives on) */
 static PyObject *g_threading_active;
 
-static void *sym(const char *name)
-{
-	return dlsym(RTLD_DEFAULT, name);
-}
-
-static int resolve_api(void)
-{
-#define NEED(field, name)                          \
-	do {                                       \
-		*(void **)&py.field = sym(name);   \
-		if (!py.field)                     \
-			return -1;                 \
-	} while (0)
-	NEED(IsInitialized, "Py_IsInitialized");
-	NEED(SetProfile, "PyEval_SetProfile");
-	NEED(ImportModule, "PyImport_ImportModule");
-	NEED(GetAttrString, "PyObject_GetAttrString");
-	NEED(SetAttrString, "PyObject_SetAttrString");
-	NEED(Call, "PyObject_Call");
-	NEED(CallObject, "PyObject_CallObject");
-	NEED(BuildValue, "Py_BuildValue");
-	NEED(CFunction_NewEx, "PyCFunction_NewEx");
-	NEED(AsUTF8AndSize, "PyUnicode_AsUTF8AndSize");
-	NEED(AsLong, "PyLong_AsLong");
-	NEED(IncRef, "Py_IncRef");
-	NEED(DecRef, "Py_DecRef");
-	NEED(ErrOccurred, "PyErr_Occurred");
-	NEED(ErrClear, "PyErr_Clear");
-	NEED(ErrFetch, "PyErr_Fetch");
-	NEED(ErrRestore, "PyErr_Restore");
-	NEED(ErrExceptionMatches, "PyErr_ExceptionMatches");
-	NEED(DictGetItem, "PyDict_GetItem");
-	NEED(GetItemString, "PyMapping_GetItemString");
-	NEED(LongFromUnsignedLong, "PyLong_FromUnsignedLong");
-	NEED(SysGetObject, "PySys_GetObject");
-	NEED(TupleSize, "PyTuple_Size");
-	NEED(TupleGetItem, "PyTuple_GetItem");
-	NEED(TypeIsSubtype, "PyType_IsSubtype");
-	NEED(ThreadIdent, "PyThread_get_thread_ident");
-	NEED(InterpMain, "PyInterpreterState_Main");
-	NEED(TstateGet, "PyThreadState_Get");
-	NEED(GetFrame, "PyEval_GetFrame");
-	NEED(ThreadHead, "PyInterpreterState_ThreadHead");
-	NEED(ThreadNext, "PyThreadState_Next");
-	NEED(AddPendingCall, "Py_AddPendingCall");
-	NEED(None, "_Py_NoneStruct");
-	NEED(True, "_Py_TrueStruct");
-	NEED(False, "_Py_FalseStruct");
-	NEED(Repr, "PyObject_Repr");
-	NEED(BytesAsString, "PyBytes_AsString");
-	NEED(BytesSize, "PyBytes_Size");
-	NEED(Str, "PyObject_Str");
-	NEED(CallMethod, "PyObject_CallMethod");
-	NEED(InternFromString, "PyUnicode_InternFromString");
-	NEED(Addr2Line, "PyCode_Addr2Line");
-	NEED(UnicodeFromStringAndSize, "PyUnicode_FromStringAndSize");
-	NEED(DictNext, "PyDict_Next");
-	NEED(DictGetItemString, "PyDict_GetItemString");
-	NEED(AsLongLongAndOverflow, "PyLong_AsLongLongAndOverflow");
-	NEED(FloatAsDouble, "PyFloat_AsDouble");
-	NEED(DoubleToString, "PyOS_double_to_string");
-	NEED(MemFree, "PyMem_Free");
-	NEED(ModuleNew, "PyModule_New");
-	NEED(ModuleAddObject, "PyModule_AddObject");
-	NEED(RunString, "PyRun_String");
-	NEED(DictNew, "PyDict_New");
-	NEED(DictSetItemString, "PyDict_SetItemString");
-	NEED(EvalGetBuiltins, "PyEval_GetBuiltins");
-	NEED(ObjectIsTrue, "PyObject_IsTrue");
-	NEED(LongType, "PyLong_Type");
-	NEED(FloatType, "PyFloat_Type");
-	NEED(BoolType, "PyBool_Type");
-	NEED(DictType, "PyDict_Type");
-	NEED(TupleType, "PyTuple_Type");
-	NEED(ExcSystemExit, "PyExc_SystemExit");
-	NEED(CFunctionType, "PyCFunction_Type");
-	NEED(MethodDescrType, "PyMethodDescr_Type");
-	NEED(ModuleType, "PyModule_Type");
-	NEED(TypeType, "PyType_Type");
-	NEED(UnicodeType, "PyUnicode_Type");
-#undef NEED
-	*(void **)&py.InterpGet = sym("PyInterpreterState_Get");
-	if (!py.InterpGet)
-		*(void **)&py.InterpGet = sym("_PyInterpreterState_Get"); /* 3.8 */
-	*(void **)&py.FrameGetCode = sym("PyFrame_GetCode");
-	*(void **)&py.FrameGetBack = sym("PyFrame_GetBack");
-	*(void **)&py.SetProfileTstate = sym("_PyEval_SetProfile"); /* 3.9-3.11: any thread */
-	*(void **)&py.SetTrace = sym("PyEval_SetTrace");
-	*(void **)&py.GenericAlloc = sym("PyType_GenericAlloc");
-	*(void **)&py.SetProfileAllThreads = sym("PyEval_SetProfileAllThreads");
-	*(void **)&py.WriteUnraisableMsg = sym("_PyErr_WriteUnraisableMsg");
-	*(void **)&py.CompileString = sym("Py_CompileString");
-	*(void **)&py.EvalCode = sym("PyEval_EvalCode");
-	*(void **)&py.GILStateEnsure = sym("PyGILState_Ensure");
-	*(void **)&py.GILStateRelease = sym("PyGILState_Release");
-	*(void **)&py.IsFinalizing = sym("_Py_IsFinalizing"); /* 3.8-3.12 */
-	if (!py.IsFinalizing)
-		*(void **)&py.IsFinalizing = sym("Py_IsFinalizing"); /* 3.13 */
-	py.CMethodType = sym("PyCMethod_Type"); /* 3.9+ */
-	return py.InterpGet ? 0 : -1;
-}
 
 /* ---- naming (cold path: first sight of a code object or C function) ---- */
 
@@ -223,7 +117,7 @@ static int64_t intern_code(PyObject *code)
 	int64_t id;
 
 	py.ErrFetch(&et, &ev, &tb);
-	name = attr_utf8(code, vt_py_minor >= 11 ? "co_qualname" : "co_name", &h1, &nlen);
+	name = attr_utf8(code, vt_pyv.code_name_attr, &h1, &nlen);
 	file = attr_utf8(code, "co_filename", &h2, &flen);
 	h3 = py.GetAttrString(code, "co_firstlineno");
 	if (h3)
@@ -330,11 +224,11 @@ static int64_t intern_cfunc(void *ml, PyObject *callable, int is_descr)
 		mname = "<unknown>";
 	py.ErrFetch(&et, &ev, &tb);
 	if (is_descr) {
-		cls = FIELD(callable, OFF_DESCR_TYPE, PyObject *);
+		cls = FIELD(callable, vt_pyv.off.descr_type, PyObject *);
 		n = qualify(buf, sizeof(buf), cls, mname);
 	} else {
-		PyObject *self = FIELD(callable, OFF_CFUNC_SELF, PyObject *);
-		PyObject *mod = FIELD(callable, OFF_CFUNC_MODULE, PyObject *);
+		PyObject *self = FIELD(callable, vt_pyv.off.cfunc_self, PyObject *);
+		PyObject *mod = FIELD(callable, vt_pyv.off.cfunc_module, PyObject *);
 
 		if (self && TYPE_OF(self) != py.ModuleType &&
 		    !py.TypeIsSubtype(TYPE_OF(self), py.ModuleType)) {
@@ -532,7 +426,6 @@ static inline int64_t code_id(struct vt_thread *t, PyObject *code)
 
 #define CO_VARARGS 0x04
 #define CO_VARKEYWORDS 0x08
-#define CO_GENERATOR_LIKE (0x20 | 0x80 | 0x200) /* generator, coroutine, async generator */
 
 /* the int attribute @attr of @obj (a code object, a frame), 0 if it has none */
 static long int_attr(PyObject *obj, const char *attr)
@@ -557,7 +450,7 @@ static void describe_args(PyObject *code, struct vt_def *d)
 	if (!vt_cfg.log_args)
 		return;
 	flags = int_attr(code, "co_flags");
-	d->gen = (flags & CO_GENERATOR_LIKE) != 0;
+	d->gen = (flags & vt_pyv.co_generator_like) != 0;
 	n = int_attr(code, "co_argcount") + int_attr(code, "co_kwonlyargcount") +
 	    !!(flags & CO_VARARGS) + !!(flags & CO_VARKEYWORDS);
 	names = n > 0 ? py.GetAttrString(code, "co_varnames") : NULL;
@@ -635,9 +528,9 @@ static void put_scratch(struct vt_thread *t, size_t n)
 }
 
 /*
- * Profile mode sees a generator's every resumption as a call. Its first start: f_lasti is
- * -1 up to 3.10; on 3.11 it points at a RESUME whose argument is 0 (1-3 after yield,
- * yield from and await).
+ * Profile mode sees a generator's every resumption as a call (profile_gen_resumes). Its
+ * first start: f_lasti is -1 (up to 3.10), or it points at a RESUME whose argument is 0
+ * (1-3 after yield, yield from and await: gen_start_by_resume, 3.11).
  */
 static int generator_first_start(void *frame)
 {
@@ -647,7 +540,7 @@ static int generator_first_start(void *frame)
 	int first = 0;
 	const char *b;
 
-	if (lasti < 0 || vt_py_minor <= 10)
+	if (lasti < 0 || !vt_pyv.gen_start_by_resume)
 		return lasti < 0;
 	code = py.GetAttrString(frame, "f_code");
 	bytes = code ? py.GetAttrString(code, "co_code") : NULL;
@@ -676,7 +569,7 @@ static void write_args(struct vt_thread *t, void *frame, uint32_t id)
 		return;
 	enter_vt(t);
 	py.ErrFetch(&et, &ev, &tb);
-	if (d->gen && vt_py_minor <= 11 && !generator_first_start(frame))
+	if (d->gen && vt_pyv.profile_gen_resumes && !generator_first_start(frame))
 		goto out; /* a generator resumed: its arguments were recorded when it started */
 	locals = py.GetAttrString(frame, "f_locals");
 	if (!locals) {
@@ -987,14 +880,13 @@ static int top_caller_rec(PyObject *code)
 	return id < 0 || !(vt_defs[id].flags & (VT_DEFF_SKIP | VT_DEFF_HIDE));
 }
 
-static inline PyObject *frame_code(void *frame);
 
 /* the call of the C function @ref by the code of @frame (profile hook) or @code (sys.monitoring) */
 static inline int rec_ccall(struct vt_thread *t, int64_t ref, uint64_t now, void *frame,
 			    PyObject *code)
 {
 	if (VT_UNLIKELY(g_slow) && g_filtering && !t->fdepth)
-		t->c_top = top_caller_rec(code ? code : frame ? frame_code(frame) : NULL);
+		t->c_top = top_caller_rec(code ? code : frame ? vt_frame_code(frame) : NULL);
 	return rec_call(t, VT_REC_CCALL, ref, now);
 }
 
@@ -1015,23 +907,6 @@ HOT void rec_ret(struct vt_thread *t, unsigned kind, uint64_t now, PyObject *ret
 		vt_shadow_pop(t);
 }
 
-/* the code object of any frame, 3.8-3.13; a borrowed reference (interning pins it) */
-static inline PyObject *frame_code(void *frame)
-{
-	PyObject *c;
-
-	if (vt_py_minor <= 10)
-		return FIELD(frame, OFF_FRAME38_CODE, PyObject *);
-	if (vt_py_minor == 11)
-		return FIELD(FIELD(frame, OFF_FRAME311_IFRAME, void *), OFF_IFRAME311_CODE,
-			     PyObject *);
-	/* 3.12+: through the API (profile mode, and the stack a fork child inherits) */
-	c = py.FrameGetCode(frame);
-	if (c)
-		py.DecRef(c); /* the frame keeps it alive */
-	return c;
-}
-
 /*
  * A fork child carries on inside frames that the parent entered: write CALLs for them
  * (oldest first) so that the child's timeline shows where it runs and its returns pair up.
@@ -1048,16 +923,8 @@ static void write_inherited_stack(struct vt_thread *t, int is_call)
 		if (skip)
 			skip = 0;
 		else
-			codes[n++] = frame_code(f);
-		if (py.FrameGetBack) {
-			void *b = py.FrameGetBack(f);
-
-			if (b)
-				py.DecRef(b);
-			f = b;
-		} else {
-			f = FIELD(f, 24, void *); /* 3.8: PyFrameObject.f_back */
-		}
+			codes[n++] = vt_frame_code(f);
+		f = vt_frame_back(f);
 	}
 	while (n-- > 0) {
 		int64_t ref = codes[n] ? code_id(t, codes[n]) : -1;
@@ -1076,7 +943,6 @@ static void write_inherited_stack(struct vt_thread *t, int is_call)
 }
 
 static void put_mark(struct vt_thread *t, const char *text);
-static void *frame_back(void *f);
 
 /* when the recording window began (vt_now(), and CLOCK_MONOTONIC ns): frames open then
  * are drawn from there */
@@ -1112,7 +978,7 @@ static uint32_t walk_stack(struct vt_thread *t)
 			t->pre_cap = cap;
 		}
 		t->pre[n++] = f;
-		f = frame_back(f);
+		f = vt_frame_back(f);
 	}
 	for (uint32_t i = 0; i < n / 2; i++) {
 		void *x = t->pre[i];
@@ -1165,7 +1031,7 @@ static void name_open_frames(struct vt_thread *t, int ev, uint64_t at)
 		/* no room to name more: the rest stay unnamed */
 		room = room && t->pos + VT_REC_DEF_MAX + VT_REC_ALIAS_MAX + 5 * (size_t)(i + 1) + 64 <= cap;
 		if (root > i && room) {
-			ref = code_id(t, frame_code(t->pre[i]));
+			ref = code_id(t, vt_frame_code(t->pre[i]));
 			if (is_own_ref(ref)) {
 				uint8_t fl = vt_defs[(uint32_t)ref].flags;
 
@@ -1326,7 +1192,7 @@ static int skip_event(struct vt_thread *t, int ev)
 static int caller_is_own(void)
 {
 	void *f = py.GetFrame();
-	PyObject *code = f ? frame_code(f) : NULL;
+	PyObject *code = f ? vt_frame_code(f) : NULL;
 	int64_t id = code ? vt_intern_find(code) : -1;
 
 	if (code && id < 0)
@@ -1415,22 +1281,6 @@ static int pending_work(struct vt_thread *t, int ev)
 	return drop ? 0 : r;
 }
 
-/* C function key and kind for a callable, or NULL when it is not a C function */
-static inline void *cfunc_key(PyObject *callable, int *is_descr)
-{
-	void *type = TYPE_OF(callable);
-
-	if (type == py.CFunctionType || (type == py.CMethodType && type)) {
-		*is_descr = 0;
-		return FIELD(callable, OFF_CFUNC_ML, void *);
-	}
-	if (type == py.MethodDescrType) {
-		*is_descr = 1;
-		return FIELD(callable, OFF_DESCR_METHOD, void *);
-	}
-	return NULL;
-}
-
 static int64_t cfunc_id_slow(struct vt_thread *t, PyObject *callable, void *ml, int is_descr,
 			     struct vt_idc *c)
 {
@@ -1471,7 +1321,7 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 		return 0;
 	switch (what) {
 	case PT_CALL: {
-		int64_t id = code_id(t, frame_code(frame));
+		int64_t id = code_id(t, vt_frame_code(frame));
 
 		if (rec_call(t, VT_REC_CALL, id, now) && VT_UNLIKELY(vt_cfg.log_args))
 			write_args(t, frame, (uint32_t)id);
@@ -1481,13 +1331,13 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 		rec_ret(t, arg ? VT_REC_RET : VT_REC_UNWIND, now, arg);
 		break;
 	case PT_C_CALL:
-		if (vt_cfg.ignore_c || !(ml = cfunc_key(arg, &is_descr)))
+		if (vt_cfg.ignore_c || !(ml = vt_cfunc_key(arg, &is_descr)))
 			break;
 		rec_ccall(t, cfunc_id(t, arg, ml, is_descr), now, frame, NULL);
 		break;
 	case PT_C_RETURN:
 	case PT_C_EXCEPTION:
-		if (vt_cfg.ignore_c || !cfunc_key(arg, &is_descr))
+		if (vt_cfg.ignore_c || !vt_cfunc_key(arg, &is_descr))
 			break;
 		rec_ret(t, what == PT_C_RETURN ? VT_REC_CRET : VT_REC_CRAISE, now, NULL);
 		break;
@@ -1495,27 +1345,6 @@ static int prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 		break;
 	}
 	return 0;
-}
-
-/* 3.11 keeps the code in the interpreter frame; check our offsets against the API once. */
-static int frame_offsets_ok(void)
-{
-	/* PyEval_GetFrame returns a borrowed frame of the running code: <module> here */
-	void *(*get_frame)(void) = (void *(*)(void))sym("PyEval_GetFrame");
-	void *f;
-	PyObject *c;
-	int ok;
-
-	if (!py.FrameGetCode || !get_frame)
-		return vt_py_minor == 8; /* 3.8 has no PyFrame_GetCode; its layout is fixed */
-	f = get_frame();
-	if (!f)
-		return 1; /* nothing to compare against; the offsets match the headers */
-	c = py.FrameGetCode(f);
-	ok = c == frame_code(f);
-	if (c)
-		py.DecRef(c);
-	return ok;
 }
 
 /*
@@ -1543,13 +1372,6 @@ static void profile_mode_setup(void);
 static void hooks_on(void);
 static void hooks_off(void);
 static void eval_set(int on);
-
-static inline PyObject *eval_frame_code(void *frame)
-{
-	if (vt_py_minor <= 10)
-		return FIELD(frame, OFF_FRAME38_CODE, PyObject *); /* a PyFrameObject */
-	return FIELD(frame, OFF_IFRAME311_CODE, PyObject *);       /* an _PyInterpreterFrame */
-}
 
 /* Deep in the C stack: go on with the profile hook (see above). Holds the GIL. */
 static void eval_to_profile(void)
@@ -1595,12 +1417,11 @@ static inline int eval_enter(void *frame)
 	r = vt_room(t, VT_EV_ENTER);
 	if (!r)
 		return tok | 2;
-	code = eval_frame_code(frame);
+	code = vt_eval_frame_code(frame);
 	/* 3.11 runs a generator function's frame up to RETURN_GENERATOR to make the
 	 * generator; the profile hook shows no call for that, and neither do we. The frame
 	 * is then the thread's, and the generator's own when it runs later. */
-	if (vt_py_minor == 11 && VT_UNLIKELY(FIELD(code, OFF_CODE311_FLAGS, int) & CO_GENERATOR_LIKE) &&
-	    FIELD(frame, OFF_IFRAME311_OWNER, char) == 0)
+	if (vt_pyv.eval_gen_frames && vt_eval_frame_makes_gen(frame, code))
 		return 0;
 	c = vt_id_slot(t, code);
 	if (VT_LIKELY(c->key == code)) {
@@ -1660,17 +1481,17 @@ static PyObject *eval_hook38(void *frame, int throwflag)
 
 static void *eval_current(void)
 {
-	return vt_py_minor >= 9 ? g_eval_getter(py.InterpMain()) : *g_eval_slot38;
+	return vt_pyv.eval_takes_tstate ? g_eval_getter(py.InterpMain()) : *g_eval_slot38;
 }
 
 /* 1 when the eval hook can be installed: the API is there and nobody else uses it */
 static int eval_available(void)
 {
-	if (vt_py_minor > 11 || !(g_eval_default = sym("_PyEval_EvalFrameDefault")))
+	if (!vt_pyv.has_eval_hook || !(g_eval_default = vt_pysym("_PyEval_EvalFrameDefault")))
 		return 0;
-	if (vt_py_minor >= 9) {
-		*(void **)&g_eval_setter = sym("_PyInterpreterState_SetEvalFrameFunc");
-		*(void **)&g_eval_getter = sym("_PyInterpreterState_GetEvalFrameFunc");
+	if (vt_pyv.eval_takes_tstate) {
+		*(void **)&g_eval_setter = vt_pysym(vt_pyv.sym_eval_setter);
+		*(void **)&g_eval_getter = vt_pysym(vt_pyv.sym_eval_getter);
 		if (!g_eval_setter || !g_eval_getter)
 			return 0;
 	} else {
@@ -1694,11 +1515,12 @@ static int eval_available(void)
 
 static void eval_set(int on)
 {
-	void *fn = !on ? g_eval_default : vt_py_minor >= 9 ? (void *)eval_hook39 : (void *)eval_hook38;
+	void *ours = vt_pyv.eval_takes_tstate ? (void *)eval_hook39 : (void *)eval_hook38;
+	void *fn = !on ? g_eval_default : ours;
 
-	if (!on && eval_current() != (vt_py_minor >= 9 ? (void *)eval_hook39 : (void *)eval_hook38))
+	if (!on && eval_current() != ours)
 		return; /* someone put theirs in our place: theirs stays */
-	if (vt_py_minor >= 9)
+	if (vt_pyv.eval_takes_tstate)
 		g_eval_setter(py.InterpMain(), fn); /* 3.11 stores the default as NULL */
 	else
 		*g_eval_slot38 = fn;
@@ -1784,7 +1606,7 @@ static PyObject *mon_call(MON_ARGS)
 	void *ml;
 
 	MON_UNUSED();
-	if (MON_NARGS < 3 || !(ml = cfunc_key(args[2], &is_descr)))
+	if (MON_NARGS < 3 || !(ml = vt_cfunc_key(args[2], &is_descr)))
 		return py.None;
 	t = vt_thread_cur();
 	if (VT_LIKELY(t) && vt_room(t, VT_EV_CCALL))
@@ -1798,7 +1620,7 @@ static PyObject *mon_cret(PyObject *const *args, Py_ssize_t n, unsigned kind)
 	struct vt_thread *t;
 	int is_descr;
 
-	if (n < 3 || !cfunc_key(args[2], &is_descr))
+	if (n < 3 || !vt_cfunc_key(args[2], &is_descr))
 		return py.None;
 	t = vt_thread_cur();
 	if (VT_LIKELY(t) && vt_room(t, VT_EV_CRET))
@@ -1891,7 +1713,7 @@ static PyObject *mon_callable(struct vt_methoddef *def)
 			{ NULL, 0, 0, 0, NULL },
 		};
 		struct vt_type_slot slots[] = {
-			{ VT_Py_tp_call, sym("PyVectorcall_Call") },
+			{ VT_Py_tp_call, vt_pysym("PyVectorcall_Call") },
 			{ VT_Py_tp_members, members },
 			{ VT_Py_tp_doc, "a sys.monitoring callback of vt's" },
 			{ 0, NULL },
@@ -1902,7 +1724,7 @@ static PyObject *mon_callable(struct vt_methoddef *def)
 				VT_TPFLAGS_IMMUTABLETYPE | VT_TPFLAGS_DISALLOW_INSTANTIATION,
 			slots,
 		};
-		PyObject *(*from_spec)(struct vt_type_spec *) = sym("PyType_FromSpec");
+		PyObject *(*from_spec)(struct vt_type_spec *) = vt_pysym("PyType_FromSpec");
 
 		if (!from_spec || !slots[0].pfunc || !py.GenericAlloc)
 			return NULL;
@@ -2170,7 +1992,7 @@ static int trace_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 		return 0;
 	t = vt_thread_cur();
 	if (t && vt_room(t, VT_EV_OTHER))
-		record_exception(t, py.TupleGetItem(arg, 1), frame_code(frame),
+		record_exception(t, py.TupleGetItem(arg, 1), vt_frame_code(frame),
 				 (int)int_attr(frame, "f_lineno"));
 	return 0;
 }
@@ -2183,7 +2005,7 @@ static int arm_profile(int all_threads)
 	t_own_setprofile = 1;
 	if (all_threads) {
 		py.SetProfileAllThreads(prof_cb, NULL);
-	} else if (py.SetProfileTstate && vt_py_minor <= 11) {
+	} else if (py.SetProfileTstate && vt_pyv.profile_tstate_set) {
 		/* the private call reports a refusal instead of printing it as unraisable */
 		rc = py.SetProfileTstate(py.TstateGet(), prof_cb, NULL);
 		if (rc < 0)
@@ -2191,26 +2013,13 @@ static int arm_profile(int all_threads)
 	} else {
 		py.SetProfile(prof_cb, NULL);
 	}
-	if (vt_cfg.log_exceptions && vt_py_minor <= 11 && py.SetTrace && rc == 0)
+	if (vt_cfg.log_exceptions && vt_pyv.exceptions_by_trace && py.SetTrace && rc == 0)
 		py.SetTrace(trace_cb, NULL);
 	t_own_setprofile = 0;
 	return rc;
 }
 
 static int install_running(struct vt_thread *t);
-
-/* the frame that called @f, or NULL; borrowed (@f holds it) */
-static void *frame_back(void *f)
-{
-	void *b;
-
-	if (!py.FrameGetBack)
-		return FIELD(f, 24, void *); /* 3.8: PyFrameObject.f_back */
-	b = py.FrameGetBack(f);
-	if (b)
-		py.DecRef(b);
-	return b;
-}
 
 /*
  * A program's PyEval_SetProfile may run Python code before it returns: the finalizer of
@@ -2238,7 +2047,7 @@ static int install_running(struct vt_thread *t)
 
 	if (!t->install_frame || !f)
 		return 0;
-	for (f = frame_back(f); f && n < 100000; f = frame_back(f), n++)
+	for (f = vt_frame_back(f); f && n < 100000; f = vt_frame_back(f), n++)
 		if (f == t->install_frame)
 			return int_attr(f, "f_lasti") == t->install_lasti;
 	return 0;
@@ -2262,7 +2071,7 @@ static void put_mark(struct vt_thread *t, const char *text)
 /* the slot is free again: take it back, and name the frames open now */
 static void take_back(struct vt_thread *t)
 {
-	void *fn = FIELD(py.TstateGet(), g_off_profilefunc, void *);
+	void *fn = *vt_profile_slot(py.TstateGet());
 
 	if (fn || t_own_setprofile || py.ErrOccurred() || !t->evicted || !g_recording ||
 	    !vt_room(t, 0) || install_running(t))
@@ -2289,7 +2098,7 @@ static int g_takeback_tries;
 static int take_back_main(void *arg)
 {
 	struct vt_thread *t = vt_t;
-	void *slot = FIELD(py.TstateGet(), g_off_profilefunc, void *);
+	void *slot = *vt_profile_slot(py.TstateGet());
 
 	(void)arg;
 	if (slot == g_slot_at_audit && ++g_takeback_tries < 64) {
@@ -2320,7 +2129,7 @@ static void watch_profile_slot(const char *event)
 		if (t->tid == vt_pid && !g_takeback_queued) {
 			g_takeback_queued = 1;
 			g_takeback_tries = 0;
-			g_slot_at_audit = FIELD(py.TstateGet(), g_off_profilefunc, void *);
+			g_slot_at_audit = *vt_profile_slot(py.TstateGet());
 			py.AddPendingCall(take_back_main, NULL);
 		}
 		return;
@@ -2449,7 +2258,7 @@ static int skip_stray(PyObject *obj, void *frame, int what, PyObject *arg)
 {
 	vt_tracefunc next = t_profile_next;
 
-	FIELD(py.TstateGet(), g_off_profilefunc, void *) = (void *)next;
+	*vt_profile_slot(py.TstateGet()) = (void *)next;
 	t_profile_next = NULL;
 	if ((what == PT_C_RETURN || what == PT_C_EXCEPTION) &&
 	    (arg == g_setprofile_wrapper || arg == g_setprofile_all_wrapper))
@@ -2472,7 +2281,7 @@ static int g_tool6_on, g_tool6_unsure;
 static int any_profile_function(void)
 {
 	for (void *ts = py.ThreadHead(py.InterpMain()); ts; ts = py.ThreadNext(ts)) {
-		void *fn = FIELD(ts, g_off_profilefunc, void *);
+		void *fn = *vt_profile_slot(ts);
 
 		if (fn && fn != (void *)prof_cb)
 			return 1;
@@ -2528,23 +2337,23 @@ static int other_tool_asked(void)
 
 static PyObject *setprofile_through(PyObject *real, PyObject *arg)
 {
-	void **slot = &FIELD(py.TstateGet(), g_off_profilefunc, void *);
+	void **slot = vt_profile_slot(py.TstateGet());
 	void *before = *slot;
 	PyObject *a, *r;
 	/* will the call's return reach the profiler it installs, only because of vt? */
 	int stray = g_profile_mode ? before == (void *)prof_cb :
 		    !before && g_recording && !g_eval_mode && !vt_cfg.ignore_c;
 
-	if (stray && vt_py_minor >= 12 && other_tool_sees_calls())
+	if (stray && vt_pyv.has_monitoring && other_tool_sees_calls())
 		stray = 0;
 
 	a = py.BuildValue("(O)", arg);
 	r = a ? py.CallObject(real, a) : NULL;
 	if (a)
 		py.DecRef(a);
-	if (vt_py_minor >= 12)
+	if (vt_pyv.has_monitoring)
 		tool6_update();
-	slot = &FIELD(py.TstateGet(), g_off_profilefunc, void *);
+	slot = vt_profile_slot(py.TstateGet());
 	if (r && stray && *slot && *slot != before && *slot != (void *)skip_stray) {
 		t_profile_next = (vt_tracefunc)*slot;
 		*slot = (void *)skip_stray;
@@ -2611,7 +2420,7 @@ static void patch_setprofile(void)
 	if (sys && !g_setprofile_wrapper) {
 		g_setprofile_wrapper = wrap_sys_function(sys, "setprofile", &sp_def,
 							 &g_real_setprofile);
-		if (vt_py_minor >= 12)
+		if (vt_pyv.profile_all_threads)
 			g_setprofile_all_wrapper = wrap_sys_function(
 				sys, "_setprofileallthreads", &spall_def, &g_real_setprofile_all);
 	}
@@ -2932,7 +2741,7 @@ static void record_exception(struct vt_thread *t, PyObject *exc, PyObject *code,
 	t->last_exc = exc;
 	enter_vt(t);
 	py.ErrFetch(&et, &ev, &tb);
-	tname = *(const char **)((char *)(exc_is_type ? exc : (PyObject *)TYPE_OF(exc)) + 24);
+	tname = vt_tp_name(exc_is_type ? exc : (PyObject *)TYPE_OF(exc));
 	if (code && (fobj = py.GetAttrString(code, "co_filename")))
 		file = utf8_of(fobj, &flen);
 	if (!file) {
@@ -2980,7 +2789,7 @@ static void profile_all_threads(vt_tracefunc fn)
 	void *me = py.TstateGet(), *ts;
 
 	t_own_setprofile = 1;
-	if (vt_py_minor >= 12 && py.SetProfileAllThreads) {
+	if (vt_pyv.profile_all_threads && py.SetProfileAllThreads) {
 		py.SetProfileAllThreads(fn, NULL);
 	} else {
 		py.SetProfile(fn, NULL);
@@ -3120,7 +2929,7 @@ static void wake_main(void)
 {
 	int s;
 
-	if (vt_py_minor < 9 || vt_py_minor > 12 || !py.GILStateEnsure || !py.GILStateRelease ||
+	if (!vt_pyv.pending_needs_wake || !py.GILStateEnsure || !py.GILStateRelease ||
 	    !py.IsInitialized() || (py.IsFinalizing && py.IsFinalizing()))
 		return;
 	s = py.GILStateEnsure();
@@ -3304,13 +3113,12 @@ static int want_eval(void)
 
 	int micro = 0;
 
-	if (vt_py_minor > 11 || vt_cfg.use_profile || vt_cfg.use_eval == 0)
+	if (!vt_pyv.has_eval_hook || vt_cfg.use_profile || vt_cfg.use_eval == 0)
 		return 0;
-	/* 3.11.0-3.11.3 run a Python __getitem__ called by a subscript without the hook
-	 * (CPython gh-104405, fixed in 3.11.4): those calls would be missing */
+	/* eval_min_micro: see pyapi.c */
 	sscanf(vt_pyversion, "%*d.%*d.%d", &micro);
 	if (vt_cfg.use_eval == -1)
-		return vt_cfg.ignore_c && !no && (vt_py_minor < 11 || micro >= 4);
+		return vt_cfg.ignore_c && !no && micro >= vt_pyv.eval_min_micro;
 	if (no) {
 		vt_log("VT_HOOK=eval cannot record what %s asks for; using PyEval_SetProfile",
 		       why[no]);
@@ -3345,16 +3153,15 @@ static void install(void)
 	vt_api_install();
 	if (vt_cfg.log_gc)
 		vt_gc_install();
-	if (vt_py_minor <= 11 && !frame_offsets_ok()) {
+	if (!vt_pyapi_frame_layout_ok()) {
 		vt_log("unexpected frame layout in Python %s; tracing off", vt_pyversion);
 		vt_state = VT_ST_INERT;
 		goto out;
 	}
-	if (vt_py_minor >= 12 && vt_cfg.use_eval == 1)
+	if (!vt_pyv.has_eval_hook && vt_cfg.use_eval == 1)
 		vt_log("VT_HOOK=eval is for Python 3.8-3.11 (3.12+ would count each call "
 		       "against the C recursion limit); using sys.monitoring");
-	g_off_profilefunc = vt_py_minor <= 10 ? 56 : vt_py_minor <= 12 ? 64 : 80;
-	if (vt_py_minor >= 12 && !vt_cfg.use_profile && install_monitoring() == 0) {
+	if (vt_pyv.has_monitoring && !vt_cfg.use_profile && install_monitoring() == 0) {
 		g_profile_mode = 0;
 		g_recording = 1;
 		if (!vt_cfg.ignore_c)
@@ -3368,15 +3175,15 @@ static void install(void)
 		eval_token_update();
 		eval_set(1);
 	} else {
-		if (vt_py_minor >= 12 && !vt_cfg.use_profile)
+		if (vt_pyv.has_monitoring && !vt_cfg.use_profile)
 			vt_log("no free sys.monitoring tool id (3 and 4 are taken); using "
 			       "PyEval_SetProfile");
-		else if (vt_cfg.use_eval == 1 && vt_py_minor <= 11)
+		else if (vt_cfg.use_eval == 1 && vt_pyv.has_eval_hook)
 			vt_log("the frame-evaluation hook is not available (another tool uses "
 			       "it); using PyEval_SetProfile");
 		profile_mode_setup();
 		g_recording = 1;
-		arm_profile(vt_py_minor >= 12 && py.SetProfileAllThreads);
+		arm_profile(vt_pyv.profile_all_threads && py.SetProfileAllThreads);
 	}
 	/* recording later: by signal, or after VT_DELAY; until then no hook costs anything */
 	if (vt_cfg.start_signal || vt_cfg.delay_ns) {
@@ -3438,7 +3245,7 @@ static int audit_hook(const char *event, PyObject *args, void *data)
 
 			watch_profile_slot(event);
 			errno = saved;
-		} else if (vt_py_minor >= 12 && !strcmp(event, "sys.setprofile")) {
+		} else if (vt_pyv.has_monitoring && !strcmp(event, "sys.setprofile")) {
 			g_tool6_unsure = 1; /* see other_tool_sees_calls */
 		}
 		return 0;
@@ -3503,17 +3310,17 @@ int vt_python_present(void)
 VT_STARTUP void vt_python_probe(void)
 {
 	const char *ver;
-	int major = 0, minor = 0;
+	int major = 0, minor = 0, lo, hi;
+	const struct vt_pyver *v;
 
-	*(void **)&py.AddAuditHook = sym("PySys_AddAuditHook");
+	*(void **)&py.AddAuditHook = vt_pysym("PySys_AddAuditHook");
 	if (!py.AddAuditHook)
 		return; /* not Python (or older than 3.8): stay inert */
-	*(void **)&py.GetVersion = sym("Py_GetVersion");
+	*(void **)&py.GetVersion = vt_pysym("Py_GetVersion");
 	ver = py.GetVersion ? py.GetVersion() : NULL; /* a static string, safe before init */
 	if (!ver || sscanf(ver, "%d.%d", &major, &minor) != 2)
 		return;
 	snprintf(vt_pyversion, sizeof(vt_pyversion), "%.*s", (int)strcspn(ver, " "), ver);
-	vt_py_minor = minor;
 	if (vt_cfg.bad[0]) {
 		vt_log("%s; tracing off", vt_cfg.bad);
 		return;
@@ -3522,11 +3329,15 @@ VT_STARTUP void vt_python_probe(void)
 		return;
 	if (vt_cfg.processes[0] && !process_selected())
 		return; /* VT_PROCESSES: not one of ours; its children may be */
-	if (major != 3 || minor < 8 || minor > 13) {
-		vt_log("Python %s is not supported (3.8 to 3.13); tracing off", vt_pyversion);
+	if (!(v = vt_pyver_find(major, minor, VT_BUILD_DEFAULT))) {
+		vt_pyver_range(&lo, &hi);
+		vt_log("Python %s is not supported (3.%d to 3.%d); tracing off", vt_pyversion, lo,
+		       hi);
 		return;
 	}
-	if (resolve_api() < 0) {
+	vt_pyv = *v;
+	vt_py_minor = minor;
+	if (vt_pyapi_resolve() < 0) {
 		vt_log("Python %s: a C API function is missing; tracing off", vt_pyversion);
 		return;
 	}
