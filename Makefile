@@ -34,12 +34,15 @@ LIB_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,noexecstack \
               -Wl,-Bstatic -llz4 -l:libffi_pic.a -Wl,-Bdynamic -ldl -pthread $(LDFLAGS)
 TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm -pthread $(SAN_LDFLAGS) $(LDFLAGS)
 
-PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
-              preload/intern.c preload/proc.c preload/ring.c preload/api.c preload/clock.c preload/log.c preload/format.c \
-              preload/native.c preload/path.c preload/py/pyapi.c
+# preload/py/: everything that knows CPython (see its README.md)
+PY_SRC      = $(wildcard preload/py/*.c)
+PRELOAD_SRC = preload/init.c preload/interpose.c preload/thread.c \
+              preload/intern.c preload/proc.c preload/ring.c preload/clock.c preload/log.c preload/format.c \
+              preload/native.c preload/path.c $(PY_SRC)
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o)
-NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
-CLOCK2_OBJ  = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-clock2.o
+PY_OBJ      = $(PY_SRC:%.c=$(O)/%.o)
+NOP_OBJ     = $(filter-out $(PY_OBJ),$(PRELOAD_OBJ)) $(PY_SRC:%.c=$(O)/%-nop.o)
+CLOCK2_OBJ  = $(filter-out $(PY_OBJ),$(PRELOAD_OBJ)) $(PY_SRC:%.c=$(O)/%-clock2.o)
 TOOLS_SRC   = tools/vt-convert.c tools/reader.c tools/chrome.c tools/stats.c tools/html.c \
               tools/counters.c
 TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(O)/tools/format.o $(O)/tools/viewer-assets.o
@@ -59,15 +62,16 @@ $(O)/preload/%.o: preload/%.c $(HEADERS) $(O)/.flags
 	@echo "  CC      $@"
 	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
 
-# api.c builds python/vt/__init__.py in (.incbin)
-$(O)/preload/api.o: python/vt/__init__.py
+# source.c builds python/vt/__init__.py in (.incbin)
+$(O)/preload/py/source.o $(O)/preload/py/source-nop.o $(O)/preload/py/source-clock2.o: python/vt/__init__.py
 
-$(O)/preload/python-nop.o: preload/python.c $(HEADERS) $(O)/.flags
+# the variants for `make bench`: every file of preload/py/ built with the switch
+$(O)/preload/py/%-nop.o: preload/py/%.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(LIB_CFLAGS) -DVT_NOP -c $< -o $@
 
-$(O)/preload/python-clock2.o: preload/python.c $(HEADERS) $(O)/.flags
+$(O)/preload/py/%-clock2.o: preload/py/%.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(LIB_CFLAGS) -DVT_CLOCK_TWICE -c $< -o $@

@@ -170,11 +170,11 @@ struct vt_thread {
 	int resync;            /* a fork child: write the inherited stack at the next event */
 	int resync_stack;      /* recording restarted: write a STACK record at the next event */
 	int pre_armed;         /* eval hook: the next frame entered is right above the frames
-				* open when recording started (python.c, pre_check) */
+				* open when recording started (py/frames.c, pre_check) */
 	int pending;           /* name_tries || resync || pre_armed || vskip || vuntil: the
 				* one flag the hot path tests */
 	uint32_t vskip;        /* vt's own code runs (the vt module): the events open in it,
-				* none recorded (python.c, skip_event) */
+				* none recorded (py/frames.c, skip_event) */
 	int vskip_wrap;        /* that code began with the span decorator's wrapper (1), or
 				* with _vt.call called by a wrapper of the program's own (2) */
 	int vuntil;            /* _vt.call returned: its C return (1) and vt's wrapper's return
@@ -277,7 +277,7 @@ int vt_make_room(struct vt_thread *t, int ev);
  * Work to do before a thread's next event (its Python name, a fork child's inherited
  * stack, the frames open when recording starts). While any is pending, the thread's
  * limit is 0, so the hot path's one compare sends it to vt_make_room, which calls this
- * (python.c) and restores the limit. @ev: enum vt_ev. Returns 0 when the event is to be
+ * (py/frames.c) and restores the limit. @ev: enum vt_ev. Returns 0 when the event is to be
  * dropped (not lost: vt's own), 1 to go on, 2 to go on when the event entered a frame
  * right above the frames open when recording started (eval hook: see pre_check).
  */
@@ -497,9 +497,8 @@ void vt_native_install(void);
 /** vt_native_restore - put the original GOT entries back (exit). */
 void vt_native_restore(void);
 void vt_native_atfork_child(void);
-/** vt_recording_now, vt_slow_now - the Python hooks record; filters, gate or ring on. */
-int vt_recording_now(void);
-int vt_slow_now(void);
+/** vt_native_live - the Python hooks record, without filters, gate or ring (preload/py). */
+void vt_native_live(int on);
 
 /* ---- intern table (intern.c): key pointer -> id; GIL-protected ---- */
 
@@ -519,7 +518,7 @@ struct vt_def {
 enum { VT_DEFF_SKIP = 1, /* excluded: it and everything it calls are not recorded */
        VT_DEFF_HIDE = 2, /* not included: not recorded, but what it calls may be */
        VT_DEFF_VT = 4,   /* vt's own code (the vt module, its finder, _vt's functions):
-			  * it and what it calls are never recorded (python.c, skip_enter) */
+			  * it and what it calls are never recorded (py/frames.c, skip_enter) */
        VT_DEFF_VTCALL = 8 /* with VT_DEFF_VT: the span decorator's wrapper, which runs
 			   * the program's function through _vt.call */ };
 
@@ -543,7 +542,7 @@ void vt_intern_reset(void);
  * file system. */
 int vt_path_norm(char *dst, size_t cap, const char *base, const char *path, size_t len);
 
-/* ---- Python side (python.c) ---- */
+/* ---- Python side (py/install.c, py/signals.c) ---- */
 
 /** vt_python_present - CPython's PySys_AddAuditHook is in this process (3.8+). */
 int vt_python_present(void);

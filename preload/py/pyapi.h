@@ -45,6 +45,18 @@ struct vt_methoddef {
 #define VT_METH_O 0x0008
 #define VT_METH_FASTCALL 0x0080
 
+/* values of CPython's headers (typeslots.h, object.h, structmember.h), the same in every
+ * version: the stable ABI */
+#define VT_Py_tp_call 50
+#define VT_Py_tp_doc 56
+#define VT_Py_tp_members 72
+#define VT_TPFLAGS_DISALLOW_INSTANTIATION (1u << 7)
+#define VT_TPFLAGS_IMMUTABLETYPE (1u << 8)
+#define VT_TPFLAGS_HAVE_VECTORCALL (1u << 11)
+#define VT_TPFLAGS_HAVE_VERSION_TAG (1u << 18)
+#define VT_T_PYSSIZET 19
+#define VT_READONLY 1
+
 /* PyTrace_* what codes */
 enum { PT_CALL = 0, PT_EXCEPTION = 1, PT_LINE = 2, PT_RETURN = 3, PT_C_CALL = 4,
        PT_C_EXCEPTION = 5, PT_C_RETURN = 6 };
@@ -122,13 +134,6 @@ extern struct vt_pyver vt_pyv;
 const struct vt_pyver *vt_pyver_find(int major, int minor, int build);
 /** vt_pyver_range - the supported minors, for the message that names them. */
 void vt_pyver_range(int *lo, int *hi);
-
-/* libvt-nop.so: the same hooks, returning at once (the overhead floor) */
-#ifdef VT_NOP
-#define NOP_RETURN(v) return v
-#else
-#define NOP_RETURN(v) do { } while (0)
-#endif
 
 #define FIELD(obj, off, type) (*(type *)((char *)(obj) + (off)))
 #define TYPE_OF(obj) FIELD(obj, vt_pyv.off.ob_type, void *)
@@ -295,44 +300,5 @@ static inline void **vt_profile_slot(void *tstate)
 {
 	return &FIELD(tstate, vt_pyv.off.tstate_profilefunc, void *);
 }
-
-/* ---- python.c, for api.c ---- */
-
-/** vt_api_install - make `import vt` (and `_vt`) find vt's module. GIL held. */
-void vt_api_install(void);
-/** vt_api_is_copy - 1 when @file is a copy of vt's module (python/vt/__init__.py, the
- * same bytes as the one built in: `make install`'s, or a checkout's on the path). */
-int vt_api_is_copy(const char *file);
-/** vt_api_owns - 1 when @ml is the PyMethodDef of a _vt function, 2 for _vt.call's. */
-int vt_api_owns(const void *ml);
-/**
- * vt_call_traced - _vt.call: @func(*@a, **@kw) (@kw a dict or None) inside the span named
- * @name with @kwargs: the span decorator's wrapper. @func runs as the program's code, so
- * its calls are recorded although the wrapper's own events are not. Returns its result
- * (a new reference) or NULL with its exception.
- */
-PyObject *vt_call_traced(PyObject *name, PyObject *kwargs, PyObject *func, PyObject *a,
-			 PyObject *kw);
-/** vt_recording_pause / _resume - vt.pause() and vt.resume(): hooks off and on. */
-void vt_recording_pause(void);
-void vt_recording_resume(void);
-/** vt_flush_now - vt.flush(): write out every buffer (the ring in flight-recorder mode). */
-void vt_flush_now(void);
-/** vt_span_begin - start a span named by the str @name, with ARGS from @kwargs (may be NULL). */
-void vt_span_begin(PyObject *name, PyObject *kwargs);
-/** vt_span_end - end the innermost span (a RET record). */
-void vt_span_end(void);
-/** vt_span_end_with - the same, replacing its arguments with the dict @info first. */
-void vt_span_end_with(PyObject *info);
-/** vt_gc_install - garbage-collection passes as "gc" spans (VT_LOG_GC=1). */
-void vt_gc_install(void);
-/** vt_str_into - str(@o) as vt_repr_into does repr(). */
-size_t vt_str_into(PyObject *o, char *buf, size_t cap);
-/** vt_emit_kv - a COUNTER (@counter) or INSTANT record named @name with @kwargs. */
-void vt_emit_kv(int counter, PyObject *name, PyObject *kwargs);
-/** vt_set_thread_name - vt.thread_name(name). */
-void vt_set_thread_name(PyObject *name);
-/** vt_repr_into - repr(@o), cut to VT_REPR_MAX, into @buf; never raises. Returns the length. */
-size_t vt_repr_into(PyObject *o, char *buf, size_t cap);
 
 #endif /* VT_PRELOAD_PY_PYAPI_H */
