@@ -183,7 +183,6 @@ static void eval_set(int on)
 		*g_eval.slot38 = fn;
 }
 
-
 static int eval_install(void)
 {
 	return eval_available() ? 0 : -1;

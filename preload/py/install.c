@@ -52,21 +52,17 @@ static void on_exit_status(int status, void *arg)
 /*
  * The frame-evaluation hook records Python functions only, without arguments, return
  * values or exceptions: it is the default on 3.8-3.11 with VT_IGNORE_C=1 and none of
- * those, and VT_HOOK=eval asks for it (3.12+ refuse it, see above).
+ *  those, and VT_HOOK=eval asks for it (3.12+ refuse it, see hook-eval.c).
  */
 static int want_eval(void)
 {
 	static const char *const why[] = { NULL, "VT_LOG_ARGS", "VT_LOG_RETURN", "VT_LOG_EXCEPTIONS" };
 	int no = vt_cfg.log_args ? 1 : vt_cfg.log_return ? 2 : vt_cfg.log_exceptions ? 3 : 0;
 
-	int micro = 0;
-
 	if (!vt_pyv.has_eval_hook || vt_cfg.use_profile || vt_cfg.use_eval == 0)
 		return 0;
-	/* eval_min_micro: see pyapi.c */
-	sscanf(vt_pyversion, "%*d.%*d.%d", &micro);
 	if (vt_cfg.use_eval == -1)
-		return vt_cfg.ignore_c && !no && micro >= vt_pyv.eval_min_micro;
+		return vt_cfg.ignore_c && !no && vt_py_eval_by_default();
 	if (no) {
 		vt_log("VT_HOOK=eval cannot record what %s asks for; using PyEval_SetProfile",
 		       why[no]);
@@ -257,15 +253,14 @@ int vt_python_present(void)
 VT_STARTUP void vt_python_probe(void)
 {
 	const char *ver;
-	int major = 0, minor = 0, lo, hi;
-	const struct vt_pyver *v;
+	int lo, hi;
 
 	*(void **)&py.AddAuditHook = vt_pysym("PySys_AddAuditHook");
 	if (!py.AddAuditHook)
 		return; /* not Python (or older than 3.8): stay inert */
 	*(void **)&py.GetVersion = vt_pysym("Py_GetVersion");
 	ver = py.GetVersion ? py.GetVersion() : NULL; /* a static string, safe before init */
-	if (!ver || sscanf(ver, "%d.%d", &major, &minor) != 2)
+	if (!ver || vt_pyver_parse(ver) < 0)
 		return;
 	snprintf(vt_pyversion, sizeof(vt_pyversion), "%.*s", (int)strcspn(ver, " "), ver);
 	if (vt_cfg.bad[0]) {
@@ -276,14 +271,12 @@ VT_STARTUP void vt_python_probe(void)
 		return;
 	if (vt_cfg.processes[0] && !process_selected())
 		return; /* VT_PROCESSES: not one of ours; its children may be */
-	if (!(v = vt_pyver_find(major, minor, VT_BUILD_DEFAULT))) {
+	if (vt_pyver_use(VT_BUILD_DEFAULT) < 0) {
 		vt_pyver_range(&lo, &hi);
 		vt_log("Python %s is not supported (3.%d to 3.%d); tracing off", vt_pyversion, lo,
 		       hi);
 		return;
 	}
-	vt_pyv = *v;
-	vt_py_minor = minor;
 	if (vt_pyapi_resolve() < 0) {
 		vt_log("Python %s: a C API function is missing; tracing off", vt_pyversion);
 		return;

@@ -8,6 +8,7 @@
  * fields read directly are in the table below, checked against each version's headers.
  */
 #include <dlfcn.h>
+#include <stdio.h>
 
 #include "preload/py/pyapi.h"
 
@@ -186,12 +187,26 @@ static const struct vt_pyver g_versions[] = {
 
 #define NVERSIONS (sizeof(g_versions) / sizeof(g_versions[0]))
 
-const struct vt_pyver *vt_pyver_find(int major, int minor, int build)
+/* the running interpreter's version, from Py_GetVersion() */
+static int g_major, g_minor, g_micro;
+
+int vt_pyver_parse(const char *ver)
 {
-	for (size_t i = 0; major == 3 && i < NVERSIONS; i++)
-		if (g_versions[i].minor == minor && g_versions[i].build == build)
-			return &g_versions[i];
-	return NULL;
+	g_micro = 0;
+	return sscanf(ver, "%d.%d.%d", &g_major, &g_minor, &g_micro) >= 2 ? 0 : -1;
+}
+
+int vt_pyver_use(int build)
+{
+	for (size_t i = 0; g_major == 3 && i < NVERSIONS; i++) {
+		if (g_versions[i].minor != g_minor || g_versions[i].build != build)
+			continue;
+		vt_pyv = g_versions[i];
+		vt_pyv.micro = g_micro;
+		vt_py_minor = g_minor;
+		return 0;
+	}
+	return -1;
 }
 
 void vt_pyver_range(int *lo, int *hi)

@@ -78,6 +78,7 @@ enum {
 struct vt_pyver {
 	int minor;          /* 3.minor */
 	int build;          /* VT_BUILD_* */
+	int micro;          /* 0 in the table; the running interpreter's in vt_pyv */
 	struct {
 		uint16_t ob_type;          /* PyObject.ob_type */
 		uint16_t tp_name;          /* PyTypeObject.tp_name */
@@ -130,10 +131,19 @@ struct vt_pyver {
 /* the running interpreter's entry (a copy: read on the hot path); zero before the probe */
 extern struct vt_pyver vt_pyv;
 
-/** vt_pyver_find - the table's entry for 3.@minor of build @build, or NULL. */
-const struct vt_pyver *vt_pyver_find(int major, int minor, int build);
+/** vt_pyver_parse - read Py_GetVersion()'s "3.X.Y..."; 0, or -1 when it does not parse. */
+int vt_pyver_parse(const char *ver);
+/** vt_pyver_use - make the table's entry for the parsed version, build @build, vt_pyv.
+ * 0, or -1 when the table has none. */
+int vt_pyver_use(int build);
 /** vt_pyver_range - the supported minors, for the message that names them. */
 void vt_pyver_range(int *lo, int *hi);
+
+/* the eval hook may be the default hook on this interpreter (eval_min_micro) */
+static inline int vt_py_eval_by_default(void)
+{
+	return vt_pyv.micro >= vt_pyv.eval_min_micro;
+}
 
 #define FIELD(obj, off, type) (*(type *)((char *)(obj) + (off)))
 #define TYPE_OF(obj) FIELD(obj, vt_pyv.off.ob_type, void *)
