@@ -18,7 +18,7 @@ struct py_mon py_m = { .tool = -1 };
  * builtin (whose nargs never has that bit).
  */
 #define MON_ARGS PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames
-#define MON_NARGS ((Py_ssize_t)(nargsf & ~((size_t)1 << 63)))
+#define MON_NARGS ((Py_ssize_t)(nargsf & ~VT_VECTORCALL_ARGUMENTS_OFFSET))
 #define MON_UNUSED() ((void)self, (void)args, (void)nargsf, (void)kwnames)
 
 static PyObject *mon_start(MON_ARGS)

@@ -157,13 +157,13 @@ void vt_api_install(void)
 	    py.DictSetItemString(g, "SOURCE", src) < 0)
 		goto fail;
 	if (py.CompileString && py.EvalCode) {
-		PyObject *code = py.CompileString(g_finder_src, "<vt>", 257 /* Py_file_input */);
+		PyObject *code = py.CompileString(g_finder_src, "<vt>", VT_Py_file_input);
 
 		r = code ? py.EvalCode(code, g, g) : NULL;
 		if (code)
 			py.DecRef(code);
 	} else {
-		r = py.RunString(g_finder_src, 257 /* Py_file_input */, g, g);
+		r = py.RunString(g_finder_src, VT_Py_file_input, g, g);
 	}
 	if (!r)
 		goto fail;

@@ -14,9 +14,12 @@
  *  3. Capabilities (has_monitoring, has_eval_hook, ...) say which behaviour applies; a
  *     version that needs behaviour no field describes gets a new field here, set in
  *     every entry, and the code that asks it.
- *  4. Run the suites on it: tests/run-all.sh e2e rich control proc native.
- * Debug and free-threaded builds get their own entries (field build) once supported;
- * today vt_pyver_find() knows default builds only.
+ *  4. Name it where the tests list the interpreters (find_pythons "8 9 ..." in the
+ *     suites, tests/run-all.sh) and in README.md's supported versions, then run the
+ *     suites on it: tests/run-all.sh e2e rich control proc native faults.
+ * The "not supported (3.X to 3.Y)" message takes its range from the table. Debug and
+ * free-threaded builds get their own entries (field build) once supported; today
+ * install.c asks vt_pyver_use() for default builds only.
  */
 #ifndef VT_PRELOAD_PY_PYAPI_H
 #define VT_PRELOAD_PY_PYAPI_H
@@ -56,6 +59,11 @@ struct vt_methoddef {
 #define VT_TPFLAGS_HAVE_VERSION_TAG (1u << 18)
 #define VT_T_PYSSIZET 19
 #define VT_READONLY 1
+#define VT_CO_VARARGS 0x04
+#define VT_CO_VARKEYWORDS 0x08
+#define VT_Py_file_input 257
+#define VT_DTSF_ADD_DOT_0 2
+#define VT_VECTORCALL_ARGUMENTS_OFFSET ((size_t)1 << (8 * sizeof(size_t) - 1))
 
 /* PyTrace_* what codes */
 enum { PT_CALL = 0, PT_EXCEPTION = 1, PT_LINE = 2, PT_RETURN = 3, PT_C_CALL = 4,

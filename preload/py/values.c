@@ -11,8 +11,6 @@
 
 /* ---- arguments and return values (VT_LOG_ARGS, VT_LOG_RETURN) ---- */
 
-#define CO_VARARGS 0x04
-#define CO_VARKEYWORDS 0x08
 
 /* the int attribute @attr of @obj (a code object, a frame), 0 if it has none */
 long int_attr(PyObject *obj, const char *attr)
@@ -39,7 +37,7 @@ void describe_args(PyObject *code, struct vt_def *d)
 	flags = int_attr(code, "co_flags");
 	d->gen = (flags & vt_pyv.co_generator_like) != 0;
 	n = int_attr(code, "co_argcount") + int_attr(code, "co_kwonlyargcount") +
-	    !!(flags & CO_VARARGS) + !!(flags & CO_VARKEYWORDS);
+	    !!(flags & VT_CO_VARARGS) + !!(flags & VT_CO_VARKEYWORDS);
 	names = n > 0 ? py.GetAttrString(code, "co_varnames") : NULL;
 	if (!names) {
 		py.ErrClear();
@@ -395,7 +393,7 @@ size_t vt_repr_into(PyObject *o, char *buf, size_t cap)
 		py.ErrClear();
 	}
 	if (type == py.FloatType) {
-		char *s = py.DoubleToString(py.FloatAsDouble(o), 'r', 0, 2 /* Py_DTSF_ADD_DOT_0 */,
+		char *s = py.DoubleToString(py.FloatAsDouble(o), 'r', 0, VT_DTSF_ADD_DOT_0,
 					    NULL);
 		size_t n;
 
