@@ -34,17 +34,20 @@ LIB_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,noexecstack \
               -Wl,-Bstatic -llz4 -l:libffi_pic.a -Wl,-Bdynamic -ldl -pthread $(LDFLAGS)
 TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm -pthread $(SAN_LDFLAGS) $(LDFLAGS)
 
-PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
-              preload/intern.c preload/proc.c preload/ring.c preload/api.c preload/clock.c preload/log.c \
-              preload/native.c preload/path.c preload/state.c preload/file.c preload/writer.c
+# preload/py/: everything that knows CPython (see its README.md)
+PY_SRC      = $(wildcard preload/py/*.c)
+PRELOAD_SRC = preload/init.c preload/interpose.c preload/thread.c \
+              preload/intern.c preload/proc.c preload/ring.c preload/clock.c preload/log.c \
+              preload/native.c preload/path.c preload/state.c preload/file.c preload/writer.c $(PY_SRC)
 # common/: the format codec, built into libvt.so (encoder, PIC) and vt-convert (decoder too)
 COMMON_SRC  = common/format.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o) $(COMMON_SRC:%.c=$(O)/%.o)
+PY_OBJ      = $(PY_SRC:%.c=$(O)/%.o)
+NOP_OBJ     = $(filter-out $(PY_OBJ),$(PRELOAD_OBJ)) $(PY_SRC:%.c=$(O)/%-nop.o)
+CLOCK2_OBJ  = $(filter-out $(PY_OBJ),$(PRELOAD_OBJ)) $(PY_SRC:%.c=$(O)/%-clock2.o)
 # the tools' own: allocation that succeeds or exits (never in libvt.so)
 TOOLS_COMMON_SRC = $(COMMON_SRC) common/xalloc.c
 COMMON_TOOL_OBJ = $(TOOLS_COMMON_SRC:common/%.c=$(O)/tools/common-%.o)
-NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
-CLOCK2_OBJ  = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-clock2.o
 TOOLS_SRC   = tools/vt-convert.c tools/convert.c tools/tracedir.c tools/reader.c \
               tools/timeline.c tools/filter.c tools/tree.c tools/counters.c tools/stats.c \
               tools/sink.c tools/sink-json.c tools/sink-html.c tools/sink-summary.c \
@@ -52,7 +55,7 @@ TOOLS_SRC   = tools/vt-convert.c tools/convert.c tools/tracedir.c tools/reader.c
 TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(COMMON_TOOL_OBJ) $(O)/tools/viewer-assets.o
 VIEWER_SRC  = viewer/index.html viewer/viewer.css $(wildcard viewer/js/*.js)
 UNIT_SRC    = $(wildcard tests/unit/test-*.c)
-HEADERS     = $(wildcard common/*.h preload/*.h tools/*.h)
+HEADERS     = $(wildcard common/*.h preload/*.h preload/py/*.h tools/*.h)
 
 all: $(O)/libvt.so $(O)/libvt-nop.so $(O)/libvt-clock2.so $(O)/vt-convert
 
@@ -71,15 +74,16 @@ $(O)/common/%.o: common/%.c $(HEADERS) $(O)/.flags
 	@echo "  CC      $@"
 	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
 
-# api.c builds python/vt/__init__.py in (.incbin)
-$(O)/preload/api.o: python/vt/__init__.py
+# source.c builds python/vt/__init__.py in (.incbin)
+$(O)/preload/py/source.o $(O)/preload/py/source-nop.o $(O)/preload/py/source-clock2.o: python/vt/__init__.py
 
-$(O)/preload/python-nop.o: preload/python.c $(HEADERS) $(O)/.flags
+# the variants for `make bench`: every file of preload/py/ built with the switch
+$(O)/preload/py/%-nop.o: preload/py/%.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(LIB_CFLAGS) -DVT_NOP -c $< -o $@
 
-$(O)/preload/python-clock2.o: preload/python.c $(HEADERS) $(O)/.flags
+$(O)/preload/py/%-clock2.o: preload/py/%.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(LIB_CFLAGS) -DVT_CLOCK_TWICE -c $< -o $@

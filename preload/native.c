@@ -135,6 +135,9 @@ struct native {
 static struct native g_nat[NATIVE_MAX];
 static int g_nnat;
 static int g_on;         /* slots patched: the closures record */
+/* the Python hooks record, without filters, the start gate or the flight recorder: set
+ * from above (preload/py, vt_native_live), so that this file calls nothing there */
+static volatile int g_live;
 static pthread_mutex_t g_patch_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *(*real_dlopen)(const char *, int);
 static __thread int t_busy; /* this thread is inside vt's own recording */
@@ -462,8 +465,7 @@ static void closure_main(ffi_cif *cif, void *ret, void **args, void *ud)
 	int rec = 0, err;
 
 	(void)cif;
-	if (t && g_on && !t_busy && vt_state == VT_ST_TRACING && vt_recording_now() &&
-	    !vt_slow_now()) {
+	if (t && g_on && !t_busy && vt_state == VT_ST_TRACING && g_live) {
 		t_busy = 1;
 		vt_xlock(t);
 		rec = native_enter(t, f, args, vt_now());
@@ -684,6 +686,11 @@ static void patch_all(void)
 	make_closures();
 	dl_iterate_phdr(patch_object, NULL);
 	pthread_mutex_unlock(&g_patch_lock);
+}
+
+void vt_native_live(int on)
+{
+	g_live = on;
 }
 
 void vt_native_install(void)

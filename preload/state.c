@@ -15,5 +15,4 @@ uint64_t vt_clock0, vt_mono0, vt_real0;
 int vt_exit_code_known;
 int vt_exit_code;
 char vt_pyversion[32];
-int vt_py_minor;
 int vt_windowed;

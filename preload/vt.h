@@ -93,9 +93,8 @@ extern pid_t vt_pid;
 extern uint64_t vt_token;
 /* clock anchors taken in the constructor */
 extern uint64_t vt_clock0, vt_mono0, vt_real0;
-/* "3.11.7" etc. (python.c fills them) */
+/* "3.11.7" etc. (py/install.c fills it) */
 extern char vt_pyversion[32];
-extern int vt_py_minor;
 /* exit status reported by an interposed Py_BytesMain/Py_Main/Py_RunMain, if known */
 extern int vt_exit_code_known;
 extern int vt_exit_code;
@@ -176,7 +175,7 @@ struct vt_def {
 enum { VT_DEFF_SKIP = 1, /* excluded: it and everything it calls are not recorded */
        VT_DEFF_HIDE = 2, /* not included: not recorded, but what it calls may be */
        VT_DEFF_VT = 4,   /* vt's own code (the vt module, its finder, _vt's functions):
-			  * it and what it calls are never recorded (python.c, skip_enter) */
+			  * it and what it calls are never recorded (py/frames.c, skip_enter) */
        VT_DEFF_VTCALL = 8 /* with VT_DEFF_VT: the span decorator's wrapper, which runs
 			   * the program's function through _vt.call */ };
 
@@ -299,11 +298,11 @@ struct vt_thread {
 	int resync;            /* a fork child: write the inherited stack at the next event */
 	int resync_stack;      /* recording restarted: write a STACK record at the next event */
 	int pre_armed;         /* eval hook: the next frame entered is right above the frames
-				* open when recording started (python.c, pre_check) */
+				* open when recording started (py/frames.c, pre_check) */
 	int pending;           /* name_tries || resync || pre_armed || vskip || vuntil: the
 				* one flag the hot path tests */
 	uint32_t vskip;        /* vt's own code runs (the vt module): the events open in it,
-				* none recorded (python.c, skip_event) */
+				* none recorded (py/frames.c, skip_event) */
 	int vskip_wrap;        /* that code began with the span decorator's wrapper (1), or
 				* with _vt.call called by a wrapper of the program's own (2) */
 	int vuntil;            /* _vt.call returned: its C return (1) and vt's wrapper's return
@@ -429,7 +428,7 @@ int vt_make_room(struct vt_thread *t, int ev);
  * Work to do before a thread's next event (its Python name, a fork child's inherited
  * stack, the frames open when recording starts). While any is pending, the thread's
  * limit is 0, so the hot path's one compare sends it to vt_make_room, which calls this
- * (python.c) and restores the limit. @ev: enum vt_ev. Returns 0 when the event is to be
+ * (py/frames.c) and restores the limit. @ev: enum vt_ev. Returns 0 when the event is to be
  * dropped (not lost: vt's own), 1 to go on, 2 to go on when the event entered a frame
  * right above the frames open when recording started (eval hook: see pre_check).
  */
@@ -577,8 +576,8 @@ void vt_ring_dump_now(void);
 void vt_ring_init(void);
 /** vt_ring_forget - free @t's kept chunks (a fork child). */
 void vt_ring_forget(struct vt_thread *t);
-/* the buffer list, for ring.c */
-/* ---- CPython: hooks, values, the vt module, control, native calls (python.c, api.c, native.c) ---- */
+
+/* ---- CPython: hooks, values, the vt module, control, native calls (preload/py/, native.c) ---- */
 
 /** vt_native_parse - check VT_NATIVE and keep it; -1 with a reason in @err. */
 int vt_native_parse(const char *spec, char *err, size_t errlen);
@@ -587,10 +586,10 @@ void vt_native_install(void);
 /** vt_native_restore - put the original GOT entries back (exit). */
 void vt_native_restore(void);
 void vt_native_atfork_child(void);
-/** vt_recording_now, vt_slow_now - the Python hooks record; filters, gate or ring on. */
-int vt_recording_now(void);
-int vt_slow_now(void);
+/** vt_native_live - the Python hooks record, without filters, gate or ring (preload/py). */
+void vt_native_live(int on);
 
+/* ---- Python side (py/install.c, py/control.c, py/signals.c) ---- */
 
 /** vt_python_present - CPython's PySys_AddAuditHook is in this process (3.8+). */
 int vt_python_present(void);
