@@ -37,11 +37,12 @@ TOOL_LIBS  = -lmsgpackc -llz4 -lz -lm -pthread $(SAN_LDFLAGS) $(LDFLAGS)
 PRELOAD_SRC = preload/init.c preload/interpose.c preload/python.c preload/thread.c \
               preload/intern.c preload/proc.c preload/ring.c preload/api.c preload/clock.c preload/log.c \
               preload/native.c preload/path.c preload/state.c preload/file.c preload/writer.c
-# common/: the format codec, built into libvt.so (encoder, PIC) and vt-convert (decoder too)
+# common/: the format codec, built into libvt.so (the encoder, PIC) and vt-convert (and
+# the decoder: format-dec.c)
 COMMON_SRC  = common/format.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o) $(COMMON_SRC:%.c=$(O)/%.o)
 # the tools' own: allocation that succeeds or exits (never in libvt.so)
-TOOLS_COMMON_SRC = $(COMMON_SRC) common/xalloc.c
+TOOLS_COMMON_SRC = $(COMMON_SRC) common/format-dec.c common/xalloc.c
 COMMON_TOOL_OBJ = $(TOOLS_COMMON_SRC:common/%.c=$(O)/tools/common-%.o)
 NOP_OBJ     = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-nop.o
 CLOCK2_OBJ  = $(filter-out $(O)/preload/python.o,$(PRELOAD_OBJ)) $(O)/preload/python-clock2.o
