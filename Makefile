@@ -39,14 +39,15 @@ PY_SRC      = $(wildcard preload/py/*.c)
 PRELOAD_SRC = preload/init.c preload/interpose.c preload/thread.c \
               preload/intern.c preload/proc.c preload/ring.c preload/clock.c preload/log.c \
               preload/native.c preload/path.c preload/state.c preload/file.c preload/writer.c $(PY_SRC)
-# common/: the format codec, built into libvt.so (encoder, PIC) and vt-convert (decoder too)
+# common/: the format codec, built into libvt.so (the encoder, PIC) and vt-convert (and
+# the decoder: format-dec.c)
 COMMON_SRC  = common/format.c
 PRELOAD_OBJ = $(PRELOAD_SRC:%.c=$(O)/%.o) $(COMMON_SRC:%.c=$(O)/%.o)
 PY_OBJ      = $(PY_SRC:%.c=$(O)/%.o)
 NOP_OBJ     = $(filter-out $(PY_OBJ),$(PRELOAD_OBJ)) $(PY_SRC:%.c=$(O)/%-nop.o)
 CLOCK2_OBJ  = $(filter-out $(PY_OBJ),$(PRELOAD_OBJ)) $(PY_SRC:%.c=$(O)/%-clock2.o)
 # the tools' own: allocation that succeeds or exits (never in libvt.so)
-TOOLS_COMMON_SRC = $(COMMON_SRC) common/xalloc.c
+TOOLS_COMMON_SRC = $(COMMON_SRC) common/format-dec.c common/xalloc.c
 COMMON_TOOL_OBJ = $(TOOLS_COMMON_SRC:common/%.c=$(O)/tools/common-%.o)
 TOOLS_SRC   = tools/vt-convert.c tools/convert.c tools/tracedir.c tools/reader.c \
               tools/timeline.c tools/filter.c tools/tree.c tools/counters.c tools/stats.c \

@@ -1,7 +1,7 @@
 /*
  * fuzz-decoder.c - arbitrary bytes as one decompressed chunk: the record decoder
  * (vt_decoder_reset/vt_decoder_next), the msgpack pre-check (vt_msgpack_check) and the
- * file prefix and chunk header parsers, all straight from common/format.c.
+ * file prefix and chunk header parsers, all straight from common/format.c and format-dec.c.
  *
  * Properties checked besides memory safety (ASan) and UB (UBSan):
  *   - the decoder always moves forward and never past the end (as a stream of this format

@@ -22,8 +22,8 @@ FUZZ_DEPS     = tests/fuzz/fuzz.h tests/unit/tracegen.h $(HEADERS)
 # the code each target exercises
 # (the reader with the converter's modules it uses, as the unit tests link it)
 FUZZ_SRC_reader    = $(filter-out tools/vt-convert.c tools/html.c tools/sink-html.c,$(TOOLS_SRC)) $(TOOLS_COMMON_SRC)
-FUZZ_SRC_decoder   = $(COMMON_SRC)
-FUZZ_SRC_roundtrip = $(COMMON_SRC)
+FUZZ_SRC_decoder   = $(COMMON_SRC) common/format-dec.c
+FUZZ_SRC_roundtrip = $(COMMON_SRC) common/format-dec.c
 REPLAY_SANFLAGS = $(if $(REPLAY_SAN),-fsanitize=$(REPLAY_SAN) -fno-sanitize-recover=all)
 
 $(O)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_DEPS) $(FUZZ_SRC_reader)

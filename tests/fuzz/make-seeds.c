@@ -2,7 +2,7 @@
  * make-seeds.c - writes the seed corpora of tests/fuzz/corpus/ (see tests/fuzz/README.md).
  *
  *   cc -std=gnu11 -D_GNU_SOURCE -DVT_FORMAT_DECODER -iquote . -o /tmp/make-seeds \
- *      tests/fuzz/make-seeds.c common/format.c -lmsgpackc -llz4
+ *      tests/fuzz/make-seeds.c common/format.c common/format-dec.c -lmsgpackc -llz4
  *   /tmp/make-seeds tests/fuzz/corpus TRACE-FILE...
  *
  *   reader/     every TRACE-FILE as it is, and record streams in the form of the reader

@@ -1,5 +1,5 @@
 /*
- * test-format.c - the record codec (common/format.c): encoder, decoder, prefixes.
+ * test-format.c - the record codec (common/format.c, format-dec.c): encoder, decoder, prefixes.
  *
  * msgpack-c is the reference: what the encoder writes must unpack with it, and must be
  * byte for byte what msgpack-c's packer writes (both use the smallest integer form).
