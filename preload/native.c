@@ -415,15 +415,11 @@ static int native_enter(struct vt_thread *t, const struct native *f, void **args
 	if (vt_cfg.native_args && f->nargs) {
 		char text[40];
 
-		p = t->buf + t->pos;
-		*p++ = 0x92;
-		*p++ = VT_REC_ARGS;
-		p = vt_put_array(p, (uint32_t)f->nargs * 2);
+		p = vt_put_args_head(t->buf + t->pos, (uint32_t)f->nargs);
 		for (int i = 0; i < f->nargs; i++) {
 			size_t n = show(text, sizeof(text), f->types[i], args[i]);
 
-			p = vt_put_str(p, f->anames[i], strlen(f->anames[i]));
-			p = vt_put_str(p, text, n);
+			p = vt_put_kv_text(p, f->anames[i], strlen(f->anames[i]), text, n);
 		}
 		t->pos = (size_t)(p - t->buf);
 	}

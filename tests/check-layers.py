@@ -11,7 +11,10 @@ other's object defines: `nm -u` against `nm --defined-only`. The checks:
     registers a function pointer, as vt_pending_hook does);
   - the directory rule: common/ uses nothing of preload/ or tools/; preload/ outside py/
     uses nothing of preload/py/, but for the entry points on top of it all (init.c, the
-    constructor, and interpose.c, the interposed functions); tools/ uses nothing of preload/.
+    constructor, and interpose.c, the interposed functions); tools/ uses nothing of preload/;
+  - one msgpack writer: no source outside common/ writes msgpack framing by hand (a
+    buffer byte set to a msgpack type byte 0x80-0xdf, or common/format.h's vt_put_be16/
+    vt_put_be32, which only its encoders use): the codec's vt_put_* encoders do.
 
 Prints PASS/FAIL per check, the layers found (bottom first) and "N passed, N failed".
 """
@@ -183,6 +186,27 @@ if rule_fail:
         bad("directory rule: " + r)
 else:
     ok("directory rules: common/ alone, preload/ below py/ (but init.c, interpose.c), tools/ apart from preload/")
+
+# one msgpack writer (read from the sources: the encoders are static inline, no symbol shows)
+import re
+BYTE = re.compile(r"^\s*(\*\s*\(?\w+(\s*\+\+)?\)?|\w+\[[^]]*\])\s*=[^=].*(?<![|&] )(?<![|&])\b0x[89a-d][0-9a-f]\b")
+BE = re.compile(r"\bvt_put_be(16|32)\s*\(")
+by_hand = []
+for d in ("preload", "tools"):
+    for root, _, files in os.walk(os.path.join(top, d)):
+        for fn in sorted(files):
+            if not fn.endswith((".c", ".h")):
+                continue
+            path = os.path.join(root, fn)
+            with open(path, errors="replace") as src:
+                for no, line in enumerate(src, 1):
+                    if BYTE.search(line) or BE.search(line):
+                        by_hand.append("%s:%d: %s" % (os.path.relpath(path, top), no, line.strip()))
+if by_hand:
+    for h in by_hand:
+        bad("msgpack framing by hand outside common/ (use common/format.h's vt_put_*): " + h)
+else:
+    ok("one msgpack writer: preload/ and tools/ write msgpack through common/format.h only")
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -121,17 +121,7 @@ void vt_span_begin(PyObject *name, PyObject *kwargs)
 		return;
 	vt_define(t, (uint32_t)id);
 	stamp(t, &dt);
-	p = t->buf + t->pos;
-	*p++ = 0x94;
-	*p++ = VT_REC_SPAN_B;
-	p = vt_put_uint(p, dt);
-	p = vt_put_uint(p, (uint64_t)id);
-	if (n) {
-		memcpy(p, t->scratch, n);
-		p += n;
-	} else {
-		*p++ = 0x90;
-	}
+	p = vt_put_span_b(t->buf + t->pos, dt, (uint32_t)id, t->scratch, n);
 	t->pos = (size_t)(p - t->buf);
 	t->spans_open++;
 }
@@ -149,16 +139,7 @@ void vt_span_end_with(PyObject *info)
 	if (!room_for(n + 16) || t != vt_t)
 		return;
 	stamp(t, &dt);
-	p = t->buf + t->pos;
-	*p++ = 0x93;
-	*p++ = VT_REC_SPAN_E;
-	p = vt_put_uint(p, dt);
-	if (n) {
-		memcpy(p, t->scratch, n);
-		p += n;
-	} else {
-		*p++ = 0x90;
-	}
+	p = vt_put_span_e(t->buf + t->pos, dt, t->scratch, n);
 	t->pos = (size_t)(p - t->buf);
 	t->spans_open--;
 }
@@ -180,17 +161,7 @@ static void write_timed_kv(struct vt_thread *t, unsigned kind, const char *name,
 	if (!room_for(n + nlen + 32) || t != vt_t)
 		return;
 	stamp(t, &dt);
-	p = t->buf + t->pos;
-	*p++ = 0x94;
-	*p++ = (uint8_t)kind;
-	p = vt_put_uint(p, dt);
-	p = vt_put_str(p, name, nlen);
-	if (n) {
-		memcpy(p, t->scratch, n);
-		p += n;
-	} else {
-		*p++ = 0x90; /* [] */
-	}
+	p = vt_put_kv_rec(t->buf + t->pos, kind, dt, name, nlen, t->scratch, n);
 	t->pos = (size_t)(p - t->buf);
 }
 

@@ -142,10 +142,8 @@ void write_args(struct vt_thread *t, void *frame, uint32_t id)
 		goto out;
 	}
 	buf = t->scratch;
-	p = start = (uint8_t *)buf;
-	*p++ = 0x92;
-	*p++ = VT_REC_ARGS;
-	p = vt_put_array(p, 2u * d->nargs);
+	start = (uint8_t *)buf;
+	p = vt_put_args_head(start, d->nargs);
 	name = d->argnames;
 	for (uint16_t i = 0; i < d->nargs; i++) {
 		PyObject *v = py.GetItemString(locals, name);
@@ -159,8 +157,7 @@ void write_args(struct vt_thread *t, void *frame, uint32_t id)
 			py.ErrClear();
 			n = (size_t)snprintf(text, 32, "<unbound>");
 		}
-		p = vt_put_str(p, name, strlen(name));
-		p = vt_put_str(p, text, n);
+		p = vt_put_kv_text(p, name, strlen(name), text, n);
 		name += strlen(name) + 1;
 	}
 	py.DecRef(locals);
@@ -212,14 +209,10 @@ static uint8_t *put_json_value(uint8_t *p, PyObject *v)
 {
 	void *type = TYPE_OF(v);
 
-	if (v == py.None) {
-		*p++ = 0xc0;
-		return p;
-	}
-	if (type == py.BoolType) {
-		*p++ = v == py.True ? 0xc3 : 0xc2;
-		return p;
-	}
+	if (v == py.None)
+		return vt_put_nil(p);
+	if (type == py.BoolType)
+		return vt_put_bool(p, v == py.True);
 	if (type == py.LongType) {
 		int overflow = 0;
 		long long x = py.AsLongLongAndOverflow(v, &overflow);
@@ -232,14 +225,10 @@ static uint8_t *put_json_value(uint8_t *p, PyObject *v)
 	}
 	if (type == py.FloatType) {
 		double d = py.FloatAsDouble(v);
-		uint64_t bits;
 
 		if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308)
 			return NULL; /* nan, inf: JSON has none, "nan" says more than null */
-		memcpy(&bits, &d, sizeof(bits));
-		*p++ = 0xcb;
-		p = vt_put_be32(p, (uint32_t)(bits >> 32));
-		return vt_put_be32(p, (uint32_t)bits);
+		return vt_put_double(p, d);
 	}
 	return NULL;
 }
@@ -287,13 +276,7 @@ size_t kv_payload(struct vt_thread *t, PyObject *dict, int numbers)
 				}
 				p = vt_put_int(p, x);
 			} else {
-				double d = py.FloatAsDouble(v);
-				uint64_t bits;
-
-				memcpy(&bits, &d, sizeof(bits));
-				*p++ = 0xcb;
-				p = vt_put_be32(p, (uint32_t)(bits >> 32));
-				p = vt_put_be32(p, (uint32_t)bits);
+				p = vt_put_double(p, py.FloatAsDouble(v));
 			}
 		} else {
 			Py_ssize_t vlen = 0;
@@ -316,8 +299,7 @@ size_t kv_payload(struct vt_thread *t, PyObject *dict, int numbers)
 	}
 	leave_vt(t);
 	/* the array header: always the 5-byte form, so the start is known up front */
-	start[0] = 0xdd;
-	vt_put_be32(start + 1, 2 * count);
+	vt_put_array32(start, 2 * count);
 	off = (size_t)(p - start);
 	return count ? off : 0;
 }
