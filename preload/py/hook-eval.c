@@ -208,6 +208,7 @@ static void eval_name_stack(struct vt_thread *t, int ev, uint64_t at)
 
 const struct vt_hook vt_hook_eval = {
 	.name = "eval",
+	.kind = PY_HOOK_EVAL,
 	.install = eval_install,
 	.remove = eval_stop,
 	.thread_start = NULL,

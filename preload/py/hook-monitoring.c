@@ -7,8 +7,6 @@
 
 #include "preload/py/hook.h"
 
-struct py_mon py_m = { .tool = -1 };
-
 /*
  * ---- sys.monitoring callbacks (3.12+) ----
  *
@@ -399,6 +397,7 @@ static void mon_name_stack(struct vt_thread *t, int ev, uint64_t at)
 
 const struct vt_hook vt_hook_monitoring = {
 	.name = "monitoring",
+	.kind = PY_HOOK_MONITORING,
 	.install = mon_install,
 	.remove = mon_off,
 	.thread_start = NULL,

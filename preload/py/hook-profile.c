@@ -7,7 +7,6 @@
 
 #include "preload/py/hook.h"
 
-__thread int py_own_setprofile;
 /* the original _thread.start_new_thread, kept alive while patched */
 static PyObject *g_real_start_thread;
 
@@ -259,6 +258,7 @@ static void profile_name_stack(struct vt_thread *t, int ev, uint64_t at)
 
 const struct vt_hook vt_hook_profile = {
 	.name = "profile",
+	.kind = PY_HOOK_PROFILE,
 	.install = profile_install,
 	.remove = profile_stop,
 	.thread_start = profile_thread_start,

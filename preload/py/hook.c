@@ -4,8 +4,6 @@
  */
 #include "preload/py/hook.h"
 
-struct py_hooks py_h;
-
 void py_hooks_on(void)
 {
 	if (py_h.recording || vt_state != VT_ST_TRACING || !py_h.cur)

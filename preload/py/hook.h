@@ -18,8 +18,13 @@
 
 #pragma GCC visibility push(hidden)
 
+/* which backend a hook is: the files that work around one's limits test this, so that
+ * they need not name (and so depend on) the backend itself */
+enum { PY_HOOK_PROFILE, PY_HOOK_EVAL, PY_HOOK_MONITORING };
+
 struct vt_hook {
 	const char *name;
+	int kind; /* PY_HOOK_* */
 	/* claim the hook, once (the GIL held): 0, or -1 when it is not available */
 	int (*install)(void);
 	/* give it up for good (the eval hook, switching to the profile hook) */
@@ -44,8 +49,8 @@ void py_hook_switch(const struct vt_hook *to);
 
 #pragma GCC visibility pop
 
-/* which hook is in use */
-#define PY_EVAL_MODE (py_h.cur == &vt_hook_eval)
-#define PY_PROFILE_MODE (py_h.cur == &vt_hook_profile)
+/* which hook is in use (none before install) */
+#define PY_EVAL_MODE (py_h.cur && py_h.cur->kind == PY_HOOK_EVAL)
+#define PY_PROFILE_MODE (py_h.cur && py_h.cur->kind == PY_HOOK_PROFILE)
 
 #endif /* VT_PRELOAD_PY_HOOK_H */

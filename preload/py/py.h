@@ -16,7 +16,7 @@
 
 struct vt_hook;
 
-/* ---- state ---- */
+/* ---- state (defined in state.c) ---- */
 
 /* the start gate and the recorder-side filters (filter.c) */
 enum { GATE_NONE, GATE_FILE, GATE_PROMPT };
