@@ -369,8 +369,7 @@ static int install_monitoring(void)
 		py.ErrClear();
 		return -1;
 	}
-	py_wrap_tool_ids(); /* coexist.c: the program's calls of them behave as without vt */
-	return 0;
+	return 0; /* install.c has coexist.c wrap use_tool_id and free_tool_id */
 }
 
 

@@ -226,11 +226,11 @@ static void profile_all_threads(vt_tracefunc fn)
 	py_own_setprofile = 0;
 }
 
-/* profile mode: hook new threads first, so that importing _thread is not traced */
+/* profile mode: hook new threads first, so that importing _thread is not traced (install.c
+ * then has coexist.c wrap sys.setprofile) */
 static int profile_install(void)
 {
 	patch_thread_start();
-	py_patch_setprofile();
 	return 0;
 }
 
