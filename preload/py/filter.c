@@ -9,8 +9,6 @@
 
 #include "preload/py/py.h"
 
-struct py_filter py_f;
-
 /* recorder-side filters (VT_INCLUDE_FILES, VT_EXCLUDE_FILES, VT_MAX_DEPTH, VT_IGNORE_FROZEN) */
 
 /* does @file start with one of the prefixes in @list (separated by ':' or ',')? */

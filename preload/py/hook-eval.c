@@ -37,14 +37,15 @@ static void eval_token_update(void)
 				  (int)((py_h.window_gen & 0xfffffffu) << 2 | 1) : 0;
 }
 
-/* Deep in the C stack: go on with the profile hook (see above). Holds the GIL. */
+/* Deep in the C stack: go on with the profile hook (see above; py_h.give_way, set by
+ * install.c, switches to it). Holds the GIL. */
 static void eval_to_profile(void)
 {
 	static const char why[] = "vt: the C stack is nearly full (a deep recursion): "
 				  "switched from the frame-evaluation hook to the profile hook";
 
 	/* the eval hook's exits are ignored from here (py_h.eval_token 0) */
-	py_hook_switch(&vt_hook_profile);
+	py_h.give_way();
 	vt_proc_mark(why);
 }
 
@@ -208,6 +209,7 @@ static void eval_name_stack(struct vt_thread *t, int ev, uint64_t at)
 
 const struct vt_hook vt_hook_eval = {
 	.name = "eval",
+	.kind = PY_HOOK_EVAL,
 	.install = eval_install,
 	.remove = eval_stop,
 	.thread_start = NULL,

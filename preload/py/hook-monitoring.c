@@ -7,8 +7,6 @@
 
 #include "preload/py/hook.h"
 
-struct py_mon py_m = { .tool = -1 };
-
 /*
  * ---- sys.monitoring callbacks (3.12+) ----
  *
@@ -371,8 +369,7 @@ static int install_monitoring(void)
 		py.ErrClear();
 		return -1;
 	}
-	py_wrap_tool_ids(); /* coexist.c: the program's calls of them behave as without vt */
-	return 0;
+	return 0; /* install.c has coexist.c wrap use_tool_id and free_tool_id */
 }
 
 
@@ -399,6 +396,7 @@ static void mon_name_stack(struct vt_thread *t, int ev, uint64_t at)
 
 const struct vt_hook vt_hook_monitoring = {
 	.name = "monitoring",
+	.kind = PY_HOOK_MONITORING,
 	.install = mon_install,
 	.remove = mon_off,
 	.thread_start = NULL,

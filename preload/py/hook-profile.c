@@ -7,7 +7,6 @@
 
 #include "preload/py/hook.h"
 
-__thread int py_own_setprofile;
 /* the original _thread.start_new_thread, kept alive while patched */
 static PyObject *g_real_start_thread;
 
@@ -227,11 +226,11 @@ static void profile_all_threads(vt_tracefunc fn)
 	py_own_setprofile = 0;
 }
 
-/* profile mode: hook new threads first, so that importing _thread is not traced */
+/* profile mode: hook new threads first, so that importing _thread is not traced (install.c
+ * then has coexist.c wrap sys.setprofile) */
 static int profile_install(void)
 {
 	patch_thread_start();
-	py_patch_setprofile();
 	return 0;
 }
 
@@ -259,6 +258,7 @@ static void profile_name_stack(struct vt_thread *t, int ev, uint64_t at)
 
 const struct vt_hook vt_hook_profile = {
 	.name = "profile",
+	.kind = PY_HOOK_PROFILE,
 	.install = profile_install,
 	.remove = profile_stop,
 	.thread_start = profile_thread_start,

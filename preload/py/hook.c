@@ -4,8 +4,6 @@
  */
 #include "preload/py/hook.h"
 
-struct py_hooks py_h;
-
 void py_hooks_on(void)
 {
 	if (py_h.recording || vt_state != VT_ST_TRACING || !py_h.cur)
@@ -35,7 +33,7 @@ void py_hooks_off(void)
 	vt_threads_pause();
 }
 
-void py_hook_switch(const struct vt_hook *to)
+void py_hook_switch(const struct vt_hook *to, void (*then)(void))
 {
 	/* not a pause: the frames open stay open. The new hook sees them return; the old
 	 * one's events are ignored from here */
@@ -43,6 +41,8 @@ void py_hook_switch(const struct vt_hook *to)
 	py_h.cur->remove();
 	py_h.cur = to;
 	to->install();
+	if (then)
+		then();
 	py_hooks_on(); /* each thread names its open frames (STACK) at its next event: the
 			* converter has them already, and goes on with them */
 }

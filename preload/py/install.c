@@ -71,6 +71,15 @@ static int want_eval(void)
 	return 1;
 }
 
+/*
+ * The eval hook, deep in the C stack, goes on with the profile hook (hook-eval.c): with
+ * sys.setprofile wrapped, as when the profile hook is chosen at the start.
+ */
+static void eval_gives_way(void)
+{
+	py_hook_switch(&vt_hook_profile, py_patch_setprofile);
+}
+
 static void install(void)
 {
 	if (vt_state != VT_ST_WAITING || !is_main_interpreter())
@@ -104,7 +113,9 @@ static void install(void)
 	if (!vt_pyv.has_eval_hook && vt_cfg.use_eval == 1)
 		vt_log("VT_HOOK=eval is for Python 3.8-3.11 (3.12+ would count each call "
 		       "against the C recursion limit); using sys.monitoring");
+	py_h.give_way = eval_gives_way;
 	if (vt_pyv.has_monitoring && !vt_cfg.use_profile && vt_hook_monitoring.install() == 0) {
+		py_wrap_tool_ids(); /* the program's calls of them behave as without vt */
 		py_h.cur = &vt_hook_monitoring;
 		py_set_recording(1);
 		if (!vt_cfg.ignore_c)
@@ -124,6 +135,7 @@ static void install(void)
 			       "it); using PyEval_SetProfile");
 		py_h.cur = &vt_hook_profile;
 		vt_hook_profile.install();
+		py_patch_setprofile();
 		py_set_recording(1);
 		py_profile_arm(vt_pyv.profile_all_threads && py.SetProfileAllThreads);
 	}

@@ -16,7 +16,7 @@
 
 struct vt_hook;
 
-/* ---- state ---- */
+/* ---- state (defined in state.c) ---- */
 
 /* the start gate and the recorder-side filters (filter.c) */
 enum { GATE_NONE, GATE_FILE, GATE_PROMPT };
@@ -47,6 +47,9 @@ struct py_hooks {
 	unsigned window_gen; /* windows begun so far */
 	/* eval hook: nonzero while it records, and different in each window (eval_enter) */
 	volatile int eval_token;
+	/* the eval hook near the C stack's end: go on with another hook (install.c sets it,
+	 * so that the eval hook names neither that hook nor what comes with it) */
+	void (*give_way)(void);
 };
 extern struct py_hooks py_h;
 
@@ -114,18 +117,21 @@ int pending_work(struct vt_thread *t, int ev);
 void put_mark(struct vt_thread *t, const char *text);
 void record_exception(struct vt_thread *t, PyObject *exc, PyObject *code, int line);
 
-/* ---- the hooks' own (hook-*.c), for each other and coexist.c: other profilers ---- */
+/* ---- the hooks' own (hook-profile.c, hook-monitoring.c), for coexist.c above them ---- */
 
 int py_profile_arm(int all_threads);
-void py_patch_setprofile(void);
-void py_wrap_tool_ids(void);
-void py_watch_profile_slot(const char *event);
-void py_tool6_unsure(void);
 int py_prof_cb(PyObject *obj, void *frame, int what, PyObject *arg);
 int py_mon_take(int avoid);
 PyObject *py_mon_attr(const char *name);
 PyObject *py_call_taking(PyObject *fn, PyObject *args);
 int py_call_ok(PyObject *fn, PyObject *args);
+
+/* ---- coexist.c: other profilers and sys.monitoring tools (install.c calls them) ---- */
+
+void py_patch_setprofile(void);
+void py_wrap_tool_ids(void);
+void py_watch_profile_slot(const char *event);
+void py_tool6_unsure(void);
 
 /* ---- control.c ---- */
 

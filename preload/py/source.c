@@ -11,8 +11,6 @@
 
 #include "preload/py/py.h"
 
-struct py_own_defs py_own;
-
 /* python/vt/__init__.py, built in (see the Makefile); NUL-terminated */
 __asm__(".section .rodata\n"
 	".global vt_api_source\n"

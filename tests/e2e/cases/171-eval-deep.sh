@@ -2,7 +2,8 @@
 # with a 64 KiB stack. On 3.11 CPython runs such calls without nesting C calls, and the
 # frame-evaluation hook would nest one per call and overflow the C stack: vt must see the
 # stack run low, switch to the profile hook (marked in the trace), and the program must
-# run as it does without vt, every call recorded. Before 3.11 every Python call nests in
+# run as it does without vt, every call recorded; the profile module works after the
+# switch as it does without vt. Before 3.11 every Python call nests in
 # C with or without vt (this depth crashes either way); 3.12+ use sys.monitoring.
 e2e_case() {
 	py_at_least 3.11 || skip "before 3.11 every Python call nests a C call, with or without vt"
@@ -19,6 +20,12 @@ e2e_case() {
 	t = threading.Thread(target=small, name="small")
 	t.start()
 	t.join()
+	# the profile hook switched to wraps sys.setprofile as when chosen at the start: the
+	# pure-Python profile module sees no stray return of it ("Bad return")
+	import profile
+	def work():
+	    return sum(i * 2 for i in range(50))
+	print("profile:", profile.Profile().runcall(work))
 	PY
 	run plain "$PY" "$T/deep.py"
 	local ask=VT_HOOK=eval
