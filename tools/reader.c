@@ -211,23 +211,23 @@ void vt_reader_close(struct vt_reader *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* PROC: keep what the converter needs; the map lives only until the next decode. */
+/* PROC: keep what the converter needs; the map lives only until the next decode. Its keys
+ * are read by the codec (vt_proc_read, from the one list VT_PROC_KEYS). */
 static void take_proc(struct vt_reader *r, const msgpack_object *map)
 {
-	const msgpack_object *argv = vt_map_get(map, "argv");
-	const char *s;
-	size_t len, total = 0;
+	struct vt_proc_keys p;
+	const msgpack_object *argv;
+	size_t len = 0, total = 0;
 
+	if (vt_proc_read(map, &p) < 0)
+		return;
+	argv = p.argv_obj;
 	if (argv && argv->type == MSGPACK_OBJECT_ARRAY) {
 		for (uint32_t i = 0; i < argv->via.array.size; i++)
 			if (argv->via.array.ptr[i].type == MSGPACK_OBJECT_STR)
 				total += argv->via.array.ptr[i].via.str.size + 1;
 		free(r->argv);
-		r->argv = malloc(total + 1);
-		if (!r->argv)
-			abort();
-		r->argv[0] = 0;
-		len = 0;
+		r->argv = xmalloc(total + 1);
 		for (uint32_t i = 0; i < argv->via.array.size; i++) {
 			const msgpack_object *a = &argv->via.array.ptr[i];
 
@@ -240,16 +240,18 @@ static void take_proc(struct vt_reader *r, const msgpack_object *map)
 		}
 		r->argv[len] = 0;
 	}
-	if ((s = vt_map_str(map, "exe", &len))) {
+	if (p.exe) {
 		free(r->exe);
-		r->exe = xstrndup(s, len);
+		r->exe = xstrndup(p.exe, p.exe_len);
 	}
-	if ((s = vt_map_str(map, "cwd", &len))) {
+	if (p.cwd) {
 		free(r->cwd);
-		r->cwd = xstrndup(s, len);
+		r->cwd = xstrndup(p.cwd, p.cwd_len);
 	}
-	r->ppid = vt_map_u64(map, "ppid", r->ppid);
-	r->min_dur = vt_map_u64(map, "min_dur", 0);
+	/* an absent (or not numeric) ppid keeps the one the header gave */
+	if (p.ppid || vt_map_u64(map, "ppid", 1) == 0)
+		r->ppid = p.ppid;
+	r->min_dur = p.min_dur;
 }
 
 static void text_room(struct vt_reader *r, size_t n)
