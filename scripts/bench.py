@@ -293,7 +293,7 @@ class Bench:
             "cprofile", "floor", "vt", "vt_over_floor", "vt_ignore_c", "floor_ignore_c",
             "vt_idle", "vt_args", "vt_excluded", "vt_clock2",
             "trace_bytes", "events", "bytes_per_event", "rss_plain_kib", "rss_vt_kib",
-            "convert_events_per_s", "ns_per_record", "clock_ns_per_record",
+            "convert_events_per_s", "ns_per_record", "clock_ns_per_record", "vt_base",
             "problems"]) + "\n")
         self.runs_tsv = open(os.path.join(self.out_dir, "runs.tsv"), "w")
         self.runs_tsv.write("python\tworkload\tvariant\tpair\tstatus\trc\tcpu_s\twall_s\n")
@@ -546,7 +546,7 @@ class Bench:
 
         fields = [label, version, source, r["workload"], r["args"], str(self.pairs)]
         if "error" in r:
-            fields += [""] * 19 + [r["error"]]
+            fields += [""] * 20 + [r["error"]]
         else:
             fields += [num(r.get("plain_cpu")), num(r.get("cprofile")), num(r.get("floor")),
                        num(r.get("vt")), num(r.get("vt_over_floor")),
@@ -558,6 +558,7 @@ class Bench:
                        num(r.get("events")), num(r.get("bytes_per_event"), 3),
                        num(r.get("rss_plain")), num(r.get("rss_vt")), num(r.get("conv_rate"), 0),
                        num(r.get("ns_rec"), 2), num(r.get("clk_ns"), 2),
+                       num(r.get("vt_base")),
                        ",".join(r["problems"])]
         self.tsv.write("\t".join(fields) + "\n")
         self.tsv.flush()
