@@ -19,6 +19,7 @@ other's object defines: `nm -u` against `nm --defined-only`. The checks:
 Prints PASS/FAIL per check, the layers found (bottom first) and "N passed, N failed".
 """
 import os
+import re
 import subprocess
 import sys
 
@@ -188,7 +189,6 @@ else:
     ok("directory rules: common/ alone, preload/ below py/ (but init.c, interpose.c), tools/ apart from preload/")
 
 # one msgpack writer (read from the sources: the encoders are static inline, no symbol shows)
-import re
 BYTE = re.compile(r"^\s*(\*\s*\(?\w+(\s*\+\+)?\)?|\w+\[[^]]*\])\s*=[^=].*(?<![|&] )(?<![|&])\b0x[89a-d][0-9a-f]\b")
 BE = re.compile(r"\bvt_put_be(16|32)\s*\(")
 by_hand = []

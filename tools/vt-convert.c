@@ -291,18 +291,17 @@ static void parse_args(struct cli *o, int argc, char **argv)
 }
 
 /* the table's title: what it holds, and the filters that chose it */
-static char *summary_title(const struct cli *o, int vt_min)
+static char *summary_title(int summary, const struct vt_filter *f, int vt_min)
 {
 	char title[160];
 
 	snprintf(title, sizeof(title), "%s%s%s%s%s%s%s%s%s",
-		 o->summary == 3 ? "per thread" : o->summary == 2 ? "per process" : "all processes",
-		 o->from || o->to != UINT64_MAX || o->npids || o->ntids || o->min_dur || vt_min ||
-				 o->max_depth || o->match ? ", filtered by" : "",
-		 o->from ? " --from" : "", o->to != UINT64_MAX ? " --to" : "",
-		 o->npids ? " --pid" : "", o->ntids ? " --tid" : "",
-		 o->min_dur ? " --min-dur" : vt_min ? " VT_MIN_DURATION" : "",
-		 o->max_depth ? " --max-depth" : "", o->match ? " --match" : "");
+		 summary == 3 ? "per thread" : summary == 2 ? "per process" : "all processes",
+		 vt_filter_any(f) || vt_min ? ", filtered by" : "",
+		 f->from ? " --from" : "", f->to != UINT64_MAX ? " --to" : "",
+		 f->npids ? " --pid" : "", f->ntids ? " --tid" : "",
+		 f->min_dur ? " --min-dur" : vt_min ? " VT_MIN_DURATION" : "",
+		 f->max_depth ? " --max-depth" : "", f->match ? " --match" : "");
 	return xstrndup(title, strlen(title));
 }
 
@@ -326,7 +325,7 @@ static void add_sinks(struct vt_convert *cv, const struct cli *o, const char *di
 	if (o->summary) {
 		/* with the trace on stdout, the table goes to stderr */
 		int vt_min = vt_tracedir_uses_min_dur(&cv->td) && !o->min_dur_set;
-		char *title = summary_title(o, vt_min);
+		char *title = summary_title(o->summary, &cv->o->filter, vt_min);
 		struct vt_summary_opts so = { o->summary, o->sort, o->top, title,
 					      o->out && !strcmp(o->out, "-") };
 
