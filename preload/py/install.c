@@ -250,6 +250,24 @@ static int process_selected(void)
 	return strstr(cmd, pat) != NULL;
 }
 
+/* the one line for an interpreter the table has no entry for */
+static void unsupported(int build)
+{
+	int lo, hi;
+
+	if (build == VT_BUILD_DEFAULT) {
+		vt_pyver_range(build, &lo, &hi);
+		vt_log("Python %s is not supported (3.%d to 3.%d); tracing off", vt_pyversion, lo,
+		       hi);
+	} else if (vt_pyver_range(build, &lo, &hi) < 0) {
+		vt_log("Python %s is a %s build, which vt does not support yet; tracing off",
+		       vt_pyversion, vt_pyver_build_name(build));
+	} else {
+		vt_log("Python %s is a %s build, which vt supports for 3.%d to 3.%d only; tracing "
+		       "off", vt_pyversion, vt_pyver_build_name(build), lo, hi);
+	}
+}
+
 /*
  * A weak reference, bound by the loader as it binds the rest: no dlsym at start-up, whose
  * failure in a process without Python (most of them) allocates its error message.
@@ -264,7 +282,7 @@ int vt_python_present(void)
 VT_STARTUP void vt_python_probe(void)
 {
 	const char *ver;
-	int lo, hi;
+	int build;
 
 	*(void **)&py.AddAuditHook = vt_pysym("PySys_AddAuditHook");
 	if (!py.AddAuditHook)
@@ -282,10 +300,9 @@ VT_STARTUP void vt_python_probe(void)
 		return;
 	if (vt_cfg.processes[0] && !process_selected())
 		return; /* VT_PROCESSES: not one of ours; its children may be */
-	if (vt_pyver_use(VT_BUILD_DEFAULT) < 0) {
-		vt_pyver_range(&lo, &hi);
-		vt_log("Python %s is not supported (3.%d to 3.%d); tracing off", vt_pyversion, lo,
-		       hi);
+	build = vt_pyver_build(ver);
+	if (vt_pyver_use(build) < 0) {
+		unsupported(build);
 		return;
 	}
 	if (vt_pyapi_resolve() < 0) {

@@ -9,6 +9,7 @@
  */
 #include <dlfcn.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "preload/py/pyapi.h"
 
@@ -16,7 +17,7 @@ struct vt_pyapi vt_py;
 struct vt_pyver vt_pyv;
 
 /* PyObject, PyTypeObject, PyCFunctionObject and PyMethodDescrObject: the same in every
- * default build of 3.8-3.13 */
+ * default and debug build of 3.8-3.15 (a debug build has no Py_TRACE_REFS since 3.8) */
 #define OFF_OBJECTS                                                                   \
 	.ob_type = 8, .tp_name = 24, .cfunc_ml = 16, .cfunc_self = 24, .cfunc_module = 32, \
 	.descr_type = 16, .descr_method = 40
@@ -25,7 +26,7 @@ struct vt_pyver vt_pyv;
 static const struct vt_pyver g_versions[] = {
 	{
 		.minor = 8,
-		.build = VT_BUILD_DEFAULT,
+		.builds = VT_B_DEFAULT,
 		.off = { OFF_OBJECTS, .tstate_profilefunc = 56, .frame_code = 32,
 			 .frame_back = 24, .eval_code = 32 },
 		.co_generator_like = CO_GENERATOR_LIKE,
@@ -51,7 +52,7 @@ static const struct vt_pyver g_versions[] = {
 	},
 	{
 		.minor = 9,
-		.build = VT_BUILD_DEFAULT,
+		.builds = VT_B_DEFAULT,
 		.off = { OFF_OBJECTS, .tstate_profilefunc = 56, .frame_code = 32,
 			 .frame_back = 24, .eval_code = 32 },
 		.co_generator_like = CO_GENERATOR_LIKE,
@@ -77,7 +78,7 @@ static const struct vt_pyver g_versions[] = {
 	},
 	{
 		.minor = 10,
-		.build = VT_BUILD_DEFAULT,
+		.builds = VT_B_DEFAULT,
 		.off = { OFF_OBJECTS, .tstate_profilefunc = 56, .frame_code = 32,
 			 .frame_back = 24, .eval_code = 32 },
 		.co_generator_like = CO_GENERATOR_LIKE,
@@ -103,7 +104,7 @@ static const struct vt_pyver g_versions[] = {
 	},
 	{
 		.minor = 11,
-		.build = VT_BUILD_DEFAULT,
+		.builds = VT_B_DEFAULT,
 		/* the code is in the interpreter frame (f_frame); the eval hook gets that */
 		.off = { OFF_OBJECTS, .tstate_profilefunc = 64, .frame_iframe = 24,
 			 .iframe_code = 32, .iframe_owner = 69, .code_flags = 48,
@@ -133,7 +134,7 @@ static const struct vt_pyver g_versions[] = {
 	},
 	{
 		.minor = 12,
-		.build = VT_BUILD_DEFAULT,
+		.builds = VT_B_DEFAULT,
 		.off = { OFF_OBJECTS, .tstate_profilefunc = 64 },
 		.co_generator_like = CO_GENERATOR_LIKE,
 		.sym_interp_get = "PyInterpreterState_Get",
@@ -158,7 +159,7 @@ static const struct vt_pyver g_versions[] = {
 	},
 	{
 		.minor = 13,
-		.build = VT_BUILD_DEFAULT,
+		.builds = VT_B_DEFAULT | VT_B_DEBUG, /* python3.13-dbg: the same offsets */
 		.off = { OFF_OBJECTS, .tstate_profilefunc = 80 },
 		.co_generator_like = CO_GENERATOR_LIKE,
 		.sym_interp_get = "PyInterpreterState_Get",
@@ -182,6 +183,56 @@ static const struct vt_pyver g_versions[] = {
 		/* 3.13 sets the main thread's _PY_CALLS_TO_DO_BIT from any thread */
 		.pending_needs_wake = 0,
 	},
+	{
+		.minor = 14,
+		.builds = VT_B_DEFAULT | VT_B_DEBUG,
+		.off = { OFF_OBJECTS, .tstate_profilefunc = 80 },
+		.co_generator_like = CO_GENERATOR_LIKE,
+		.sym_interp_get = "PyInterpreterState_Get",
+		.sym_is_finalizing = "Py_IsFinalizing",
+		.code_name_attr = "co_qualname",
+		.sym_eval_setter = "_PyInterpreterState_SetEvalFrameFunc",
+		.sym_eval_getter = "_PyInterpreterState_GetEvalFrameFunc",
+		.frame_code_via = VT_FC_API,
+		.frame_layout_check = 0,
+		.has_frame_getcode = 1,
+		.has_monitoring = 1,
+		.has_eval_hook = 0,
+		.eval_takes_tstate = 1,
+		.eval_min_micro = 0,
+		.eval_gen_frames = 0,
+		.gen_start_by_resume = 1,
+		.profile_gen_resumes = 0,
+		.profile_tstate_set = 0,
+		.profile_all_threads = 1,
+		.exceptions_by_trace = 0,
+		.pending_needs_wake = 0,
+	},
+	{
+		.minor = 15,
+		.builds = VT_B_DEFAULT | VT_B_DEBUG,
+		.off = { OFF_OBJECTS, .tstate_profilefunc = 104 },
+		.co_generator_like = CO_GENERATOR_LIKE,
+		.sym_interp_get = "PyInterpreterState_Get",
+		.sym_is_finalizing = "Py_IsFinalizing",
+		.code_name_attr = "co_qualname",
+		.sym_eval_setter = "_PyInterpreterState_SetEvalFrameFunc",
+		.sym_eval_getter = "_PyInterpreterState_GetEvalFrameFunc",
+		.frame_code_via = VT_FC_API,
+		.frame_layout_check = 0,
+		.has_frame_getcode = 1,
+		.has_monitoring = 1,
+		.has_eval_hook = 0,
+		.eval_takes_tstate = 1,
+		.eval_min_micro = 0,
+		.eval_gen_frames = 0,
+		.gen_start_by_resume = 1,
+		.profile_gen_resumes = 0,
+		.profile_tstate_set = 0,
+		.profile_all_threads = 1,
+		.exceptions_by_trace = 0,
+		.pending_needs_wake = 0,
+	},
 };
 
 #define NVERSIONS (sizeof(g_versions) / sizeof(g_versions[0]))
@@ -198,19 +249,49 @@ int vt_pyver_parse(const char *ver)
 int vt_pyver_use(int build)
 {
 	for (size_t i = 0; g_major == 3 && i < NVERSIONS; i++) {
-		if (g_versions[i].minor != g_minor || g_versions[i].build != build)
+		if (g_versions[i].minor != g_minor || !(g_versions[i].builds & (1 << build)))
 			continue;
 		vt_pyv = g_versions[i];
+		vt_pyv.build = build;
 		vt_pyv.micro = g_micro;
 		return 0;
 	}
 	return -1;
 }
 
-void vt_pyver_range(int *lo, int *hi)
+int vt_pyver_range(int build, int *lo, int *hi)
 {
-	*lo = g_versions[0].minor;
-	*hi = g_versions[NVERSIONS - 1].minor;
+	*lo = *hi = 0;
+	for (size_t i = 0; i < NVERSIONS; i++) {
+		if (!(g_versions[i].builds & (1 << build)))
+			continue;
+		if (!*lo)
+			*lo = g_versions[i].minor;
+		*hi = g_versions[i].minor;
+	}
+	return *lo ? 0 : -1;
+}
+
+/*
+ * The build kind of the running interpreter. A free-threaded build says so in its
+ * version ("3.13.0 experimental free-threading build (...)", "3.14.0 free-threading
+ * build") and exports its biased reference counting; a debug build (Py_DEBUG) exports
+ * the function its Py_DECREF calls on a negative count.
+ */
+int vt_pyver_build(const char *ver)
+{
+	if (strstr(ver, "free-threading") || vt_pysym("_Py_MergeZeroLocalRefcount"))
+		return VT_BUILD_FREETHREADED;
+	if (vt_pysym("_Py_NegativeRefcount"))
+		return VT_BUILD_DEBUG;
+	return VT_BUILD_DEFAULT;
+}
+
+const char *vt_pyver_build_name(int build)
+{
+	static const char *const name[] = { "default", "debug", "free-threaded" };
+
+	return name[build];
 }
 
 void *vt_pysym(const char *name)

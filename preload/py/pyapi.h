@@ -6,7 +6,7 @@
  * preload/py/. Nothing outside pyapi.{h,c} names an offset or compares version numbers:
  * code asks vt_pyv (the running interpreter's entry).
  *
- * Adding a CPython version (say 3.14):
+ * Adding a CPython version (say 3.16):
  *  1. Copy the newest entry of g_versions[] in pyapi.c and set its minor.
  *  2. Check every field against that version's headers (Include/cpython/pystate.h for
  *     PyThreadState.c_profilefunc, Include/internal/pycore_frame.h, object.h,
@@ -17,9 +17,10 @@
  *  4. Name it where the tests list the interpreters (find_pythons "8 9 ..." in the
  *     suites, tests/run-all.sh) and in README.md's supported versions, then run the
  *     suites on it: tests/run-all.sh e2e rich control proc native faults.
- * The "not supported (3.X to 3.Y)" message takes its range from the table. Debug and
- * free-threaded builds get their own entries (field build) once supported; today
- * install.c asks vt_pyver_use() for default builds only.
+ * The "not supported (3.X to 3.Y)" message takes its range from the table. An entry names
+ * the build kinds it describes (field builds): a debug build shares its minor's entry when
+ * its headers give the same offsets (check with the python3.X-dbg headers); a build kind
+ * whose layout differs (free-threaded: a larger PyObject) needs an entry of its own.
  */
 #ifndef VT_PRELOAD_PY_PYAPI_H
 #define VT_PRELOAD_PY_PYAPI_H
@@ -69,8 +70,11 @@ struct vt_methoddef {
 enum { PT_CALL = 0, PT_EXCEPTION = 1, PT_LINE = 2, PT_RETURN = 3, PT_C_CALL = 4,
        PT_C_EXCEPTION = 5, PT_C_RETURN = 6 };
 
-/* build kinds (struct vt_pyver.build) */
+/* build kinds (struct vt_pyver.build), and their bits in struct vt_pyver.builds */
 enum { VT_BUILD_DEFAULT, VT_BUILD_DEBUG, VT_BUILD_FREETHREADED };
+#define VT_B_DEFAULT (1 << VT_BUILD_DEFAULT)
+#define VT_B_DEBUG (1 << VT_BUILD_DEBUG)
+#define VT_B_FREETHREADED (1 << VT_BUILD_FREETHREADED)
 
 /* where the code object of a frame (PyFrameObject) is found */
 enum {
@@ -85,7 +89,8 @@ enum {
  */
 struct vt_pyver {
 	int minor;          /* 3.minor */
-	int build;          /* VT_BUILD_* */
+	int builds;         /* VT_B_*: the build kinds whose headers agree with this entry */
+	int build;          /* 0 in the table; the running interpreter's VT_BUILD_* in vt_pyv */
 	int micro;          /* 0 in the table; the running interpreter's in vt_pyv */
 	struct {
 		uint16_t ob_type;          /* PyObject.ob_type */
@@ -144,8 +149,14 @@ int vt_pyver_parse(const char *ver);
 /** vt_pyver_use - make the table's entry for the parsed version, build @build, vt_pyv.
  * 0, or -1 when the table has none. */
 int vt_pyver_use(int build);
-/** vt_pyver_range - the supported minors, for the message that names them. */
-void vt_pyver_range(int *lo, int *hi);
+/** vt_pyver_range - the minors supported for build kind @build, for the message that names
+ * them. 0, or -1 when that kind has none. */
+int vt_pyver_range(int build, int *lo, int *hi);
+/** vt_pyver_build - the running interpreter's VT_BUILD_* (from its version string
+ * @ver and its symbols). */
+int vt_pyver_build(const char *ver);
+/** vt_pyver_build_name - "default", "debug" or "free-threaded". */
+const char *vt_pyver_build_name(int build);
 
 /* the eval hook may be the default hook on this interpreter (eval_min_micro) */
 static inline int vt_py_eval_by_default(void)
