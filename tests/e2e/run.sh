@@ -28,10 +28,10 @@
 # run's. One PASS/FAIL/SKIP line per case and interpreter; the last line is the
 # summary; the status is 1 if anything failed.
 #
-# Where tracing starts (110-116): for a script, -c, stdin (file or pipe) and the
-# basic REPL, the first top-level frame of the main thread must be the user's
-# <module>: no site or importlib frames before it. For -m, and for the 3.13+ PyREPL
-# (which CPython runs as the module _pyrepl), the import of runpy (_find_and_load)
+# Where tracing starts (110-117): for a script, -c, stdin (file or pipe), the basic
+# REPL (on a terminal, or -i with the statements on stdin) and the 3.13+ PyREPL, the
+# first top-level frame of the main thread must be the user's <module>: no site,
+# importlib or REPL frames before it. For -m, the import of runpy (_find_and_load)
 # and runpy's _run_module_as_main may come first, with the user's <module> inside
 # the latter; runpy is how CPython runs a module, not the user's or site's code.
 
@@ -325,6 +325,18 @@ check_runpy_start() {
 		inside && index($0, want) { found = 1 }
 		END { exit !found }' ||
 		fail "no '<module> @$2' inside _run_module_as_main"
+}
+
+# check_prompt_start NAME: the first top-level frame of the first thread is the
+# <module> of the first statement read at the basic REPL: <stdin> (3.8-3.12),
+# <stdin>-N (3.13.0) or <stdin-N> (later 3.13, 3.14, 3.15)
+check_prompt_start() {
+	local first
+	first=$(top_frames "$1" | head -n 1)
+	case "$first" in
+	"<module> @<stdin>" | "<module> @<stdin>-"[0-9]* | "<module> @<stdin-"[0-9]*">") ;;
+	*) fail "$1: the first top-level frame is '$first', expected '<module> @<stdin...>'" ;;
+	esac
 }
 
 # only_files NAME...: $T holds nothing but the files of runs NAME... (NAME.out, ...)
