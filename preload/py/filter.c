@@ -97,9 +97,9 @@ static int filter_ret(struct vt_thread *t)
  * and the user's first line (the __main__ loader for a script, linecache for -c on 3.13,
  * site's readline hook before the prompt). Calls at the top level are dropped, with all
  * they call, until one whose code comes from the user's source: the script's file,
- * "<string>", or for the prompt "<stdin>" or "<python-input-N>". After a
- * few top-level calls that do not match, the gate opens anyway: better a few extra calls
- * than a lost trace. A match deeper down opens it too: 3.13's PyREPL runs the user's input
+ * "<string>", or for the prompt "<stdin>" (numbered from 3.13 on) or "<python-input-N>".
+ * After a few top-level calls that do not match, the gate opens anyway: better a few
+ * extra calls than a lost trace. A match deeper down opens it too: 3.13's PyREPL runs the user's input
  * from inside its own loop.
  */
 
@@ -118,8 +118,10 @@ static int gate_match(uint32_t id)
 
 	if (vt_defs[id].kind != VT_DEF_PY)
 		return 0;
-	if (py_f.gate == GATE_PROMPT) /* <stdin>, <stdin>-0 (3.13), <python-input-0> (PyREPL) */
-		return !strncmp(f, "<stdin>", 7) || !strncmp(f, "<python-input-", 14);
+	/* each statement typed is compiled on its own: <stdin> (3.8-3.12), <stdin>-N (3.13.0),
+	 * <stdin-N> (later 3.13, 3.14, 3.15), <python-input-N> (PyREPL, 3.13 on) */
+	if (py_f.gate == GATE_PROMPT)
+		return !strncmp(f, "<stdin", 6) || !strncmp(f, "<python-input-", 14);
 	/* a module body at the top is the user's, however its path was spelled (./x.py,
 	 * ../x.py, a symlink: CPython may have made it absolute) */
 	if (!py_f.gate_depth && vt_defs[id].name_len == 8 && !memcmp(vt_defs[id].name, "<module>", 8))
