@@ -1,7 +1,7 @@
 #!/bin/bash
 # sid-rootfs.sh - a Debian sid root file system with the CPython releases this Debian 12
-# machine lacks (3.13.x, 3.14, 3.15, 3.14-dbg), made once with debootstrap and kept in a
-# cache; and a way to run a program inside it.
+# machine lacks (3.13.x, 3.14, 3.15 and their debug builds), made once with debootstrap and
+# kept in a cache; and a way to run a program inside it.
 #
 #   scripts/sid-rootfs.sh make          make the root file system (once; later calls reuse it)
 #   scripts/sid-rootfs.sh path          print its directory (make it first)
@@ -9,6 +9,9 @@
 #                                       /tmp bind-mounted at the same paths, in the current
 #                                       directory, with the caller's environment
 #   scripts/sid-rootfs.sh pythons       print the interpreters it holds, one per line
+#   scripts/sid-rootfs.sh wrap DIR      write DIR/python3.14 etc.: one executable per
+#                                       interpreter that runs it inside the root (with run);
+#                                       prints their paths
 #
 # The mirror is the one this machine's apt uses (the first URIs: line of
 # /etc/apt/sources.list.d/debian.sources, or of /etc/apt/sources.list): no host name is
@@ -18,7 +21,12 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=${SID_ROOTFS:-/var/cache/vt/sid-rootfs}
-pkgs="python3.13,python3.14,python3.15,python3.14-dbg,libpython3.13-dev,libpython3.14-dev,libpython3.15-dev"
+# the interpreters, their headers and libpython (the embedding tests compile with the root's
+# gcc), and their test packages (tests/faults/cpython-tests.sh)
+pkgs="python3.13 python3.14 python3.15 python3.13-dbg python3.14-dbg python3.15-dbg libpython3.13-dev
+libpython3.14-dev libpython3.15-dev libpython3.13-testsuite libpython3.14-testsuite
+libpython3.15-testsuite gcc libc6-dev"
+interpreters="python3.13 python3.14 python3.15 python3.13-dbg python3.14-dbg python3.15-dbg"
 stamp=$root/.vt-made
 
 say() { echo "sid-rootfs: $*" >&2; }
@@ -35,9 +43,24 @@ mirror() {
 	return 1
 }
 
+# a root made before a package joined the list gets it now
+add_missing() {
+	local p missing=""
+	for p in $pkgs; do
+		chroot "$root" dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	[ "$(id -u)" = 0 ] || cannot "needs root (apt-get in the root)"
+	say "adding$missing"
+	chroot "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"' \
+		- $missing >"$root.log" 2>&1 || { tail -n 5 "$root.log" >&2; cannot "apt-get install$missing failed"; }
+	rm -f "$root.log"
+}
+
 make_root() {
 	local m tmp
-	[ -e "$stamp" ] && return 0
+	[ -e "$stamp" ] && { add_missing; return 0; }
 	[ "$(id -u)" = 0 ] || cannot "needs root (debootstrap and chroot)"
 	m=$(mirror) || cannot "no Debian mirror in this machine's apt sources"
 	if ! command -v debootstrap >/dev/null 2>&1; then
@@ -48,7 +71,7 @@ make_root() {
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	say "making $root from $m (about 700 MB, a few minutes)"
-	if ! debootstrap --variant=minbase --include="$pkgs" sid "$tmp" "$m" >"$tmp.log" 2>&1; then
+	if ! debootstrap --variant=minbase --include="$(echo $pkgs | tr ' ' ,)" sid "$tmp" "$m" >"$tmp.log" 2>&1; then
 		tail -n 5 "$tmp.log" >&2
 		cannot "debootstrap failed (log: $tmp.log)"
 	fi
@@ -69,8 +92,19 @@ make) make_root ;;
 path) [ -e "$stamp" ] || cannot "not made yet: scripts/sid-rootfs.sh make"; echo "$root" ;;
 pythons)
 	[ -e "$stamp" ] || cannot "not made yet: scripts/sid-rootfs.sh make"
-	for p in python3.13 python3.14 python3.14-dbg python3.15; do
+	for p in $interpreters; do
 		[ -x "$root/usr/bin/$p" ] && echo "/usr/bin/$p"
+	done ;;
+wrap)
+	[ -e "$stamp" ] || cannot "not made yet: scripts/sid-rootfs.sh make"
+	[ -n "${2:-}" ] || cannot "wrap wants a directory"
+	mkdir -p "$2"
+	for p in $interpreters; do
+		[ -x "$root/usr/bin/$p" ] || continue
+		printf '#!/bin/sh\n# %s of the sid root (scripts/sid-rootfs.sh)\nexec %q run /usr/bin/%s "$@"\n' \
+			"$p" "$top/scripts/sid-rootfs.sh" "$p" >"$2/$p"
+		chmod +x "$2/$p"
+		echo "$2/$p"
 	done ;;
 run)
 	shift
