@@ -10,8 +10,8 @@
 #                                       directory, with the caller's environment
 #   scripts/sid-rootfs.sh pythons       print the interpreters it holds, one per line
 #   scripts/sid-rootfs.sh wrap DIR      write DIR/python3.14 etc.: one executable per
-#                                       interpreter that runs it inside the root (with run);
-#                                       prints their paths
+#                                       interpreter that runs it inside the root as run
+#                                       does (the binds are made now); prints their paths
 #
 # The mirror is the one this machine's apt uses (the first URIs: line of
 # /etc/apt/sources.list.d/debian.sources, or of /etc/apt/sources.list): no host name is
@@ -87,6 +87,14 @@ bind() {
 	mountpoint -q "$root$1" || mount --bind "$1" "$root$1"
 }
 
+# the directories a traced run needs, at the same paths in the root
+binds() {
+	local d
+	for d in /proc /dev /tmp "$top"; do bind "$d"; done
+	[ -d "$top/../shared" ] && bind "$(cd "$top/../shared" && pwd)"
+	return 0
+}
+
 case ${1:-} in
 make) make_root ;;
 path) [ -e "$stamp" ] || cannot "not made yet: scripts/sid-rootfs.sh make"; echo "$root" ;;
@@ -98,11 +106,16 @@ pythons)
 wrap)
 	[ -e "$stamp" ] || cannot "not made yet: scripts/sid-rootfs.sh make"
 	[ -n "${2:-}" ] || cannot "wrap wants a directory"
+	[ "$(id -u)" = 0 ] || cannot "needs root (chroot)"
+	binds
 	mkdir -p "$2"
+	# as run does, without this script's start-up (the bench counts the wrapper's cpu time)
 	for p in $interpreters; do
 		[ -x "$root/usr/bin/$p" ] || continue
-		printf '#!/bin/sh\n# %s of the sid root (scripts/sid-rootfs.sh)\nexec %q run /usr/bin/%s "$@"\n' \
-			"$p" "$top/scripts/sid-rootfs.sh" "$p" >"$2/$p"
+		printf '#!/bin/sh\n# %s of the sid root (scripts/sid-rootfs.sh wrap: it binds the directories)\n' \
+			"$p" >"$2/$p"
+		printf 'exec chroot %q /bin/sh -c '\''cd "$1" 2>/dev/null || cd /; shift; exec "$@"'\'' - "$PWD" /usr/bin/%s "$@"\n' \
+			"$root" "$p" >>"$2/$p"
 		chmod +x "$2/$p"
 		echo "$2/$p"
 	done ;;
@@ -110,8 +123,7 @@ run)
 	shift
 	[ -e "$stamp" ] || cannot "not made yet: scripts/sid-rootfs.sh make"
 	[ "$(id -u)" = 0 ] || cannot "needs root (chroot)"
-	for d in /proc /dev /tmp "$top"; do bind "$d"; done
-	[ -d "$top/../shared" ] && bind "$(cd "$top/../shared" && pwd)"
+	binds
 	exec chroot "$root" /bin/sh -c 'cd "$1" 2>/dev/null || cd /; shift; exec "$@"' - "$PWD" "$@" ;;
 *) sed -n '2,/^set -eu/s/^# \{0,1\}//p' "$0" | sed '$d'; exit 2 ;;
 esac
