@@ -11,7 +11,8 @@
 #   scripts/sid-rootfs.sh pythons       print the interpreters it holds, one per line
 #   scripts/sid-rootfs.sh wrap DIR      write DIR/python3.14 etc.: one executable per
 #                                       interpreter that runs it inside the root as run
-#                                       does (the binds are made now); prints their paths
+#                                       does (the binds are made now); prints their paths;
+#                                       and DIR/sid-exec, which runs any command inside
 #
 # The mirror is the one this machine's apt uses (the first URIs: line of
 # /etc/apt/sources.list.d/debian.sources, or of /etc/apt/sources.list): no host name is
@@ -87,9 +88,21 @@ bind() {
 	mountpoint -q "$root$1" || mount --bind "$1" "$root$1"
 }
 
+# /tmp shared, so that a file system a test mounts under /tmp later (a full tmpfs, a
+# read-only one) shows in the root's /tmp too: the host's /tmp becomes a mount of itself
+shared_tmp() {
+	findmnt -n -o PROPAGATION /tmp 2>/dev/null | grep -q shared && return 0
+	mountpoint -q /tmp || mount --bind /tmp /tmp
+	mount --make-shared /tmp
+	# a bind made before is not a peer: make it again
+	mountpoint -q "$root/tmp" && umount -l "$root/tmp"
+	return 0
+}
+
 # the directories a traced run needs, at the same paths in the root
 binds() {
 	local d
+	shared_tmp
 	for d in /proc /dev /tmp "$top"; do bind "$d"; done
 	[ -d "$top/../shared" ] && bind "$(cd "$top/../shared" && pwd)"
 	return 0
@@ -118,7 +131,12 @@ wrap)
 			"$root" "$p" >>"$2/$p"
 		chmod +x "$2/$p"
 		echo "$2/$p"
-	done ;;
+	done
+	# and DIR/sid-exec CMD...: any command inside the root (gcc for the embedding tests)
+	printf '#!/bin/sh\n# a command inside the sid root (scripts/sid-rootfs.sh wrap)\n' >"$2/sid-exec"
+	printf 'exec chroot %q /bin/sh -c '\''cd "$1" 2>/dev/null || cd /; shift; exec "$@"'\'' - "$PWD" "$@"\n' \
+		"$root" >>"$2/sid-exec"
+	chmod +x "$2/sid-exec" ;;
 run)
 	shift
 	[ -e "$stamp" ] || cannot "not made yet: scripts/sid-rootfs.sh make"
