@@ -58,3 +58,16 @@ all_pythons() {
 	[ -x /usr/bin/python3 ] && pythons+=(/usr/bin/python3)
 	return 0
 }
+
+# py_tag PY: how a check names the interpreter: "3.14", "3.14-dbg" for a debug build
+# (sys.abiflags has d), with " (sid)" for the sid root's and " (Debian)" for
+# /usr/bin/python3; the version alone is for comparing, this is for reading
+py_tag() {
+	local t
+	t=$("$1" -c 'import sys; print("%d.%d%s" % (sys.version_info[:2] + ("-dbg" if "d" in getattr(sys, "abiflags", "") else "",)))') || return 1
+	case $1 in
+	*/sid-bin/*) t="$t (sid)" ;;
+	/usr/bin/python3) t="$t (Debian)" ;;
+	esac
+	echo "$t"
+}
