@@ -3,8 +3,9 @@
 # runs such calls without nesting C calls, and the frame-evaluation hook would nest one
 # per call and overflow the C stack: vt must see the stack run low, switch to the profile
 # hook (marked in the trace), and the program must run as it does without vt, every call
-# recorded; the profile module works after the switch as it does without vt. Before 3.11 every Python call nests in
-# C with or without vt (this depth crashes either way); 3.12+ use sys.monitoring.
+# recorded; the profile module works after the switch as it does without vt. Before 3.11
+# every Python call nests in C with or without vt (this depth crashes either way); 3.12+
+# use sys.monitoring.
 e2e_case() {
 	py_at_least 3.11 || skip "before 3.11 every Python call nests a C call, with or without vt"
 	cat > "$T/deep.py" <<-'PY'
