@@ -85,6 +85,10 @@ make_root() {
 # bind DIR: DIR of this machine at the same path in the root (once)
 bind() {
 	mkdir -p "$root$1"
+	# a bind of a directory since removed and made again shows the old one: make it again
+	if mountpoint -q "$root$1" && [ "$(stat -c %d:%i "$1")" != "$(stat -c %d:%i "$root$1")" ]; then
+		umount -l "$root$1"
+	fi
 	mountpoint -q "$root$1" || mount --bind "$1" "$root$1"
 }
 
