@@ -113,6 +113,11 @@ if why=$(scripts/sid-rootfs.sh wrap "$O/sid-bin" 2>&1 >/dev/null); then
 else
 	skipped_suites+=("e2e sid|faults sid|${why#sid-rootfs: }")
 fi
+# a free-threaded 3.13t, which vt refuses: its first run builds the interpreter (29 min
+# on a busy 2-core VM; then it is cached), so that run starts first
+ft_weight=10
+[ -e "${PYTHON_FT_DIR:-/var/cache/vt/python3.13t}/.vt-made" ] || ft_weight=1800
+suite "faults 3.13t" $ft_weight 'tests/faults/free-threaded.sh'
 
 if [ $list = 1 ]; then
 	for i in "${!names[@]}"; do printf '%-16s %5s  %s\n' "${names[$i]}" "${weights[$i]}" "${cmds[$i]}"; done
