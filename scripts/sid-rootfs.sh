@@ -147,5 +147,5 @@ run)
 	[ "$(id -u)" = 0 ] || cannot "needs root (chroot)"
 	binds
 	exec chroot "$root" /bin/sh -c 'cd "$1" 2>/dev/null || cd /; shift; exec "$@"' - "$PWD" "$@" ;;
-*) sed -n '2,/^set -eu/s/^# \{0,1\}//p' "$0" | sed '$d'; exit 2 ;;
+*) sed -n '2,/^set -eu/s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac

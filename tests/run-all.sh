@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
 	-j) jobs=$2; shift ;;
 	-j*) jobs=${1#-j} ;;
 	-l) list=1 ;;
-	-h|--help) sed -n '2,/^set -u/s/^# \{0,1\}//p' "$0" | sed '$d'; exit 0 ;;
+	-h|--help) sed -n '2,/^set -u/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	-*) echo "run-all.sh: unknown option '$1'" >&2; exit 2 ;;
 	*) filters+=("$1") ;;
 	esac
