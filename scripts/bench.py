@@ -576,7 +576,9 @@ class Bench:
             err = r.stderr.strip().splitlines()
             return err[0] if err else f"exit status {r.returncode}"
         real = os.path.realpath(py)
-        if self.pyenv_root and real.startswith(os.path.realpath(self.pyenv_root) + "/"):
+        if "/sid-bin/" in py:
+            source = "sid"
+        elif self.pyenv_root and real.startswith(os.path.realpath(self.pyenv_root) + "/"):
             source = "pyenv"
         elif os.path.exists("/etc/debian_version") and real.startswith("/usr/bin/"):
             source = "debian"

@@ -22,6 +22,7 @@
 #   BENCH_OUT=DIR          results and temp files (default: <repo>/build/bench)
 #   BENCH_PYTHONS="P ..."  interpreters (paths or names on PATH)
 #   BENCH_ALL=1            every pyenv 3.8..3.13 plus /usr/bin/python3
+#                          (either way, without BENCH_PYTHONS: sid's 3.14 and 3.15 too)
 #   BENCH_PAIRS=N          pairs per variant (default 3)
 #   BENCH_STAT=min|pairs   a variant's ratio: its fastest run over the fastest plain run
 #                          (default: noise on a shared VM only adds time), or the median
@@ -94,6 +95,15 @@ elif [ "${BENCH_ALL:-0}" = 1 ]; then
 	candidates="$candidates /usr/bin/python3"
 else
 	candidates="$pyenv_root/versions/3.11.7/bin/python3.11 $pyenv_root/versions/3.12.1/bin/python3.12 /usr/bin/python3"
+fi
+# 3.14 and 3.15 from the Debian sid root (scripts/sid-rootfs.sh), when it is made: wrappers
+# that run them inside it (their bash and chroot add a few ms to plain and traced runs alike)
+if [ -z "${BENCH_PYTHONS:-}" ]; then
+	if "$root/scripts/sid-rootfs.sh" wrap "$root/build/sid-bin" >/dev/null 2>&1; then
+		candidates="$candidates $root/build/sid-bin/python3.14 $root/build/sid-bin/python3.15"
+	else
+		echo "bench: no sid root (scripts/sid-rootfs.sh make): 3.14 and 3.15 left out" >&2
+	fi
 fi
 
 pythons=()

@@ -7,6 +7,7 @@ find_pythons() {
 	local override=$1 minors=$2 root m p
 	shift 2
 	pythons=$override
+	pythons_chosen=${override:+1}
 	[ -n "$pythons" ] && return
 	root=$(pyenv root 2>/dev/null || echo /root/.pyenv)
 	for m in $minors; do
@@ -15,6 +16,29 @@ find_pythons() {
 	done
 	[ $# -gt 0 ] && pythons="$pythons $*"
 	return 0
+}
+
+# add_sid_pythons [NAMES]: unless find_pythons took an OVERRIDE, appends to $pythons the
+# interpreters of the Debian sid root (scripts/sid-rootfs.sh: python3.13, 3.14, 3.14-dbg
+# and 3.15, or NAMES such as "python3.15-dbg"), as wrappers in $O/sid-bin that run them
+# inside it. When the root is not there (make test makes it; it needs root and the
+# mirror), says so in one SKIP line and counts it in $skip.
+add_sid_pythons() {
+	local names=${1:-python3.13 python3.14 python3.14-dbg python3.15} why n
+	[ -n "${pythons_chosen:-}" ] && return 0
+	if ! why=$("$top/scripts/sid-rootfs.sh" wrap "${O:-$top/build}/sid-bin" 2>&1 >/dev/null); then
+		echo "SKIP the sid interpreters ($names): ${why#sid-rootfs: }"
+		skip=$((skip + 1))
+		return 0
+	fi
+	for n in $names; do
+		if [ -x "${O:-$top/build}/sid-bin/$n" ]; then
+			pythons="$pythons ${O:-$top/build}/sid-bin/$n"
+		else
+			echo "SKIP $n: not in the sid root"
+			skip=$((skip + 1))
+		fi
+	done
 }
 
 # all_pythons OVERRIDE: sets the array pythons to OVERRIDE's words when it is set;
@@ -33,4 +57,17 @@ all_pythons() {
 	done
 	[ -x /usr/bin/python3 ] && pythons+=(/usr/bin/python3)
 	return 0
+}
+
+# py_tag PY: how a check names the interpreter: "3.14", "3.14-dbg" for a debug build
+# (sys.abiflags has d), with " (sid)" for the sid root's and " (Debian)" for
+# /usr/bin/python3; the version alone is for comparing, this is for reading
+py_tag() {
+	local t
+	t=$("$1" -c 'import sys; print("%d.%d%s" % (sys.version_info[:2] + ("-dbg" if "d" in getattr(sys, "abiflags", "") else "",)))') || return 1
+	case $1 in
+	*/sid-bin/*) t="$t (sid)" ;;
+	/usr/bin/python3) t="$t (Debian)" ;;
+	esac
+	echo "$t"
 }

@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
 	-j) jobs=$2; shift ;;
 	-j*) jobs=${1#-j} ;;
 	-l) list=1 ;;
-	-h|--help) sed -n '2,/^set -u/s/^# \{0,1\}//p' "$0" | sed '$d'; exit 0 ;;
+	-h|--help) sed -n '2,/^set -u/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	-*) echo "run-all.sh: unknown option '$1'" >&2; exit 2 ;;
 	*) filters+=("$1") ;;
 	esac
@@ -98,6 +98,26 @@ for py in $pythons; do
 	suite "e2e $v" 150 "E2E_PYTHONS=$py tests/e2e/run.sh"
 	suite "faults $v" 30 "VT_PYTHONS=$py tests/faults/run.sh"
 done
+# and the interpreters of the Debian sid root (scripts/sid-rootfs.sh; made by make test),
+# 3.14 and 3.15 also with their JIT on
+if why=$(scripts/sid-rootfs.sh wrap "$O/sid-bin" 2>&1 >/dev/null); then
+	for v in 3.13 3.14 3.15 3.13-dbg 3.14-dbg 3.15-dbg; do
+		py=$O/sid-bin/python$v
+		[ -x "$py" ] || { skipped_suites+=("e2e sid$v|faults sid$v|not in the sid root"); continue; }
+		w=150
+		case $v in *-dbg) w=400 ;; esac
+		suite "e2e sid$v" $w "E2E_PYTHONS=$py tests/e2e/run.sh"
+		suite "faults sid$v" 40 "VT_PYTHONS=$py tests/faults/run.sh"
+		case $v in 3.14|3.15) suite "e2e sid$v-jit" 150 "PYTHON_JIT=1 E2E_PYTHONS=$py tests/e2e/run.sh" ;; esac
+	done
+else
+	skipped_suites+=("e2e sid|faults sid|${why#sid-rootfs: }")
+fi
+# a free-threaded 3.13t, which vt refuses: its first run builds the interpreter (29 min
+# on a busy 2-core VM; then it is cached), so that run starts first
+ft_weight=10
+[ -e "${PYTHON_FT_DIR:-/var/cache/vt/python3.13t}/.vt-made" ] || ft_weight=1800
+suite "faults 3.13t" $ft_weight 'tests/faults/free-threaded.sh'
 
 if [ $list = 1 ]; then
 	for i in "${!names[@]}"; do printf '%-16s %5s  %s\n' "${names[$i]}" "${weights[$i]}" "${cmds[$i]}"; done

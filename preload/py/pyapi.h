@@ -15,8 +15,10 @@
  *     version that needs behaviour no field describes gets a new field here, set in
  *     every entry, and the code that asks it.
  *  4. Name it where the tests list the interpreters (find_pythons "8 9 ..." in the
- *     suites, tests/run-all.sh) and in README.md's supported versions, then run the
- *     suites on it: tests/run-all.sh e2e rich control proc native faults.
+ *     suites, scripts/sid-rootfs.sh and add_sid_pythons for the sid root's,
+ *     tests/run-all.sh), in e2e 131's "not supported" line and in README.md's supported
+ *     versions, then run the suites on it: tests/run-all.sh e2e rich control proc
+ *     native faults.
  * The "not supported (3.X to 3.Y)" message takes its range from the table. An entry names
  * the build kinds it describes (field builds): a debug build shares its minor's entry when
  * its headers give the same offsets (check with the python3.X-dbg headers); a build kind

@@ -77,6 +77,7 @@ import json, sys
 ts = [e["ts"] for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X" and e["name"] == "tick"]
 print("%d %.0f %.0f" % (len(ts), min(ts) / 1000, max(ts) / 1000) if ts else "0 -1 -1")' "$1"; }
 find_pythons "${CONTROL_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
+add_sid_pythons
 for p in $pythons; do
 	v=$("$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 	[ "$p" = /usr/bin/python3 ] && v="$v (Debian)"
@@ -282,6 +283,7 @@ done
 # 8. VT_MAX_DEPTH is a count of frames, not a size: a unit is refused, and the message
 # says what is wanted; a plain number still works (on every CPython)
 find_pythons "${CONTROL_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
+add_sid_pythons
 for p in $pythons; do
 	[ -x "$p" ] || continue
 	msg=$(env VT_OUTPUT="$work/md" VT_MAX_DEPTH=2K LD_PRELOAD="$lib" "$p" -c 'pass' 2>&1)

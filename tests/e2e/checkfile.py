@@ -6,7 +6,8 @@ usage: checkfile.py TRACE.json SCRIPT
 Every 'py' X event whose file is SCRIPT must carry args.file = "SCRIPT:LINE", LINE
 being where its code starts: 1 for <module> (its first statement before 3.10),
 the def or class line for a function or class body of that name (the bare
-co_name; qualified names are cut to it).
+co_name; qualified names are cut to it), and for an __annotate__ function (3.14+,
+which evaluates a function's or class's annotations) that of its function or class.
 There must be at least one such event. Prints each mismatch; exits 1 if any.
 """
 import ast
@@ -24,6 +25,7 @@ def starts(path):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
             lines.setdefault(node.name, set()).add(first)
+            lines.setdefault("__annotate__", set()).update({first, node.lineno})
         elif isinstance(node, ast.Lambda):
             lines.setdefault("<lambda>", set()).add(node.lineno)
     return lines

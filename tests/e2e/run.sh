@@ -31,8 +31,9 @@
 # Where tracing starts (110-117): for a script, -c, stdin (file or pipe), the basic
 # REPL (on a terminal, or -i with the statements on stdin) and the 3.13+ PyREPL, the
 # first top-level frame of the main thread must be the user's <module>: no site,
-# importlib or REPL frames before it. For -m, the import of runpy (_find_and_load)
-# and runpy's _run_module_as_main may come first, with the user's <module> inside
+# importlib or REPL frames before it. For -m, the import of runpy (_find_and_load, and
+# on 3.15 the weakref callback of its module lock) and runpy's _run_module_as_main may
+# come first, with the user's <module> inside
 # the latter; runpy is how CPython runs a module, not the user's or site's code.
 
 set -u
@@ -311,14 +312,20 @@ top_frames() {
 # check_runpy_start NAME WHERE: the first thread starts with [_find_and_load,]
 # _run_module_as_main, and a '<module> @WHERE' frame runs inside the latter
 check_runpy_start() {
-	local first second
-	top_frames "$1" | sed 's/ @.*//' | head -n 2 > "$T/$1.tops"
-	first=$(sed -n 1p "$T/$1.tops")
-	second=$(sed -n 2p "$T/$1.tops")
-	if ! { [ "$first" = _find_and_load ] && [ "$second" = _run_module_as_main ]; } &&
-		[ "$first" != _run_module_as_main ]; then
-		fail "the first top-level frames are '$first', '$second'; expected [_find_and_load,] _run_module_as_main"
-	fi
+	local f before=""
+	# the top-level frames before _run_module_as_main: runpy's import only (on 3.15 its
+	# module lock's weakref callback runs at top level too)
+	top_frames "$1" | sed 's/ @.*//' | head -n 4 > "$T/$1.tops"
+	while read -r f; do
+		[ "$f" = _run_module_as_main ] && break
+		before="$before $f"
+	done < "$T/$1.tops"
+	grep -qx _run_module_as_main "$T/$1.tops" ||
+		fail "no top-level _run_module_as_main among '$(paste -sd' ' "$T/$1.tops")'"
+	case "$before " in
+	" " | " _find_and_load " | " _find_and_load _get_module_lock.<locals>.cb ") ;;
+	*) fail "the top-level frames before _run_module_as_main are '${before# }'; expected [_find_and_load [_get_module_lock.<locals>.cb]]" ;;
+	esac
 	tree "$1" --where | awk -v want="<module> @$2" '
 		/^T[0-9]/ && NR > 1 { exit }
 		/^  [^ ]/ { inside = ($0 ~ /^  _run_module_as_main /) }

@@ -1,8 +1,9 @@
 #!/bin/bash
 # tests/faults/cpython-tests.sh - CPython's own regression tests for a set of modules, with
 # and without vt: the same tests must pass and fail. On 3.11 and 3.12 a broad set
-# (CPYTHON_TESTS); on every pyenv version 3.8-3.13 the tests of profilers and debuggers
-# (sys.setprofile, cProfile and profile, sys.settrace, pdb, trace). Ends with
+# (CPYTHON_TESTS), and on the sid root's 3.14; on every pyenv version 3.8-3.13 and the sid
+# root's 3.13, 3.14 and 3.15 the tests of profilers and debuggers (sys.setprofile, cProfile
+# and profile, sys.settrace, pdb, trace). Ends with
 # "N passed, N failed, N skipped".
 set -u
 . "$(dirname "$0")/../lib.sh" cpython
@@ -12,12 +13,14 @@ mods=${CPYTHON_TESTS:-"test_json test_re test_threading test_subprocess test_gen
 # without vt (it is about a crash that is fixed, not about tracing)
 ignore="-i test_print_exception_gh_102056"
 
-# run_set VERSIONS MODS...: each interpreter runs MODS with and without vt
+# run_set VERSIONS SID MODS...: each interpreter (pyenv 3.VERSIONS, and the sid root's
+# SID, a list of names such as "python3.14" or "-") runs MODS with and without vt
 run_set() {
-	local versions=$1 mods
-	shift
+	local versions=$1 sid=$2 mods
+	shift 2
 	mods="$*"
 	find_pythons "${CPYTHON_PYTHONS:-}" "$versions"
+	[ "$sid" != - ] && add_sid_pythons "$sid"
 	for py in $pythons; do
 		if [ ! -x "$py" ] || ! "$py" -c 'import test.libregrtest' 2>/dev/null; then
 			skipped "${py:-python}" "not installed, or without its test package"
@@ -50,8 +53,8 @@ run_set() {
 	done
 }
 
-run_set "11 12" $mods
+run_set "11 12" python3.14 $mods
 # the program's profilers and debuggers beside vt, on every pyenv version
 [ -z "${CPYTHON_TESTS:-}" ] &&
-	run_set "8 9 10 11 12 13" test_sys_setprofile test_cprofile test_sys_settrace test_pdb test_trace
+	run_set "8 9 10 11 12 13" "python3.13 python3.14 python3.15" test_sys_setprofile test_cprofile test_sys_settrace test_pdb test_trace
 finish

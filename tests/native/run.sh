@@ -10,6 +10,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh" native
 find_pythons "${VT_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
+add_sid_pythons
 # (in $work, whose path has no space: LD_PRELOAD splits on them)
 gotwatch=$work/gotwatch.so
 if ! cc -O0 -fPIC -shared -o "$gotwatch" "$here/gotwatch.c" -ldl 2>"$work/cc.err"; then

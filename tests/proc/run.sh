@@ -7,6 +7,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh" proc
 find_pythons "${PROC_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
+add_sid_pythons
 
 for py in $pythons; do
 	if [ ! -x "$py" ]; then skipped "$py" "not installed"; continue; fi

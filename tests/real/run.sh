@@ -18,6 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 srv=
 on_exit='[ -n "$srv" ] && kill $srv 2>/dev/null'
 find_pythons "${VT_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
+add_sid_pythons
 client=/usr/bin/python3
 requests=600
 

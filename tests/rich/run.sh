@@ -9,6 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 q() { /usr/bin/python3 "$here/query.py" "$@"; }
 
 find_pythons "${RICH_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
+add_sid_pythons
 
 i=0
 for py in $pythons; do
