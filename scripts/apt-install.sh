@@ -1,4 +1,5 @@
-# apt-install.sh - sourced by install-deps.sh and install-viewer-deps.sh.
+# apt-install.sh - sourced by install-deps.sh, install-viewer-deps.sh, sid-rootfs.sh and
+# python-ft.sh.
 #
 # apt_install WHO PKG...: installs the packages of PKG that are not installed yet, with
 # apt-get, as root or through sudo. A fresh machine's unattended upgrades can hold apt's
@@ -57,4 +58,18 @@ apt_install() {
 	fi
 	rm -f "$log"
 	return $rc
+}
+
+# apt_mirror: the Debian mirror this machine's apt uses (the first URIs: line of
+# /etc/apt/sources.list.d/debian.sources, or deb line of /etc/apt/sources.list), without a
+# trailing slash; fails when there is none. The project never writes a host name itself.
+apt_mirror() {
+	local f u
+	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
+		[ -r "$f" ] || continue
+		u=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p; s/^deb[[:space:]]\+\(http[^[:space:]]*\).*/\1/p' "$f" |
+			grep -v -e security -e updates | head -n 1)
+		[ -n "$u" ] && { echo "${u%/}"; return 0; }
+	done
+	return 1
 }

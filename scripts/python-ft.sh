@@ -24,17 +24,8 @@ stamp=$root/.vt-made
 
 say() { echo "python-ft: $*" >&2; }
 cannot() { say "$*"; exit 3; }
+. "$top/scripts/apt-install.sh"
 
-mirror() {
-	local f u
-	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
-		[ -r "$f" ] || continue
-		u=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p; s/^deb[[:space:]]\+\(http[^[:space:]]*\).*/\1/p' "$f" |
-			grep -v -e security -e updates | head -n 1)
-		[ -n "$u" ] && { echo "${u%/}"; return 0; }
-	done
-	return 1
-}
 
 # source_entry M OUT: the python3.13 entry of M's $suite Sources index: "DIR FILE SHA256"
 # of its .orig.tar.xz
@@ -53,8 +44,7 @@ source_entry() {
 build() {
 	local m entry dir file sum tmp src t0
 	[ -e "$stamp" ] && [ -x "$python" ] && return 0
-	m=$(mirror) || cannot "no Debian mirror in this machine's apt sources"
-	. "$top/scripts/apt-install.sh"
+	m=$(apt_mirror) || cannot "no Debian mirror in this machine's apt sources"
 	# shellcheck disable=SC2086
 	apt_install python-ft $deps >&2 || cannot "the build dependencies could not be installed"
 	tmp=$root.tmp

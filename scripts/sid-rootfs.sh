@@ -32,17 +32,8 @@ stamp=$root/.vt-made
 
 say() { echo "sid-rootfs: $*" >&2; }
 cannot() { say "$*"; exit 3; }
+. "$top/scripts/apt-install.sh"
 
-mirror() {
-	local f u
-	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
-		[ -r "$f" ] || continue
-		u=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p; s/^deb[[:space:]]\+\(http[^[:space:]]*\).*/\1/p' "$f" |
-			grep -v -e security -e updates | head -n 1)
-		[ -n "$u" ] && { echo "$u"; return 0; }
-	done
-	return 1
-}
 
 # a root made before a package joined the list gets it now
 add_missing() {
@@ -63,9 +54,8 @@ make_root() {
 	local m tmp
 	[ -e "$stamp" ] && { add_missing; return 0; }
 	[ "$(id -u)" = 0 ] || cannot "needs root (debootstrap and chroot)"
-	m=$(mirror) || cannot "no Debian mirror in this machine's apt sources"
+	m=$(apt_mirror) || cannot "no Debian mirror in this machine's apt sources"
 	if ! command -v debootstrap >/dev/null 2>&1; then
-		. "$top/scripts/apt-install.sh"
 		apt_install sid-rootfs debootstrap || cannot "debootstrap could not be installed"
 	fi
 	tmp=$root.tmp
