@@ -131,7 +131,7 @@ struct vt_pyver {
 	int eval_min_micro;       /* the eval hook is the default from 3.minor.this on */
 	int eval_gen_frames;      /* a generator function's frame runs to RETURN_GENERATOR
 				   * under the eval hook, which shows no call for it (3.11) */
-	int gen_start_by_resume;  /* a generator's first start: RESUME's argument 0 (3.11),
+	int gen_start_by_resume;  /* a generator's first start: RESUME's argument 0 (3.11+),
 				   * else f_lasti -1 */
 	int profile_gen_resumes;  /* the profile hook reports each resumption of a generator
 				   * as a call (its arguments are recorded at its start only) */
