@@ -1,18 +1,104 @@
 /*
  * hook-profile.c - the profile hook: PyEval_SetProfile's callback in each thread (3.8-3.11,
  * and 3.12+ when no sys.monitoring tool id is free or VT_HOOK=profile). New threads get it
- * from a wrapper around _thread.start_new_thread, which threading uses.
+ * from wrappers around _thread.start_new_thread and (3.13+) start_joinable_thread, which
+ * threading uses: CPython gives a thread started later no profile function, not even
+ * after PyEval_SetProfileAllThreads.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "preload/py/hook.h"
 
-/* the original _thread.start_new_thread, kept alive while patched */
-static PyObject *g_real_start_thread;
+/* the original _thread.start_new_thread and start_joinable_thread, kept alive while
+ * patched */
+static PyObject *g_real_start_thread, *g_real_start_joinable;
+
+/* the names of a generator's, coroutine's and async generator's "suspended" attribute */
+static PyObject *g_suspended_attr[3];
 
 /* what each PyTrace_* event is, for vt_room */
 static const uint8_t g_ev_of[8] = { VT_EV_CALL, VT_EV_OTHER, VT_EV_OTHER, VT_EV_RET,
 				    VT_EV_CCALL, VT_EV_CRET, VT_EV_CRET, VT_EV_OTHER };
+
+/* the opcode (in co_code) of the instruction @frame of @code stopped at, @back code
+ * units before it; -1 when unknown */
+static int frame_op(void *frame, PyObject *code, int back)
+{
+	PyObject *bytes;
+	const char *b;
+	int lasti, op = -1;
+
+	if (!code || !py.FrameGetLasti || !py.CodeGetCode)
+		return -1;
+	lasti = py.FrameGetLasti(frame) - 2 * back;
+	/* co_code is made once per code object and kept by it: no allocation after that */
+	bytes = py.CodeGetCode(code);
+	if (!bytes) {
+		py.ErrClear();
+		return -1;
+	}
+	if (lasti >= 0 && lasti < py.BytesSize(bytes) && (b = py.BytesAsString(bytes)))
+		op = (unsigned char)b[lasti];
+	py.DecRef(bytes);
+	return op;
+}
+
+/* the generator, coroutine or async generator of @frame is suspended (1), not (0), or
+ * the frame has none (-1) */
+static int frame_gen_suspended(void *frame)
+{
+	static const char *const name[3] = { "gi_suspended", "cr_suspended", "ag_suspended" };
+	PyObject *gen = py.FrameGetGenerator ? py.FrameGetGenerator(frame) : NULL, *v;
+	const char *tp;
+	int k, r = -1;
+
+	if (!gen)
+		return -1;
+	tp = vt_tp_name(TYPE_OF(gen));
+	k = !strcmp(tp, "coroutine") ? 1 : !strcmp(tp, "async_generator") ? 2 : 0;
+	if (!g_suspended_attr[k])
+		g_suspended_attr[k] = py.InternFromString(name[k]);
+	v = g_suspended_attr[k] ? py.GetAttr(gen, g_suspended_attr[k]) : NULL;
+	if (v) {
+		r = v == py.True;
+		py.DecRef(v);
+	} else {
+		py.ErrClear();
+	}
+	py.DecRef(gen);
+	return r;
+}
+
+/*
+ * What a PyTrace_RETURN ends: a return (@arg the value), an unwind (@arg NULL) or, on
+ * 3.12+, which report it as a return too, a generator's suspension: its frame stopped at
+ * a YIELD_VALUE. 3.12 also reports an unwind as a return of None; a return stops at
+ * RETURN_VALUE or RETURN_CONST, and an exception thrown into a generator unwinds from
+ * its YIELD_VALUE, where only the generator's state (running) tells it from a yield.
+ */
+static unsigned ret_kind(void *frame, PyObject *arg)
+{
+	int maybe_unwind = vt_pyv.profile_unwind_none && arg == py.None, op;
+	PyObject *code;
+
+	if (!arg)
+		return VT_REC_UNWIND;
+	if (!vt_pyv.profile_yield_op)
+		return VT_REC_RET;
+	code = vt_frame_code(frame);
+	if (!maybe_unwind &&
+	    (!code || !(FIELD(code, vt_pyv.off.code_flags, int) & vt_pyv.co_generator_like)))
+		return VT_REC_RET;
+	op = frame_op(frame, code, vt_pyv.profile_yield_back);
+	if (op == vt_pyv.profile_yield_op)
+		return maybe_unwind && frame_gen_suspended(frame) == 0 ? VT_REC_UNWIND :
+									 VT_REC_YIELD;
+	if (maybe_unwind && op >= 0 && op != vt_pyv.profile_return_ops[0] &&
+	    op != vt_pyv.profile_return_ops[1])
+		return VT_REC_UNWIND;
+	return VT_REC_RET;
+}
 
 /* PyEval_SetProfile callback (3.8-3.11, and 3.12+ when no monitoring tool id is free) */
 int py_prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
@@ -36,9 +122,12 @@ int py_prof_cb(PyObject *obj, void *frame, int what, PyObject *arg)
 			write_args(t, frame, (uint32_t)id);
 		break;
 	}
-	case PT_RETURN:
-		rec_ret(t, arg ? VT_REC_RET : VT_REC_UNWIND, now, arg);
+	case PT_RETURN: {
+		unsigned kind = ret_kind(frame, arg);
+
+		rec_ret(t, kind, now, kind == VT_REC_RET ? arg : NULL);
 		break;
+	}
 	case PT_C_CALL:
 		if (vt_cfg.ignore_c || !(ml = vt_cfunc_key(arg, &is_descr)))
 			break;
@@ -104,7 +193,7 @@ int py_profile_arm(int all_threads)
 	return rc;
 }
 
-/* ---- new threads in profile mode: a wrapper around _thread.start_new_thread ---- */
+/* ---- new threads in profile mode: wrappers around _thread's thread starters ---- */
 
 /* Runs first in the new thread: hook it, then run the thread's function as _thread would. */
 static PyObject *thread_boot(PyObject *boot, PyObject *noargs)
@@ -123,7 +212,9 @@ static PyObject *thread_boot(PyObject *boot, PyObject *noargs)
 	if (py.ErrExceptionMatches(*py.ExcSystemExit)) {
 		py.ErrClear();
 	} else if (py.WriteUnraisableMsg) {
-		py.WriteUnraisableMsg("in thread started by", func);
+		py.WriteUnraisableMsg("in thread started by", func); /* to 3.12 */
+	} else if (py.FormatUnraisable) {
+		py.FormatUnraisable("Exception ignored in thread started by %R", func);
 	} else {
 		return NULL;
 	}
@@ -134,10 +225,22 @@ static PyObject *thread_boot(PyObject *boot, PyObject *noargs)
 static struct vt_methoddef thread_boot_def = { "vt_thread_boot", (void *)thread_boot,
 					       VT_METH_NOARGS, NULL };
 
+/* a callable that runs func(*args, **kw) (@kw may be NULL) in a new thread, hooked */
+static PyObject *boot_fn(PyObject *func, PyObject *args, PyObject *kw)
+{
+	PyObject *boot = py.BuildValue("(OOO)", func, args, kw ? kw : py.None), *fn;
+
+	if (!boot)
+		return NULL;
+	fn = py.CFunction_NewEx(&thread_boot_def, boot, NULL);
+	py.DecRef(boot);
+	return fn;
+}
+
 /* _thread.start_new_thread(function, args[, kwargs]) with the same checks and result */
 static PyObject *start_new_thread(PyObject *self, PyObject *args)
 {
-	PyObject *func, *fargs, *kw = NULL, *boot, *bootfn, *a, *r;
+	PyObject *func, *fargs, *kw = NULL, *bootfn, *a, *r;
 	int n = py.TupleSize(args);
 
 	(void)self;
@@ -151,12 +254,7 @@ static PyObject *start_new_thread(PyObject *self, PyObject *args)
 	if (!py.TypeIsSubtype(TYPE_OF(fargs), py.TupleType) ||
 	    (kw && !py.TypeIsSubtype(TYPE_OF(kw), py.DictType)))
 		return py.CallObject(g_real_start_thread, args);
-	boot = py.BuildValue("(OOO)", func, fargs, kw ? kw : py.None);
-	if (!boot)
-		return NULL;
-	bootfn = py.CFunction_NewEx(&thread_boot_def, boot, NULL);
-	py.DecRef(boot);
-	if (!bootfn)
+	if (!(bootfn = boot_fn(func, fargs, kw)))
 		return NULL;
 	/* the new thread calls thread_boot(), which calls func(*args, **kw) */
 	a = py.BuildValue("(O())", bootfn);
@@ -168,35 +266,115 @@ static PyObject *start_new_thread(PyObject *self, PyObject *args)
 	return r;
 }
 
+/*
+ * _thread.start_joinable_thread(function, handle=None, daemon=True) (3.13+, what
+ * threading uses) with the same checks and result: @function, by position or by name,
+ * becomes a boot function that takes no arguments either.
+ */
+static PyObject *start_joinable_thread(PyObject *self, PyObject *args, PyObject *kw)
+{
+	PyObject *func = NULL, *named = kw ? py.DictGetItemString(kw, "function") : NULL;
+	PyObject *bootfn, *a = NULL, *k = NULL, *empty, *r;
+	int n = py.TupleSize(args);
+
+	(void)self;
+	if (n >= 1 && n <= 3 && !named)
+		func = py.TupleGetItem(args, 0);
+	else if (n == 0 && named)
+		func = named;
+	/* bad arguments: let the real function raise exactly its own error */
+	if (!func || !py.CallableCheck(func))
+		return py.Call(g_real_start_joinable, args, kw);
+	empty = py.BuildValue("()");
+	bootfn = empty ? boot_fn(func, empty, NULL) : NULL;
+	if (!bootfn) {
+		if (empty)
+			py.DecRef(empty);
+		return NULL;
+	}
+	if (n == 0) {
+		a = empty;
+		py.IncRef(a);
+		k = py.DictCopy(kw);
+		if (k && py.DictSetItemString(k, "function", bootfn) < 0) {
+			py.DecRef(k);
+			k = NULL;
+		}
+	} else {
+		k = kw;
+		if (k)
+			py.IncRef(k);
+		a = n == 1 ? py.BuildValue("(O)", bootfn) :
+		    n == 2 ? py.BuildValue("(OO)", bootfn, py.TupleGetItem(args, 1)) :
+			     py.BuildValue("(OOO)", bootfn, py.TupleGetItem(args, 1),
+					   py.TupleGetItem(args, 2));
+	}
+	py.DecRef(empty);
+	py.DecRef(bootfn);
+	r = a && (k || !kw) ? py.Call(g_real_start_joinable, a, k) : NULL;
+	if (a)
+		py.DecRef(a);
+	if (k)
+		py.DecRef(k);
+	return r;
+}
+
 static struct vt_methoddef start_thread_def = { "start_new_thread", (void *)start_new_thread,
 						VT_METH_VARARGS, NULL };
+static struct vt_methoddef start_joinable_def = {
+	"start_joinable_thread", (void *)start_joinable_thread,
+	VT_METH_VARARGS | VT_METH_KEYWORDS, NULL
+};
+
+/* _thread.@name becomes a wrapper of @def around it (the original in *@real), and so does
+ * threading's copy @copy when threading is imported and has one */
+static void wrap_starter(PyObject *mod, const char *name, struct vt_methoddef *def,
+			 PyObject **real, const char *copy)
+{
+	PyObject *wrapper, *mods, *thr, *modname, *old;
+
+	*real = py.GetAttrString(mod, name);
+	if (!*real) {
+		py.ErrClear();
+		return;
+	}
+	/* __module__ "_thread", so the trace names it _thread.<name> as before */
+	modname = py.GetAttrString(mod, "__name__");
+	wrapper = modname ? py.CFunction_NewEx(def, NULL, modname) : NULL;
+	if (modname)
+		py.DecRef(modname);
+	if (!wrapper)
+		return;
+	py.SetAttrString(mod, name, wrapper);
+	/* threading copies it at import; patch that copy too if it is already there */
+	mods = py.SysGetObject("modules");
+	thr = mods ? py.GetItemString(mods, "threading") : NULL;
+	if (thr) {
+		old = py.GetAttrString(thr, copy);
+		if (old == *real)
+			py.SetAttrString(thr, copy, wrapper);
+		if (old)
+			py.DecRef(old);
+		py.DecRef(thr);
+	}
+	py.DecRef(wrapper);
+	if (py.ErrOccurred())
+		py.ErrClear();
+}
 
 static void patch_thread_start(void)
 {
-	PyObject *mod = py.ImportModule("_thread"), *wrapper, *mods, *thr, *modname;
+	PyObject *mod = py.ImportModule("_thread");
 
 	if (!mod) {
 		py.ErrClear();
 		return;
 	}
-	g_real_start_thread = py.GetAttrString(mod, "start_new_thread");
-	/* __module__ "_thread", so the trace names it _thread.start_new_thread as before */
-	modname = py.GetAttrString(mod, "__name__");
-	wrapper = g_real_start_thread && modname ?
-			  py.CFunction_NewEx(&start_thread_def, NULL, modname) : NULL;
-	if (modname)
-		py.DecRef(modname);
-	if (wrapper) {
-		py.SetAttrString(mod, "start_new_thread", wrapper);
-		/* threading copies it at import; patch that copy too if it is already there */
-		mods = py.SysGetObject("modules");
-		thr = mods ? py.GetItemString(mods, "threading") : NULL;
-		if (thr) {
-			py.SetAttrString(thr, "_start_new_thread", wrapper);
-			py.DecRef(thr);
-		}
-		py.DecRef(wrapper);
-	}
+	wrap_starter(mod, "start_new_thread", &start_thread_def, &g_real_start_thread,
+		     "_start_new_thread");
+	if (vt_pyv.thread_start_joinable)
+		wrap_starter(mod, "start_joinable_thread", &start_joinable_def,
+			     &g_real_start_joinable, "_start_joinable_thread");
 	if (py.ErrOccurred())
 		py.ErrClear();
 	py.DecRef(mod);

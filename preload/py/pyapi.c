@@ -47,6 +47,11 @@ static const struct vt_pyver g_versions[] = {
 		.profile_gen_resumes = 1,
 		.profile_tstate_set = 1,
 		.profile_all_threads = 0,
+		.profile_yield_op = 0,
+		.profile_yield_back = 0,
+		.profile_unwind_none = 0,
+		.profile_return_ops = { 0, 0 },
+		.thread_start_joinable = 0,
 		.exceptions_by_trace = 1,
 		.pending_needs_wake = 0,
 	},
@@ -73,6 +78,11 @@ static const struct vt_pyver g_versions[] = {
 		.profile_gen_resumes = 1,
 		.profile_tstate_set = 1,
 		.profile_all_threads = 0,
+		.profile_yield_op = 0,
+		.profile_yield_back = 0,
+		.profile_unwind_none = 0,
+		.profile_return_ops = { 0, 0 },
+		.thread_start_joinable = 0,
 		.exceptions_by_trace = 1,
 		.pending_needs_wake = 1,
 	},
@@ -99,6 +109,11 @@ static const struct vt_pyver g_versions[] = {
 		.profile_gen_resumes = 1,
 		.profile_tstate_set = 1,
 		.profile_all_threads = 0,
+		.profile_yield_op = 0,
+		.profile_yield_back = 0,
+		.profile_unwind_none = 0,
+		.profile_return_ops = { 0, 0 },
+		.thread_start_joinable = 0,
 		.exceptions_by_trace = 1,
 		.pending_needs_wake = 1,
 	},
@@ -129,13 +144,18 @@ static const struct vt_pyver g_versions[] = {
 		.profile_gen_resumes = 1,
 		.profile_tstate_set = 1,
 		.profile_all_threads = 0,
+		.profile_yield_op = 0,
+		.profile_yield_back = 0,
+		.profile_unwind_none = 0,
+		.profile_return_ops = { 0, 0 },
+		.thread_start_joinable = 0,
 		.exceptions_by_trace = 1,
 		.pending_needs_wake = 1,
 	},
 	{
 		.minor = 12,
 		.builds = VT_B_DEFAULT,
-		.off = { OFF_OBJECTS, .tstate_profilefunc = 64 },
+		.off = { OFF_OBJECTS, .tstate_profilefunc = 64, .code_flags = 48 },
 		.co_generator_like = CO_GENERATOR_LIKE,
 		.sym_interp_get = "PyInterpreterState_Get",
 		.sym_is_finalizing = "_Py_IsFinalizing",
@@ -151,16 +171,22 @@ static const struct vt_pyver g_versions[] = {
 		.eval_min_micro = 0,
 		.eval_gen_frames = 0,
 		.gen_start_by_resume = 1,
-		.profile_gen_resumes = 0,
+		.profile_gen_resumes = 1,
 		.profile_tstate_set = 0,
 		.profile_all_threads = 1,
+		.profile_yield_op = 150,
+		.profile_yield_back = 0,
+		/* an unwind is a return of None (gh-110892, fixed in 3.13 only) */
+		.profile_unwind_none = 1,
+		.profile_return_ops = { 83, 121 }, /* RETURN_VALUE, RETURN_CONST */
+		.thread_start_joinable = 0,
 		.exceptions_by_trace = 0,
 		.pending_needs_wake = 1,
 	},
 	{
 		.minor = 13,
 		.builds = VT_B_DEFAULT | VT_B_DEBUG, /* python3.13-dbg: the same offsets */
-		.off = { OFF_OBJECTS, .tstate_profilefunc = 80 },
+		.off = { OFF_OBJECTS, .tstate_profilefunc = 80, .code_flags = 48 },
 		.co_generator_like = CO_GENERATOR_LIKE,
 		.sym_interp_get = "PyInterpreterState_Get",
 		.sym_is_finalizing = "Py_IsFinalizing",
@@ -176,9 +202,14 @@ static const struct vt_pyver g_versions[] = {
 		.eval_min_micro = 0,
 		.eval_gen_frames = 0,
 		.gen_start_by_resume = 1,
-		.profile_gen_resumes = 0,
+		.profile_gen_resumes = 1,
 		.profile_tstate_set = 0,
 		.profile_all_threads = 1,
+		.profile_yield_op = 118,
+		.profile_yield_back = 1, /* the frame is at the RESUME after the YIELD_VALUE */
+		.profile_unwind_none = 0,
+		.profile_return_ops = { 0, 0 },
+		.thread_start_joinable = 1,
 		.exceptions_by_trace = 0,
 		/* 3.13 sets the main thread's _PY_CALLS_TO_DO_BIT from any thread */
 		.pending_needs_wake = 0,
@@ -186,7 +217,7 @@ static const struct vt_pyver g_versions[] = {
 	{
 		.minor = 14,
 		.builds = VT_B_DEFAULT | VT_B_DEBUG,
-		.off = { OFF_OBJECTS, .tstate_profilefunc = 80 },
+		.off = { OFF_OBJECTS, .tstate_profilefunc = 80, .code_flags = 48 },
 		.co_generator_like = CO_GENERATOR_LIKE,
 		.sym_interp_get = "PyInterpreterState_Get",
 		.sym_is_finalizing = "Py_IsFinalizing",
@@ -202,16 +233,21 @@ static const struct vt_pyver g_versions[] = {
 		.eval_min_micro = 0,
 		.eval_gen_frames = 0,
 		.gen_start_by_resume = 1,
-		.profile_gen_resumes = 0,
+		.profile_gen_resumes = 1,
 		.profile_tstate_set = 0,
 		.profile_all_threads = 1,
+		.profile_yield_op = 120,
+		.profile_yield_back = 0,
+		.profile_unwind_none = 0,
+		.profile_return_ops = { 0, 0 },
+		.thread_start_joinable = 1,
 		.exceptions_by_trace = 0,
 		.pending_needs_wake = 0,
 	},
 	{
 		.minor = 15,
 		.builds = VT_B_DEFAULT | VT_B_DEBUG,
-		.off = { OFF_OBJECTS, .tstate_profilefunc = 104 },
+		.off = { OFF_OBJECTS, .tstate_profilefunc = 104, .code_flags = 48 },
 		.co_generator_like = CO_GENERATOR_LIKE,
 		.sym_interp_get = "PyInterpreterState_Get",
 		.sym_is_finalizing = "Py_IsFinalizing",
@@ -227,9 +263,14 @@ static const struct vt_pyver g_versions[] = {
 		.eval_min_micro = 0,
 		.eval_gen_frames = 0,
 		.gen_start_by_resume = 1,
-		.profile_gen_resumes = 0,
+		.profile_gen_resumes = 1,
 		.profile_tstate_set = 0,
 		.profile_all_threads = 1,
+		.profile_yield_op = 119,
+		.profile_yield_back = 0,
+		.profile_unwind_none = 0,
+		.profile_return_ops = { 0, 0 },
+		.thread_start_joinable = 1,
 		.exceptions_by_trace = 0,
 		.pending_needs_wake = 0,
 	},
@@ -363,6 +404,9 @@ int vt_pyapi_resolve(void)
 	NEED(DictSetItemString, "PyDict_SetItemString");
 	NEED(EvalGetBuiltins, "PyEval_GetBuiltins");
 	NEED(ObjectIsTrue, "PyObject_IsTrue");
+	NEED(GetAttr, "PyObject_GetAttr");
+	NEED(CallableCheck, "PyCallable_Check");
+	NEED(DictCopy, "PyDict_Copy");
 	NEED(LongType, "PyLong_Type");
 	NEED(FloatType, "PyFloat_Type");
 	NEED(BoolType, "PyBool_Type");
@@ -382,7 +426,11 @@ int vt_pyapi_resolve(void)
 	*(void **)&py.SetTrace = vt_pysym("PyEval_SetTrace");
 	*(void **)&py.GenericAlloc = vt_pysym("PyType_GenericAlloc");
 	*(void **)&py.SetProfileAllThreads = vt_pysym("PyEval_SetProfileAllThreads");
-	*(void **)&py.WriteUnraisableMsg = vt_pysym("_PyErr_WriteUnraisableMsg");
+	*(void **)&py.WriteUnraisableMsg = vt_pysym("_PyErr_WriteUnraisableMsg"); /* to 3.12 */
+	*(void **)&py.FormatUnraisable = vt_pysym("PyErr_FormatUnraisable");      /* 3.13+ */
+	*(void **)&py.FrameGetLasti = vt_pysym("PyFrame_GetLasti");               /* 3.11+ */
+	*(void **)&py.CodeGetCode = vt_pysym("PyCode_GetCode");
+	*(void **)&py.FrameGetGenerator = vt_pysym("PyFrame_GetGenerator");
 	*(void **)&py.CompileString = vt_pysym("Py_CompileString");
 	*(void **)&py.EvalCode = vt_pysym("PyEval_EvalCode");
 	*(void **)&py.GILStateEnsure = vt_pysym("PyGILState_Ensure");

@@ -10,7 +10,8 @@
  *  1. Copy the newest entry of g_versions[] in pyapi.c and set its minor.
  *  2. Check every field against that version's headers (Include/cpython/pystate.h for
  *     PyThreadState.c_profilefunc, Include/internal/pycore_frame.h, object.h,
- *     methodobject.h, descrobject.h) and the symbols (nm -D libpython3.X.so).
+ *     methodobject.h, descrobject.h) and the symbols (nm -D libpython3.X.so); the
+ *     opcodes (profile_yield_op, ...) from dis.opmap of that version.
  *  3. Capabilities (has_monitoring, has_eval_hook, ...) say which behaviour applies; a
  *     version that needs behaviour no field describes gets a new field here, set in
  *     every entry, and the code that asks it.
@@ -107,7 +108,8 @@ struct vt_pyver {
 		uint16_t frame_iframe;     /* PyFrameObject.f_frame (VT_FC_IFRAME) */
 		uint16_t iframe_code;      /* _PyInterpreterFrame.f_code (VT_FC_IFRAME) */
 		uint16_t iframe_owner;     /* _PyInterpreterFrame.owner, a char; 0: the thread's */
-		uint16_t code_flags;       /* PyCodeObject.co_flags, an int (eval_gen_frames) */
+		uint16_t code_flags;       /* PyCodeObject.co_flags, an int (eval_gen_frames,
+					    * profile_yield_op) */
 		uint16_t frame_back;       /* PyFrameObject.f_back, when no PyFrame_GetBack */
 		uint16_t eval_code;        /* the code in the frame the eval hook is handed */
 	} off;
@@ -131,13 +133,28 @@ struct vt_pyver {
 	int eval_min_micro;       /* the eval hook is the default from 3.minor.this on */
 	int eval_gen_frames;      /* a generator function's frame runs to RETURN_GENERATOR
 				   * under the eval hook, which shows no call for it (3.11) */
-	int gen_start_by_resume;  /* a generator's first start: RESUME's argument 0 (3.11),
+	int gen_start_by_resume;  /* a generator's first start: RESUME's argument 0 (3.11+),
 				   * else f_lasti -1 */
 	int profile_gen_resumes;  /* the profile hook reports each resumption of a generator
 				   * as a call (its arguments are recorded at its start only) */
 	int profile_tstate_set;   /* _PyEval_SetProfile(tstate, ...) sets any thread's hook and
 				   * reports a refusal */
-	int profile_all_threads;  /* PyEval_SetProfileAllThreads, sys._setprofileallthreads */
+	int profile_all_threads;  /* PyEval_SetProfileAllThreads, sys._setprofileallthreads
+				   * (threads that exist: a thread started later has no hook) */
+	int profile_yield_op;     /* YIELD_VALUE's opcode in co_code: the profile hook's return
+				   * event is a generator's suspension when its frame stopped
+				   * there (3.12+ report both as PyTrace_RETURN); 0: suspensions
+				   * are not told apart (3.8-3.11, where no hook marks them) */
+	int profile_yield_back;   /* at that event the frame's last instruction is this many
+				   * code units past the YIELD_VALUE (3.13: the RESUME after it) */
+	int profile_unwind_none;  /* an exception's unwind reaches the profile hook as a return
+				   * of None, not NULL (3.12; CPython gh-110892): a return stops
+				   * at one of profile_return_ops, an unwind elsewhere */
+	uint8_t profile_return_ops[2]; /* RETURN_VALUE and RETURN_CONST (profile_unwind_none) */
+	int thread_start_joinable; /* threading starts its threads with
+				    * _thread.start_joinable_thread(function, handle, daemon)
+				    * (3.13+): the profile hook wraps it as well as
+				    * start_new_thread, to hook each new thread */
 	int exceptions_by_trace;  /* exceptions only reach a trace function (no RAISE event) */
 	int pending_needs_wake;   /* a pending call from a non-Python thread waits for the
 				   * main thread to recompute eval_breaker (see control.c) */
@@ -194,6 +211,13 @@ struct vt_pyapi {
 	void (*ErrRestore)(PyObject *, PyObject *, PyObject *);
 	int (*ErrExceptionMatches)(PyObject *);
 	void (*WriteUnraisableMsg)(const char *, PyObject *);
+	void (*FormatUnraisable)(const char *, ...);
+	int (*FrameGetLasti)(void *);
+	PyObject *(*CodeGetCode)(PyObject *);
+	PyObject *(*FrameGetGenerator)(void *);
+	PyObject *(*GetAttr)(PyObject *, PyObject *);
+	int (*CallableCheck)(PyObject *);
+	PyObject *(*DictCopy)(PyObject *);
 	PyObject *(*FrameGetCode)(void *);
 	PyObject *(*DictGetItem)(PyObject *, PyObject *);
 	PyObject *(*GetItemString)(PyObject *, const char *);

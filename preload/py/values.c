@@ -95,7 +95,7 @@ static void put_scratch(struct vt_thread *t, size_t n)
 /*
  * Profile mode sees a generator's every resumption as a call (profile_gen_resumes). Its
  * first start: f_lasti is -1 (up to 3.10), or it points at a RESUME whose argument is 0
- * (1-3 after yield, yield from and await: gen_start_by_resume, 3.11).
+ * (1-3 after yield, yield from and await: gen_start_by_resume, 3.11+).
  */
 static int generator_first_start(void *frame)
 {

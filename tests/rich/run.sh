@@ -107,9 +107,6 @@ worker
 			got="$(q own "$d/o.json")
 $( (q tree "$d/o.json" main; q tree "$d/o.json" worker) | grep "$ours")"
 			[ -n "$st" ] && w=$want_own_sig || w=$want_own
-			# 3.13's threading starts threads with _thread.start_joinable_thread,
-			# which the profile hook's wrapper does not cover yet: no worker there
-			[ "$minor" -ge 13 ] && [ "$h" = VT_HOOK=profile ] && w=$(echo "$w" | sed '/^worker$/,$d')
 			[ "$got" = "none
 $w" ] && [ ! -s "$d/o.out" ] && ok "$v $h${st:+ VT_START=$st}: vt's frames left out, the decorated functions in place" ||
 				bad "$v $h${st:+ VT_START=$st}: vt's own frames" "$(diff <(echo "none"; echo "$w") <(echo "$got")) $(cat "$d/o.out")"
