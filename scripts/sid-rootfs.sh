@@ -23,10 +23,12 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=${SID_ROOTFS:-/var/cache/vt/sid-rootfs}
 # the interpreters, their headers and libpython (the embedding tests compile with the root's
-# gcc), and their test packages (tests/faults/cpython-tests.sh)
+# gcc), their test packages (tests/faults/cpython-tests.sh), and the real programs of
+# tests/real/run.sh (pure Python in /usr/lib/python3/dist-packages, which every python3.X
+# imports; coverage's C tracer is built for 3.14 and 3.15, the others use its Python one)
 pkgs="python3.13 python3.14 python3.15 python3.13-dbg python3.14-dbg python3.15-dbg libpython3.13-dev
 libpython3.14-dev libpython3.15-dev libpython3.13-testsuite libpython3.14-testsuite
-libpython3.15-testsuite gcc libc6-dev"
+libpython3.15-testsuite gcc libc6-dev python3-pygments python3-pytest python3-coverage"
 interpreters="python3.13 python3.14 python3.15 python3.13-dbg python3.14-dbg python3.15-dbg"
 stamp=$root/.vt-made
 

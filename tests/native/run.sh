@@ -21,14 +21,15 @@ fi
 native="open64 read write close:libc; deflate:libz; vtdemo_work(int a, ptr buf, size n)->int:_vtdemo"
 
 for py in $pythons; do
-	v=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])') || continue
-	[ "$py" = /usr/bin/python3 ] && v="$v (Debian)"
+	v=$(py_tag "$py") || continue
+	in=
+	[ -x "$(dirname "$py")/sid-exec" ] && in=$(dirname "$py")/sid-exec
 	inc=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 	suffix=$("$py" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
-	d=$work/$v
+	d=$work/$(tr -c 'A-Za-z0-9.\n-' _ <<<"$v")
 	mkdir -p "$d"
 	# -O0 -fPIC: the call to vtdemo_work goes through the module's PLT
-	if [ ! -e "$inc/Python.h" ] || ! cc -O0 -fPIC -shared -I"$inc" -o "$d/_vtdemo$suffix" \
+	if ! $in test -e "$inc/Python.h" || ! $in cc -O0 -fPIC -shared -I"$inc" -o "$d/_vtdemo$suffix" \
 		"$here/vtdemo.c" 2>"$d/cc.err"; then
 		echo "SKIP $v: cannot build the C extension (Python.h in '$inc'?): $(head -3 "$d/cc.err")"
 		skip=$((skip + 1))

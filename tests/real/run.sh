@@ -6,11 +6,14 @@
 #             right, the same exit status and output as without vt, and the trace holds
 #             exactly one call of item() per /item request and one do_POST per /echo
 #   pygments  Debian's Pygments (python3-pygments, put on PYTHONPATH for the pyenv
-#             interpreters) highlights ~1 MB of Python to HTML and to 256-colour terminal
-#             text: byte-identical to the run without vt, and its lexer is in the trace
+#             interpreters; the sid root's own for its interpreters) highlights ~1 MB of
+#             Python to HTML and to 256-colour terminal text: byte-identical to the run
+#             without vt, and its lexer is in the trace
 #   pytest    Debian's pytest and coverage (python3-pytest, python3-coverage; Debian's
-#             python3 only) on tests/real/pyproj: the same reports and exit statuses, and
-#             every test in the trace
+#             python3, and the sid root's interpreters with the root's packages) on
+#             tests/real/pyproj: the same reports and exit statuses, and every test in
+#             the trace
+# A program an interpreter cannot import is a SKIP line naming the interpreter and why.
 # Ends with "N passed, N failed, N skipped".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -68,9 +71,11 @@ else
 	skipped "pygments" "Debian's python3-pygments is not installed (scripts/install-deps.sh --test)"
 fi
 
+# in_root PY: whether PY is an interpreter of the sid root (its programs are the root's)
+in_root() { [ -x "$(dirname "$1")/sid-exec" ]; }
+
 for py in $pythons; do
-	v=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])') || continue
-	[ "$py" = /usr/bin/python3 ] && v="$v (Debian)"
+	v=$(py_tag "$py") || continue
 
 	web "$py" plain
 	web "$py" vt
@@ -92,6 +97,15 @@ $(cat "$work/vt.err")"
 	fi
 
 	[ $have_pygments = 1 ] || continue
+	# (in the root, $work/site/pygments leads to the root's own Pygments, if it has one)
+	if ! PYTHONPATH="$work/site" "$py" -c 'import pygments' 2>/dev/null; then
+		if in_root "$py"; then
+			skipped "$v pygments" "the sid root has no Pygments (python3-pygments: scripts/sid-rootfs.sh make adds it)"
+		else
+			skipped "$v pygments" "this interpreter cannot import Debian's Pygments ($(PYTHONPATH="$work/site" "$py" -c 'import pygments' 2>&1 | tail -1))"
+		fi
+		continue
+	fi
 	for fmt in html terminal256; do
 		for mode in plain vt; do
 			pre=""
@@ -118,7 +132,8 @@ $(cat "$work/vt.err")"
 	fi
 done
 
-# ---- pytest and coverage: Debian's packages, built for Debian's python3 only ----
+# ---- pytest and coverage: Debian's packages, for Debian's python3 and (the root's) for ----
+# the sid root's interpreters
 # tests/real/pyproj: coverage measures app.py (line and branch), pytest runs test_app.py
 # (one test fails on purpose), and coverage measures the pytest run: the same reports
 # and exit statuses with and without vt, and pytest's tests are in the trace
@@ -132,18 +147,30 @@ tool_run() { # MODE NAME ARGS...: one run in a fresh copy of pyproj
 		sed -E 's/ in [0-9.]+s( \([0-9:]+\))?//'; exit "${PIPESTATUS[0]}") >"$work/$mode.$name"
 	echo "rc $?" >>"$work/$mode.$name"
 }
-py=/usr/bin/python3
-if [ ! -x $py ] || ! $py -c 'import coverage, pytest' 2>/dev/null; then
-	skipped "pytest and coverage" "Debian's python3-pytest and python3-coverage are not installed (scripts/install-deps.sh --test)"
-else
+tool_pythons=/usr/bin/python3
+for py in $pythons; do in_root "$py" && tool_pythons="$tool_pythons $py"; done
+for py in $tool_pythons; do
+	if [ ! -x "$py" ]; then
+		skipped "pytest and coverage" "no $py"
+		continue
+	fi
+	v=$(py_tag "$py") || continue
+	if ! why=$("$py" -c 'import coverage, pytest' 2>&1); then
+		if in_root "$py"; then
+			skipped "$v pytest and coverage" "not in the sid root (python3-pytest, python3-coverage: scripts/sid-rootfs.sh make adds them): ${why##*$'\n'}"
+		else
+			skipped "$v pytest and coverage" "Debian's python3-pytest and python3-coverage are not installed (scripts/install-deps.sh --test)"
+		fi
+		continue
+	fi
 	cov="$py -m coverage"
 	for mode in plain vt; do
 		tool_run $mode coverage sh -c "$cov run --branch app.py && $cov report -m"
 	done
 	if cmp -s "$work/plain.coverage" "$work/vt.coverage" && grep -q '^app.py .*96%' "$work/vt.coverage"; then
-		ok "coverage of app.py (lines and branches): the same report under vt ($(grep '^app.py' "$work/vt.coverage" | tr -s ' '))"
+		ok "$v coverage of app.py (lines and branches): the same report under vt ($(grep '^app.py' "$work/vt.coverage" | tr -s ' '))"
 	else
-		bad "coverage: the same report under vt" "$(diff "$work/plain.coverage" "$work/vt.coverage")"
+		bad "$v coverage: the same report under vt" "$(diff "$work/plain.coverage" "$work/vt.coverage"; tail -5 "$work/vt.coverage")"
 	fi
 	for mode in plain vt; do
 		tool_run $mode pytest $py -m pytest -q -p no:cacheprovider test_app.py
@@ -153,23 +180,23 @@ else
 	got="$(calls "$work/sum" test_parse) $(calls "$work/sum" test_total) $(calls "$work/sum" test_gen) $(calls "$work/sum" test_fails_on_purpose)"
 	if cmp -s "$work/plain.pytest" "$work/vt.pytest" && grep -q '^1 failed, 5 passed$' "$work/vt.pytest" &&
 		grep -q '^rc 1$' "$work/vt.pytest"; then
-		ok "pytest: the same report and exit status under vt (1 failed, 5 passed; status 1)"
+		ok "$v pytest: the same report and exit status under vt (1 failed, 5 passed; status 1)"
 	else
-		bad "pytest: the same report and exit status under vt" "$(diff "$work/plain.pytest" "$work/vt.pytest")"
+		bad "$v pytest: the same report and exit status under vt" "$(diff "$work/plain.pytest" "$work/vt.pytest"; tail -5 "$work/vt.pytest")"
 	fi
 	if [ $crc = 0 ] && grep -q " 0 lost" "$work/conv.err" && [ "$got" = "1 3 1 1" ]; then
-		ok "pytest: each test is in the trace as often as it ran (parse 1, total 3, gen 1, the failing one 1)"
+		ok "$v pytest: each test is in the trace as often as it ran (parse 1, total 3, gen 1, the failing one 1)"
 	else
-		bad "pytest: each test is in the trace" "exit $crc, test_parse/total/gen/fails: $got (want 1 3 1 1): $(cat "$work/conv.err")"
+		bad "$v pytest: each test is in the trace" "exit $crc, test_parse/total/gen/fails: $got (want 1 3 1 1): $(cat "$work/conv.err")"
 	fi
 	for mode in plain vt; do
 		tool_run $mode covpytest sh -c "$cov run --branch -m pytest -q -p no:cacheprovider test_app.py; $cov report -m --include=app.py"
 	done
 	if cmp -s "$work/plain.covpytest" "$work/vt.covpytest" && grep -q '^app.py' "$work/vt.covpytest"; then
-		ok "coverage of a pytest run: the same test report and coverage under vt"
+		ok "$v coverage of a pytest run: the same test report and coverage under vt"
 	else
-		bad "coverage of a pytest run: the same under vt" "$(diff "$work/plain.covpytest" "$work/vt.covpytest")"
+		bad "$v coverage of a pytest run: the same under vt" "$(diff "$work/plain.covpytest" "$work/vt.covpytest"; tail -5 "$work/vt.covpytest")"
 	fi
-fi
+done
 
 finish
