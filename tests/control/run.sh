@@ -113,10 +113,14 @@ o = json.load(open(sys.argv[1]))["otherData"]["origin_mono_ns"]
 print("%.0f" % ((int(open(sys.argv[2]).read().split()[0]) - o) / 1e6))' "$@"; }
 find_pythons "${CONTROL_PYTHONS:-}" "8 9 10 11 12 13" /usr/bin/python3
 add_sid_pythons
+k=0
 for p in $pythons; do
-	v=$(py_tag "$p")
+	v=$(py_tag "$p") k=$((k + 1))
 	for ic in 0 1; do
-		d=$work/busy-$(basename "$p")-$ic
+		# one directory per interpreter: pyenv's and sid's python3.13 share a name, and a
+		# trace directory that already holds a process is merged with it
+		d=$work/busy-$k-$ic
+		rm -rf "$d-delay" "$d-dur"
 		# the delay must fall due while the loop runs: when the program reaches it later
 		# (a slow start-up: a debug build, a loaded machine), again with a longer delay
 		D=200
@@ -230,11 +234,12 @@ res.append("around_after:" + ",".join(sorted(e["name"] for e in cut if a and e["
            e["ts"] + e["dur"] >= a[0]["ts"] + a[0]["dur"] and e["tid"] == a[0]["tid"])))
 print(" ".join(res))' "$@"; }
 want_open="unnamed=0 main:<module>,main worker:_bootstrap,_bootstrap_inner,run,worker_loop waiter:_bootstrap,_bootstrap_inner,run,wait,wait,waiter start_spread_ok=True work_item_ok=True waiter_ends=set-joined state_ok=True around_after:<module>,main"
+k=0
 for p in $pythons; do
-	v=$(py_tag "$p")
+	v=$(py_tag "$p") k=$((k + 1))
 	for ic in 0 1; do
 		for how in VT_START=signal VT_DELAY=500ms; do
-			d=$work/open-$(basename "$p")-$ic-${how%%=*}
+			d=$work/open-$k-$ic-${how%%=*}
 			# VT_DELAY must fall due while main() waits for it: when the program gets there
 			# later (a slow start-up: a debug build, a loaded machine), again with a longer one
 			D=500
