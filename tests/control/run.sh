@@ -223,9 +223,13 @@ res.append("start_spread_ok=%s" % (bool(cut) and max(e["ts"] for e in cut) - min
 # waiter once the event is set and before the join that waits for it is over
 nxt = [e["ts"] for e in xs if tname.get((e["pid"], e["tid"])) == "worker" and e["name"] == "work_item" and not e.get("args", {}).get("cut")]
 res.append("work_item_ok=%s" % all(nxt and x <= min(nxt) for x in ends("worker", "work_item")))
+# (the eval hook, argv[3] = 1, sees no return: waiter ends with its thread, whose end the
+# join may not wait for: then with the outermost frame of that thread)
 w = ends("waiter", "waiter")
-res.append("waiter_ends=%s" % ("set-joined" if len(w) == 1 and set_at <= w[0] <= joined_at else
-                                "%s (set %.0f, joined %.0f)" % ([round(x) for x in w], set_at, joined_at)))
+last = max(ends("waiter", "_bootstrap") or [-1])
+res.append("waiter_ends=%s" % ("set-joined" if len(w) == 1 and set_at <= w[0] and
+                                (w[0] <= joined_at or sys.argv[3] == "1" and abs(w[0] - last) < 1) else
+                                "%s (set %.0f, joined %.0f, thread end %.0f)" % ([round(x) for x in w], set_at, joined_at, last)))
 # the state the check is for: the main thread waited for the start (VT_DELAY) in main
 res.append("state_ok=%s" % (not cut or wait_at < min(e["ts"] for e in cut)))
 # after() runs right inside main: only <module> and main hold it
@@ -236,8 +240,10 @@ print(" ".join(res))' "$@"; }
 want_open="unnamed=0 main:<module>,main worker:_bootstrap,_bootstrap_inner,run,worker_loop waiter:_bootstrap,_bootstrap_inner,run,wait,wait,waiter start_spread_ok=True work_item_ok=True waiter_ends=set-joined state_ok=True around_after:<module>,main"
 k=0
 for p in $pythons; do
-	v=$(py_tag "$p") k=$((k + 1))
+	v=$(py_tag "$p") k=$((k + 1)) minor=$("$p" -c 'import sys; print(sys.version_info[1])')
 	for ic in 0 1; do
+		evalhook=0
+		[ $ic = 1 ] && [ "$minor" -le 11 ] && evalhook=1
 		for how in VT_START=signal VT_DELAY=500ms; do
 			d=$work/open-$k-$ic-${how%%=*}
 			# VT_DELAY must fall due while main() waits for it: when the program gets there
@@ -248,7 +254,7 @@ for p in $pythons; do
 				rm -rf "$d"
 				env LD_PRELOAD="$lib" VT_IGNORE_C=$ic "$h" VT_OUTPUT="$d" "$p" "$work/open.py" "$d.at" ${D}e-3
 				"$conv" -q "$d" -o "$d.json" 2>/dev/null
-				got=$(openq "$d.json" "$d.at")
+				got=$(openq "$d.json" "$d.at" $evalhook)
 				[[ $got == *state_ok=False* ]] || break
 				D=$(($(first "$d.json" "$d.at") * 2 + 200))
 			done
