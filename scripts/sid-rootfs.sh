@@ -49,6 +49,7 @@ add_missing() {
 	say "adding$missing"
 	chroot "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"' \
 		- $missing >"$root.log" 2>&1 || { tail -n 5 "$root.log" >&2; cannot "apt-get install$missing failed"; }
+	chroot "$root" apt-get clean
 	rm -f "$root.log"
 }
 
@@ -69,6 +70,7 @@ make_root() {
 		cannot "debootstrap failed (log: $tmp.log)"
 	fi
 	echo 'Acquire::Check-Valid-Until "false";' >"$tmp/etc/apt/apt.conf.d/99vt"
+	chroot "$tmp" apt-get clean
 	date -u +%Y-%m-%dT%H:%M:%SZ >"$tmp/.vt-made"
 	rm -rf "$root" "$tmp.log"
 	mv "$tmp" "$root"
