@@ -99,8 +99,8 @@ static int filter_ret(struct vt_thread *t)
  * they call, until one whose code comes from the user's source: the script's file,
  * "<string>", or for the prompt "<stdin>" (numbered from 3.13 on) or "<python-input-N>".
  * After a few top-level calls that do not match, the gate opens anyway: better a few
- * extra calls than a lost trace. A match deeper down opens it too: 3.13's PyREPL runs the user's input
- * from inside its own loop.
+ * extra calls than a lost trace. A match deeper down opens it too: 3.13's PyREPL runs the
+ * user's input from inside its own loop.
  */
 
 void slow_update(void)
