@@ -23,6 +23,19 @@ struct vt_pyver vt_pyv;
 	.descr_type = 16, .descr_method = 40
 #define CO_GENERATOR_LIKE (0x20 | 0x80 | 0x200) /* generator, coroutine, async generator */
 
+/* what 3.12 and every later version share: sys.monitoring, frames read through the API,
+ * no eval hook; an entry from 3.12 on adds only what is its own */
+#define SINCE_3_12                                                                        \
+	.co_generator_like = CO_GENERATOR_LIKE, .sym_interp_get = "PyInterpreterState_Get", \
+	.code_name_attr = "co_qualname",                                                  \
+	.sym_eval_setter = "_PyInterpreterState_SetEvalFrameFunc",                        \
+	.sym_eval_getter = "_PyInterpreterState_GetEvalFrameFunc",                        \
+	.frame_code_via = VT_FC_API, .frame_layout_check = 0, .has_frame_getcode = 1,     \
+	.has_monitoring = 1, .has_eval_hook = 0, .eval_takes_tstate = 1,                  \
+	.eval_min_micro = 0, .eval_gen_frames = 0, .gen_start_by_resume = 1,              \
+	.profile_gen_resumes = 1, .profile_tstate_set = 0, .profile_all_threads = 1,      \
+	.exceptions_by_trace = 0
+
 static const struct vt_pyver g_versions[] = {
 	{
 		.minor = 8,
@@ -154,124 +167,56 @@ static const struct vt_pyver g_versions[] = {
 	},
 	{
 		.minor = 12,
+		SINCE_3_12,
 		.builds = VT_B_DEFAULT,
 		.off = { OFF_OBJECTS, .tstate_profilefunc = 64, .code_flags = 48 },
-		.co_generator_like = CO_GENERATOR_LIKE,
-		.sym_interp_get = "PyInterpreterState_Get",
 		.sym_is_finalizing = "_Py_IsFinalizing",
-		.code_name_attr = "co_qualname",
-		.sym_eval_setter = "_PyInterpreterState_SetEvalFrameFunc",
-		.sym_eval_getter = "_PyInterpreterState_GetEvalFrameFunc",
-		.frame_code_via = VT_FC_API,
-		.frame_layout_check = 0,
-		.has_frame_getcode = 1,
-		.has_monitoring = 1,
-		.has_eval_hook = 0,
-		.eval_takes_tstate = 1,
-		.eval_min_micro = 0,
-		.eval_gen_frames = 0,
-		.gen_start_by_resume = 1,
-		.profile_gen_resumes = 1,
-		.profile_tstate_set = 0,
-		.profile_all_threads = 1,
 		.profile_yield_op = 150,
 		.profile_yield_back = 0,
 		/* an unwind is a return of None (gh-110892, fixed in 3.13 only) */
 		.profile_unwind_none = 1,
 		.profile_return_ops = { 83, 121 }, /* RETURN_VALUE, RETURN_CONST */
 		.thread_start_joinable = 0,
-		.exceptions_by_trace = 0,
 		.pending_needs_wake = 1,
 	},
 	{
 		.minor = 13,
+		SINCE_3_12,
 		.builds = VT_B_DEFAULT | VT_B_DEBUG, /* python3.13-dbg: the same offsets */
 		.off = { OFF_OBJECTS, .tstate_profilefunc = 80, .code_flags = 48 },
-		.co_generator_like = CO_GENERATOR_LIKE,
-		.sym_interp_get = "PyInterpreterState_Get",
 		.sym_is_finalizing = "Py_IsFinalizing",
-		.code_name_attr = "co_qualname",
-		.sym_eval_setter = "_PyInterpreterState_SetEvalFrameFunc",
-		.sym_eval_getter = "_PyInterpreterState_GetEvalFrameFunc",
-		.frame_code_via = VT_FC_API,
-		.frame_layout_check = 0,
-		.has_frame_getcode = 1,
-		.has_monitoring = 1,
-		.has_eval_hook = 0,
-		.eval_takes_tstate = 1,
-		.eval_min_micro = 0,
-		.eval_gen_frames = 0,
-		.gen_start_by_resume = 1,
-		.profile_gen_resumes = 1,
-		.profile_tstate_set = 0,
-		.profile_all_threads = 1,
 		.profile_yield_op = 118,
 		.profile_yield_back = 1, /* the frame is at the RESUME after the YIELD_VALUE */
 		.profile_unwind_none = 0,
 		.profile_return_ops = { 0, 0 },
 		.thread_start_joinable = 1,
-		.exceptions_by_trace = 0,
 		/* 3.13 sets the main thread's _PY_CALLS_TO_DO_BIT from any thread */
 		.pending_needs_wake = 0,
 	},
 	{
 		.minor = 14,
+		SINCE_3_12,
 		.builds = VT_B_DEFAULT | VT_B_DEBUG,
 		.off = { OFF_OBJECTS, .tstate_profilefunc = 80, .code_flags = 48 },
-		.co_generator_like = CO_GENERATOR_LIKE,
-		.sym_interp_get = "PyInterpreterState_Get",
 		.sym_is_finalizing = "Py_IsFinalizing",
-		.code_name_attr = "co_qualname",
-		.sym_eval_setter = "_PyInterpreterState_SetEvalFrameFunc",
-		.sym_eval_getter = "_PyInterpreterState_GetEvalFrameFunc",
-		.frame_code_via = VT_FC_API,
-		.frame_layout_check = 0,
-		.has_frame_getcode = 1,
-		.has_monitoring = 1,
-		.has_eval_hook = 0,
-		.eval_takes_tstate = 1,
-		.eval_min_micro = 0,
-		.eval_gen_frames = 0,
-		.gen_start_by_resume = 1,
-		.profile_gen_resumes = 1,
-		.profile_tstate_set = 0,
-		.profile_all_threads = 1,
 		.profile_yield_op = 120,
 		.profile_yield_back = 0,
 		.profile_unwind_none = 0,
 		.profile_return_ops = { 0, 0 },
 		.thread_start_joinable = 1,
-		.exceptions_by_trace = 0,
 		.pending_needs_wake = 0,
 	},
 	{
 		.minor = 15,
+		SINCE_3_12,
 		.builds = VT_B_DEFAULT | VT_B_DEBUG,
 		.off = { OFF_OBJECTS, .tstate_profilefunc = 104, .code_flags = 48 },
-		.co_generator_like = CO_GENERATOR_LIKE,
-		.sym_interp_get = "PyInterpreterState_Get",
 		.sym_is_finalizing = "Py_IsFinalizing",
-		.code_name_attr = "co_qualname",
-		.sym_eval_setter = "_PyInterpreterState_SetEvalFrameFunc",
-		.sym_eval_getter = "_PyInterpreterState_GetEvalFrameFunc",
-		.frame_code_via = VT_FC_API,
-		.frame_layout_check = 0,
-		.has_frame_getcode = 1,
-		.has_monitoring = 1,
-		.has_eval_hook = 0,
-		.eval_takes_tstate = 1,
-		.eval_min_micro = 0,
-		.eval_gen_frames = 0,
-		.gen_start_by_resume = 1,
-		.profile_gen_resumes = 1,
-		.profile_tstate_set = 0,
-		.profile_all_threads = 1,
 		.profile_yield_op = 119,
 		.profile_yield_back = 0,
 		.profile_unwind_none = 0,
 		.profile_return_ops = { 0, 0 },
 		.thread_start_joinable = 1,
-		.exceptions_by_trace = 0,
 		.pending_needs_wake = 0,
 	},
 };

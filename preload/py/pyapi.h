@@ -7,7 +7,9 @@
  * code asks vt_pyv (the running interpreter's entry).
  *
  * Adding a CPython version (say 3.16):
- *  1. Copy the newest entry of g_versions[] in pyapi.c and set its minor.
+ *  1. Copy the newest entry of g_versions[] in pyapi.c and set its minor (the fields every
+ *     version from 3.12 on shares are SINCE_3_12; a new version that differs in one of
+ *     them takes that field out of the macro into each entry).
  *  2. Check every field against that version's headers (Include/cpython/pystate.h for
  *     PyThreadState.c_profilefunc, Include/internal/pycore_frame.h, object.h,
  *     methodobject.h, descrobject.h) and the symbols (nm -D libpython3.X.so); the
