@@ -59,15 +59,25 @@ all_pythons() {
 	return 0
 }
 
+# sid_exec PY: for an interpreter of the sid root (a wrapper of scripts/sid-rootfs.sh
+# wrap), the command that runs any program inside the root where PY runs (its sid-exec);
+# nothing for any other interpreter. A build that must see PY's headers and libraries
+# runs through it: $(sid_exec "$PY") gcc ...
+sid_exec() {
+	[ -x "$(dirname "$1")/sid-exec" ] && echo "$(dirname "$1")/sid-exec"
+	return 0
+}
+
 # py_tag PY: how a check names the interpreter: "3.14", "3.14-dbg" for a debug build
 # (sys.abiflags has d), with " (sid)" for the sid root's and " (Debian)" for
 # /usr/bin/python3; the version alone is for comparing, this is for reading
 py_tag() {
 	local t
 	t=$("$1" -c 'import sys; print("%d.%d%s" % (sys.version_info[:2] + ("-dbg" if "d" in getattr(sys, "abiflags", "") else "",)))') || return 1
-	case $1 in
-	*/sid-bin/*) t="$t (sid)" ;;
-	/usr/bin/python3) t="$t (Debian)" ;;
-	esac
+	if [ -n "$(sid_exec "$1")" ]; then
+		t="$t (sid)"
+	elif [ "$1" = /usr/bin/python3 ]; then
+		t="$t (Debian)"
+	fi
 	echo "$t"
 }

@@ -40,6 +40,8 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# sid_exec (the embedding cases build inside the sid root for its interpreters)
+. "$root/tests/pythons.sh"
 CASEDIR=$here/cases
 build=${VT_BUILD:-$root/build}
 LIBVT=$build/libvt.so

@@ -22,8 +22,7 @@ native="open64 read write close:libc; deflate:libz; vtdemo_work(int a, ptr buf, 
 
 for py in $pythons; do
 	v=$(py_tag "$py") || continue
-	in=
-	[ -x "$(dirname "$py")/sid-exec" ] && in=$(dirname "$py")/sid-exec
+	in=$(sid_exec "$py")
 	inc=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 	suffix=$("$py" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 	d=$work/$(tr -c 'A-Za-z0-9.\n-' _ <<<"$v")

@@ -72,7 +72,7 @@ else
 fi
 
 # in_root PY: whether PY is an interpreter of the sid root (its programs are the root's)
-in_root() { [ -x "$(dirname "$1")/sid-exec" ]; }
+in_root() { [ -n "$(sid_exec "$1")" ]; }
 
 for py in $pythons; do
 	v=$(py_tag "$py") || continue

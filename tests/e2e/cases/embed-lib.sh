@@ -5,8 +5,8 @@
 
 # embed_case VARIANT: init, initex or isolated (see embed.c)
 embed_case() {
-	local variant=$1 info inc libdir ldlib ver lib config cflags in=
-	[ -x "$(dirname "$PY")/sid-exec" ] && in=$(dirname "$PY")/sid-exec
+	local variant=$1 info inc libdir ldlib ver lib config cflags in
+	in=$(sid_exec "$PY")
 	$in sh -c 'command -v gcc' >/dev/null || skip "no gcc to build the embedding program"
 	info=$("$PY" -c 'import sysconfig as s; print("\n".join(str(s.get_config_var(k)) for k in ("INCLUDEPY", "LIBDIR", "LDLIBRARY", "VERSION")))')
 	{ read -r inc; read -r libdir; read -r ldlib; read -r ver; } <<< "$info"
