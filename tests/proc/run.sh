@@ -75,8 +75,10 @@ subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)'
 	fi
 
 	# bench/mp.py: a pool of 2 and a subprocess must all be there, and all 16 tasks in
-	# the workers (which worker runs how many is the pool's choice: with 3.14's
-	# forkserver one worker may take them all before the other has started)
+	# the workers. Which worker runs how many is the pool's choice: with 3.14's forkserver
+	# one worker may take them all, and the pool end them, before the other has reached
+	# worker(). So a pool worker is a process that started as one: it ran the
+	# process's _bootstrap (fork) or the forkserver's _serve_one, the first calls in it.
 	if [ -f "$mp" ]; then
 		rm -rf "$work/m" "$work/m.json"
 		LD_PRELOAD="$lib" VT_OUTPUT="$work/m" "$py" "$mp" 20 >/dev/null 2>&1
@@ -88,12 +90,16 @@ root = [e["pid"] for e in ev if e["ph"] == "M" and e["name"] == "process_sort_in
 f = {}
 tasks = 0
 for e in ev:
-    if e["ph"] == "X" and e["name"] in ("task", "f", "main", "worker"): f.setdefault(e["name"], set()).add(e["pid"])
-    if e["ph"] == "X" and e["name"] == "task" and e["pid"] not in root: tasks += 1
-# fork workers inherit main from the parent: count where main and worker run apart from it
-workers = f.get("worker", set()) - set(root)
-print(int(root[0] in f.get("main", ())), len(workers), tasks * (f.get("task", set()) <= workers),
-      len(f.get("f", ())))' "$work/m.json")
+    if e["ph"] != "X": continue
+    name = e["name"]
+    if name in ("BaseProcess._bootstrap", "_bootstrap", "_serve_one"): name = "started"
+    if name in ("task", "f", "main", "worker", "started"): f.setdefault(name, set()).add(e["pid"])
+    if name == "task" and e["pid"] not in root: tasks += 1
+# fork workers inherit main from the parent, and the parent runs threads (_bootstrap):
+# count the workers apart from it; at least one of them ran worker()
+workers = f.get("started", set()) - set(root)
+print(int(root[0] in f.get("main", ())), len(workers) * bool(f.get("worker", set()) & workers),
+      tasks * (f.get("task", set()) <= workers), len(f.get("f", ())))' "$work/m.json")
 		if [ "$n" = "1 2 16 1" ]; then ok "$tag: bench/mp.py: parent, 2 pool workers running the 16 tasks, and the subprocess"
 		else bad "$tag: bench/mp.py: processes with main, pool workers, tasks in them, processes with f: $n (want 1 2 16 1)"; fi
 	fi
