@@ -103,6 +103,11 @@ $(O)/libvt-clock2.so: $(CLOCK2_OBJ) preload/exports.map
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(OPT) -o $@ $(CLOCK2_OBJ) $(LIB_LDFLAGS)
 
+# and the unit of its cost per call: one clock read, back to back
+$(O)/clock-cost: scripts/clock-cost.c $(O)/.flags
+	@echo "  CC      $@"
+	$(Q)$(CC) $(OPT) -Wall -Wextra -o $@ $<
+
 $(O)/tools/%.o: tools/%.c $(HEADERS) $(O)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -246,10 +251,13 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh
 
-bench: all
+bench: all $(O)/clock-cost
 	scripts/bench.sh
 	scripts/bench-native.sh
 	scripts/bench-startup.sh
+
+bench-breakdown: all $(O)/clock-cost
+	O=$(O) scripts/bench-breakdown.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
@@ -283,10 +291,11 @@ help:
 	@echo '  fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)   fuzz-replay  the saved corpus'
 	@echo '  test-viewer  the viewer in headless Chromium   bench-viewer  its load and redraw times'
 	@echo '  bench      overhead against plain runs, cProfile and the no-op floor'
+	@echo '  bench-breakdown  where a recorded call costs: builds with one step removed'
 	@echo '  install    install into $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
 	@echo '  clean      remove $(O)/'
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all test-build deps test-deps unittest unittest-san e2e proctest converttest controltest richtest realtest nativetest faulttest preload-san soak exports viewer-deps test-viewer bench-viewer test demo bench install uninstall clean help FORCE
+.PHONY: all test-build deps test-deps unittest unittest-san e2e proctest converttest controltest richtest realtest nativetest faulttest preload-san soak exports viewer-deps test-viewer bench-viewer test demo bench bench-breakdown install uninstall clean help FORCE
 

@@ -65,6 +65,28 @@ PH_X = re.compile(rb'"ph"\s{0,4}:\s{0,4}"X"')
 PH_X_MAXLEN = 4 + 4 + 4 + 3 + 4  # longest possible match
 
 
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def tsc_invariant():
+    """vt's own test (preload/clock.c: CPUID's invariant-TSC bit, which /proc/cpuinfo
+    shows as constant_tsc and nonstop_tsc): vt reads the TSC only then."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "constant_tsc" in flags and "nonstop_tsc" in flags
+
+
 class Timeout(Exception):
     pass
 
@@ -297,6 +319,21 @@ class Bench:
             "problems"]) + "\n")
         self.runs_tsv = open(os.path.join(self.out_dir, "runs.tsv"), "w")
         self.runs_tsv.write("python\tworkload\tvariant\tpair\tstatus\trc\tcpu_s\twall_s\n")
+        self.cpu = cpu_model()
+        self.clock_name, self.clock_ns = self.clock_cost()
+        self.costs = []  # (label, row) of each fib run: the cost-per-call table
+
+    def clock_cost(self):
+        """(name, ns) of one read of the clock vt uses here, back to back (clock-cost)."""
+        prog = os.path.join(self.lib_dir, "clock-cost")
+        want = "mono" if self.base_env.get("VT_CLOCK") == "ns" or not tsc_invariant() else "tsc"
+        try:
+            out = subprocess.run([prog], capture_output=True, text=True, timeout=120).stdout
+        except (OSError, subprocess.TimeoutExpired) as e:
+            log(f"no clock cost ({prog}: {e}): the cost per call is given in ns only")
+            return want, None
+        got = dict(line.split() for line in out.splitlines() if len(line.split()) == 2)
+        return want, float(got[want]) if want in got else None
 
     # ---- one run of one variant ----
 
@@ -403,6 +440,7 @@ class Bench:
         mismatch = set()
         trace_bytes = {}
         events = rate = None
+        events_py = None
         rss = {"plain": [], "vt": []}
         for pair in range(self.pairs):
             for v in variants:
@@ -442,6 +480,9 @@ class Bench:
                             and self.converter):
                         events, rate = self.count_events(r["trace"])
                         self.check_fib_calls(label, wl, r["stdout"], events)
+                    if (v == "vt_ignore_c" and pair == self.pairs - 1 and self.convert
+                            and self.converter):
+                        events_py = self.count_events(r["trace"])[0]
                     shutil.rmtree(r["trace"], ignore_errors=True)
         end_progress()
 
@@ -481,6 +522,12 @@ class Bench:
             if (isinstance(events, int) and events > 0 and isinstance(plain, float)
                     and isinstance(row.get(hi), float) and isinstance(row.get(lo), float)):
                 row[key] = (row[hi] - row[lo]) * plain / (2 * events) * 1e9
+        # what a recorded call (its call and return records) costs above the floor, per mode
+        for key, hi, lo, n in (("call_ns", "vt", "floor", events),
+                               ("call_ns_py", "vt_ignore_c", "floor_ignore_c", events_py)):
+            if (isinstance(n, int) and n > 0 and isinstance(plain, float)
+                    and isinstance(row.get(hi), float) and isinstance(row.get(lo), float)):
+                row[key] = (row[hi] - row[lo]) * plain / n * 1e9
         row["mismatch"] = mismatch
         return row
 
@@ -587,6 +634,8 @@ class Bench:
         return r.stdout.strip(), source
 
     def main(self):
+        log(f"CPU: {self.cpu}; one clock read ({self.clock_name}): "
+            f"{self.clock_ns if self.clock_ns else '?'} ns")
         log(f"{len(self.workloads)} workloads from {self.bench_dir}, {self.pairs} pair(s) "
             f"per variant{' (quick)' if self.quick else ''}, libs from {self.lib_dir}")
         if self.vt_passthrough:
@@ -609,8 +658,11 @@ class Bench:
                 r = self.bench_workload(label, py, wl)
                 self.write_tsv(label, version, source, r)
                 rows.append(r)
+                if wl == "fib" and "error" not in r:
+                    self.costs.append((label, r))
             self.print_table(f"{label}  {py}", rows)
         self.print_legend()
+        self.print_costs()
         log(f"done in {time.monotonic() - t0:.0f} s; results in "
             f"{os.path.join(self.out_dir, 'results.tsv')} (per-run data: runs.tsv)")
         if self.failures:
@@ -619,6 +671,36 @@ class Bench:
                 log("  " + f)
             return 1
         return 0
+
+    def print_costs(self):
+        """The cost of one recorded call above the floor, per interpreter and mode, in ns
+        and in clock reads of this machine (fib: one X event = one call and its return)."""
+        if not self.costs:
+            return
+        clk = f"{self.clock_ns:.1f} ns" if self.clock_ns else "not measured"
+        print(f"\ncost of a recorded call above the floor (fib), CPU: {self.cpu}")
+        print(f"one clock read ({'rdtsc' if self.clock_name == 'tsc' else 'clock_gettime'}, "
+              f"back to back, build/clock-cost): {clk}")
+        print(f"{'python':<28}  {'C calls on':>10}  {'reads':>5}  {'Python only':>11}  {'reads':>5}")
+        with open(os.path.join(self.out_dir, "cost.tsv"), "w") as tsv:
+            tsv.write("python\tcpu\tclock\tclock_ns\tcall_ns\tcall_reads\tcall_ns_py\t"
+                      "call_reads_py\n")
+            for label, r in self.costs:
+                cells, fields = [], [label, self.cpu, self.clock_name,
+                                     f"{self.clock_ns:.2f}" if self.clock_ns else ""]
+                for key in ("call_ns", "call_ns_py"):
+                    ns = r.get(key)
+                    reads = ns / self.clock_ns if ns is not None and self.clock_ns else None
+                    cells += [f"{ns:.1f} ns" if ns is not None else "-",
+                              f"{reads:.2f}" if reads is not None else "-"]
+                    fields += [f"{ns:.2f}" if ns is not None else "",
+                               f"{reads:.3f}" if reads is not None else ""]
+                print(f"{label:<28}  {cells[0]:>10}  {cells[1]:>5}  {cells[2]:>11}  {cells[3]:>5}")
+                tsv.write("\t".join(fields) + "\n")
+        print("(vt - floor) x plain_cpu / calls, for C calls on (vt, floor) and Python only "
+              "(vt(IGNORE_C), floor(IGN_C)); a difference of two fastest runs, so it moves by "
+              "a few ns between runs on a noisy host")
+        sys.stdout.flush()
 
     def print_legend(self):
         print(f"""

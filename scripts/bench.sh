@@ -94,7 +94,7 @@ elif [ "${BENCH_ALL:-0}" = 1 ]; then
 	done
 	candidates="$candidates /usr/bin/python3"
 else
-	candidates="$pyenv_root/versions/3.11.7/bin/python3.11 $pyenv_root/versions/3.12.1/bin/python3.12 /usr/bin/python3"
+	candidates="$pyenv_root/versions/3.11.7/bin/python3.11 $pyenv_root/versions/3.12.1/bin/python3.12 $pyenv_root/versions/3.13.0/bin/python3.13 /usr/bin/python3"
 fi
 # 3.14 and 3.15 from the Debian sid root (scripts/sid-rootfs.sh), when it is made: wrappers
 # that run them inside it (their bash and chroot add a few ms to plain and traced runs alike)

@@ -206,6 +206,10 @@ static inline void py_set_recording(int on)
  * rest of the callback's work */
 static inline void stamp_at(struct vt_thread *t, uint64_t now, uint64_t *dt)
 {
+#ifdef VT_BENCH_NOCLOCK
+	/* scripts/bench-breakdown.sh's "no clock" build: no read, a short call's delta */
+	now = t->last + 8;
+#endif
 #ifdef VT_CLOCK_TWICE
 	/* libvt-clock2.so (`make bench` only) shows what the clock costs in place: one more
 	 * read per event, apart from the first (two in a row would wait for each other),
@@ -275,6 +279,9 @@ static inline void leave_vt(struct vt_thread *t)
  */
 static inline uint64_t early_now(void)
 {
+#ifdef VT_BENCH_NOCLOCK
+	return !py_f.slow; /* not 0, which would read the clock later */
+#endif
 	return VT_UNLIKELY(py_f.slow) ? 0 : vt_now();
 }
 
@@ -296,9 +303,11 @@ HOT int rec_call(struct vt_thread *t, unsigned kind, int64_t ref, uint64_t now)
 	if (VT_UNLIKELY(!now))
 		now = vt_now();
 	stamp_at(t, now, &dt);
+#ifndef VT_BENCH_NOENC /* scripts/bench-breakdown.sh's "no records" build */
 	t->pos = (size_t)(vt_put_id_rec(t->buf + t->pos, kind,
 					kind == VT_REC_RESUME ? id : (uint32_t)(ref >> 32), dt) -
 			  t->buf);
+#endif
 	t->events++;
 	if (VT_UNLIKELY(vt_cfg.ring))
 		vt_shadow_push(t, id);
@@ -325,7 +334,9 @@ HOT void rec_ret(struct vt_thread *t, unsigned kind, uint64_t now, PyObject *ret
 	if (VT_UNLIKELY(retval != NULL) && vt_cfg.log_return)
 		write_retval(t, retval);
 	stamp_at(t, now, &dt);
+#ifndef VT_BENCH_NOENC
 	t->pos = (size_t)(vt_put_dt_rec(t->buf + t->pos, kind, dt) - t->buf);
+#endif
 	t->events++;
 	if (VT_UNLIKELY(vt_cfg.ring))
 		vt_shadow_pop(t);
