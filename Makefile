@@ -52,7 +52,7 @@ COMMON_TOOL_OBJ = $(TOOLS_COMMON_SRC:common/%.c=$(O)/tools/common-%.o)
 TOOLS_SRC   = tools/vt-convert.c tools/convert.c tools/tracedir.c tools/reader.c \
               tools/timeline.c tools/filter.c tools/tree.c tools/counters.c tools/stats.c \
               tools/sink.c tools/sink-json.c tools/sink-html.c tools/sink-summary.c \
-              tools/sink-folded.c tools/html.c tools/json.c tools/util.c
+              tools/sink-folded.c tools/sink-speedscope.c tools/html.c tools/json.c tools/util.c
 TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(COMMON_TOOL_OBJ) $(O)/tools/viewer-assets.o
 VIEWER_SRC  = viewer/index.html viewer/viewer.css $(wildcard viewer/js/*.js)
 UNIT_SRC    = $(wildcard tests/unit/test-*.c)
@@ -226,6 +226,7 @@ viewer-deps:
 # the viewer in headless Chromium (Debian's package) driven by playwright-core
 test-viewer: all viewer-deps
 	O=$(O) node tests/viewer/run.mjs
+	O=$(O) node tests/viewer/speedscope.mjs
 
 bench-viewer: all viewer-deps
 	O=$(O) node tests/viewer/bench.mjs

@@ -84,6 +84,7 @@ VT_LIB=\"\$O/asan/libvt.so\" VT_PRELOAD_EXTRA=\"$SAN_RT\" VT_PYTHONS=\"$san_pyth
 suite real 550 'tests/real/run.sh'
 suite native 10 'tests/native/run.sh'
 suite viewer 40 'node tests/viewer/run.mjs'
+suite speedscope 30 'node tests/viewer/speedscope.mjs'
 # one suite per interpreter: the newest pyenv 3.X of each minor, and Debian's python3
 pythons=""
 find_pythons "" "8 9 10 11 12 13" /usr/bin/python3 >/dev/null

@@ -7,6 +7,7 @@
  *   sink-html.c     the offline viewer with the trace embedded (encoded by html.c)
  *   sink-summary.c  the table of functions (--summary), printed at the end
  *   sink-folded.c   folded stacks for flame graphs
+ *   sink-speedscope.c  speedscope's own file format (evented profiles)
  *
  * A sink knows its own options (given when it is made) and nothing of the command line.
  * The order of calls: def and process at any time; per converted thread: thread, then its
@@ -31,6 +32,7 @@ struct vt_def {
 	int is_span;   /* a span from vt.span() or vt itself (gc) */
 	int is_native; /* a native function (VT_NATIVE) */
 	int matches;   /* the name matches --match */
+	uint32_t sframe; /* the speedscope sink's frame index + 1 (0: none yet) */
 	/* the JSON sink's text of it, made by its def call: "ph":"X","cat":..,"name":".."
 	 * and ,"args":{"file":".." (NULL without loc) */
 	char *jhead, *jfile;
@@ -162,5 +164,7 @@ struct vt_summary_opts {
 struct vt_sink *vt_sink_summary_new(const struct vt_summary_opts *o);
 
 struct vt_sink *vt_sink_folded_new(const char *out);
+/** vt_sink_speedscope_new - speedscope's file format into @out; times from @origin */
+struct vt_sink *vt_sink_speedscope_new(const char *out, uint64_t origin);
 
 #endif /* VT_TOOLS_SINK_H */

@@ -1,7 +1,8 @@
 /*
  * vt-convert - merge every process and thread of a vt trace directory into one Chrome
  * Trace Event JSON file (Perfetto UI, chrome://tracing, speedscope), vt's offline HTML
- * viewer, folded stacks for flame graphs, or a pstats-like text summary.
+ * viewer, folded stacks for flame graphs, speedscope's format, or a pstats-like text
+ * summary.
  *
  * This file is the command line: options, help, the outputs chosen (sinks, sink.h) and
  * the exit status. The conversion itself is convert.c's; tools/README.md draws the rest.
@@ -39,7 +40,7 @@ static void usage_error(const char *fmt, ...)
 
 /* ---- options ---- */
 
-enum format { FMT_JSON, FMT_HTML, FMT_FOLDED, FMT_NONE };
+enum format { FMT_JSON, FMT_HTML, FMT_FOLDED, FMT_SPEEDSCOPE, FMT_NONE };
 
 /* the command line, as given */
 struct cli {
@@ -120,13 +121,14 @@ static void usage(FILE *f)
 		"\n"
 		"Merge every process and thread of a vt trace directory into one trace: Chrome\n"
 		"Trace Event JSON (Perfetto UI, chrome://tracing, speedscope), vt's offline HTML\n"
-		"viewer, folded stacks for flame graphs, or a text summary.\n"
+		"viewer, folded stacks for flame graphs, speedscope's own format, or a text summary.\n"
 		"\n"
 		"output\n"
 		"  -o, --output FILE     write here; '-' is standard output. The format follows the\n"
-		"                        name: .json, .json.gz (gzip), .html (viewer), .folded.\n"
+		"                        name: .json, .json.gz (gzip), .html (viewer), .folded,\n"
+		"                        .speedscope.json (speedscope's own format).\n"
 		"                        Default: DIR.json (none with --summary alone)\n"
-		"  -f, --format FMT      json, html or folded, whatever the name\n"
+		"  -f, --format FMT      json, html, folded or speedscope, whatever the name\n"
 		"      --split SIZE      JSON in parts of about SIZE bytes (FILE.part1.json, ...),\n"
 		"                        each a complete trace that opens on its own\n"
 		"summary\n"
@@ -157,6 +159,7 @@ static void usage(FILE *f)
 		"  vt-convert DIR --from 2.5s --to 3s -o window.json.gz\n"
 		"  vt-convert DIR --match 'handle_*' --min-dur 1ms -o slow.json\n"
 		"  vt-convert DIR -o app.folded && flamegraph.pl app.folded > app.svg\n"
+		"  vt-convert DIR -o app.speedscope.json          # open it in speedscope\n"
 		"\n"
 		"exit status: 0 ok, 1 some input was damaged (the rest is converted) or the\n"
 		"output failed, 2 bad usage\n");
@@ -271,6 +274,7 @@ static void parse_args(struct cli *o, int argc, char **argv)
 		fmt = "json";
 	if (!fmt && o->out)
 		fmt = ends_with(o->out, ".html") ? "html" :
+		      ends_with(o->out, ".speedscope.json") ? "speedscope" :
 		      ends_with(o->out, ".folded") || ends_with(o->out, ".txt") ? "folded" : "json";
 	if (!fmt)
 		fmt = "json";
@@ -280,8 +284,10 @@ static void parse_args(struct cli *o, int argc, char **argv)
 		o->fmt = FMT_HTML;
 	else if (!strcmp(fmt, "folded"))
 		o->fmt = FMT_FOLDED;
+	else if (!strcmp(fmt, "speedscope"))
+		o->fmt = FMT_SPEEDSCOPE;
 	else
-		usage_error("--format: '%s' is not json, html or folded", fmt);
+		usage_error("--format: '%s' is not json, html, folded or speedscope", fmt);
 	if (o->out && o->fmt == FMT_JSON && ends_with(o->out, ".gz"))
 		o->gz = 1;
 	if (o->split && o->fmt != FMT_JSON)
@@ -321,6 +327,8 @@ static void add_sinks(struct vt_convert *cv, const struct cli *o, const char *di
 		vt_sinks_add(&cv->out, vt_sink_html_new(o->out, dir, origin));
 	} else if (o->fmt == FMT_FOLDED) {
 		vt_sinks_add(&cv->out, vt_sink_folded_new(o->out));
+	} else if (o->fmt == FMT_SPEEDSCOPE) {
+		vt_sinks_add(&cv->out, vt_sink_speedscope_new(o->out, origin));
 	}
 	if (o->summary) {
 		/* with the trace on stdout, the table goes to stderr */
@@ -372,9 +380,10 @@ int main(int argc, char **argv)
 
 		while (n > 1 && dir[n - 1] == '/')
 			n--;
-		defout = xmalloc(n + 16);
-		snprintf(defout, n + 16, "%.*s.%s", (int)n, dir,
-			 o.fmt == FMT_HTML ? "html" : o.fmt == FMT_FOLDED ? "folded" : "json");
+		defout = xmalloc(n + 24);
+		snprintf(defout, n + 24, "%.*s.%s", (int)n, dir,
+			 o.fmt == FMT_HTML ? "html" : o.fmt == FMT_FOLDED ? "folded" :
+			 o.fmt == FMT_SPEEDSCOPE ? "speedscope.json" : "json");
 		o.out = defout;
 	}
 	co = (struct vt_convert_opts){
