@@ -15,14 +15,15 @@
 
 #define MAX_JOBS 64
 
-void vt_convert_open(struct vt_convert *cv, const struct vt_convert_opts *o, const char *dir)
+void vt_convert_open(struct vt_convert *cv, const struct vt_convert_opts *o,
+		     const char *const *dirs, size_t ndirs, int align)
 {
 	memset(cv, 0, sizeof(*cv));
 	clock_gettime(CLOCK_MONOTONIC, &cv->t0);
 	cv->o = o;
 	cv->unseen.name = xstrndup("(entered before recording began)", 32);
 	vt_tree_init(&cv->tree);
-	vt_tracedir_open(&cv->td, dir);
+	vt_tracedir_open(&cv->td, dirs, ndirs, align);
 	cv->bad = cv->td.bad;
 }
 
@@ -93,7 +94,7 @@ static int still_running(const struct vt_input *in)
 
 	if (!r->truncated_tail || (in->proc && in->proc->r.has_exit))
 		return 0;
-	return kill((pid_t)r->pid, 0) == 0 || errno == EPERM;
+	return kill((pid_t)(r->pid - r->pid_off), 0) == 0 || errno == EPERM;
 }
 
 /* a converting thread: its sinks' locals (NULL: the only one) and its counts */

@@ -36,8 +36,10 @@ struct vt_convert {
 	int bad;                   /* some input was damaged: exit 1 */
 };
 
-/** vt_convert_open - open the trace directory @dir (dies when it holds no trace). */
-void vt_convert_open(struct vt_convert *cv, const struct vt_convert_opts *o, const char *dir);
+/** vt_convert_open - open the @ndirs trace directories @dirs, several runs on one axis
+ * (aligned at their starts with @align); dies when one holds no trace. */
+void vt_convert_open(struct vt_convert *cv, const struct vt_convert_opts *o,
+		     const char *const *dirs, size_t ndirs, int align);
 
 /** vt_convert_run - read everything into cv->out; the sinks are not ended. */
 void vt_convert_run(struct vt_convert *cv);

@@ -382,7 +382,7 @@ static void time_chunk(struct vt_reader *r)
 	}
 	if (!r->clock_tsc) {
 		for (size_t i = 0; i < r->nev; i++)
-			r->ev[i].ns = r->ev[i].r.clock;
+			r->ev[i].ns = r->ev[i].r.clock + r->shift;
 		return;
 	}
 	if (have1 && c1 > c0 && m1 > m0 && m1 - m0 >= MIN_RATE_SPAN_NS)
@@ -399,7 +399,7 @@ static void time_chunk(struct vt_reader *r)
 		/* a damaged chunk's deltas can add up to anything: clamp, and add unsigned */
 		int64_t o = x >= 9.2e18 ? INT64_MAX : x <= -9.2e18 ? INT64_MIN : llround(x);
 
-		r->ev[i].ns = m0 + (uint64_t)o;
+		r->ev[i].ns = m0 + (uint64_t)o + r->shift;
 	}
 }
 

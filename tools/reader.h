@@ -39,6 +39,10 @@ struct vt_reader {
 	uint64_t clock0, mono0, real0;
 	char py[32];
 	unsigned major, minor;
+	/* set by the caller before the first chunk (several runs on one axis, tracedir.c):
+	 * added to every time (mod 2^64), and to pid, ppid and tid already */
+	uint64_t shift;
+	uint64_t pid_off;
 	/* process file: from PROC and EXIT */
 	char *argv;         /* arguments joined by spaces (heap) */
 	char *exe, *cwd;    /* heap */

@@ -427,7 +427,7 @@ int vt_timeline_feed(struct vt_timeline *tl, const struct vt_reader *r, const st
 		break;
 	case VT_REC_FORK:
 		if (tl->env->tree)
-			vt_tree_spawn(tl->env->tree, tl->pid, tl->tid, e->ns, x->count);
+			vt_tree_spawn(tl->env->tree, tl->pid, tl->tid, e->ns, x->count + r->pid_off);
 		break;
 	default:
 		break;

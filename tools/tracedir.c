@@ -146,33 +146,100 @@ static void read_process(struct vt_tracedir *td, struct vt_input *in)
 		vt_error(&td->bad, "%s: offset %zu: %s", in->r.path, in->r.err_off, in->r.err_msg);
 }
 
-void vt_tracedir_open(struct vt_tracedir *td, const char *dir)
+/* the files of @dir, run @run, added to td->in */
+static void open_dir(struct vt_tracedir *td, const char *dir, unsigned run, size_t *cap)
 {
-	uint64_t origin = UINT64_MAX;
-	size_t k = 0;
+	size_t nnames, k = 0;
+	char **names = list_dir(dir, &nnames);
 
-	memset(td, 0, sizeof(*td));
-	td->dir = dir;
-	td->names = list_dir(dir, &td->nnames);
-	while (k < td->nnames && !ends_with(td->names[k], ".vt"))
+	while (k < nnames && !ends_with(names[k], ".vt"))
 		k++;
-	if (k == td->nnames)
-		no_trace_files(dir, td->names, td->nnames);
-	td->in = xmalloc((td->nnames + 1) * sizeof(*td->in));
-	for (size_t i = 0; i < td->nnames; i++) {
-		size_t plen = strlen(dir) + strlen(td->names[i]) + 2;
+	if (k == nnames)
+		no_trace_files(dir, names, nnames);
+	if (td->n + nnames + 1 > *cap) {
+		*cap = td->n + nnames + 1;
+		td->in = xrealloc(td->in, *cap * sizeof(*td->in));
+	}
+	for (size_t i = 0; i < nnames; i++) {
+		size_t plen = strlen(dir) + strlen(names[i]) + 2;
 		char *path = xmalloc(plen);
 		struct vt_input *in;
 
-		snprintf(path, plen, "%s/%s", dir, td->names[i]);
+		snprintf(path, plen, "%s/%s", dir, names[i]);
 		in = open_input(td, path);
 		free(path);
 		if (!in)
 			continue;
-		if (in->r.mono0 && in->r.mono0 < origin)
-			origin = in->r.mono0;
+		in->run = run;
 		td->in[td->n++] = in;
 	}
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* a pid of run @run's files that an earlier run's files have (offsets applied) */
+static int pids_repeat(const struct vt_tracedir *td, unsigned run)
+{
+	for (size_t i = 0; i < td->n; i++)
+		for (size_t k = 0; td->in[i]->run == run && k < td->n; k++)
+			if (td->in[k]->run < run && td->in[k]->r.pid == td->in[i]->r.pid)
+				return 1;
+	return 0;
+}
+
+/* Several runs: each one's times moved onto the wall clock (or to a common start), and
+ * its pids offset when they repeat an earlier run's. Before any chunk is read. */
+static void place_runs(struct vt_tracedir *td, int align)
+{
+	/* align: every run starts here; far from 0, so that a time a little before a
+	 * run's first file (a chunk started early) cannot wrap */
+	const uint64_t base = 1000000000000ull;
+
+	for (unsigned run = 0; run < td->ndirs; run++) {
+		const struct vt_reader *first = NULL;
+		uint64_t shift, off;
+
+		for (size_t i = 0; i < td->n; i++)
+			if (td->in[i]->run == run && td->in[i]->r.mono0 &&
+			    (!first || td->in[i]->r.mono0 < first->mono0))
+				first = &td->in[i]->r;
+		if (!first)
+			continue;
+		shift = align ? base - first->mono0 : first->real0 - first->mono0;
+		off = run && pids_repeat(td, run) ? run * VT_RUN_PID_STEP : 0;
+		for (size_t i = 0; i < td->n; i++) {
+			struct vt_reader *r = &td->in[i]->r;
+
+			if (td->in[i]->run != run)
+				continue;
+			r->shift = shift;
+			r->mono0 += shift;
+			r->pid_off = off;
+			r->pid += off;
+			r->tid += off;
+			if (r->ppid)
+				r->ppid += off;
+		}
+	}
+}
+
+void vt_tracedir_open(struct vt_tracedir *td, const char *const *dirs, size_t ndirs, int align)
+{
+	uint64_t origin = UINT64_MAX;
+	size_t cap = 0, k;
+
+	memset(td, 0, sizeof(*td));
+	td->dir = dirs[0];
+	td->dirs = dirs;
+	td->ndirs = ndirs;
+	for (unsigned run = 0; run < ndirs; run++)
+		open_dir(td, dirs[run], run, &cap);
+	if (ndirs > 1)
+		place_runs(td, align);
+	for (size_t i = 0; i < td->n; i++)
+		if (td->in[i]->r.mono0 && td->in[i]->r.mono0 < origin)
+			origin = td->in[i]->r.mono0;
 	td->origin = origin == UINT64_MAX ? 0 : origin;
 	/* process files first: their PROC and EXIT records name and close the processes */
 	for (size_t i = 0; i < td->n; i++)
@@ -205,9 +272,6 @@ void vt_tracedir_close(struct vt_tracedir *td)
 		free(td->in[i]->mark);
 		free(td->in[i]);
 	}
-	for (size_t i = 0; i < td->nnames; i++)
-		free(td->names[i]);
-	free(td->names);
 	free(td->in);
 	memset(td, 0, sizeof(*td));
 }

@@ -65,27 +65,33 @@ static void instant(struct vt_sinks *out, uint64_t origin, uint64_t pid, uint64_
 	vt_sinks_instant(out, NULL, &in);
 }
 
-static void exit_label(const struct vt_reader *r, char *buf, size_t cap)
+static void exit_label(const struct vt_input *in, size_t runs, char *buf, size_t cap)
 {
 	static const char *const sig[] = { [1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT",
 					   [6] = "SIGABRT", [9] = "SIGKILL", [11] = "SIGSEGV",
 					   [13] = "SIGPIPE", [15] = "SIGTERM" };
+	const struct vt_reader *r = &in->r;
+	char pid[64];
 
+	/* the pid as the system gave it, and with several runs, which one */
+	if (runs > 1)
+		snprintf(pid, sizeof(pid), "pid %llu (run %u)",
+			 (unsigned long long)(r->pid - r->pid_off), in->run + 1);
+	else
+		snprintf(pid, sizeof(pid), "pid %llu", (unsigned long long)r->pid);
 	if (!r->has_exit)
-		snprintf(buf, cap, "pid %llu, no exit record (killed or still running)",
-			 (unsigned long long)r->pid);
+		snprintf(buf, cap, "%s, no exit record (killed or still running)", pid);
 	else if (r->exit_how == VT_EXIT_CODE)
-		snprintf(buf, cap, "pid %llu, exit %lld", (unsigned long long)r->pid,
-			 (long long)r->exit_code);
+		snprintf(buf, cap, "%s, exit %lld", pid, (long long)r->exit_code);
 	else if (r->exit_how == VT_EXIT_SIGNAL)
-		snprintf(buf, cap, "pid %llu, killed by %s", (unsigned long long)r->pid,
+		snprintf(buf, cap, "%s, killed by %s", pid,
 			 r->exit_code > 0 && r->exit_code < 16 && sig[r->exit_code]
 				 ? sig[r->exit_code]
 				 : "a signal");
 	else if (r->exit_how == VT_EXIT_EXEC)
-		snprintf(buf, cap, "pid %llu, replaced by exec", (unsigned long long)r->pid);
+		snprintf(buf, cap, "%s, replaced by exec", pid);
 	else
-		snprintf(buf, cap, "pid %llu, exited", (unsigned long long)r->pid);
+		snprintf(buf, cap, "%s, exited", pid);
 }
 
 static int is_parent(const struct vt_input *p, const struct vt_input *c)
@@ -160,7 +166,7 @@ void vt_tree_processes(struct vt_tracedir *td, struct vt_sinks *out, struct vt_c
 		for (k = n; k-- > i;)
 			if (order[k]->r.pid == r->pid)
 				break;
-		exit_label(&order[k]->r, label, sizeof(label));
+		exit_label(order[k], td->ndirs, label, sizeof(label));
 		vt_sinks_process(out, r->pid, name, sort++, label);
 		counts->processes++;
 		if (order[i]->mark)

@@ -61,6 +61,8 @@ struct cli {
 	const char *match;
 	uint64_t split;    /* bytes per JSON part, 0: one file */
 	size_t jobs;       /* converting threads, 0: one per CPU */
+	int align;         /* several runs: all from one start */
+	size_t ndirs;      /* trace directories: argv[optind..] */
 };
 
 /* "2.5s", "300ms", "40us", "12ns", "2m"; a bare number means seconds */
@@ -117,9 +119,10 @@ static size_t parse_list(const char *opt, const char *v, uint64_t **out)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vt-convert DIR [options]\n"
+		"usage: vt-convert DIR [DIR...] [options]\n"
 		"\n"
-		"Merge every process and thread of a vt trace directory into one trace: Chrome\n"
+		"Merge every process and thread of a vt trace directory into one trace (of several\n"
+		"directories, runs, on one time axis): Chrome\n"
 		"Trace Event JSON (Perfetto UI, chrome://tracing, speedscope), vt's offline HTML\n"
 		"viewer, folded stacks for flame graphs, speedscope's own format, or a text summary.\n"
 		"\n"
@@ -129,6 +132,8 @@ static void usage(FILE *f)
 		"                        .speedscope.json (speedscope's own format).\n"
 		"                        Default: DIR.json (none with --summary alone)\n"
 		"  -f, --format FMT      json, html, folded or speedscope, whatever the name\n"
+		"      --align           with several DIRs (runs), start them all at 0 rather than\n"
+		"                        placing them by their wall clocks\n"
 		"      --split SIZE      JSON in parts of about SIZE bytes (FILE.part1.json, ...),\n"
 		"                        each a complete trace that opens on its own\n"
 		"summary\n"
@@ -160,6 +165,7 @@ static void usage(FILE *f)
 		"  vt-convert DIR --match 'handle_*' --min-dur 1ms -o slow.json\n"
 		"  vt-convert DIR -o app.folded && flamegraph.pl app.folded > app.svg\n"
 		"  vt-convert DIR -o app.speedscope.json          # open it in speedscope\n"
+		"  vt-convert run1 run2 --align -o both.json      # two runs, side by side\n"
 		"\n"
 		"exit status: 0 ok, 1 some input was damaged (the rest is converted) or the\n"
 		"output failed, 2 bad usage\n");
@@ -168,7 +174,7 @@ static void usage(FILE *f)
 static void parse_args(struct cli *o, int argc, char **argv)
 {
 	enum { O_SPLIT = 256, O_PERPROC, O_PERTHREAD, O_SORT, O_TOP, O_FROM, O_TO, O_PID, O_TID,
-	       O_MINDUR, O_MAXDEPTH, O_MATCH, O_VERSION, O_PROGRESS };
+	       O_MINDUR, O_MAXDEPTH, O_MATCH, O_VERSION, O_PROGRESS, O_ALIGN };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -188,6 +194,7 @@ static void parse_args(struct cli *o, int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "align", no_argument, NULL, O_ALIGN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -235,6 +242,7 @@ static void parse_args(struct cli *o, int argc, char **argv)
 				usage_error("--jobs: '%s' is not a number from 1 to 64", optarg);
 			break;
 		case O_PROGRESS: o->progress = 1; break;
+		case O_ALIGN: o->align = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case O_VERSION:
 			printf("vt-convert %s (trace format %d.%d)\n", VT_VERSION, VT_FORMAT_MAJOR,
@@ -247,17 +255,18 @@ static void parse_args(struct cli *o, int argc, char **argv)
 		usage(stderr);
 		exit(2);
 	}
-	if (optind < argc - 1) {
-		/* one line that names the problem: the whole usage hides it */
+	/* several directories are runs to combine; anything else after the first one is
+	 * a mistake: one line that names it (the whole usage hides it) */
+	for (int i = optind + 1; i < argc; i++) {
 		struct stat st;
-		const char *extra = argv[optind + 1];
 
-		if (stat(extra, &st) == 0 && S_ISDIR(st.st_mode))
-			usage_error("one trace directory at a time, %d given: '%s', '%s'%s",
-				    argc - optind, argv[optind], extra, argc - optind > 2 ? ", ..." : "");
-		usage_error("unexpected argument '%s' after the trace directory; an output file "
-			    "is given with -o", extra);
+		if (stat(argv[i], &st) != 0 || !S_ISDIR(st.st_mode))
+			usage_error("unexpected argument '%s' after the trace directory; an output "
+				    "file is given with -o", argv[i]);
 	}
+	o->ndirs = (size_t)(argc - optind);
+	if (o->align && o->ndirs < 2)
+		usage_error("--align puts several trace directories on one start: give two or more");
 	if (o->summary)
 		o->summary = per;
 	if (o->to != UINT64_MAX && o->to <= o->from)
@@ -270,6 +279,9 @@ static void parse_args(struct cli *o, int argc, char **argv)
 		o->fmt = FMT_NONE;
 		return;
 	}
+	if (!o->out && o->ndirs > 1)
+		usage_error("%zu trace directories are combined into one output: name it with -o",
+			    o->ndirs);
 	if (o->out && !strcmp(o->out, "-") && !fmt)
 		fmt = "json";
 	if (!fmt && o->out)
@@ -393,7 +405,7 @@ int main(int argc, char **argv)
 		.jobs = o.jobs,
 		.progress = o.progress,
 	};
-	vt_convert_open(&cv, &co, dir);
+	vt_convert_open(&cv, &co, (const char *const *)argv + optind, o.ndirs, o.align);
 	add_sinks(&cv, &o, dir, &json);
 	vt_convert_run(&cv);
 	vt_sinks_end(&cv.out);

@@ -204,10 +204,52 @@ out=$("$conv" "$data/good/p4242.000000003b9aca00.proc.vt" 2>&1); rc=$?
 out=$("$conv" "$work/missing" 2>&1); rc=$?
 [ $rc = 1 ] && [ "$out" = "vt-convert: cannot open trace directory '$work/missing': No such file or directory" ] &&
 	ok "a missing directory: named with the cause" || bad "a missing directory" "rc=$rc $out"
-# two trace directories (vt-convert vt-trace-*/ when there are two runs): one line, exit 2
-out=$("$conv" "$data/good" "$data/truncated" -o "$work/two.json" 2>&1); rc=$?
-[ $rc = 2 ] && [ "$out" = "vt-convert: one trace directory at a time, 2 given: '$data/good', '$data/truncated' (see vt-convert --help)" ] &&
-	[ ! -e "$work/two.json" ] && ok "two trace directories: one line naming both, exit 2" || bad "two trace directories" "rc=$rc $out"
+# several trace directories are runs, combined on one time axis (vt-convert DIR1 DIR2 -o):
+# two real runs of one program, one after the other, and one run given twice (its pids repeat)
+prog='def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+fib(12)'
+rm -rf "$work/run1" "$work/run2"
+LD_PRELOAD="$top/build/libvt.so" VT_OUTPUT="$work/run1" python3 -c "$prog"
+LD_PRELOAD="$top/build/libvt.so" VT_OUTPUT="$work/run2" python3 -c "$prog"
+runs() { # JSON on stdin -> per process: label, first and last X start (us), X count
+	python3 -c '
+import json, sys
+ev = json.load(sys.stdin)["traceEvents"]
+lab = {e["pid"]: e["args"]["labels"] for e in ev if e["ph"] == "M" and e["name"] == "process_labels"}
+xs = {}
+for e in ev:
+    if e["ph"] == "X" and e["name"] == "fib": xs.setdefault(e["pid"], []).append(e["ts"])
+# pid, the real pid and run from the label ("pid 42 (run 2), exit 0"), first and last, count
+for p in sorted(lab):
+    w = lab[p].split(",")[0].replace("(run ", "").replace(")", "").split()
+    print(p, w[1], w[2] if len(w) > 2 else 0, min(xs.get(p, [0])), max(xs.get(p, [0])), len(xs.get(p, [])))'
+}
+out=$("$conv" -q "$work/run1" "$work/run2" -o - | runs) &&
+	set -- $out && [ $# = 12 ] &&
+	[ "$6 ${12}" = "465 465" ] && [ "$3 $9" = "1 2" ] &&
+	python3 -c "import sys; sys.exit(not float('${10}') > float('$5'))" &&
+	ok "two runs: two processes labelled run 1 and run 2, 465 fib calls each, run 2 after run 1 on the wall clock" ||
+	bad "two runs combined" "$out"
+out=$("$conv" -q "$work/run1" "$work/run2" --align -o - | runs) &&
+	set -- $out && [ $# = 12 ] &&
+	python3 -c "import sys; sys.exit(not float('${10}') < float('$5'))" &&
+	ok "two runs --align: both start at 0, so they overlap" || bad "two runs --align" "$out"
+out=$("$conv" -q "$work/run1" "$work/run1" -o - | runs) &&
+	set -- $out && [ $# = 12 ] && [ "$7" = $(($1 + 10000000)) ] && [ "$2 $3" = "$1 1" ] &&
+	[ "$8 $9" = "$1 2" ] && [ "$6 ${12}" = "465 465" ] &&
+	ok "one run given twice: its pid repeats, so run 2's is offset by 10^7 (label: the real pid, run 2)" ||
+	bad "a run given twice" "$out"
+out=$("$conv" "$work/run1" "$work/run2" 2>&1); rc=$?
+[ $rc = 2 ] && [ "$out" = "vt-convert: 2 trace directories are combined into one output: name it with -o (see vt-convert --help)" ] &&
+	ok "several runs without -o: one line, exit 2" || bad "several runs without -o" "rc=$rc $out"
+out=$("$conv" "$work/run1" --align -o "$work/a.json" 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q -- "--align puts several trace directories on one start" &&
+	ok "--align with one run: said, exit 2" || bad "--align with one run" "rc=$rc $out"
+out=$("$conv" "$data/good" "$data/truncated" -q -o "$work/two.json" 2>&1); rc=$?
+[ $rc = 1 ] && [ -s "$work/two.json" ] && echo "$out" | grep -q "truncated/" &&
+	ok "a good run and a truncated one: the damage named, the rest converted, exit 1" ||
+	bad "good and truncated runs" "rc=$rc $out"
 out=$("$conv" "$data/good" "$work/out.json" 2>&1); rc=$?
 [ $rc = 2 ] && [ "$out" = "vt-convert: unexpected argument '$work/out.json' after the trace directory; an output file is given with -o (see vt-convert --help)" ] &&
 	ok "an output name without -o: one line naming it, exit 2" || bad "output name without -o" "rc=$rc $out"
