@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { CHROMIUM, haveChromium, launch } from './browser.mjs';
 import { FOREIGN } from './gen-json.mjs';
+import { assert, count, eq, finish, onlyMatching, skip, test } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -25,39 +26,18 @@ const build = resolve(root, process.env.O || 'build');
 const out = join(build, 'viewer-test');
 const EVIL = '</script><script>alert(1)</script>';
 
-let passed = 0, failed = 0, skipped = 0;
-const only = process.argv[2] ? new RegExp(process.argv[2]) : null;
-
-async function test(name, fn) {
-  if (only && !only.test(name)) return;
-  const t = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log('ok   ' + name + ' (' + (Date.now() - t) + ' ms)');
-  } catch (e) {
-    failed++;
-    console.log('FAIL ' + name + ': ' + (e && e.stack || e));
-  }
-}
-function skip(name, why) { skipped++; console.log('skip ' + name + ': ' + why); }
-function assert(c, msg) { if (!c) throw new Error(msg); }
-function eq(a, b, msg) { if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(msg + ': got ' + JSON.stringify(a) + ', want ' + JSON.stringify(b)); }
-function finish() {
-  console.log(passed + ' passed, ' + failed + ' failed' + (skipped ? ', ' + skipped + ' skipped' : ''));
-  process.exit(failed ? 1 : 0);
-}
+onlyMatching(process.argv[2] ? new RegExp(process.argv[2]) : null);
 
 if (!haveChromium()) {
   console.log('viewer tests: chromium is not installed (' + CHROMIUM + '): skipping them all; scripts/install-viewer-deps.sh installs it');
-  skipped++;
+  count.skipped++;
   finish();
 }
 try {
   await import('playwright-core');
 } catch (e) {
   console.log('viewer tests: playwright-core is missing (run scripts/install-viewer-deps.sh): ' + e.message);
-  failed++;
+  count.failed++;
   finish();
 }
 

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, haveChromium, launch } from './browser.mjs';
+import { assert, count, finish, test } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -22,24 +23,6 @@ const app = join(here, 'node_modules/speedscope/dist/release/index.html');
 const schemaFile = join(here, 'node_modules/speedscope/dist/release/file-format-schema.json');
 const PY = process.env.VT_SS_PYTHON || '/usr/bin/python3';
 
-let passed = 0, failed = 0, skipped = 0;
-
-async function test(name, fn) {
-  const t = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log('ok   ' + name + ' (' + (Date.now() - t) + ' ms)');
-  } catch (e) {
-    failed++;
-    console.log('FAIL ' + name + ': ' + (e && e.stack || e));
-  }
-}
-function assert(c, msg) { if (!c) throw new Error(msg); }
-function finish() {
-  console.log(passed + ' passed, ' + failed + ' failed' + (skipped ? ', ' + skipped + ' skipped' : ''));
-  process.exit(failed ? 1 : 0);
-}
 function run(cmd, args, opts) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, ...opts });
   if (r.status !== 0) throw new Error(cmd + ' ' + args.join(' ') + ' failed (' + r.status + '): ' + r.stderr + r.stdout);
@@ -112,12 +95,12 @@ async function importInto(ctx, file) {
 
 if (!haveChromium()) {
   console.log('speedscope tests: chromium is not installed (' + CHROMIUM + '): skipping them; scripts/install-viewer-deps.sh installs it');
-  skipped++;
+  count.skipped++;
   finish();
 }
 if (!existsSync(app)) {
   console.log('speedscope tests: speedscope is missing (' + app + '): run scripts/install-viewer-deps.sh');
-  failed++;
+  count.failed++;
   finish();
 }
 mkdirSync(out, { recursive: true });
