@@ -52,7 +52,7 @@ COMMON_TOOL_OBJ = $(TOOLS_COMMON_SRC:common/%.c=$(O)/tools/common-%.o)
 TOOLS_SRC   = tools/vt-convert.c tools/convert.c tools/tracedir.c tools/reader.c \
               tools/timeline.c tools/filter.c tools/tree.c tools/counters.c tools/stats.c \
               tools/sink.c tools/sink-json.c tools/sink-html.c tools/sink-summary.c \
-              tools/sink-folded.c tools/sink-speedscope.c tools/html.c tools/json.c tools/util.c
+              tools/sink-folded.c tools/sink-speedscope.c tools/sources.c tools/html.c tools/json.c tools/util.c
 TOOLS_OBJ   = $(TOOLS_SRC:%.c=$(O)/%.o) $(COMMON_TOOL_OBJ) $(O)/tools/viewer-assets.o
 VIEWER_SRC  = viewer/index.html viewer/viewer.css $(wildcard viewer/js/*.js)
 UNIT_SRC    = $(wildcard tests/unit/test-*.c)
@@ -139,7 +139,7 @@ $(O)/vt-convert: $(TOOLS_OBJ)
 	$(Q)$(CC) $(OPT) -o $@ $(TOOLS_OBJ) $(TOOL_LIBS)
 
 # unit tests: the codec and the converter's modules, linked with Criterion
-$(O)/unit-tests: $(UNIT_SRC) tests/unit/tracegen.h tests/unit/sinkrec.h $(filter-out $(O)/tools/vt-convert.o $(O)/tools/html.o $(O)/tools/sink-html.o $(O)/tools/viewer-assets.o,$(TOOLS_OBJ)) $(O)/tools/unit-intern.o $(O)/tools/unit-path.o
+$(O)/unit-tests: $(UNIT_SRC) tests/unit/tracegen.h tests/unit/sinkrec.h $(filter-out $(O)/tools/vt-convert.o $(O)/tools/html.o $(O)/tools/sink-html.o $(O)/tools/sources.o $(O)/tools/viewer-assets.o,$(TOOLS_OBJ)) $(O)/tools/unit-intern.o $(O)/tools/unit-path.o
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(VT_CFLAGS) -DVT_FORMAT_DECODER -o $@ $(filter %.c %.o,$^) -lcriterion $(TOOL_LIBS)
 

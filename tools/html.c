@@ -10,6 +10,7 @@
  * the flows, which a reader of the first VTR1 layout never reaches.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,9 @@ struct vt_html {
 	size_t nctr, ctr_cap;
 	struct html_flow *flow;
 	size_t nflow, flow_cap;
+	/* source files: path and text, or path and why it is left out (text NULL) */
+	struct html_source { char *path, *text; size_t len; } *src;
+	size_t nsrc, src_cap;
 	/* the encoded trace */
 	uint8_t *buf;
 	size_t len, cap;
@@ -405,6 +409,48 @@ void vt_html_counter(struct vt_html *h, uint64_t pid, const char *name, uint64_t
 	c->s[c->n++] = (struct html_sample){ ns, value };
 }
 
+/* a copy of @n bytes at @s, NUL added; NULL (h->err set) when out of memory */
+static char *copy_bytes(struct vt_html *h, const char *s, size_t n)
+{
+	char *c = malloc(n + 1);
+
+	if (!c) {
+		h->err = h->err ? h->err : ENOMEM;
+		return NULL;
+	}
+	memcpy(c, s, n);
+	c[n] = 0;
+	return c;
+}
+
+/* @text is a file's text, or with @len SIZE_MAX why it is left out */
+static void add_source(struct vt_html *h, const char *path, const char *text, size_t len)
+{
+	size_t n = len == SIZE_MAX ? strlen(text) : len;
+	char *p, *t;
+
+	if (GROW(h, h->src, h->src_cap, h->nsrc + 1))
+		return;
+	p = copy_bytes(h, path, strlen(path));
+	t = copy_bytes(h, text, n);
+	if (!p || !t) {
+		free(p);
+		free(t);
+		return;
+	}
+	h->src[h->nsrc++] = (struct html_source){ p, t, len };
+}
+
+void vt_html_source(struct vt_html *h, const char *path, const char *text, size_t len)
+{
+	add_source(h, path, text, len == SIZE_MAX ? len - 1 : len);
+}
+
+void vt_html_source_left_out(struct vt_html *h, const char *path, const char *why)
+{
+	add_source(h, path, why, SIZE_MAX);
+}
+
 void vt_html_flow(struct vt_html *h, uint64_t pid, uint64_t tid, uint64_t ns, uint64_t pid2,
 		  uint64_t tid2, uint64_t ns2)
 {
@@ -558,8 +604,9 @@ static void encode(struct vt_html *h)
 		put_varint(h, w->tid2);
 		put_varint(h, w->ns2);
 	}
-	/* the calls' arguments, by (thread, call) in the order above: only when there are any */
-	if (nargs) {
+	/* the calls' arguments, by (thread, call) in the order above: only when there are any
+	 * (or sources follow: then a count of 0) */
+	if (nargs || h->nsrc) {
 		size_t prev_t = 0;
 
 		put_varint(h, nargs);
@@ -581,6 +628,31 @@ static void encode(struct vt_html *h)
 	for (size_t i = 0; i < h->nthr; i++) {
 		free(h->thr[i].s);
 		h->thr[i].s = NULL;
+	}
+	/* the source files: path and text, then the paths left out and why */
+	if (h->nsrc) {
+		size_t nleft = 0;
+
+		for (size_t i = 0; i < h->nsrc; i++)
+			nleft += h->src[i].len == SIZE_MAX;
+		put_varint(h, h->nsrc - nleft);
+		for (size_t i = 0; i < h->nsrc; i++) {
+			if (h->src[i].len == SIZE_MAX)
+				continue;
+			put_varint(h, strlen(h->src[i].path));
+			put_bytes(h, h->src[i].path, strlen(h->src[i].path));
+			put_varint(h, h->src[i].len);
+			put_bytes(h, h->src[i].text, h->src[i].len);
+		}
+		put_varint(h, nleft);
+		for (size_t i = 0; i < h->nsrc; i++) {
+			if (h->src[i].len != SIZE_MAX)
+				continue;
+			put_varint(h, strlen(h->src[i].path));
+			put_bytes(h, h->src[i].path, strlen(h->src[i].path));
+			put_varint(h, strlen(h->src[i].text));
+			put_bytes(h, h->src[i].text, strlen(h->src[i].text));
+		}
 	}
 }
 
@@ -662,6 +734,11 @@ static void html_free(struct vt_html *h)
 	free(h->inst);
 	free(h->ctr);
 	free(h->flow);
+	for (size_t i = 0; i < h->nsrc; i++) {
+		free(h->src[i].path);
+		free(h->src[i].text);
+	}
+	free(h->src);
 	free(h->buf);
 	free(h);
 }

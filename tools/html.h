@@ -56,6 +56,12 @@ void vt_html_counter(struct vt_html *h, uint64_t pid, const char *name, uint64_t
 void vt_html_flow(struct vt_html *h, uint64_t pid, uint64_t tid, uint64_t ns, uint64_t pid2,
 		  uint64_t tid2, uint64_t ns2);
 
+/** vt_html_source - the text of the source file @path (@len bytes), shown beside its calls. */
+void vt_html_source(struct vt_html *h, const char *path, const char *text, size_t len);
+
+/** vt_html_source_left_out - the source of @path is not in the page, and @why. */
+void vt_html_source_left_out(struct vt_html *h, const char *path, const char *why);
+
 /**
  * vt_html_close - write the file and free @h. @title names the trace. Returns 0, or -1
  * with errno when writing failed.

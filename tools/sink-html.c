@@ -12,12 +12,14 @@
 #include "tools/html.h"
 #include "tools/json.h"
 #include "tools/sink.h"
+#include "tools/sources.h"
 #include "tools/util.h"
 
 struct html_sink {
 	struct vt_sink base;
 	struct vt_html *h;
 	char *out, *title;
+	struct vt_sources *src; /* the files to embed, or NULL (--no-sources) */
 };
 
 #define HS(s) ((struct html_sink *)(s))
@@ -26,6 +28,12 @@ _Static_assert(VT_SLICE_C == VT_HTML_C && VT_SLICE_EXCEPTION == VT_HTML_EXCEPTIO
 		       VT_SLICE_UNFINISHED == VT_HTML_UNFINISHED && VT_SLICE_YIELD == VT_HTML_YIELD &&
 		       VT_SLICE_CUT == VT_HTML_CUT,
 	       "slice flags are html.h's");
+
+static void html_def(struct vt_sink *s, struct vt_def *d)
+{
+	if (HS(s)->src && d->loc && !d->is_c && !d->is_span)
+		vt_sources_want(HS(s)->src, d->loc);
+}
 
 static void html_process(struct vt_sink *s, uint64_t pid, const char *name, int sort,
 			 const char *label)
@@ -116,7 +124,11 @@ static void html_flow(struct vt_sink *s, uint64_t id, uint64_t pid, uint64_t tid
 static void html_end(struct vt_sink *s)
 {
 	struct html_sink *hs = HS(s);
-	int rc = vt_html_close(hs->h, hs->title);
+	int rc;
+
+	if (hs->src)
+		vt_sources_write(hs->src, hs->h);
+	rc = vt_html_close(hs->h, hs->title);
 
 	hs->h = NULL;
 	if (rc < 0)
@@ -127,10 +139,12 @@ static void html_free(struct vt_sink *s)
 {
 	free(HS(s)->out);
 	free(HS(s)->title);
+	vt_sources_free(HS(s)->src);
 	free(s);
 }
 
 static const struct vt_sink_ops html_ops = {
+	.def = html_def,
 	.process = html_process,
 	.thread = html_thread,
 	.slice = html_slice,
@@ -141,7 +155,8 @@ static const struct vt_sink_ops html_ops = {
 	.free = html_free,
 };
 
-struct vt_sink *vt_sink_html_new(const char *out, const char *title, uint64_t origin)
+struct vt_sink *vt_sink_html_new(const char *out, const char *title, uint64_t origin,
+				 size_t sources_max)
 {
 	struct html_sink *hs = xmalloc(sizeof(*hs));
 
@@ -154,5 +169,6 @@ struct vt_sink *vt_sink_html_new(const char *out, const char *title, uint64_t or
 		die("cannot write '%s': %s", out, strerror(errno));
 	hs->out = xstrndup(out, strlen(out));
 	hs->title = xstrndup(title, strlen(title));
+	hs->src = sources_max ? vt_sources_new(sources_max) : NULL;
 	return &hs->base;
 }

@@ -152,7 +152,10 @@ struct vt_sink *vt_sink_json_new(const struct vt_json_opts *o, uint64_t origin);
 uint64_t vt_sink_json_bytes(const struct vt_sink *s);
 unsigned vt_sink_json_parts(const struct vt_sink *s);
 
-struct vt_sink *vt_sink_html_new(const char *out, const char *title, uint64_t origin);
+/** vt_sink_html_new - the viewer with the trace into @out; with @sources_max the source
+ * files of the functions too, that many bytes at most (0: none) */
+struct vt_sink *vt_sink_html_new(const char *out, const char *title, uint64_t origin,
+				 size_t sources_max);
 
 struct vt_summary_opts {
 	int per;                /* 1 all processes, 2 per process, 3 per thread */

@@ -21,6 +21,7 @@
 
 #include "common/xalloc.h"
 #include "tools/convert.h"
+#include "tools/sources.h"
 #include "tools/util.h"
 
 #define VT_VERSION "0.2.0"
@@ -62,6 +63,7 @@ struct cli {
 	uint64_t split;    /* bytes per JSON part, 0: one file */
 	size_t jobs;       /* converting threads, 0: one per CPU */
 	int align;         /* several runs: all from one start */
+	uint64_t sources_max; /* HTML: source files up to this many bytes, 0: none */
 	size_t ndirs;      /* trace directories: argv[optind..] */
 };
 
@@ -134,6 +136,9 @@ static void usage(FILE *f)
 		"  -f, --format FMT      json, html, folded or speedscope, whatever the name\n"
 		"      --align           with several DIRs (runs), start them all at 0 rather than\n"
 		"                        placing them by their wall clocks\n"
+		"      --no-sources      HTML: leave the source files out (in by default, for the\n"
+		"                        code beside a clicked call)\n"
+		"      --sources-max SIZE  HTML: at most SIZE bytes of source (default 16M)\n"
 		"      --split SIZE      JSON in parts of about SIZE bytes (FILE.part1.json, ...),\n"
 		"                        each a complete trace that opens on its own\n"
 		"summary\n"
@@ -174,7 +179,7 @@ static void usage(FILE *f)
 static void parse_args(struct cli *o, int argc, char **argv)
 {
 	enum { O_SPLIT = 256, O_PERPROC, O_PERTHREAD, O_SORT, O_TOP, O_FROM, O_TO, O_PID, O_TID,
-	       O_MINDUR, O_MAXDEPTH, O_MATCH, O_VERSION, O_PROGRESS, O_ALIGN };
+	       O_MINDUR, O_MAXDEPTH, O_MATCH, O_VERSION, O_PROGRESS, O_ALIGN, O_NOSRC, O_SRCMAX };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -195,6 +200,8 @@ static void parse_args(struct cli *o, int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "align", no_argument, NULL, O_ALIGN },
+		{ "no-sources", no_argument, NULL, O_NOSRC },
+		{ "sources-max", required_argument, NULL, O_SRCMAX },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -243,6 +250,8 @@ static void parse_args(struct cli *o, int argc, char **argv)
 			break;
 		case O_PROGRESS: o->progress = 1; break;
 		case O_ALIGN: o->align = 1; break;
+		case O_NOSRC: o->sources_max = 0; break;
+		case O_SRCMAX: o->sources_max = parse_size("--sources-max", optarg); break;
 		case 'h': usage(stdout); exit(0);
 		case O_VERSION:
 			printf("vt-convert %s (trace format %d.%d)\n", VT_VERSION, VT_FORMAT_MAJOR,
@@ -336,7 +345,7 @@ static void add_sinks(struct vt_convert *cv, const struct cli *o, const char *di
 		*json = vt_sink_json_new(&jo, origin);
 		vt_sinks_add(&cv->out, *json);
 	} else if (o->fmt == FMT_HTML) {
-		vt_sinks_add(&cv->out, vt_sink_html_new(o->out, dir, origin));
+		vt_sinks_add(&cv->out, vt_sink_html_new(o->out, dir, origin, o->sources_max));
 	} else if (o->fmt == FMT_FOLDED) {
 		vt_sinks_add(&cv->out, vt_sink_folded_new(o->out));
 	} else if (o->fmt == FMT_SPEEDSCOPE) {
@@ -377,7 +386,8 @@ static void summary_line(const struct vt_convert *cv, const struct cli *o,
 
 int main(int argc, char **argv)
 {
-	struct cli o = { .sort = "self", .top = 30, .to = UINT64_MAX, .progress = -1 };
+	struct cli o = { .sort = "self", .top = 30, .to = UINT64_MAX, .progress = -1,
+			 .sources_max = VT_SOURCES_MAX_DEFAULT };
 	struct vt_convert_opts co;
 	struct vt_convert cv;
 	struct vt_sink *json;

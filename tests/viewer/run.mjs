@@ -245,6 +245,35 @@ if (sample) {
     await shot(page, 'sample-details');
   });
 
+  await test('sample: a clicked call shows its source, the def line marked (vt-convert embeds the files)', async () => {
+    const i = await findIndex(page, 'fib', 6);
+    await clickSlice(page, i);
+    await page.waitForFunction(() => document.getElementById('d-src'));
+    const line = Number(/:(\d+)$/.exec(await text(page, '#d-loc'))[1]);
+    const hl = await page.$eval('#d-src .hl', (e) => ({ line: e.dataset.line, text: e.textContent }));
+    const want = readFileSync(join(here, 'sample_app.py'), 'utf8').split('\n')[line - 1];
+    eq(Number(hl.line), line, 'the marked line');
+    assert(want.startsWith('def fib') && hl.text.endsWith(want), 'marked: ' + JSON.stringify(hl.text) + ', want ' + JSON.stringify(want));
+    assert((await text(page, '#d-src')).includes('return n if n < 2'), 'the body follows');
+    await shot(page, 'sample-source');
+  });
+
+  await test('sample: --sources-max and --no-sources: left out and said so, or no source at all', async () => {
+    const small = join(out, 'sample-nosrc.html'), none = join(out, 'sample-nosource.html');
+    const r = run(vtconv, [join(out, 'sample-trace'), '-o', small, '-q', '--sources-max', '100']);
+    assert(/warning: sources: (\d+) of \1 files are not in the page: \S+ \(over the cap of 100 bytes for all sources \(--sources-max\)\)/.test(r.stderr), 'warning: ' + r.stderr);
+    run(vtconv, [join(out, 'sample-trace'), '-o', none, '-q', '--no-sources']);
+    for (const [file, want] of [[small, /not in this page: over the cap/], [none, null]]) {
+      const p = await open(file);
+      await clickSlice(p, await findIndex(p, 'fib', 6));
+      await p.waitForFunction(() => document.getElementById('d-name'));
+      const src = await p.evaluate(() => { const e = document.getElementById('d-src'); return e ? e.textContent : null; });
+      if (want) assert(want.test(src || ''), file + ': ' + src);
+      else assert(src === null, file + ': a source block: ' + src);
+      await p.close();
+    }
+  });
+
   await test('sample: search counts, next and previous', async () => {
     const want = X.filter((e) => e.name.toLowerCase().includes('fib')).length;
     await page.evaluate(() => window.vt.fit());

@@ -31,6 +31,7 @@ class Builder {
     this.counters = new Map();         // key -> {pid, name, ts: Grow, val: Grow}
     this.flows = [];                   // [thr, ts, thr2, ts2]
     this.ignored = 0;
+    this.sources = null;               // VTR1 with sources: Map path -> {text} or {why}
     this.title = '';
     this.shift = 0;                    // ns added to every time when finishing
   }

@@ -94,6 +94,7 @@ function decodeVTR(u8) {
     b.flows.push([pid, tid, ns, pid2, tid2, ns2]);
   }
   // optional: the calls' arguments, a sparse table by (thread, call), JSON object texts
+  // (a count of 0 when only the sources follow)
   if (p < n8) {
     const nargs = vi(), A = new Uint32Array(total);
     let t = 0, k = 0, base = 0;
@@ -104,8 +105,17 @@ function decodeVTR(u8) {
       const s = vi();
       if (t < nthr && k < ranges[t] && s < nstr) A[base + k] = s + 1;
     }
-    b.sArgs = { a: A, n: total };
-    b.args = [null].concat(str);
+    if (nargs) {
+      b.sArgs = { a: A, n: total };
+      b.args = [null].concat(str);
+    }
+  }
+  // optional: the source files (path, text), then those left out (path, why)
+  if (p < n8) {
+    const text = () => { const l = vi(); const s = td.decode(u8.subarray(p, p + l)); p += l; return s; };
+    b.sources = new Map();
+    for (let i = 0, n = vi(); i < n && p <= n8; i++) { const path = text(); b.sources.set(path, { text: text() }); }
+    for (let i = 0, n = vi(); i < n && p <= n8; i++) { const path = text(); b.sources.set(path, { why: text() }); }
   }
   if (p > n8) throw new Error('the embedded trace is truncated');
   b.sortedHint = true;

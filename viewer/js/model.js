@@ -190,7 +190,7 @@ function finish(B) {
     argStr: B.args, fnName: B.fnName, fnCat: B.fnCat, fnLoc: B.fnLoc, fnIsC: Uint8Array.from(B.fnIsC),
     fnColor: new Array(nfn), fnDim: new Array(nfn), fnTextW: new Float32Array(nfn).fill(-1),
     threads: T, procs, flows, globalInst,
-    tMin, tMax, shift, ignored: B.ignored,
+    tMin, tMax, shift, ignored: B.ignored, sources: B.sources,
   };
   for (let f = 0; f < nfn; f++) {
     const h = hashStr(trace.fnName[f]);

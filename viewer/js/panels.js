@@ -65,6 +65,25 @@ function countChildren(i, th, d) {
   return n;
 }
 
+// the source around @loc ("file:line") when vt-convert put the file in the page: the
+// function's first line marked, the lines after it to read its body
+function sourceBlock(loc) {
+  const src = state.tr.sources, m = loc && /^(.*):(\d+)$/.exec(loc);
+  if (!src || !m || !src.has(m[1])) return '';
+  const e = src.get(m[1]), line = Number(m[2]);
+  let html = '<div><div class="hint">Source <span class="mono">' + escapeHtml(m[1].split('/').pop()) + '</span></div>';
+  if (e.why !== undefined) return html + '<div class="hint" id="d-src">(not in this page: ' + escapeHtml(e.why) + ')</div></div>';
+  const lines = e.text.split('\n');
+  if (line < 1 || line > lines.length) return html + '<div class="hint" id="d-src">(line ' + line + ' is past the end of the file: changed since the trace?)</div></div>';
+  const from = Math.max(1, line - 2), to = Math.min(lines.length, line + 40), w = String(to).length;
+  html += '<pre class="src" id="d-src">';
+  for (let k = from; k <= to; k++) {
+    const ln = '<span class="ln">' + String(k).padStart(w) + '</span> ' + escapeHtml(lines[k - 1]);
+    html += k === line ? '<span class="hl" data-line="' + k + '">' + ln + '</span>\n' : ln + '\n';
+  }
+  return html + '</pre></div>';
+}
+
 function showSlice(i) {
   const tr = state.tr;
   const th = threadOf(tr, i), d = depthOf(tr, th, i), f = tr.fn[i];
@@ -98,6 +117,7 @@ function showSlice(i) {
   }
   if (chain.length > 40) html += '<li class="hint">\u2026 ' + (chain.length - 40) + ' more</li>';
   html += '</ul></div>';
+  html += sourceBlock(loc); // beside the chain: the arguments wrap below it when both are wide
   html += '<div><div class="hint">Arguments</div>' + (args ? '<pre class="args" id="d-args">' + escapeHtml(JSON.stringify(args, null, 2)) + '</pre>' : '<div class="hint" id="d-args">(none recorded)</div>') + '</div>';
   html += '</div>';
   details.innerHTML = html;
