@@ -21,7 +21,7 @@ FUZZ_LIBS     = -lmsgpackc -llz4 -lz -lm
 FUZZ_DEPS     = tests/fuzz/fuzz.h tests/unit/tracegen.h $(HEADERS)
 # the code each target exercises
 # (the reader with the converter's modules it uses, as the unit tests link it)
-FUZZ_SRC_reader    = $(filter-out tools/vt-convert.c tools/html.c tools/sink-html.c,$(TOOLS_SRC)) $(TOOLS_COMMON_SRC)
+FUZZ_SRC_reader    = $(filter-out tools/vt-convert.c tools/html.c tools/sink-html.c tools/sources.c,$(TOOLS_SRC)) $(TOOLS_COMMON_SRC)
 FUZZ_SRC_decoder   = $(COMMON_SRC) common/format-dec.c
 FUZZ_SRC_roundtrip = $(COMMON_SRC) common/format-dec.c
 REPLAY_SANFLAGS = $(if $(REPLAY_SAN),-fsanitize=$(REPLAY_SAN) -fno-sanitize-recover=all)
