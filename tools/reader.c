@@ -177,6 +177,28 @@ int vt_reader_open(struct vt_reader *r, const char *path)
 	return rc;
 }
 
+uint64_t vt_reader_raw_bytes(const struct vt_reader *r)
+{
+	int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	uint64_t sum = 0;
+	size_t off = r->off;
+	uint8_t hdr[VT_CHUNK_HDR_LEN];
+
+	if (fd < 0)
+		return 0;
+	while (off + VT_CHUNK_HDR_LEN <= r->size &&
+	       read_at(fd, hdr, VT_CHUNK_HDR_LEN, off) == VT_CHUNK_HDR_LEN) {
+		uint32_t raw_len, comp_len;
+
+		if (vt_parse_chunk_header(hdr, r->size - off, &raw_len, &comp_len) < 0)
+			break;
+		sum += raw_len;
+		off += VT_CHUNK_HDR_LEN + (size_t)comp_len;
+	}
+	close(fd);
+	return sum;
+}
+
 /* the last chunk is read: the descriptor and the chunk buffers go (many files are
  * converted, few at once; the events of the last chunk have been used) */
 static void reader_done(struct vt_reader *r)

@@ -92,6 +92,12 @@ int vt_reader_open(struct vt_reader *r, const char *path);
  */
 int vt_reader_next(struct vt_reader *r, struct vt_event **ev);
 
+/**
+ * vt_reader_raw_bytes - the records' bytes in the file's chunks, from their headers
+ * (nothing is decompressed; a damaged header ends the count). A size estimate.
+ */
+uint64_t vt_reader_raw_bytes(const struct vt_reader *r);
+
 /** vt_reader_close - free everything; @r may be zeroed or half-opened. */
 void vt_reader_close(struct vt_reader *r);
 

@@ -363,6 +363,34 @@ static void add_sinks(struct vt_convert *cv, const struct cli *o, const char *di
 	}
 }
 
+/*
+ * Before a JSON output that will pass 1 GB: say so, and what opens better. The estimate
+ * comes from the records' bytes in the chunk headers (nothing is decompressed): a JSON
+ * call takes about JSON_PER_RAW times its bytes in the records (fib: 135 bytes against 3,
+ * 45x; bench/mixed.py: 131 against 5.3, 25x). Filters make it smaller by an unknown
+ * amount: then nothing is said.
+ */
+#define JSON_PER_RAW 35
+#define JSON_BIG 1000000000ull
+static void warn_big_json(const struct vt_convert *cv, const struct cli *o)
+{
+	uint64_t raw = 0, est;
+
+	if (o->fmt != FMT_JSON || o->split || o->quiet || o->from || o->to != UINT64_MAX ||
+	    o->npids || o->ntids || o->min_dur_set || o->max_depth || o->match)
+		return;
+	for (size_t i = 0; i < cv->td.n; i++)
+		if (!cv->td.in[i]->is_proc)
+			raw += vt_reader_raw_bytes(&cv->td.in[i]->r);
+	est = raw * JSON_PER_RAW;
+	if (est < JSON_BIG)
+		return;
+	fprintf(stderr, "%s: this trace makes about %.1f GB of JSON (about %.0f M calls), more than "
+		"Perfetto UI (1-2 GB) or chrome://tracing open; smaller: -o %s.html (vt's viewer, "
+		"about 6 bytes a call), or --split 500M, --min-dur 10us, --from/--to, --pid/--tid, "
+		"--match\n", VT_PROG, (double)est / 1e9, (double)raw / 4e6, base(cv->td.dir));
+}
+
 /* "vt-convert: 2 processes, 5 threads, 1234 events, 0 lost -> out.json (0.1 MB) in 0.02 s" */
 static void summary_line(const struct vt_convert *cv, const struct cli *o,
 			 const struct vt_sink *json)
@@ -416,6 +444,7 @@ int main(int argc, char **argv)
 		.progress = o.progress,
 	};
 	vt_convert_open(&cv, &co, (const char *const *)argv + optind, o.ndirs, o.align);
+	warn_big_json(&cv, &o);
 	add_sinks(&cv, &o, dir, &json);
 	vt_convert_run(&cv);
 	vt_sinks_end(&cv.out);

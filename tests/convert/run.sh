@@ -206,9 +206,11 @@ out=$("$conv" "$work/missing" 2>&1); rc=$?
 	ok "a missing directory: named with the cause" || bad "a missing directory" "rc=$rc $out"
 # several trace directories are runs, combined on one time axis (vt-convert DIR1 DIR2 -o):
 # two real runs of one program, one after the other, and one run given twice (its pids repeat)
-prog='def fib(n):
+prog='import time
+def fib(n):
     return n if n < 2 else fib(n - 1) + fib(n - 2)
-fib(12)'
+fib(12)
+time.sleep(0.3)'
 rm -rf "$work/run1" "$work/run2"
 LD_PRELOAD="$top/build/libvt.so" VT_OUTPUT="$work/run1" python3 -c "$prog"
 LD_PRELOAD="$top/build/libvt.so" VT_OUTPUT="$work/run2" python3 -c "$prog"
@@ -231,10 +233,14 @@ out=$("$conv" -q "$work/run1" "$work/run2" -o - | runs) &&
 	python3 -c "import sys; sys.exit(not float('${10}') > float('$5'))" &&
 	ok "two runs: two processes labelled run 1 and run 2, 465 fib calls each, run 2 after run 1 on the wall clock" ||
 	bad "two runs combined" "$out"
+# aligned, the runs' first calls are apart by the jitter of two start-ups; on the wall
+# clock by all of run 1 (its 0.3 s sleep included) and more
+wall=$("$conv" -q "$work/run1" "$work/run2" -o - | runs)
 out=$("$conv" -q "$work/run1" "$work/run2" --align -o - | runs) &&
-	set -- $out && [ $# = 12 ] &&
-	python3 -c "import sys; sys.exit(not float('${10}') < float('$5'))" &&
-	ok "two runs --align: both start at 0, so they overlap" || bad "two runs --align" "$out"
+	set -- $out && [ $# = 12 ] && a=$(python3 -c "print(round(abs(${10} - $4)))") &&
+	set -- $wall && python3 -c "import sys; sys.exit(not $a < ${10} - $4 and ${10} - $4 > 300000)" &&
+	ok "two runs --align: both start at 0: their first calls $a us apart (on the wall clock, more than 0.3 s)" ||
+	bad "two runs --align" "$out"$'\n'"wall clock: $wall"
 out=$("$conv" -q "$work/run1" "$work/run1" -o - | runs) &&
 	set -- $out && [ $# = 12 ] && [ "$7" = $(($1 + 10000000)) ] && [ "$2 $3" = "$1 1" ] &&
 	[ "$8 $9" = "$1 2" ] && [ "$6 ${12}" = "465 465" ] &&
@@ -250,6 +256,19 @@ out=$("$conv" "$data/good" "$data/truncated" -q -o "$work/two.json" 2>&1); rc=$?
 [ $rc = 1 ] && [ -s "$work/two.json" ] && echo "$out" | grep -q "truncated/" &&
 	ok "a good run and a truncated one: the damage named, the rest converted, exit 1" ||
 	bad "good and truncated runs" "rc=$rc $out"
+# a JSON output past 1 GB is announced before the conversion starts, with what opens
+# better; a filtered one is not (its size is not known)
+rm -rf "$work/huge"
+LD_PRELOAD="$top/build/libvt.so" VT_OUTPUT="$work/huge" python3 -c 'def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+fib(33)'
+out=$("$conv" "$work/huge" -o /dev/null 2>&1 | head -1)
+echo "$out" | grep -Eq "^vt-convert: this trace makes about [0-9.]+ GB of JSON \(about [0-9]+ M calls\), more than Perfetto UI .*-o huge.html .*--split" &&
+	ok "11.4 M calls: the JSON's size (over 1 GB) is said first, with what opens better" || bad "the big JSON note" "$out"
+out=$("$conv" "$work/huge" --to 1ms -o /dev/null 2>&1)
+echo "$out" | grep -q "GB of JSON" && bad "a filtered big trace: the size note" "$out" ||
+	ok "a filtered conversion of the same trace: no size note"
+rm -rf "$work/huge"
 out=$("$conv" "$data/good" "$work/out.json" 2>&1); rc=$?
 [ $rc = 2 ] && [ "$out" = "vt-convert: unexpected argument '$work/out.json' after the trace directory; an output file is given with -o (see vt-convert --help)" ] &&
 	ok "an output name without -o: one line naming it, exit 2" || bad "output name without -o" "rc=$rc $out"
