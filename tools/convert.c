@@ -22,6 +22,7 @@ void vt_convert_open(struct vt_convert *cv, const struct vt_convert_opts *o,
 	clock_gettime(CLOCK_MONOTONIC, &cv->t0);
 	cv->o = o;
 	cv->unseen.name = xstrndup("(entered before recording began)", 32);
+	cv->unseen.shared = 1;
 	vt_tree_init(&cv->tree);
 	vt_tracedir_open(&cv->td, dirs, ndirs, align);
 	cv->bad = cv->td.bad;

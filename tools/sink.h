@@ -33,6 +33,9 @@ struct vt_def {
 	int is_native; /* a native function (VT_NATIVE) */
 	int matches;   /* the name matches --match */
 	uint32_t sframe; /* the speedscope sink's frame index + 1 (0: none yet) */
+	uint32_t srow;   /* the summary sink's row + 1 in the table of the converting thread
+			  * that owns this def's timeline (0: none yet; reset by each def) */
+	int shared;      /* used by every timeline (the converter's "unseen" frame) */
 	/* the JSON sink's text of it, made by its def call: "ph":"X","cat":..,"name":".."
 	 * and ,"args":{"file":".." (NULL without loc) */
 	char *jhead, *jfile;

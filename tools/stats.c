@@ -79,8 +79,8 @@ static void rehash(struct vt_stats *s)
 	}
 }
 
-void vt_stats_add(struct vt_stats *s, const char *name, const char *loc, uint64_t pid,
-		  uint64_t tid, uint64_t total_ns, uint64_t self_ns)
+size_t vt_stats_row(struct vt_stats *s, const char *name, const char *loc, uint64_t pid,
+		    uint64_t tid)
 {
 	struct vt_func_stat *r;
 	size_t k;
@@ -91,7 +91,7 @@ void vt_stats_add(struct vt_stats *s, const char *name, const char *loc, uint64_
 	     k = (k + 1) & (s->nslots - 1)) {
 		r = &s->rows[s->slots[k] - 1];
 		if (row_eq(r, name, loc, pid, tid))
-			goto found;
+			return s->slots[k] - 1;
 	}
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 256;
@@ -104,10 +104,35 @@ void vt_stats_add(struct vt_stats *s, const char *name, const char *loc, uint64_
 	r->pid = pid;
 	r->tid = tid;
 	s->slots[k] = (uint32_t)++s->n;
-found:
+	return s->n - 1;
+}
+
+void vt_stats_add_at(struct vt_stats *s, size_t row, uint64_t total_ns, uint64_t self_ns)
+{
+	struct vt_func_stat *r = &s->rows[row];
+
 	r->calls++;
 	r->total_ns += total_ns;
 	r->self_ns += self_ns;
+}
+
+void vt_stats_add(struct vt_stats *s, const char *name, const char *loc, uint64_t pid,
+		  uint64_t tid, uint64_t total_ns, uint64_t self_ns)
+{
+	vt_stats_add_at(s, vt_stats_row(s, name, loc, pid, tid), total_ns, self_ns);
+}
+
+void vt_stats_merge(struct vt_stats *to, const struct vt_stats *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		const struct vt_func_stat *f = &from->rows[i];
+		size_t k = vt_stats_row(to, f->name, f->loc, f->pid, f->tid); /* may move rows */
+		struct vt_func_stat *r = &to->rows[k];
+
+		r->calls += f->calls;
+		r->total_ns += f->total_ns;
+		r->self_ns += f->self_ns;
+	}
 }
 
 

@@ -31,6 +31,14 @@ void vt_stats_free(struct vt_stats *s);
 void vt_stats_add(struct vt_stats *s, const char *name, const char *loc, uint64_t pid,
 		  uint64_t tid, uint64_t total_ns, uint64_t self_ns);
 
+/** vt_stats_row - the row of (@name, @loc, @pid, @tid), made when new: for vt_stats_add_at. */
+size_t vt_stats_row(struct vt_stats *s, const char *name, const char *loc, uint64_t pid,
+		    uint64_t tid);
+/** vt_stats_add_at - vt_stats_add for a row found before (no string hashing). */
+void vt_stats_add_at(struct vt_stats *s, size_t row, uint64_t total_ns, uint64_t self_ns);
+/** vt_stats_merge - add every row of @from into @to. */
+void vt_stats_merge(struct vt_stats *to, const struct vt_stats *from);
+
 /**
  * vt_stats_print - print the table sorted by @sort ("self", "total" or "calls"), at most
  * @limit rows (0: all).

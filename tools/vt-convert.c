@@ -156,7 +156,7 @@ static void usage(FILE *f)
 		"      --match PATTERN   only functions matching the glob PATTERN and their callees\n"
 		"messages\n"
 		"  -j, --jobs N          threads converting at once (default: one per CPU; JSON\n"
-		"                        output to one file only, else 1)\n"
+		"                        output to one file and --summary only, else 1)\n"
 		"  -q, --quiet           no progress and no summary line\n"
 		"      --progress        progress line even when standard error is not a terminal\n"
 		"  -h, --help            this text\n"

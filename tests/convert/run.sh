@@ -336,6 +336,13 @@ if /usr/bin/python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$work/j
 else
 	bad "-j 4: the same slices as -j 1" "$(diff <(sed 's/^,//' "$work/j1.json" | sort) <(sed 's/^,//' "$work/j4.json" | sort) | head)"
 fi
+# --summary with -j: each converting thread counts apart, the tables are added up at the
+# end: the same table as one thread's, for a JSON output beside it or alone
+for per in "" --per-thread; do
+	a=$("$conv" -q -j 1 "$work/many" -s --top 0 $per) b=$("$conv" -q -j 4 "$work/many" -s --top 0 $per -o /dev/null)
+	[ -n "$a" ] && [ "$a" = "$b" ] && echo "$a" | grep -q "^all processes: 40 calls\|^per thread: 40 calls" &&
+		ok "--summary $per -j 4 (beside a JSON output): the table of -j 1" || bad "--summary $per -j 4" "$(diff <(echo "$a") <(echo "$b"))"
+done
 for v in 0 65 x; do
 	"$conv" -q -j $v "$data/good" -o /dev/null 2>"$work/err"
 	rc=$?

@@ -93,3 +93,39 @@ Test(summary, rows_add_up)
 	free(buf);
 	vt_stats_free(s);
 }
+
+/* -j: each converting thread's table, added up, gives what one table would */
+Test(summary, merged_tables_add_up)
+{
+	struct vt_stats *a = vt_stats_new(), *b = vt_stats_new(), *one = vt_stats_new();
+	char *sa, *sb, *t1, *t2;
+	size_t n1, n2;
+	FILE *f1 = open_memstream(&t1, &n1), *f2 = open_memstream(&t2, &n2);
+
+	/* enough rows in b to make a's table grow while b is added to it */
+	for (int i = 0; i < 3000; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "f%d", i);
+		vt_stats_add(i % 3 ? b : a, name, "app.py:1", 0, 0, 10 + i, 5 + i);
+		vt_stats_add(one, name, "app.py:1", 0, 0, 10 + i, 5 + i);
+	}
+	vt_stats_add_at(a, vt_stats_row(a, "g", NULL, 7, 0), 100, 40);
+	vt_stats_add_at(b, vt_stats_row(b, "g", NULL, 7, 0), 50, 20);
+	vt_stats_add(one, "g", NULL, 7, 0, 100, 40);
+	vt_stats_add(one, "g", NULL, 7, 0, 50, 20);
+	vt_stats_merge(a, b);
+	vt_stats_print(a, f1, "self", 0, "t");
+	vt_stats_print(one, f2, "self", 0, "t");
+	fclose(f1);
+	fclose(f2);
+	cr_assert_str_eq(t1, t2);
+	sa = strstr(t1, " g\n");
+	sb = strstr(t1, "         2 ");
+	cr_assert(sa && sb, "g counted twice: %s", t1);
+	free(t1);
+	free(t2);
+	vt_stats_free(a);
+	vt_stats_free(b);
+	vt_stats_free(one);
+}
