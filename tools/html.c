@@ -743,6 +743,29 @@ static void html_free(struct vt_html *h)
 	free(h);
 }
 
+int vt_html_wrap(const char *path, const char *title, const uint8_t *data, size_t len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	int err = 0;
+
+	if (!f)
+		return -1;
+	fputs(vt_viewer_part[0], f);
+	write_escaped(f, title && *title ? title : "vt trace");
+	fputs(vt_viewer_part[1], f);
+	write_base64(f, data, len);
+	fputs(vt_viewer_part[2], f);
+	if (fflush(f) || ferror(f))
+		err = errno ? errno : EIO;
+	if (f != stdout && fclose(f) && !err)
+		err = errno ? errno : EIO;
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
 int vt_html_close(struct vt_html *h, const char *title)
 {
 	int err;

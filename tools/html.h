@@ -9,6 +9,7 @@
 #ifndef VT_TOOLS_HTML_H
 #define VT_TOOLS_HTML_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct vt_html;
@@ -61,6 +62,13 @@ void vt_html_source(struct vt_html *h, const char *path, const char *text, size_
 
 /** vt_html_source_left_out - the source of @path is not in the page, and @why. */
 void vt_html_source_left_out(struct vt_html *h, const char *path, const char *why);
+
+/**
+ * vt_html_wrap - write the viewer with @data (@len bytes: a Chrome JSON file, plain or
+ * gzip) in the place of the trace: the page opens it as it opens a picked file.
+ * Returns 0, or -1 with errno.
+ */
+int vt_html_wrap(const char *path, const char *title, const uint8_t *data, size_t len);
 
 /**
  * vt_html_close - write the file and free @h. @title names the trace. Returns 0, or -1

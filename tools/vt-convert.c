@@ -21,6 +21,7 @@
 
 #include "common/xalloc.h"
 #include "tools/convert.h"
+#include "tools/html.h"
 #include "tools/sources.h"
 #include "tools/util.h"
 
@@ -412,6 +413,52 @@ static void summary_line(const struct vt_convert *cv, const struct cli *o,
 			(unsigned long long)cv->counts.lost);
 }
 
+/*
+ * A Chrome JSON file (.json or .json.gz, from vt or another tool) given instead of a
+ * trace directory, for the HTML viewer: the page holds the file and opens it as it opens
+ * a picked one. Only for -o x.html: the other outputs are made from a trace directory.
+ */
+static int wrap_json(const char *in, const struct cli *o)
+{
+	struct stat st;
+	FILE *f;
+	uint8_t *buf;
+	size_t n;
+	const char *out = o->out;
+	char *defout = NULL;
+
+	if (stat(in, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    !(ends_with(in, ".json") || ends_with(in, ".json.gz")))
+		return -1; /* not one: the trace directory's own messages follow */
+	if (o->fmt != FMT_HTML && o->out)
+		usage_error("'%s' is a JSON file: it can be put in the HTML viewer (-o x.html), "
+			    "other outputs are made from a trace directory", in);
+	if (!out) {
+		size_t k = strlen(in) - (ends_with(in, ".gz") ? 8 : 5);
+
+		defout = xmalloc(k + 6);
+		snprintf(defout, k + 6, "%.*s.html", (int)k, in);
+		out = defout;
+	}
+	if (!(f = fopen(in, "rb")))
+		die("cannot read '%s': %s", in, strerror(errno));
+	buf = xmalloc((size_t)st.st_size + 1);
+	n = fread(buf, 1, (size_t)st.st_size, f);
+	fclose(f);
+	if (n < 2 || !((buf[0] == 0x1f && buf[1] == 0x8b) || buf[0] == '{' || buf[0] == '[' ||
+			 buf[0] == ' ' || buf[0] == '\n'))
+		die("'%s' is neither JSON nor gzip (it starts with 0x%02x 0x%02x)", in,
+		    n ? buf[0] : 0, n > 1 ? buf[1] : 0);
+	if (vt_html_wrap(out, base(in), buf, n) < 0)
+		die("cannot write '%s': %s", out, strerror(errno));
+	if (!o->quiet)
+		fprintf(stderr, "%s: %s (%.1f MB) in the viewer -> %s\n", VT_PROG, base(in),
+			(double)n / 1e6, base(out));
+	free(buf);
+	free(defout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli o = { .sort = "self", .top = 30, .to = UINT64_MAX, .progress = -1,
@@ -425,6 +472,8 @@ int main(int argc, char **argv)
 
 	parse_args(&o, argc, argv);
 	dir = argv[optind];
+	if (o.ndirs == 1 && wrap_json(dir, &o) == 0)
+		return 0;
 	if (!o.out && o.fmt != FMT_NONE) {
 		size_t n = strlen(dir);
 

@@ -256,6 +256,24 @@ out=$("$conv" "$data/good" "$data/truncated" -q -o "$work/two.json" 2>&1); rc=$?
 [ $rc = 1 ] && [ -s "$work/two.json" ] && echo "$out" | grep -q "truncated/" &&
 	ok "a good run and a truncated one: the damage named, the rest converted, exit 1" ||
 	bad "good and truncated runs" "rc=$rc $out"
+# vt view: the page of a trace directory, opened with $BROWSER (a script that notes its
+# argument), a Chrome JSON file put in the page as it is, and one line for what is wrong
+if [ -x "$top/tools/vt" ] && [ "$conv" = "$top/build/vt-convert" ]; then
+	printf '#!/bin/sh\necho "$1" > %s\n' "$work/opened" > "$work/browser" && chmod +x "$work/browser"
+	rm -f "$work/opened" "$work/run1.html"
+	out=$(BROWSER="$work/browser" "$top/tools/vt" view "$work/run1" 2>&1)
+	for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$work/opened" ] && break; sleep 0.2; done
+	[ -s "$work/run1.html" ] && [ "$(cat "$work/opened" 2>/dev/null)" = "$(readlink -f "$work/run1.html")" ] &&
+		ok "vt view DIR: DIR.html written and opened with \$BROWSER" || bad "vt view DIR" "$out; opened: $(cat "$work/opened" 2>&1)"
+	"$conv" -q "$work/run1" -o "$work/v.json" && gzip -f "$work/v.json"
+	out=$(DISPLAY= WAYLAND_DISPLAY= BROWSER= "$top/tools/vt" view "$work/v.json.gz" 2>&1)
+	[ -s "$work/v.html" ] && echo "$out" | grep -q "^vt: open $(readlink -f "$work/v.html") in a browser" &&
+		ok "vt view x.json.gz: the JSON in the page (x.html); no browser to open: its path said" || bad "vt view x.json.gz" "$out"
+	out=$("$top/tools/vt" view "$work/nothing-here" 2>&1); rc=$?
+	[ $rc = 2 ] && [ "$out" = "vt: no such trace: $work/nothing-here" ] && ok "vt view of nothing: one line, exit 2" ||
+		bad "vt view of nothing" "rc=$rc $out"
+fi
+
 # a JSON output past 1 GB is announced before the conversion starts, with what opens
 # better; a filtered one is not (its size is not known)
 rm -rf "$work/huge"

@@ -274,6 +274,21 @@ if (sample) {
     }
   });
 
+  await test('sample: vt-convert x.json -o x.html (and .json.gz): the page opens the JSON it holds', async () => {
+    const gz = join(out, 'sample-copy.json.gz');
+    writeFileSync(gz, gzipSync(readFileSync(sample.json)));
+    for (const src of [sample.json, gz]) {
+      const html = join(out, 'wrapped-' + (src.endsWith('.gz') ? 'gz' : 'json') + '.html');
+      const r = run(vtconv, [src, '-o', html]);
+      assert(/in the viewer -> wrapped-/.test(r.stderr), 'vt-convert said: ' + r.stderr);
+      const p = await open(html);
+      const s = await stats(p);
+      eq(s.slices, X.length, src + ': slices');
+      assert(s.processes >= 2, src + ': processes ' + s.processes);
+      await p.close();
+    }
+  });
+
   await test('sample: search counts, next and previous', async () => {
     const want = X.filter((e) => e.name.toLowerCase().includes('fib')).length;
     await page.evaluate(() => window.vt.fit());

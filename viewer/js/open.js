@@ -146,6 +146,11 @@ function boot() {
       const bytes = base64ToBytes(text);
       text = '';
       (tpl.content || tpl).textContent = '';   // the DOM copy is no longer needed
+      // a Chrome JSON file put in the page (vt-convert x.json -o x.html): opened as a picked one
+      if (!(bytes[0] === 86 && bytes[1] === 84 && bytes[2] === 82 && bytes[3] === 49)) {
+        openFile(new File([bytes], embeddedTitle || 'trace.json'));
+        return;
+      }
       const b = decodeVTR(bytes);
       const model = finish(b);
       show(model, embeddedTitle || 'vt trace', t0);
