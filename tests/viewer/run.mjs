@@ -384,6 +384,37 @@ if (sample) {
     assert(!(await page.isVisible('#help')), 'help still shown');
   });
 
+  await test('first look: every process and thread on the first screen, a 151-level stack folded to fit, no empty details pane', async () => {
+    const dir = join(out, 'deep-trace'), html = join(out, 'deep.html');
+    rmSync(dir, { recursive: true, force: true });
+    run('python3', [join(here, 'deep_app.py')], { env: { ...process.env, LD_PRELOAD: libvt, VT_OUTPUT: dir } });
+    run(vtconv, [dir, '-o', html, '-q']);
+    const p = await open(html);
+    let t = await p.evaluate(() => window.vt.tracks());
+    const threads = t.rows.filter((r) => r.kind === 'thread'), procs = t.rows.filter((r) => r.kind === 'proc');
+    assert(procs.length === 2 && threads.length >= 5, 'rows: ' + JSON.stringify(t.rows.map((r) => [r.kind, r.name])));
+    assert(!t.details, 'the details pane shows with nothing in it');
+    for (const r of t.rows) assert(r.top >= 0 && r.top + r.h <= t.height, 'off the first screen: ' + JSON.stringify(r) + ' (height ' + t.height + ')');
+    const deep = threads.find((r) => r.depth > 150);
+    assert(deep && deep.fold > 0 && deep.nrows === deep.fold, 'the deep thread is not folded: ' + JSON.stringify(deep));
+    await shot(p, 'first-look');
+    // its name unfolds it; a click on a call shows the pane; Esc hides it and scrolls back
+    const box = await p.evaluate(() => canvas.getBoundingClientRect().top);
+    await p.mouse.click(60, box + deep.top + 10);
+    t = await p.evaluate(() => window.vt.tracks());
+    const un = t.rows.find((r) => r.kind === 'thread' && r.depth > 150);
+    assert(un.fold === 0 && un.nrows === un.depth, 'a click on its name did not unfold it: ' + JSON.stringify(un));
+    await p.keyboard.press('PageDown');
+    const i = await findIndex(p, 'down', 140);
+    await clickSlice(p, i);
+    t = await p.evaluate(() => window.vt.tracks());
+    assert(t.details && t.scrollY > 0, 'after a click on a deep call: ' + JSON.stringify({ details: t.details, scrollY: t.scrollY }));
+    await p.keyboard.press('Escape');
+    t = await p.evaluate(() => window.vt.tracks());
+    assert(!t.details && t.scrollY === 0, 'after Esc: ' + JSON.stringify({ details: t.details, scrollY: t.scrollY }));
+    await p.close();
+  });
+
   await test('sample: vt-convert\'s JSON opened by hand gives the same counts', async () => {
     await openJson(page, sample.json);
     const s = await stats(page);

@@ -46,6 +46,12 @@ api.counterInk = () => {
     return out;
   });
 };
+api.tracks = () => ({
+  // the rows as laid out now: where each is on the canvas, and the view's height
+  height: view.H, scrollY: view.scrollY, details: !$('details').hidden,
+  rows: state.rows.map((r) => ({ kind: r.kind, top: rowTop(r), h: r.h, name: r.th ? r.th.name : r.proc ? r.proc.name : null,
+    depth: r.th ? r.th.maxDepth + 1 : 0, fold: r.th ? r.th.fold || 0 : 0, nrows: r.nrows || 0 })),
+});
 api.counterSeries = () => state.tr.procs.flatMap((p) => p.counters.map((c) => ({ pid: p.pid, name: c.name, val: Array.from(c.val) })));
 api.reveal = (i, zoom) => { revealSlice(i, !!zoom); draw(); return api.where(i); };
 api.select = (i) => selectSlice(i, true);

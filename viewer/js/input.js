@@ -67,6 +67,7 @@ window.addEventListener('mouseup', (e) => {
   if (d.mode === 'label' && h && h.kind === 'label') {
     const row = h.row;
     if (row.kind === 'proc') row.proc.collapsed = !row.proc.collapsed;
+    else if (row.kind === 'thread' && row.th.fold) row.th.fold = 0;   // folded to fit: unfold
     else if (row.kind === 'thread' && row.th.maxDepth > 0) row.th.collapsed = !row.th.collapsed;
     layout(); clampView(); redraw();
     return;
@@ -75,7 +76,7 @@ window.addEventListener('mouseup', (e) => {
   if (h && h.kind === 'inst') { state.sel = { kind: 'inst', inst: h.inst, k: h.k }; showInstant(h.item, h.owner); redraw(); return; }
   if (d.mode === 'range' || (h && h.kind === 'ruler')) return;
   // a click on nothing clears the selection
-  if (state.sel || state.range) { state.sel = null; state.range = null; details.innerHTML = '<p class="hint">Nothing selected.</p>'; redraw(); }
+  if (state.sel || state.range) { state.sel = null; state.range = null; hideDetails(); redraw(); }
 });
 
 canvas.addEventListener('dblclick', (e) => {
@@ -122,7 +123,8 @@ window.addEventListener('keydown', (e) => {
   if (k === 'escape') {
     if (!$('help').hidden) { toggleHelp(); return; }
     state.sel = null; state.range = null; $('search').value = ''; runSearch();
-    details.innerHTML = '<p class="hint">Nothing selected.</p>';
+    hideDetails();
+    view.scrollY = 0; clampView();
     redraw();
     return;
   }
@@ -133,7 +135,7 @@ window.addEventListener('keydown', (e) => {
     clampView(); redraw(); e.preventDefault(); return;
   }
   if (k === 'arrowleft' || k === 'arrowright') { view.t0 += (k === 'arrowleft' ? -1 : 1) * (W - LABEL_W) * 0.1 / view.k; clampView(); redraw(); e.preventDefault(); return; }
-  if (k === '0' || k === 'home') { fitAll(); redraw(); return; }
+  if (k === '0' || k === 'home') { fitAll(); view.scrollY = 0; clampView(); redraw(); return; }
   if (k === 'f') {
     if (state.sel && state.sel.kind === 'slice') { revealSlice(state.sel.i, true); redraw(); }
     else if (state.range) { const w = W - LABEL_W, sp = state.range.t1 - state.range.t0; view.k = w / (sp * 1.1); view.t0 = state.range.t0 - sp * 0.05; clampView(); redraw(); }

@@ -32,6 +32,25 @@ function fitAll() {
   clampView();
 }
 
+// the first screen shows every process and thread: when they do not fit, each thread
+// deeper than some number of levels shows only that many (folded: a click on its name
+// unfolds it), the most that lets all of them fit
+function foldToFit() {
+  const tr = state.tr, avail = view.H - RULER_H - 8;
+  let fixed = tr.globalInst ? INST_H + 8 : 0;
+  const ths = [];
+  for (const p of tr.procs) {
+    fixed += PROC_H + p.counters.length * CTR_H;
+    for (const th of p.threads) { th.fold = 0; fixed += 2 * PAD + (th.inst ? INST_H : 0); ths.push(th); }
+  }
+  const need = (c) => fixed + ROW_H * ths.reduce((a, th) => a + Math.min(th.maxDepth + 1, c), 0);
+  let hi = ths.reduce((a, th) => Math.max(a, th.maxDepth + 1), 1);
+  if (need(hi) <= avail) return;
+  let lo = 1;   // the most levels that fit (at least one)
+  while (lo < hi) { const m = (lo + hi + 1) >> 1; if (need(m) <= avail) lo = m; else hi = m - 1; }
+  for (const th of ths) if (th.maxDepth + 1 > lo) th.fold = lo;
+}
+
 function layout() {
   const tr = state.tr, rows = state.rows = [];
   let y = 0;
@@ -43,7 +62,7 @@ function layout() {
     for (const c of p.counters) { rows.push({ kind: 'counter', y, h: CTR_H, ctr: c, proc: p }); y += CTR_H; }
     for (const th of p.threads) {
       const ih = th.inst ? INST_H : 0;
-      const nrows = th.collapsed ? Math.min(1, th.maxDepth + 1) : th.maxDepth + 1;
+      const nrows = th.collapsed ? Math.min(1, th.maxDepth + 1) : th.fold || th.maxDepth + 1;
       const h = PAD + ih + Math.max(1, nrows) * ROW_H + PAD;
       rows.push({ kind: 'thread', y, h, th, proc: p, ih, nrows });
       y += h;
@@ -71,6 +90,7 @@ function revealSlice(i, zoom) {
   if (th.proc.collapsed) { th.proc.collapsed = false; changed = true; }
   const d = depthOf(tr, th, i);
   if (th.collapsed && d > 0) { th.collapsed = false; changed = true; }
+  if (th.fold && d >= th.fold) { th.fold = 0; changed = true; }
   if (changed) layout();
   const s = tr.start[i], e = s + tr.dur[i], w = W - LABEL_W;
   if (zoom || (e - s) * view.k > w * 0.9) {

@@ -80,6 +80,7 @@ function fail(err) {
   progress(null);
   api.error = String(err && err.message || err);
   $('landing').hidden = false;
+  showDetails();
   details.innerHTML = '<p class="err">Could not open the trace: ' + escapeHtml(api.error) + '</p>';
   console.warn(err);
 }
@@ -96,8 +97,10 @@ function show(model, title, t0) {
     $('title').textContent = short; $('title').title = title;
     document.title = short + ' \u2014 vt';
   }
-  layout();
+  hideDetails();
   resize();
+  foldToFit();
+  layout();
   fitAll();
   draw();
   progress(null);
@@ -107,7 +110,6 @@ function show(model, title, t0) {
   $('status').textContent = fmtNum(tr.n) + ' slices \u00b7 ' + threads + ' thread' + (threads === 1 ? '' : 's') + ' \u00b7 ' + procs + ' process' + (procs === 1 ? '' : 'es') +
     ' \u00b7 ' + fmtDur(tr.tMax - tr.tMin);
   $('status').title = 'opened in ' + (api.loadMs / 1000).toFixed(2) + ' s' + (tr.ignored ? '; ' + tr.ignored + ' events of unsupported kinds ignored' : '');
-  details.innerHTML = '<p class="hint">Click a slice to see its details. Shift+drag (or drag on the time ruler) to summarise a time range. Press <kbd>?</kbd> for keys.</p>';
   api.stats = {
     slices: tr.n, threads, processes: procs, counters: tr.procs.reduce((a, p) => a + p.counters.length, 0),
     instants: tr.threads.reduce((a, t) => a + (t.inst ? t.inst.ts.length : 0), 0) + tr.procs.reduce((a, p) => a + (p.inst ? p.inst.ts.length : 0), 0) + (tr.globalInst ? tr.globalInst.ts.length : 0),

@@ -84,6 +84,19 @@ function sourceBlock(loc) {
   return html + '</pre></div>';
 }
 
+// the details pane is there only while it has something to show
+function showDetails() {
+  if (!$('details').hidden) return;
+  $('details').hidden = false; $('split').hidden = false;
+  if (state.tr) resize();
+}
+function hideDetails() {
+  if ($('details').hidden) return;
+  $('details').hidden = true; $('split').hidden = true;
+  details.innerHTML = '';
+  if (state.tr) resize();
+}
+
 function showSlice(i) {
   const tr = state.tr;
   const th = threadOf(tr, i), d = depthOf(tr, th, i), f = tr.fn[i];
@@ -120,6 +133,7 @@ function showSlice(i) {
   html += sourceBlock(loc); // beside the chain: the arguments wrap below it when both are wide
   html += '<div><div class="hint">Arguments</div>' + (args ? '<pre class="args" id="d-args">' + escapeHtml(JSON.stringify(args, null, 2)) + '</pre>' : '<div class="hint" id="d-args">(none recorded)</div>') + '</div>';
   html += '</div>';
+  showDetails();
   details.innerHTML = html;
 }
 
@@ -130,6 +144,7 @@ function showInstant(it, owner) {
   if (owner) html += '<tr><td>Process</td><td class="v">' + escapeHtml(shortCmd((owner.proc || owner).name)) + ' <span class="hint">pid ' + escapeHtml((owner.proc || owner).pid) + '</span></td></tr>';
   if (it.args) html += '<tr><td>Arguments</td><td><pre class="args">' + escapeHtml(it.args) + '</pre></td></tr>';
   html += '</table>';
+  showDetails();
   details.innerHTML = html;
 }
 
@@ -201,6 +216,7 @@ function renderAgg() {
   }
   html += '</tbody></table>';
   if (r.list.length > max) html += '<p class="hint">\u2026 and ' + fmtNum(r.list.length - max) + ' more functions</p>';
+  showDetails();
   details.innerHTML = html;
 }
 
@@ -223,6 +239,7 @@ function updateHover(x, y, mx, my) {
     const i = firstStartAtOrAfter(c.ts, 0, c.ts.length, t + 1e-9) - 1;
     if (i >= 0) html = '<b>' + escapeHtml(c.name) + '</b> ' + fmtValue(c.val[i]) + ' <span class="dim">at ' + fmtTimeExact(c.ts[i]) + '</span>';
   }
+  else if (h && h.kind === 'label') html = labelTip(h.row);
   if (!html) { hideTip(); return; }
   tip.innerHTML = html;
   tip.hidden = false;
@@ -233,3 +250,19 @@ function updateHover(x, y, mx, my) {
   tip.style.left = left + 'px'; tip.style.top = top + 'px';
 }
 function hideTip() { $('tip').hidden = true; }
+
+// a track's whole name, which its label may cut: the command line, the thread and its state
+function labelTip(row) {
+  if (row.kind === 'proc') {
+    const p = row.proc;
+    return '<b class="tipname">' + escapeHtml(p.name || 'pid ' + p.pid) + '</b><br><span class="dim">' + escapeHtml(p.label || 'pid ' + p.pid) + '</span>';
+  }
+  if (row.kind === 'thread') {
+    const th = row.th;
+    const state = th.collapsed ? 'collapsed: click to expand' : th.fold ? th.fold + ' of ' + (th.maxDepth + 1) + ' levels shown: click to unfold' : 'depth ' + (th.maxDepth + 1);
+    return '<b class="tipname">' + escapeHtml(th.name) + '</b> <span class="dim">tid ' + escapeHtml(th.tidLabel) + '</span><br><span class="dim">' +
+      escapeHtml(shortCmd(th.proc.name || '')) + ' \u00b7 ' + fmtNum(th.b - th.a) + ' calls \u00b7 ' + state + '</span>';
+  }
+  if (row.kind === 'counter') return '<b class="tipname">' + escapeHtml(row.ctr.name) + '</b>';
+  return null;
+}

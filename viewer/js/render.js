@@ -325,7 +325,7 @@ function drawLabel(row, y) {
     ctx.fillStyle = '#5f6b7a';
     if (th.maxDepth > 0) {
       ctx.font = '9px ' + FONT.replace(/^12px /, '');
-      ctx.fillText(th.collapsed ? '\u25b6' : '\u25bc', 22, y + PAD + row.ih + ROW_H / 2);
+      ctx.fillText(th.collapsed || th.fold ? '\u25b6' : '\u25bc', 22, y + PAD + row.ih + ROW_H / 2);
       ctx.font = FONT;
     }
     ctx.fillStyle = '#17202b';
@@ -335,7 +335,11 @@ function drawLabel(row, y) {
     ctx.fillStyle = '#8a94a3';
     ctx.font = '11px ' + FONT.replace(/^12px /, '');
     ctx.fillText(clipText(th.tidLabel, LABEL_W - 50 - nw), 36 + nw + 8, y + PAD + row.ih + ROW_H / 2);
-    if (row.h > 2 * ROW_H + 2 * PAD) {
+    if (th.fold && !th.collapsed && row.h > 2 * ROW_H + 2 * PAD) {
+      // folded to fit the first screen (one level: the triangle and the tooltip say it)
+      ctx.fillText(clipText(fmtNum(th.b - th.a) + ' calls, ' + th.fold + ' of ' + (th.maxDepth + 1) + ' levels: click to unfold', LABEL_W - 40),
+        36, y + PAD + row.ih + ROW_H * 1.5);
+    } else if (row.h > 2 * ROW_H + 2 * PAD) {
       ctx.fillText(fmtNum(th.b - th.a) + ' calls, depth ' + (th.maxDepth + 1), 36, y + PAD + row.ih + ROW_H * 1.5);
     }
     ctx.font = FONT;
