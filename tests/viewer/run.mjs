@@ -405,6 +405,9 @@ if (sample) {
     const un = t.rows.find((r) => r.kind === 'thread' && r.depth > 150);
     assert(un.fold === 0 && un.nrows === un.depth, 'a click on its name did not unfold it: ' + JSON.stringify(un));
     await p.keyboard.press('PageDown');
+    t = await p.evaluate(() => window.vt.tracks());
+    assert(t.pinned && /deep_app\.py/.test(t.pinned.name) && t.pinned.y === 30, 'scrolled into its threads, the process header is not pinned at the top: ' + JSON.stringify(t.pinned));
+    await shot(p, 'pinned-header');
     const i = await findIndex(p, 'down', 140);
     await clickSlice(p, i);
     t = await p.evaluate(() => window.vt.tracks());

@@ -49,6 +49,7 @@ api.counterInk = () => {
 api.tracks = () => ({
   // the rows as laid out now: where each is on the canvas, and the view's height
   height: view.H, scrollY: view.scrollY, details: !$('details').hidden,
+  pinned: state.pinned ? { name: state.pinned.row.proc.name, y: state.pinned.y } : null,
   rows: state.rows.map((r) => ({ kind: r.kind, top: rowTop(r), h: r.h, name: r.th ? r.th.name : r.proc ? r.proc.name : null,
     depth: r.th ? r.th.maxDepth + 1 : 0, fold: r.th ? r.th.fold || 0 : 0, nrows: r.nrows || 0 })),
 });

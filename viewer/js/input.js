@@ -69,6 +69,7 @@ window.addEventListener('mouseup', (e) => {
     if (row.kind === 'proc') row.proc.collapsed = !row.proc.collapsed;
     else if (row.kind === 'thread' && row.th.fold) row.th.fold = 0;   // folded to fit: unfold
     else if (row.kind === 'thread' && row.th.maxDepth > 0) row.th.collapsed = !row.th.collapsed;
+    hideTip();   // it told the state before the click
     layout(); clampView(); redraw();
     return;
   }

@@ -114,6 +114,8 @@ function hitTest(x, y) {
   if (y < RULER_H) return { kind: 'ruler' };
   const row = rowAtY(y);
   if (!row) return null;
+  const pin = state.pinned;
+  if (x < LABEL_W && pin && y >= pin.y && y < pin.y + pin.row.h) return { kind: 'label', row: pin.row };
   if (x < LABEL_W) return { kind: 'label', row };
   const top = rowTop(row);
   if (row.kind === 'thread') {

@@ -102,6 +102,18 @@ function draw() {
   ctx.save();
   ctx.beginPath(); ctx.rect(0, RULER_H, LABEL_W, H - RULER_H); ctx.clip();
   for (const row of visRows) drawLabel(row, rowTop(row));
+  // the header of the process whose tracks fill the top stays pinned there, pushed up by
+  // the next process's header as it comes
+  state.pinned = null;
+  const first = visRows[0];
+  if (first && first.kind !== 'proc' && first.proc) {
+    const head = rows.find((r) => r.kind === 'proc' && r.proc === first.proc);
+    const next = visRows.find((r) => r.kind === 'proc' && r.proc !== first.proc);
+    const y = next ? Math.min(RULER_H, rowTop(next) - head.h) : RULER_H;
+    drawLabel(head, y);
+    ctx.fillStyle = '#d5dbe3'; ctx.fillRect(0, y + head.h - 1, LABEL_W, 1);
+    state.pinned = { row: head, y };
+  }
   ctx.restore();
   ctx.fillStyle = '#d5dbe3';
   ctx.fillRect(LABEL_W - 1, RULER_H, 1, H - RULER_H);

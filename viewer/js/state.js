@@ -24,6 +24,7 @@ const state = {
   tr: null,              // the trace model (model.js's finish()); null until one is open
   rows: [], totalH: 0,   // the tracks as rows, and their height (layout.js's layout())
   sel: null,             // {kind:'slice', i} | {kind:'inst', inst, k} | null
+  pinned: null,          // the process header drawn at the top: {row, y} (render.js)
   range: null,           // the selected time range {t0, t1} | null
   search: noSearch(),    // search.js's matches
   agg: null,             // the range table (panels.js): {r, col, asc, ms} | null
