@@ -418,6 +418,37 @@ if (sample) {
     await p.close();
   });
 
+  await test('sample: G shows the flame graph: every fib call in its frames, zoom by click, 0 and Esc, a range as scope', async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('g');
+    let f = await page.evaluate(() => window.vt.flame('fib'));
+    const fibs = X.filter((e) => e.name === 'fib').length;
+    assert(f.on && f.scope === 'the whole trace, all threads', 'not on: ' + JSON.stringify(f));
+    eq(f.count, fibs, 'fib calls merged into the frames');
+    assert(f.total > 0 && Math.abs(f.total - f.kids) < 1e-6 && f.frames > 10, 'totals: ' + JSON.stringify(f));
+    await shot(page, 'flame');
+    const box = await page.evaluate(() => canvas.getBoundingClientRect().toJSON());
+    await page.mouse.click(box.left + f.widest.x, box.top + f.widest.y);
+    const g = await page.evaluate(() => window.vt.flame('fib'));
+    eq(g.focus, f.widest.name, 'the clicked frame is the focus');
+    await shot(page, 'flame-zoomed');
+    await page.keyboard.press('0');
+    eq((await page.evaluate(() => window.vt.flame('fib'))).focus, null, '0: back to the whole');
+    await page.keyboard.press('Escape');
+    assert(!(await page.evaluate(() => window.vt.flame('fib'))).on, 'Esc: back to the timeline');
+    // a range on the ruler (a third of the view) is the scope: its time, all threads, no more
+    const tl = await page.evaluate(() => window.vt.timeline());
+    const x0 = box.left + tl.labelW + (tl.width - tl.labelW) * 0.3, x1 = box.left + tl.labelW + (tl.width - tl.labelW) * 0.6;
+    await page.mouse.move(x0, box.top + 10); await page.mouse.down(); await page.mouse.move(x1, box.top + 10, { steps: 5 }); await page.mouse.up();
+    await page.keyboard.press('g');
+    const r = await page.evaluate(() => window.vt.flame('fib'));
+    const span = (tl.t1 - tl.t0) * 0.3, nthreads = (await stats(page)).threads;
+    assert(r.scope.startsWith('the range') && r.total > 0 && r.total <= span * nthreads * 1.01 && r.count < fibs,
+      'range scope: ' + JSON.stringify(r) + ' span ' + span + ' x ' + nthreads + ' threads');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+  });
+
   await test('sample: vt-convert\'s JSON opened by hand gives the same counts', async () => {
     await openJson(page, sample.json);
     const s = await stats(page);

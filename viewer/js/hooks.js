@@ -53,6 +53,24 @@ api.tracks = () => ({
   rows: state.rows.map((r) => ({ kind: r.kind, top: rowTop(r), h: r.h, name: r.th ? r.th.name : r.proc ? r.proc.name : null,
     depth: r.th ? r.th.maxDepth + 1 : 0, fold: r.th ? r.th.fold || 0 : 0, nrows: r.nrows || 0 })),
 });
+api.flame = (name) => {
+  // the flame graph now: on or not, its scope, the focus, the total, and for @name the
+  // calls merged into its frames and their time
+  if (!flame.root) return { on: flame.on };
+  if (flame.on) draw();   // redraw() waits for a frame: the frames on screen now
+  let count = 0, time = 0, kids = 0;
+  const st = [flame.root];
+  while (st.length) {
+    const n = st.pop();
+    if (n.fn >= 0 && state.tr.fnName[n.fn] === name) { count += n.count; time += n.total; }
+    for (const c of n.list) st.push(c);
+  }
+  for (const c of flame.root.list) kids += c.total;
+  const f = flame.focus;
+  return { on: flame.on, scope: flame.scope, total: flame.root.total, kids, count, time,
+    focus: f.fn >= 0 ? state.tr.fnName[f.fn] : null, frames: flame.hit.length,
+    widest: flame.hit.filter((h) => h.n.parent === flame.focus || (flame.focus.fn < 0 && h.n.parent === flame.root)).sort((a, b) => b.w - a.w).slice(0, 1).map((h) => ({ name: state.tr.fnName[h.n.fn], x: h.x + h.w / 2, y: h.y + ROW_H / 2 }))[0] || null };
+};
 api.counterSeries = () => state.tr.procs.flatMap((p) => p.counters.map((c) => ({ pid: p.pid, name: c.name, val: Array.from(c.val) })));
 api.reveal = (i, zoom) => { revealSlice(i, !!zoom); draw(); return api.where(i); };
 api.select = (i) => selectSlice(i, true);

@@ -36,6 +36,7 @@ window.addEventListener('mousemove', (e) => {
   const r = canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
   ui.mouse = { x, y };
   const drag = ui.drag;
+  if (drag && flame.on) return;   // the flame graph neither pans nor selects ranges
   if (drag) {
     if (Math.abs(x - drag.x) + Math.abs(y - drag.y) > 3) drag.moved = true;
     if (!drag.moved) return;
@@ -53,6 +54,7 @@ window.addEventListener('mousemove', (e) => {
     return;
   }
   if (e.target !== canvas) { hideTip(); return; }
+  if (flame.on) { flameHover(x, y, e.clientX - $('main').getBoundingClientRect().left, e.clientY - $('main').getBoundingClientRect().top); return; }
   updateHover(x, y, e.clientX - $('main').getBoundingClientRect().left, e.clientY - $('main').getBoundingClientRect().top);
 });
 
@@ -63,6 +65,7 @@ window.addEventListener('mouseup', (e) => {
   const r = canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
   if (d.mode === 'range' && d.moved && state.range && state.range.t1 > state.range.t0) { state.sel = null; showRange(); redraw(); return; }
   if (d.moved) return;
+  if (flame.on) { flameClick(x, y); return; }
   const h = hitTest(x, y);
   if (d.mode === 'label' && h && h.kind === 'label') {
     const row = h.row;
@@ -90,6 +93,7 @@ canvas.addEventListener('wheel', (e) => {
   const tr = state.tr, H = view.H;
   if (!tr) return;
   e.preventDefault();
+  if (flame.on) return;
   const r = canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
   const unit = e.deltaMode === 1 ? 33 : e.deltaMode === 2 ? H : 1;
   let dx = e.deltaX * unit, dy = e.deltaY * unit;
@@ -121,6 +125,13 @@ window.addEventListener('keydown', (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const k = e.key.toLowerCase();
   if (k === '?') { toggleHelp(); return; }
+  if (k === 'g') { toggleFlame(); return; }
+  if (flame.on) {
+    // the flame graph has its own few keys: 0 the whole, Esc back to the timeline
+    if (k === '0' || k === 'home') flameHome();
+    else if (k === 'escape') toggleFlame();
+    return;
+  }
   if (k === 'escape') {
     if (!$('help').hidden) { toggleHelp(); return; }
     state.sel = null; state.range = null; $('search').value = ''; runSearch();
@@ -168,6 +179,7 @@ function startKeyLoop() {
 
 function toggleHelp() { $('help').hidden = !$('help').hidden; }
 $('helpbtn').addEventListener('click', toggleHelp);
+$('flamebtn').addEventListener('click', toggleFlame);
 $('help').addEventListener('click', (e) => { if (e.target.id === 'help') toggleHelp(); });
 
 // Enter, next and previous cancel a pending search: it would reset the position

@@ -223,9 +223,8 @@ function renderAgg() {
 // ---------------------------------------------------------------- the tooltip
 
 function updateHover(x, y, mx, my) {
-  const tr = state.tr, W = view.W, H = view.H;
+  const tr = state.tr;
   const h = hitTest(x, y);
-  const tip = $('tip');
   canvas.style.cursor = h && h.kind === 'label' ? 'pointer' : h && (h.kind === 'slice' || h.kind === 'inst') ? 'pointer' : h && h.kind === 'ruler' ? 'col-resize' : 'default';
   let html = null;
   if (h && h.kind === 'slice') {
@@ -241,6 +240,11 @@ function updateHover(x, y, mx, my) {
   }
   else if (h && h.kind === 'label') html = labelTip(h.row);
   if (!html) { hideTip(); return; }
+  placeTip(html, mx, my);
+}
+
+function placeTip(html, mx, my) {
+  const tip = $('tip'), W = view.W, H = view.H;
   tip.innerHTML = html;
   tip.hidden = false;
   const tw = tip.offsetWidth, th = tip.offsetHeight;
@@ -250,6 +254,7 @@ function updateHover(x, y, mx, my) {
   tip.style.left = left + 'px'; tip.style.top = top + 'px';
 }
 function hideTip() { $('tip').hidden = true; }
+
 
 // a track's whole name, which its label may cut: the command line, the thread and its state
 function labelTip(row) {

@@ -50,6 +50,7 @@ function draw() {
   if (!tr) return;
   const t0 = performance.now();
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  if (state.altDraw) { state.altDraw(); api.lastDrawMs = performance.now() - t0; api.drawCount++; return; }
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, W, H);
   ctx.font = FONT;

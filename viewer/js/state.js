@@ -25,6 +25,7 @@ const state = {
   rows: [], totalH: 0,   // the tracks as rows, and their height (layout.js's layout())
   sel: null,             // {kind:'slice', i} | {kind:'inst', inst, k} | null
   pinned: null,          // the process header drawn at the top: {row, y} (render.js)
+  altDraw: null,         // a view drawn in the timeline's place (flame.js's), or null
   range: null,           // the selected time range {t0, t1} | null
   search: noSearch(),    // search.js's matches
   agg: null,             // the range table (panels.js): {r, col, asc, ms} | null
