@@ -15,20 +15,20 @@
 
 #include "preload/vt.h"
 
+static int g_log_fd = -2;
+
 static int log_fd(void)
 {
-	static int fd = -2;
-
-	if (fd != -2)
-		return fd;
-	fd = 2;
+	if (g_log_fd != -2)
+		return g_log_fd;
+	g_log_fd = 2;
 	if (vt_cfg.log[0]) {
 		int f = open(vt_cfg.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 		if (f >= 0)
-			fd = f;
+			g_log_fd = f;
 	}
-	return fd;
+	return g_log_fd;
 }
 
 void vt_log_raw(const char *msg)
@@ -70,6 +70,13 @@ void vt_log(const char *fmt, ...)
 	line[n + 1] = 0;
 	vt_log_raw(line);
 	errno = saved;
+}
+
+void vt_log_close(void)
+{
+	if (g_log_fd > 2)
+		close(g_log_fd);
+	g_log_fd = -2;
 }
 
 void (*vt_stop_hook)(void);

@@ -373,6 +373,22 @@ static int install_monitoring(void)
 }
 
 
+/* vt detach: the tool id given back (free_tool_id clears its events and callbacks too) */
+void py_mon_release(void)
+{
+	if (py_m.tool >= 0 && py_m.real_free_tool)
+		py_call_ok(py_m.real_free_tool, py.BuildValue("(i)", py_m.tool));
+	py_m.tool = -1;
+	py_m.mask = 0;
+	if (py_m.real_use_tool)
+		py.DecRef(py_m.real_use_tool);
+	if (py_m.real_free_tool)
+		py.DecRef(py_m.real_free_tool);
+	if (py_m.mon)
+		py.DecRef(py_m.mon);
+	py_m.real_use_tool = py_m.real_free_tool = py_m.mon = NULL;
+}
+
 static int mon_install(void)
 {
 	return install_monitoring();
