@@ -7,7 +7,8 @@
 # script loads libvt.so with ctypes and calls vt_attach (preload/py/attach.c). Both sides
 # talk through a session directory under /tmp:
 #   attach.py settings lib duration   written here, read by the target
-#   started                           the target: vt_attach's result (0: recording)
+#   started                           the target: 0 when recording (vt_attach wrote
+#                                     it), else why not
 #   log                               the target: vt's messages (VT_LOG)
 #   stop                              here or vt detach: end the recording
 #   detached                          the target: everything written, vt gone
@@ -149,7 +150,9 @@ def _vt_attach(d="$sess"):
         vt = ctypes.PyDLL(lib)
         vt.vt_attach.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_longlong)
         vt.vt_attach.restype = ctypes.c_int
-        r = str(vt.vt_attach(settings, d.encode(), ms))
+        if vt.vt_attach(settings, d.encode(), ms) == 0:
+            return
+        r = "-1"
     except BaseException as e:
         r = "error: %s: %s" % (type(e).__name__, e)
     with open(d + "/started.tmp", "w") as f:

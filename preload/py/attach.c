@@ -53,19 +53,19 @@ static void fork_child(void)
 	pthread_mutex_init(&g_att.lock, NULL);
 }
 
-/* the file @name of the session directory, made with @text in it */
+/* the file @name of the session directory, made whole with @text in it */
 static void session_file(const char *name, const char *text)
 {
-	char path[sizeof(g_att.dir) + 32];
+	char path[sizeof(g_att.dir) + 32], tmp[sizeof(path) + 8];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", g_att.dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return;
-	if (write(fd, text, strlen(text)) < 0) {
-		/* vt attach waits for the file; what is in it is a detail */
-	}
+	if (write(fd, text, strlen(text)) == (ssize_t)strlen(text))
+		rename(tmp, path);
 	close(fd);
 }
 
@@ -202,6 +202,8 @@ static int attach_start(const char *dir, long long duration_ms)
 		goto undo;
 	}
 	pthread_attr_destroy(&at);
+	/* before recording: the script's own Python code after this is not the program's */
+	session_file("started", "0\n");
 	py_hooks_on();
 	return 0;
 undo:

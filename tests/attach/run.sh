@@ -139,9 +139,11 @@ py14=
 for py in $pythons; do [[ $(py_tag "$py") == 3.14* ]] && py14=$py; done
 cat >"$work/spin.py" <<'EOF2'
 import threading, time
+def step():
+    return sum(range(100))
 def work():
     while True:
-        sum(range(100)); time.sleep(0.01)
+        step(); time.sleep(0.01)
 threading.Thread(target=work, daemon=True).start()
 while True:
     time.sleep(0.05)
@@ -167,6 +169,66 @@ threading.Event().wait()
 EOF2
 	alive=0 refuse exits "exited while vt was attaching" "$py14" "$work/exits.py"
 	venv=VT_START=signal refuse bad-setting "VT_START" "$py14" "$work/spin.py"
+	# Ctrl-C in vt attach's terminal ends the recording (SIGINT, set back to its default:
+	# a background job of this script starts with it ignored)
+	if want ctrl-c; then
+		start "$py14" "$work/spin.py"
+		sleep 0.5
+		/usr/bin/python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+			"$vt" attach $tp -o "$work/cc" >"$work/vcc" 2>&1 &
+		at=$!
+		for _ in $(seq 100); do grep -q "attached to" "$work/vcc" && break; sleep 0.05; done
+		sleep 0.5
+		kill -INT $at
+		wait $at
+		rc=$?
+		c=$(names "$work/cc.json" 2>&1)
+		[ $rc = 0 ] && grep -q "detached from $tp" "$work/vcc" && [[ " $c " == *" work "* ]] &&
+			kill -0 $tp && ok "ctrl-c: SIGINT to vt attach detaches; the trace is written" ||
+			bad "ctrl-c" "rc=$rc $(cat "$work/vcc") names: $c"
+		kill $tp; wait $tp 2>/dev/null
+	fi
+	# the target ends while attached: its trace is complete, its exit status its own
+	if want target-exits; then
+		cat >"$work/ends.py" <<'EOF2'
+import sys, threading, time
+def work():
+    while True:
+        sum(range(100)); time.sleep(0.01)
+threading.Thread(target=work, daemon=True).start()
+end = time.monotonic() + 2
+while time.monotonic() < end:
+    time.sleep(0.05)
+print("done")
+sys.exit(5)
+EOF2
+		start "$py14" "$work/ends.py"
+		sleep 0.5
+		out=$("$vt" attach $tp -o "$work/te" 2>&1)
+		rc=$?
+		wait $tp
+		trc=$?
+		c=$(names "$work/te.json" 2>&1)
+		[ $rc = 0 ] && [ $trc = 5 ] && [ "$(cat "$work/t.out")" = done ] &&
+			[[ $out == *"exited while attached"* ]] && [[ " $c " == *" work "* ]] &&
+			grep -q "exit 5" "$work/te.json" &&
+			ok "target-exits: it ends while attached with its own status (5) and output; the trace is complete" ||
+			bad "target-exits" "rc=$rc target=$trc out=$out names: $c"
+	fi
+	# VT_* settings in vt attach's environment apply to the recording
+	if want settings; then
+		start "$py14" "$work/spin.py"
+		sleep 0.5
+		VT_IGNORE_C=1 "$vt" attach $tp --duration 1s -o "$work/ic" >"$work/vic" 2>&1
+		rc=$?
+		c=$(names "$work/ic.json" 2>&1)
+		[ $rc = 0 ] && [[ " $c " == *" step "* ]] && [[ " $c " != *" sum "* ]] &&
+			[[ " $c " != *"time.sleep"* ]] &&
+			ok "settings: VT_IGNORE_C=1 given to vt attach leaves the C calls out" ||
+			bad "settings" "rc=$rc $(cat "$work/vic") names: $c"
+		kill $tp; wait $tp 2>/dev/null
+	fi
 else
 	skipped "refusals on 3.14" "no python3.14 of the sid root"
 fi
