@@ -3,7 +3,8 @@
 #
 # vt attach has a running CPython 3.14+ run a small script at its next safe point
 # (sys.remote_exec, PEP 768), with an interpreter of the target's own version: the one
-# /proc/PID/exe names, run inside the target's root when it has another (chroot). The
+# /proc/PID/exe names, run inside the target's root when it has another (chroot); on
+# 3.12 and 3.13, gdb queues the script as a pending call (attach_gdb). The
 # script loads libvt.so with ctypes and calls vt_attach (preload/py/attach.c). Both sides
 # talk through a session directory under /tmp:
 #   attach.py settings lib duration   written here, read by the target
@@ -69,13 +70,32 @@ attach_probe() {
 	fi
 	v=3.$m
 	[[ $flags == *t* ]] && die "$pid runs a free-threaded Python ($v$flags), which vt does not support yet"
+	a_how=remote
 	if [ "$m" -lt 14 ]; then
-		if command -v gdb >/dev/null 2>&1; then
-			die "$pid runs Python $v: vt attach needs Python 3.14+ (sys.remote_exec); attaching through gdb is not done yet"
-		fi
-		die "$pid runs Python $v: attaching needs 3.14+ or gdb"
+		command -v gdb >/dev/null 2>&1 || die "$pid runs Python $v: attaching needs 3.14+ or gdb"
+		[ "$m" -ge 12 ] || die "$pid runs Python $v: vt attach through gdb needs Python 3.12+ (sys.monitoring)"
+		a_how=gdb
 	fi
 	a_exe=$exe a_root=$root a_ver=$v$flags
+}
+
+# 3.12 and 3.13: gdb stops the process for a moment and queues the same script as a
+# pending call (Py_AddPendingCall: the main thread runs it at its next safe point, with the
+# GIL), with PyRun_SimpleString, whose signature a pending call has
+attach_gdb() {
+	local pid=$1 sess=$2 out=$3 r
+	r=$(gdb -p "$pid" -batch -nx -q -ex "call (int)Py_AddPendingCall((void *)PyRun_SimpleString, (void *)\"exec(open('$sess/attach.py').read(), {})\")" 2>&1 </dev/null)
+	case "$r" in
+	*'$1 = 0'*) return 0 ;;
+	esac
+	rm -rf "$sess"
+	rmdir "$out" 2>/dev/null
+	attach_alive "$pid" || attach_gone "$pid"
+	case "$r" in
+	*"Operation not permitted"*|*"ptrace"*)
+		die "no permission to attach to $pid (ptrace: kernel.yama.ptrace_scope, or another user): run vt attach as its user with ptrace_scope 0, or as root" ;;
+	esac
+	die "cannot attach to $pid through gdb: $(grep -v -e '^\[' -e '^$' <<<"$r" | tail -n 1)"
 }
 
 cmd_attach() {
@@ -103,7 +123,7 @@ cmd_attach() {
 	lib=$(find_lib) || die "cannot find libvt.so next to $here"
 	attach_probe "$pid"
 	local -a run=("$a_exe")
-	if [ -n "$a_root" ]; then
+	if [ -n "$a_root" ] && [ "$a_how" = remote ]; then
 		[ "$(id -u)" = 0 ] || die "$pid runs in another root ($a_root): attaching needs root (chroot)"
 		run=(chroot "$a_root" "${a_exe#"$a_root"}")
 		[ -f "$a_root$lib" ] || die "libvt.so ($lib) is not visible in $pid's root ($a_root)"
@@ -162,7 +182,9 @@ _vt_attach()
 del _vt_attach
 EOF
 	chmod 644 "$sess"/*
-	if ! "${run[@]}" -c 'import sys; sys.remote_exec(int(sys.argv[1]), sys.argv[2])' \
+	if [ "$a_how" = gdb ]; then
+		attach_gdb "$pid" "$sess" "$out"
+	elif ! "${run[@]}" -c 'import sys; sys.remote_exec(int(sys.argv[1]), sys.argv[2])' \
 		"$pid" "$sess/attach.py" 2>"$sess/err"; then
 		r=$(grep -v '^ ' "$sess/err" | grep -v '^Traceback' | tail -n 1)
 		rm -rf "$sess"

@@ -1,9 +1,11 @@
 #!/bin/bash
-# tests/attach/run.sh - vt attach PID / vt detach PID on running CPython 3.14+ processes
-# (the sid root's python3.14 and python3.15): a threaded TCP service attached twice while
-# a client talks to it, and each refusal. Ends with "N passed, N failed, N skipped".
+# tests/attach/run.sh - vt attach PID / vt detach PID on running CPython processes (the
+# sid root's python3.14 and python3.15 through sys.remote_exec, pyenv's 3.12 and 3.13
+# through gdb): a threaded TCP service attached twice while a client talks to it, and
+# each refusal. Ends with "N passed, N failed, N skipped".
 #
-#   ATTACH_PYTHONS="..."   interpreters to attach to (default: the sid root's 3.14, 3.15)
+#   ATTACH_PYTHONS="..."   interpreters to attach to (default: pyenv 3.12, 3.13, the sid
+#                          root's 3.14, 3.15)
 #   filter=WORD            only the checks whose name contains WORD
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,7 +14,13 @@ vt=$top/tools/vt
 need "$lib" "$conv" "$vt"
 export VT_CONVERT=$conv
 pythons=
-find_pythons "${ATTACH_PYTHONS:-}" "" >/dev/null
+# 3.12 and 3.13 attach through gdb
+if command -v gdb >/dev/null; then
+	find_pythons "${ATTACH_PYTHONS:-}" "12 13"
+else
+	find_pythons "${ATTACH_PYTHONS:-}" ""
+	skipped "attach through gdb (3.12, 3.13)" "no gdb"
+fi
 add_sid_pythons "python3.14 python3.15"
 pids=
 on_exit='for p in $pids; do kill -9 $p 2>/dev/null; done'
@@ -53,7 +61,7 @@ service() {
 	sleep 0.3
 	before=$(census $tp)
 	# 1: attached for 2 s by --duration while a client talks to it
-	/usr/bin/python3 "$here/client.py" "$port" 3 >"$work/c1" &
+	/usr/bin/python3 "$here/client.py" "$port" 5 >"$work/c1" &
 	local cl=$!
 	sleep 0.3
 	"$vt" attach $tp --duration 2s -o "$work/a1-$tag" >"$work/v1" 2>&1
@@ -76,11 +84,11 @@ $(ls -l /proc/$tp/fd)"
 	[ -z "$miss" ] && ok "$tag: the trace names the service's functions, and the loops running at the attach" ||
 		bad "$tag: names missing:$miss" "$c"
 	# 2: attached again (the library is loaded now), ended by vt detach
-	/usr/bin/python3 "$here/client.py" "$port" 2 >"$work/c2" &
-	cl=$!
 	"$vt" attach $tp -o "$work/a2-$tag" >"$work/v2" 2>&1 &
 	local at=$!
-	for _ in $(seq 100); do grep -q "attached to" "$work/v2" && break; sleep 0.05; done
+	for _ in $(seq 200); do grep -q "attached to" "$work/v2" && break; sleep 0.05; done
+	/usr/bin/python3 "$here/client.py" "$port" 1.5 >"$work/c2" &
+	cl=$!
 	sleep 1
 	"$vt" detach $tp >"$work/d2" 2>&1
 	local drc=$?
@@ -247,11 +255,14 @@ if [ -n "$old" ]; then
 		ln -sf "$(command -v $c)" "$work/nogdb/$c"
 	done
 	venv=PATH=$work/nogdb refuse old-no-gdb "attaching needs 3.14+ or gdb" "$old" "$work/spin.py"
-	if command -v gdb >/dev/null; then
-		refuse old-gdb "attaching through gdb is not done yet" "$old" "$work/spin.py"
-	fi
 else
 	skipped "refusal, 3.8-3.13" "no pyenv 3.12"
+fi
+old=$(ls -d /root/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | tail -n 1)
+if [ -n "$old" ] && command -v gdb >/dev/null; then
+	refuse old-gdb "vt attach through gdb needs Python 3.12+" "$old" "$work/spin.py"
+else
+	skipped "refusal, 3.11 with gdb" "no pyenv 3.11 or no gdb"
 fi
 # another user's process: vt attach as a user that may not look into it
 if want no-permission && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
