@@ -253,6 +253,7 @@ bench: all
 	scripts/bench.sh
 	scripts/bench-native.sh
 	scripts/bench-startup.sh
+	scripts/bench-attach.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin

@@ -143,7 +143,7 @@ cmd_attach() {
 	chmod 755 "$sess"
 	if [ "$(id -u)" = 0 ]; then
 		local owner
-		owner=$(stat -c %u:%g "/proc/$pid")
+		owner=$(stat -c %u:%g "/proc/$pid" 2>/dev/null) || { rm -rf "$sess"; rmdir "$out" 2>/dev/null; attach_gone "$pid"; }
 		chown "$owner" "$sess" "$out" 2>/dev/null
 	fi
 	{

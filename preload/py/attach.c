@@ -44,6 +44,85 @@ static void on_exit_status(int status, void *arg)
 	vt_exit_code_known = 1;
 }
 
+/*
+ * The control thread. It does not live across a fork: 3.12+ warn on the program's stderr
+ * when it forks with other threads, so it ends first (and the writer thread too, as under
+ * the preload), and a pending call starts it again once the fork is over.
+ */
+static struct {
+	pthread_mutex_t m;
+	pthread_cond_t c;  /* wakes it to end */
+	pthread_t th;
+	int running;       /* it exists and is joinable */
+	int quit;          /* it is asked to end */
+	int busy;          /* it is detaching (may wait for the GIL): it ends by itself */
+	int restart;       /* ended for a fork: start it again after */
+} g_ctl = { .m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER };
+
+static void *control_main(void *arg);
+
+static void control_start(void)
+{
+	sigset_t all, old;
+
+	pthread_mutex_lock(&g_ctl.m);
+	g_ctl.quit = 0;
+	g_ctl.busy = 0;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); /* it inherits: no signal for it */
+	g_ctl.running = pthread_create(&g_ctl.th, NULL, control_main,
+				       (void *)(intptr_t)g_att.sessions) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_unlock(&g_ctl.m);
+}
+
+/* end the control thread and wait for it, unless it is detaching; 1 when it ended */
+static int control_stop(void)
+{
+	pthread_t th;
+
+	pthread_mutex_lock(&g_ctl.m);
+	if (!g_ctl.running || g_ctl.busy) {
+		pthread_mutex_unlock(&g_ctl.m);
+		return 0;
+	}
+	g_ctl.quit = 1;
+	th = g_ctl.th;
+	pthread_cond_signal(&g_ctl.c);
+	pthread_mutex_unlock(&g_ctl.m);
+	pthread_join(th, NULL);
+	pthread_mutex_lock(&g_ctl.m);
+	g_ctl.running = 0;
+	pthread_mutex_unlock(&g_ctl.m);
+	return 1;
+}
+
+/* a pending call, in the main thread after a fork */
+static int control_restart(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&g_att.lock);
+	if (g_att.attached && !g_ctl.running)
+		control_start();
+	pthread_mutex_unlock(&g_att.lock);
+	return 0;
+}
+
+static void fork_prepare(void)
+{
+	if (!g_att.attached)
+		return;
+	g_ctl.restart = control_stop();
+	vt_writer_stop(); /* the next full chunk starts it again */
+}
+
+static void fork_parent(void)
+{
+	if (g_ctl.restart && py.AddPendingCall)
+		py.AddPendingCall(control_restart, NULL);
+	g_ctl.restart = 0;
+}
+
 /* a fork child of an attached process is not traced: its events are dropped */
 static void fork_child(void)
 {
@@ -51,6 +130,9 @@ static void fork_child(void)
 		vt_state = VT_ST_STOPPED; /* its pid is not vt_pid: nothing is written */
 	g_att.attached = 0;
 	pthread_mutex_init(&g_att.lock, NULL);
+	pthread_mutex_init(&g_ctl.m, NULL);
+	pthread_cond_init(&g_ctl.c, NULL);
+	g_ctl.running = g_ctl.restart = 0;
 }
 
 /* the file @name of the session directory, made whole with @text in it */
@@ -96,25 +178,42 @@ static void detach_locked(void)
 	g_att.attached = 0;
 }
 
-/* the control thread of attach number @arg: it ends when that one is over */
+/*
+ * The control thread of attach number @arg: every 20 ms it looks for the file stop and
+ * at the clock, then detaches. Asked to end (control_stop), it ends.
+ */
 static void *control_main(void *arg)
 {
-	sigset_t all;
-	struct timespec tick = { 0, 20 * 1000 * 1000 };
-	int mine = (int)(intptr_t)arg;
+	int mine = (int)(intptr_t)arg, s;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals belong to the program's threads */
-	for (;;) {
-		nanosleep(&tick, NULL);
-		if (g_att.sessions != mine || !g_att.attached)
-			return NULL;
-		if (session_has("stop") || (g_att.until && vt_mono_ns() >= g_att.until))
+	pthread_mutex_lock(&g_ctl.m);
+	while (!g_ctl.quit) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&g_ctl.c, &g_ctl.m, &ts);
+		if (g_ctl.quit)
 			break;
+		if (g_att.sessions != mine || !g_att.attached ||
+		    session_has("stop") || (g_att.until && vt_mono_ns() >= g_att.until)) {
+			/* no one joins it now: it may wait for the GIL, held by a fork */
+			g_ctl.busy = 1;
+			g_ctl.running = 0;
+			pthread_detach(pthread_self());
+			break;
+		}
 	}
+	pthread_mutex_unlock(&g_ctl.m);
+	if (!g_ctl.busy || g_att.sessions != mine || !g_att.attached)
+		return NULL;
 	if (py.IsFinalizing && py.IsFinalizing())
 		return NULL; /* the process is ending: its destructor writes the trace */
-	int s = py.GILStateEnsure();
+	s = py.GILStateEnsure();
 
 	pthread_mutex_lock(&g_att.lock);
 	if (g_att.attached && g_att.sessions == mine) {
@@ -141,8 +240,6 @@ static void fresh_session(void)
  */
 static int attach_start(const char *dir, long long duration_ms)
 {
-	pthread_t th;
-	pthread_attr_t at;
 	struct timespec ms = { 0, 2 * 1000 * 1000 };
 
 	if (vt_state != VT_ST_WAITING)
@@ -160,7 +257,7 @@ static int attach_start(const char *dir, long long duration_ms)
 	if (g_att.sessions++)
 		fresh_session();
 	else {
-		pthread_atfork(NULL, NULL, fork_child);
+		pthread_atfork(fork_prepare, fork_parent, fork_child);
 		on_exit(on_exit_status, NULL);
 	}
 	vt_tsc_hz = 0;
@@ -194,14 +291,11 @@ static int attach_start(const char *dir, long long duration_ms)
 		goto undo;
 	}
 	py_h.cur = &vt_hook_monitoring;
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&th, &at, control_main, (void *)(intptr_t)g_att.sessions) != 0) {
-		pthread_attr_destroy(&at);
+	control_start();
+	if (!g_ctl.running) {
 		vt_log("cannot start vt's control thread; not attached");
 		goto undo;
 	}
-	pthread_attr_destroy(&at);
 	/* before recording: the script's own Python code after this is not the program's */
 	session_file("started", "0\n");
 	py_hooks_on();
@@ -227,6 +321,7 @@ int py_attach(const char *dir, long long duration_ms)
 
 void py_detach(void)
 {
+	control_stop();
 	pthread_mutex_lock(&g_att.lock);
 	if (g_att.attached) {
 		detach_locked();

@@ -170,7 +170,7 @@ EOF2
 	cat >"$work/exits.py" <<'EOF2'
 import os, threading, time
 def end():
-    time.sleep(1.5)
+    time.sleep(3)
     os._exit(0)
 threading.Thread(target=end).start()
 threading.Event().wait()
@@ -223,6 +223,42 @@ EOF2
 			grep -q "exit 5" "$work/te.json" &&
 			ok "target-exits: it ends while attached with its own status (5) and output; the trace is complete" ||
 			bad "target-exits" "rc=$rc target=$trc out=$out names: $c"
+	fi
+	# a program that forks while attached: no "multi-threaded fork" warning (vt's threads
+	# end for each fork), the children run as without vt and are not traced
+	if want fork; then
+		cat >"$work/fork.py" <<'EOF2'
+import os, time
+def child_work():
+    return sum(range(20000))
+end = time.time() + 4
+n = 0
+while time.time() < end:
+    pid = os.fork()
+    if pid == 0:
+        print("child", child_work(), flush=True)
+        os._exit(7)
+    if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 7:
+        print("child status wrong", flush=True)
+    n += 1
+    time.sleep(0.05)
+print("forks", n > 10, flush=True)
+EOF2
+		start "$py14" "$work/fork.py"
+		sleep 0.5
+		out=$("$vt" attach $tp --duration 1.5s -o "$work/fk" 2>&1)
+		rc=$?
+		wait $tp
+		trc=$?
+		c=$(names "$work/fk.json" 2>&1)
+		[ $rc = 0 ] && [ $trc = 0 ] && [ ! -s "$work/t.err" ] && [[ $out == *"detached from"* ]] &&
+			[ "$(sort -u "$work/t.out")" = "child 199990000
+forks True" ] && [ "$(ls "$work/fk" | grep -c 'proc.vt$')" = 1 ] && [[ " $c " == *" posix.fork "* ]] &&
+			ok "fork: forking while attached, no warning on stderr, children as without vt, detached" ||
+			bad "fork" "rc=$rc target=$trc out=$out
+stderr: $(cat "$work/t.err")
+stdout: $(sort -u "$work/t.out")
+files: $(ls "$work/fk")"
 	fi
 	# VT_* settings in vt attach's environment apply to the recording
 	if want settings; then
