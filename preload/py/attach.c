@@ -265,6 +265,10 @@ static int attach_start(const char *dir, long long duration_ms)
 		/* the TSC's rate over 2 ms (a preloaded vt measures it over the start-up) */
 		uint64_t c, m;
 
+		/* raw ticks again: a second attach finds the first one's unit in vt_tsc_shift */
+		vt_tsc_shift = 0;
+		vt_clock0 = vt_rdtsc();
+		vt_mono0 = vt_mono_ns();
 		nanosleep(&ms, NULL);
 		c = vt_rdtsc();
 		m = vt_mono_ns();
