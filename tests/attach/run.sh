@@ -260,6 +260,21 @@ stderr: $(cat "$work/t.err")
 stdout: $(sort -u "$work/t.out")
 files: $(ls "$work/fk")"
 	fi
+	# root attaching to a service's user: the trace is that user's, the service unchanged
+	if want other-user && [ "$(id -u)" = 0 ] && [ -n "$(sid_exec "$py14")" ]; then
+		chmod 755 "$work"
+		start "$(sid_exec "$py14")" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			/usr/bin/python3.14 "$work/spin.py"
+		sleep 0.7
+		out=$("$vt" attach $tp --duration 1s -o "$work/ou" 2>&1)
+		rc=$?
+		c=$(names "$work/ou.json" 2>&1)
+		[ $rc = 0 ] && [[ " $c " == *" step "* ]] && [ "$(stat -c %U "$work/ou")" = nobody ] &&
+			kill -0 $tp && [ ! -s "$work/t.err" ] &&
+			ok "other-user: root attaches to nobody's process; the trace is written as nobody" ||
+			bad "other-user" "rc=$rc out=$out names: $c err: $(cat "$work/t.err")"
+		kill $tp; wait $tp 2>/dev/null
+	fi
 	# VT_* settings in vt attach's environment apply to the recording
 	if want settings; then
 		start "$py14" "$work/spin.py"
