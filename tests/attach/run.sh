@@ -40,13 +40,10 @@ census() {
 	echo "threads=$(ls /proc/$1/task | wc -l) files: $(ls -l /proc/$1/fd | awk 'NR > 1 { print $NF }' | grep -v -e socket: -e libffi | sort | tr '\n' ' ')"
 }
 
-# python-level names in the trace DIR.json ($1) on threads other than the main one, and
-# the frames it names as already running at the start
+# the names of the calls in the trace JSON $1 (those running at the attach included), one line
 names() { /usr/bin/python3 -c '
 import json, sys
-d = json.load(open(sys.argv[1]))
-ev = d["traceEvents"]
-pid = {e["pid"] for e in ev if e.get("ph") == "X"}
+ev = json.load(open(sys.argv[1]))["traceEvents"]
 print(" ".join(sorted({e["name"] for e in ev if e.get("ph") == "X"})))' "$1"; }
 
 service() {
