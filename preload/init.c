@@ -557,6 +557,7 @@ int vt_attach_begin(const char *settings)
 		vt_log("vt attach: the VT_* settings are too long");
 		return -1;
 	}
+	vt_log_no_stderr = 1;
 	memcpy(store, settings ? settings : "", len + 1);
 	for (char *p = store; *p && n < ATTACH_VARS;) {
 		char *nl = strchr(p, '\n');

@@ -16,12 +16,14 @@
 #include "preload/vt.h"
 
 static int g_log_fd = -2;
+/* vt attach: the process's stderr is not vt's to write to (VT_LOG names vt attach's file) */
+int vt_log_no_stderr;
 
 static int log_fd(void)
 {
 	if (g_log_fd != -2)
 		return g_log_fd;
-	g_log_fd = 2;
+	g_log_fd = vt_log_no_stderr ? -1 : 2;
 	if (vt_cfg.log[0]) {
 		int f = open(vt_cfg.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
@@ -37,6 +39,8 @@ void vt_log_raw(const char *msg)
 	size_t len = strlen(msg);
 	int fd = log_fd();
 
+	if (fd < 0)
+		return;
 	while (len) {
 		ssize_t n = write(fd, msg, len);
 

@@ -148,6 +148,8 @@ void vt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vt_log_raw(const char *msg);
 /** vt_stop - stop tracing after an error: one message, then count events as lost. */
 void vt_stop(const char *why);
+/* vt attach: a line that VT_LOG's file cannot take is dropped, not written to stderr */
+extern int vt_log_no_stderr;
 /** vt_log_close - close VT_LOG's file (vt detach); the next line opens it again. */
 void vt_log_close(void);
 /* what vt_stop calls to make every thread take its slow path (thread.c sets it) */
