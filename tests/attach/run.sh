@@ -272,6 +272,20 @@ files: $(ls "$work/fk")"
 			bad "other-user" "rc=$rc out=$out names: $c err: $(cat "$work/t.err")"
 		kill $tp; wait $tp 2>/dev/null
 	fi
+	# vt_attach called by the program itself, its VT_LOG file out of reach: vt's refusal
+	# is dropped, never written to the program's stderr
+	if want quiet; then
+		cat >"$work/quiet.py" <<EOF2
+import ctypes, sys
+vt = ctypes.PyDLL("$lib")
+vt.vt_attach.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_longlong)
+print(vt.vt_attach(b"VT_LOG=/nonexistent/vt.log\\nVT_START=signal\\n", b"$work", 0))
+EOF2
+		out=$("$py14" "$work/quiet.py" 2>"$work/q.err")
+		[ "$out" = -1 ] && [ ! -s "$work/q.err" ] &&
+			ok "quiet: a refusal vt cannot log to VT_LOG's file is not written to the program's stderr" ||
+			bad "quiet" "out=$out stderr: $(cat "$work/q.err")"
+	fi
 	# VT_* settings in vt attach's environment apply to the recording
 	if want settings; then
 		start "$py14" "$work/spin.py"
