@@ -172,6 +172,9 @@ converttest: all
 controltest: all
 	tests/control/run.sh
 
+attachtest: all
+	tests/attach/run.sh
+
 richtest: all
 	tests/rich/run.sh
 
@@ -256,6 +259,7 @@ bench: all $(O)/clock-cost
 	scripts/bench.sh
 	scripts/bench-native.sh
 	scripts/bench-startup.sh
+	scripts/bench-attach.sh
 
 bench-breakdown: all $(O)/clock-cost
 	O=$(O) scripts/bench-breakdown.sh
@@ -267,10 +271,11 @@ install: all
 	install -m 0755 tools/vt $(DESTDIR)$(PREFIX)/bin/vt
 	install -d $(DESTDIR)$(PREFIX)/share/vt/python/vt
 	install -m 0644 python/vt/__init__.py $(DESTDIR)$(PREFIX)/share/vt/python/vt/__init__.py
+	install -m 0644 tools/vt-attach.sh $(DESTDIR)$(PREFIX)/share/vt/vt-attach.sh
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libvt.so $(DESTDIR)$(PREFIX)/bin/vt-convert \
-	      $(DESTDIR)$(PREFIX)/bin/vt
+	      $(DESTDIR)$(PREFIX)/bin/vt $(DESTDIR)$(PREFIX)/share/vt/vt-attach.sh
 
 clean:
 	rm -rf $(O)
@@ -283,6 +288,7 @@ help:
 	@echo '  unittest   Criterion unit tests      e2e     end-to-end tests on real pythons'
 	@echo '  proctest   process trees             converttest  vt-convert on hand-made traces'
 	@echo '  controltest  windows, flight recorder, size cap, process selection'
+	@echo '  attachtest   vt attach/detach on running CPython 3.14+ (sid root), and its refusals'
 	@echo '  richtest   arguments, return values, filters, the vt module, exceptions, gc'
 	@echo '  nativetest native calls (VT_NATIVE): file I/O, zlib, a C extension'
 	@echo '  realtest   real programs unchanged: an http.server service under load, Pygments'
@@ -298,5 +304,5 @@ help:
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all test-build deps test-deps unittest unittest-san e2e proctest converttest controltest richtest realtest nativetest faulttest preload-san soak exports viewer-deps test-viewer bench-viewer test demo bench bench-breakdown install uninstall clean help FORCE
+.PHONY: all test-build deps test-deps unittest unittest-san e2e proctest converttest controltest attachtest richtest realtest nativetest faulttest preload-san soak exports viewer-deps test-viewer bench-viewer test demo bench bench-breakdown install uninstall clean help FORCE
 

@@ -376,6 +376,17 @@ size_t vt_header(uint8_t buf[VT_HEADER_BUF], const char *kind, pid_t tid)
 	return vt_put_header(buf, &h);
 }
 
+void vt_file_reset(void)
+{
+	pthread_mutex_lock(&g_dir_lock);
+	g_dir_made = 0;
+	pthread_mutex_unlock(&g_dir_lock);
+	if (g_size_total)
+		munmap(g_size_total, 4096);
+	g_size_total = NULL;
+	g_cap_hit = 0;
+}
+
 void vt_file_atfork_child(void)
 {
 	pthread_mutex_init(&g_dir_lock, NULL);

@@ -44,8 +44,30 @@ static const char *const setting_name[S_COUNT] = {
 #undef X
 };
 
+/*
+ * vt attach: the library was loaded into a running interpreter (ctypes, by `vt attach`).
+ * Its settings are then the NAME=value list vt_attach_begin was given, not the target's
+ * environment, which vt neither reads nor changes.
+ */
+static int g_late;
+#define ATTACH_VARS 64
+static char *g_attach_vars[ATTACH_VARS + 1];
+
+/* the value of @name in the NAME=value list @vars, or NULL */
+static const char *var_in(char *const *vars, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; vars && *vars; vars++)
+		if (!strncmp(*vars, name, n) && (*vars)[n] == '=')
+			return *vars + n + 1;
+	return NULL;
+}
+
 VT_STARTUP static const char *env(enum setting s)
 {
+	if (g_late)
+		return var_in(g_attach_vars, setting_name[s]);
 	return getenv(setting_name[s]);
 }
 
@@ -168,6 +190,8 @@ VT_STARTUP static void export_var(char *entry, size_t cap, const char *name, con
 {
 	size_t nl = strlen(name), vl = strlen(value);
 
+	if (g_late)
+		return; /* attached: the target's environment is its own */
 	for (char **e = environ; e && *e; e++) {
 		if (strncmp(*e, name, nl) || (*e)[nl] != '=')
 			continue;
@@ -269,7 +293,7 @@ VT_STARTUP static void output_dir(void)
  */
 #define REPORTED "VT_UNKNOWN_REPORTED"
 static const char *const reserved_name[] = {
-	"VT_BUILD", "VT_CHROMIUM", "VT_CONVERT", "VT_CONVERT_SAN", "VT_LIB", "VT_PRELOAD_EXTRA",
+	"VT_ATTACH_TIMEOUT", "VT_BUILD", "VT_CHROMIUM", "VT_CONVERT", "VT_CONVERT_SAN", "VT_LIB", "VT_PRELOAD_EXTRA",
 	"VT_PYTHONS", "VT_STRESS_SECONDS", "VT_VALGRIND", REPORTED,
 };
 
@@ -359,9 +383,9 @@ VT_STARTUP static void check_names(void)
 	char line[900];
 	size_t n = 0, count = 0;
 
-	if (getenv(REPORTED))
+	if (!g_late && getenv(REPORTED))
 		return;
-	for (char **e = environ; e && *e; e++) {
+	for (char **e = g_late ? g_attach_vars : environ; e && *e; e++) {
 		const char *name = *e;
 		size_t len = strcspn(name, "=");
 		int w;
@@ -482,10 +506,18 @@ static void atfork_child(void)
  * few pages as it can: each first touch is a page fault, 15-20 us on a VM. The start-up
  * code is cold (VT_STARTUP): the compiler puts it together in .text.unlikely.
  */
+/* a weak reference, as PySys_AddAuditHook's (install.c) */
+extern int Py_IsInitialized(void) __attribute__((weak));
+
 VT_STARTUP __attribute__((constructor)) static void vt_init(void)
 {
 	int saved = errno, python = vt_python_present();
 
+	if (python && Py_IsInitialized && Py_IsInitialized()) {
+		/* loaded into a running interpreter (vt attach): vt_attach_begin does the rest */
+		g_late = 1;
+		return;
+	}
 	*(void **)&vt_real__exit = dlsym(RTLD_NEXT, "_exit");
 	if (python) {
 		vt_pid = getpid();
@@ -500,6 +532,95 @@ VT_STARTUP __attribute__((constructor)) static void vt_init(void)
 		pthread_atfork(NULL, NULL, atfork_child);
 	}
 	errno = saved;
+}
+
+/*
+ * vt attach: take @settings (NAME=value lines) as the VT_* settings, read them, and find
+ * the interpreter (vt_python_probe, without its audit hook). 0 when it is ready for
+ * py_attach_start, else -1 with one vt: line said.
+ */
+int vt_attach_begin(const char *settings)
+{
+	static char store[16384];
+	size_t n = 0, len = settings ? strlen(settings) : 0;
+
+	if (!g_late) {
+		vt_log("this process already runs under vt's preload: start it with "
+		       "VT_START=signal and send the signal (kill -USR2 PID) instead");
+		return -1;
+	}
+	if (vt_state == VT_ST_TRACING) {
+		vt_log("vt is already attached to this process");
+		return -1;
+	}
+	if (len >= sizeof(store)) {
+		vt_log("vt attach: the VT_* settings are too long");
+		return -1;
+	}
+	vt_log_no_stderr = 1;
+	memcpy(store, settings ? settings : "", len + 1);
+	for (char *p = store; *p && n < ATTACH_VARS;) {
+		char *nl = strchr(p, '\n');
+
+		if (nl)
+			*nl = 0;
+		if (!strncmp(p, "VT_", 3) && strchr(p, '='))
+			g_attach_vars[n++] = p;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	g_attach_vars[n] = NULL;
+	memset(&vt_cfg, 0, sizeof(vt_cfg));
+	vt_state = VT_ST_INERT;
+	vt_pid = getpid();
+	vt_token = vt_mono_ns();
+	read_config(1);
+	if (vt_cfg.bad[0]) {
+		vt_log("%s", vt_cfg.bad);
+		return -1;
+	}
+	if (vt_cfg.start_signal || vt_cfg.delay_ns || vt_cfg.ring || vt_cfg.native[0] ||
+	    vt_cfg.processes[0] || vt_cfg.use_profile || vt_cfg.use_eval == 1 || vt_cfg.disable) {
+		vt_log("VT_START, VT_DELAY, VT_MODE=ring, VT_NATIVE, VT_PROCESSES, VT_HOOK and "
+		       "VT_DISABLE do not apply to vt attach; unset them");
+		return -1;
+	}
+	vt_attaching = 1;
+	vt_python_probe();
+	return vt_state == VT_ST_WAITING ? 0 : -1;
+}
+
+/*
+ * vt attach (tools/vt): the script it has the target run loads this library with ctypes
+ * and calls these, with the GIL. vt_attach: @settings are VT_* lines (NAME=value), @dir
+ * the session directory (its file stop ends the recording; vt writes detached there),
+ * @duration_ms 0 or when to stop. 0 when recording, -1 when not (one vt: line in VT_LOG's
+ * file said why). vt_detach stops it now.
+ */
+VT_EXPORT int vt_attach(const char *settings, const char *dir, long long duration_ms);
+VT_EXPORT int vt_detach(void);
+
+VT_EXPORT int vt_attach(const char *settings, const char *dir, long long duration_ms)
+{
+	int saved = errno, rc;
+
+	rc = vt_attach_begin(settings) == 0 ? py_attach(dir, duration_ms) : -1;
+	if (rc < 0) {
+		vt_state = VT_ST_INERT;
+		vt_log_close();
+	}
+	errno = saved;
+	return rc;
+}
+
+VT_EXPORT int vt_detach(void)
+{
+	int saved = errno;
+
+	py_detach();
+	errno = saved;
+	return 0;
 }
 
 VT_STARTUP __attribute__((destructor)) static void vt_fini(void)

@@ -15,20 +15,22 @@
 
 #include "preload/vt.h"
 
+static int g_log_fd = -2;
+/* vt attach: the process's stderr is not vt's to write to (VT_LOG names vt attach's file) */
+int vt_log_no_stderr;
+
 static int log_fd(void)
 {
-	static int fd = -2;
-
-	if (fd != -2)
-		return fd;
-	fd = 2;
+	if (g_log_fd != -2)
+		return g_log_fd;
+	g_log_fd = vt_log_no_stderr ? -1 : 2;
 	if (vt_cfg.log[0]) {
 		int f = open(vt_cfg.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 		if (f >= 0)
-			fd = f;
+			g_log_fd = f;
 	}
-	return fd;
+	return g_log_fd;
 }
 
 void vt_log_raw(const char *msg)
@@ -37,6 +39,8 @@ void vt_log_raw(const char *msg)
 	size_t len = strlen(msg);
 	int fd = log_fd();
 
+	if (fd < 0)
+		return;
 	while (len) {
 		ssize_t n = write(fd, msg, len);
 
@@ -70,6 +74,13 @@ void vt_log(const char *fmt, ...)
 	line[n + 1] = 0;
 	vt_log_raw(line);
 	errno = saved;
+}
+
+void vt_log_close(void)
+{
+	if (g_log_fd > 2)
+		close(g_log_fd);
+	g_log_fd = -2;
 }
 
 void (*vt_stop_hook)(void);

@@ -339,6 +339,47 @@ void vt_threads_atfork_register(void)
 	pthread_atfork(atfork_prepare, atfork_parent, NULL);
 }
 
+void vt_threads_revive(void)
+{
+	struct vt_thread *t;
+
+	pthread_mutex_lock(&g_lock);
+	for (t = g_threads; t; t = t->next) {
+		if (t->ended)
+			continue; /* a spare already */
+		/* a thread still alive (its buffer finished by the last detach): a new file */
+		t->fd = -1;
+		t->pid = vt_pid;
+		t->lost = t->events = t->ilost = 0;
+		t->flushing = 0;
+		t->inflight = 0;
+		t->name_tries = 256;
+		t->resync = 0;
+		t->resync_stack = 1;
+		t->pre_armed = 0;
+		t->vskip = 0;
+		t->vskip_wrap = 0;
+		t->vuntil = 0;
+		t->sdepth = 0;
+		t->npre = 0;
+		t->fdepth = 0;
+		t->skip_from = 0;
+		t->c_top = 0;
+		t->spans_open = 0;
+		t->evicted = 0;
+		t->last_exc = NULL;
+		t->in_vt = 0;
+		if (t->defined)
+			memset(t->defined, 0, t->defined_bits / 8);
+		vt_chunk_start(t);
+		t->fresh = 1;
+		t->pending = 1;
+		t->limit = 0; /* see vt_pending_hook */
+		__atomic_store_n(&t->dead, 0, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&g_lock);
+}
+
 void vt_threads_resync_stack(void)
 {
 	struct vt_thread *t;

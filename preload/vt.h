@@ -148,6 +148,10 @@ void vt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vt_log_raw(const char *msg);
 /** vt_stop - stop tracing after an error: one message, then count events as lost. */
 void vt_stop(const char *why);
+/* vt attach: a line that VT_LOG's file cannot take is dropped, not written to stderr */
+extern int vt_log_no_stderr;
+/** vt_log_close - close VT_LOG's file (vt detach); the next line opens it again. */
+void vt_log_close(void);
 /* what vt_stop calls to make every thread take its slow path (thread.c sets it) */
 extern void (*vt_stop_hook)(void);
 
@@ -260,6 +264,8 @@ size_t vt_header(uint8_t buf[VT_HEADER_BUF], const char *kind, pid_t tid);
 extern void (*vt_cap_hook)(const char *note);
 /** vt_file_atfork_child - reset the directory lock in a fork child. */
 void vt_file_atfork_child(void);
+/** vt_file_reset - forget the trace directory and its size counter (a new attach). */
+void vt_file_reset(void);
 
 /* ---- process file (proc.c) ---- */
 
@@ -522,6 +528,8 @@ static inline void vt_shadow_pop(struct vt_thread *t)
 
 /** vt_threads_resync_stack - every recording thread names its open frames at its next event. */
 void vt_threads_resync_stack(void);
+/** vt_threads_revive - a new attach: the buffers of live threads start new files. */
+void vt_threads_revive(void);
 /** vt_threads_flush_live - write out every live thread's buffer (vt.flush()). GIL held. */
 void vt_threads_flush_live(void);
 /** vt_threads_pause - recording stops: close every thread's open frames now, and flush. */
@@ -604,6 +612,14 @@ void vt_signals_install(void);
 extern int vt_launcher;
 /* depth of interposed Py_Initialize* calls in progress */
 extern int vt_in_init;
+/* vt attach: vt_python_probe registers no audit hook */
+extern int vt_attaching;
+/** vt_attach_begin - vt attach: read @settings (VT_* lines), find CPython (init.c). */
+int vt_attach_begin(const char *settings);
+/** py_attach - start recording every thread (py/attach.c); 0 or -1. GIL held. */
+int py_attach(const char *dir, long long duration_ms);
+/** py_detach - stop it, leaving the process as it was. GIL held. */
+void py_detach(void);
 
 /** vt_control_atfork_child - restart the VT_DELAY/VT_DURATION timer in a fork child. */
 void vt_control_atfork_child(void);

@@ -7,9 +7,10 @@
 # Prints PASS/FAIL per check and ends with "N passed, N failed"; exit status 1 on a
 # failure, 2 on bad usage.
 
-# The exports allowed: the interposed functions, as in preload/exports.map. Extend here.
+# The exports allowed: the interposed functions and vt attach's entries, as in
+# preload/exports.map. Extend here.
 ALLOWED="Py_Initialize Py_InitializeEx Py_InitializeFromConfig Py_BytesMain Py_Main
-Py_RunMain _exit _Exit execve execv execvp execvpe fexecve fork posix_spawn posix_spawnp dlopen"
+Py_RunMain _exit _Exit execve execv execvp execvpe fexecve fork posix_spawn posix_spawnp dlopen vt_attach vt_detach"
 
 if [ $# -ne 1 ]; then
 	echo "usage: $0 LIB" >&2

@@ -373,6 +373,41 @@ static int install_monitoring(void)
 }
 
 
+/* vt detach: the callbacks unregistered (3.12's free_tool_id leaves them) and the tool
+ * id given back */
+void py_mon_release(void)
+{
+	PyObject *events = py_m.mon ? py.GetAttrString(py_m.mon, "events") : NULL;
+	PyObject *reg = py_m.mon ? py.GetAttrString(py_m.mon, "register_callback") : NULL;
+
+	for (size_t i = 0; events && reg && py_m.tool >= 0 && i <= sizeof(mon_defs) / sizeof(mon_defs[0]); i++) {
+		const char *name = i < sizeof(mon_defs) / sizeof(mon_defs[0]) ? mon_defs[i].ml_name : "RAISE";
+		PyObject *ev = py.GetAttrString(events, name);
+
+		if (ev) {
+			py_call_ok(reg, py.BuildValue("(iOO)", py_m.tool, ev, py.None));
+			py.DecRef(ev);
+		}
+	}
+	if (py.ErrOccurred())
+		py.ErrClear();
+	if (events)
+		py.DecRef(events);
+	if (reg)
+		py.DecRef(reg);
+	if (py_m.tool >= 0 && py_m.real_free_tool)
+		py_call_ok(py_m.real_free_tool, py.BuildValue("(i)", py_m.tool));
+	py_m.tool = -1;
+	py_m.mask = 0;
+	if (py_m.real_use_tool)
+		py.DecRef(py_m.real_use_tool);
+	if (py_m.real_free_tool)
+		py.DecRef(py_m.real_free_tool);
+	if (py_m.mon)
+		py.DecRef(py_m.mon);
+	py_m.real_use_tool = py_m.real_free_tool = py_m.mon = NULL;
+}
+
 static int mon_install(void)
 {
 	return install_monitoring();

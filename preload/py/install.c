@@ -26,6 +26,7 @@
 
 int vt_launcher;
 int vt_in_init;
+int vt_attaching;
 
 static int is_main_interpreter(void)
 {
@@ -314,6 +315,8 @@ VT_STARTUP void vt_python_probe(void)
 	vt_mono0 = vt_mono_ns();
 	vt_real0 = vt_real_ns();
 	vt_state = VT_ST_WAITING;
+	if (vt_attaching)
+		return; /* vt attach: an audit hook could never be removed; attach.c starts */
 	if (py.AddAuditHook(audit_hook, NULL) != 0) {
 		vt_state = VT_ST_INERT;
 		vt_log("cannot add the audit hook; tracing off");

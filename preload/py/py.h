@@ -122,6 +122,8 @@ void record_exception(struct vt_thread *t, PyObject *exc, PyObject *code, int li
 int py_profile_arm(int all_threads);
 int py_prof_cb(PyObject *obj, void *frame, int what, PyObject *arg);
 int py_mon_take(int avoid);
+/* vt detach: give the tool id back */
+void py_mon_release(void);
 PyObject *py_mon_attr(const char *name);
 PyObject *py_call_taking(PyObject *fn, PyObject *args);
 int py_call_ok(PyObject *fn, PyObject *args);

@@ -429,7 +429,7 @@ done
 # every VT_* variable that vt's tools and tests set or read (but the unknown ones above)
 # passes without a word
 names=$(cd "$top" && grep -rhoE '(\$\{?|environ(\.get)?[[(]["'"'"'])VT_[A-Z0-9_]+|\bVT_[A-Z0-9_]+=' \
-	tests scripts tools/vt Makefile --include='*.sh' --include='*.py' --include='*.mjs' --include=Makefile --include=vt |
+	tests scripts tools/vt tools/vt-attach.sh Makefile --include='*.sh' --include='*.py' --include='*.mjs' --include=Makefile --include=vt |
 	grep -oE 'VT_[A-Z0-9_]+' | grep -vxE 'VT_(LOG_PRINT|OUTPUT_DIR|DIR|MAX_STACK_DEPTH|INCLUDE|TRACER_ENTRIES)' | sort -u)
 out=$(cd "$work" && env $(for n in $names; do printf '%s= ' "$n"; done) VT_OUTPUT="$work/uh" LD_PRELOAD="$lib" "$py" -c pass 2>&1)
 [ -n "$names" ] && [[ $out != *unknown* ]] && ok "$(echo $names | wc -w) VT_* names of vt's tools and tests: no warning" ||
