@@ -441,7 +441,7 @@ int vt_define_with(struct vt_thread *t, uint32_t id, unsigned kind, const char *
 
 void vt_define_slow(struct vt_thread *t, uint32_t id)
 {
-	const struct vt_def *d = &vt_defs[id];
+	const struct vt_def *d = vt_def(id);
 
 	vt_define_with(t, id, d->kind, d->name, d->name_len, d->file, d->file_len, d->line);
 }

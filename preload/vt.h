@@ -157,7 +157,7 @@ extern void (*vt_stop_hook)(void);
  * file system. */
 int vt_path_norm(char *dst, size_t cap, const char *base, const char *path, size_t len);
 
-/* ---- intern table (intern.c): key pointer -> id; GIL-protected ---- */
+/* ---- intern table (intern.c): key pointer -> id; lock-free lookups, locked inserts ---- */
 
 struct vt_def {
 	char *name;
@@ -179,17 +179,48 @@ enum { VT_DEFF_SKIP = 1, /* excluded: it and everything it calls are not recorde
        VT_DEFF_VTCALL = 8 /* with VT_DEFF_VT: the span decorator's wrapper, which runs
 			   * the program's function through _vt.call */ };
 
+/* definitions by id: read them through vt_def(), which any thread may call while another
+ * adds (the array is replaced by a bigger copy, never changed under a reader) */
 extern struct vt_def *vt_defs;
 extern uint32_t vt_ndefs;
 
-/** vt_intern_find - id of @key, or -1 if not interned yet. */
+/** vt_def - the definition of @id, an id the caller got from the table. */
+static inline const struct vt_def *vt_def(uint32_t id)
+{
+	return &__atomic_load_n(&vt_defs, __ATOMIC_ACQUIRE)[id];
+}
+
+/** vt_intern_count - how many ids there are (every one below it is complete). */
+static inline uint32_t vt_intern_count(void)
+{
+	return __atomic_load_n(&vt_ndefs, __ATOMIC_ACQUIRE);
+}
+
+/** vt_intern_find - id of @key, or -1 if not interned yet. No lock. */
 int64_t vt_intern_find(void *key);
 /**
- * vt_intern_add - give @key a new id with the given DEF strings (copied).
+ * vt_intern_prepare - a definition with copies of these strings, the rest zero, for the
+ * caller to complete (flags, argnames) before vt_intern_publish. 0, or -1 when out of
+ * memory (nothing kept).
+ */
+int vt_intern_prepare(struct vt_def *d, unsigned kind, const char *name, size_t name_len,
+		      const char *file, size_t file_len, uint32_t line);
+/** vt_intern_discard - free what a prepared definition holds. */
+void vt_intern_discard(struct vt_def *d);
+/**
+ * vt_intern_publish - give @key a new id with the prepared definition @d (which the table
+ * takes: @d is emptied). When another thread gave @key an id first, that id, and @d is
+ * freed; *@added says which. -1 when out of memory.
+ */
+int64_t vt_intern_publish(void *key, struct vt_def *d, int *added);
+/**
+ * vt_intern_add - give @key a new id with the given DEF strings (copied), flags 0.
  * Returns the id, or -1 when out of memory.
  */
 int64_t vt_intern_add(void *key, unsigned kind, const char *name, size_t name_len,
 		      const char *file, size_t file_len, uint32_t line);
+/** vt_intern_atfork_child - the insert lock, free in a fork child. */
+void vt_intern_atfork_child(void);
 /** vt_intern_reset - forget everything (after a failed start). */
 void vt_intern_reset(void);
 

@@ -119,7 +119,7 @@ void name_open_frames(struct vt_thread *t, int ev, uint64_t at, int keep_pre)
 		if (root > i && room) {
 			ref = code_id(t, vt_frame_code(t->pre[i]));
 			if (is_own_ref(ref)) {
-				uint8_t fl = vt_defs[(uint32_t)ref].flags;
+				uint8_t fl = vt_def((uint32_t)ref)->flags;
 
 				/* the wrapper with a frame above it runs the program's function */
 				if ((fl & VT_DEFF_VTCALL) && (i + 1 < all || ev == VT_EV_ENTER)) {
@@ -232,7 +232,7 @@ void pre_rearm(struct vt_thread *t)
 void skip_enter(struct vt_thread *t, uint32_t id)
 {
 	t->vskip = 1;
-	t->vskip_wrap = !(vt_defs[id].flags & VT_DEFF_VTCALL) ? 0 : vt_defs[id].kind == VT_DEF_C ? 2 : 1;
+	t->vskip_wrap = !(vt_def(id)->flags & VT_DEFF_VTCALL) ? 0 : vt_def(id)->kind == VT_DEF_C ? 2 : 1;
 	t->vuntil = 0;
 	t->pending = 1;
 	t->limit = 0; /* see vt_pending_hook */
@@ -283,7 +283,7 @@ int caller_is_own(void)
 
 	if (code && id < 0)
 		id = intern_code(code);
-	return id >= 0 && (vt_defs[id].flags & VT_DEFF_VT);
+	return id >= 0 && (vt_def(id)->flags & VT_DEFF_VT);
 }
 
 int pending_work(struct vt_thread *t, int ev)
