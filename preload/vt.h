@@ -100,6 +100,9 @@ extern int vt_exit_code_known;
 extern int vt_exit_code;
 /* recording starts later than the program (VT_START=signal, VT_DELAY) */
 extern int vt_windowed;
+/* Python threads run in parallel (a free-threaded CPython): what one thread would do to
+ * another's buffer is asked of that thread instead (vt_threads_flush_live) */
+extern int vt_parallel;
 
 /* ---- clock (clock.c) ---- */
 
@@ -339,6 +342,8 @@ struct vt_thread {
 	int vuntil;            /* _vt.call returned: its C return (1) and vt's wrapper's return
 				* are vt's (2: the C return was seen); 3: its C return only */
 	int fresh;             /* the chunk being filled is the thread's first (vt_chunk_rebase) */
+	int flush_req;         /* vt_parallel: another thread asked for a flush (atomic; done in
+				* vt_make_room at this thread's next event) */
 	/* interned keys (code objects, C functions' PyMethodDefs) whose DEF is already in
 	 * this thread's stream, and their ids: a direct-mapped cache (vt_id_slot), so most
 	 * events find their id without the process-wide table */
@@ -395,6 +400,21 @@ struct vt_thread {
 };
 
 extern __thread struct vt_thread *vt_t __attribute__((tls_model("initial-exec")));
+
+/*
+ * A thread's limit is its own, but another thread may set it to 0 to send it to its slow
+ * path (vt_stop, a stack resync, a flush request): relaxed atomics, which compile to the
+ * plain load and store they were (the hot path's one compare is unchanged).
+ */
+static inline size_t vt_limit(const struct vt_thread *t)
+{
+	return __atomic_load_n(&t->limit, __ATOMIC_RELAXED);
+}
+
+static inline void vt_set_limit(struct vt_thread *t, size_t v)
+{
+	__atomic_store_n(&t->limit, v, __ATOMIC_RELAXED);
+}
 
 /** vt_delta - the time from @t's last record to @now (never back in time), which becomes the last. */
 static inline uint64_t vt_delta(struct vt_thread *t, uint64_t now)
@@ -469,7 +489,7 @@ extern int (*vt_pending_hook)(struct vt_thread *t, int ev);
  * full. @ev: enum vt_ev. */
 static inline int vt_room(struct vt_thread *t, int ev)
 {
-	if (VT_LIKELY(t->pos < t->limit))
+	if (VT_LIKELY(t->pos < vt_limit(t)))
 		return 1;
 	return vt_make_room(t, ev);
 }

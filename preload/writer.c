@@ -309,7 +309,7 @@ void vt_flush(struct vt_thread *t)
 	t->lost += t->events;
 	t->events = 0;
 	t->pos = 0;
-	t->limit = 0;
+	vt_set_limit(t, 0);
 	t->flushing = 0;
 	vt_restore_signals(&old);
 	errno = saved;
@@ -317,31 +317,50 @@ void vt_flush(struct vt_thread *t)
 
 int (*vt_pending_hook)(struct vt_thread *t, int ev);
 
+/* another thread asked for this one's buffer (vt_threads_flush_live, vt_parallel): write
+ * it out, and put back the limit that it set to 0 to get here */
+static void flush_asked(struct vt_thread *t)
+{
+	if (vt_state != VT_ST_TRACING || t->dead)
+		return;
+	vt_set_limit(t, vt_cfg.chunk_size - VT_CHUNK_HEADROOM);
+	if (t->pos > t->chunk_base)
+		vt_flush(t);
+	if (t->pending)
+		vt_set_limit(t, 0);
+}
+
 int vt_make_room(struct vt_thread *t, int ev)
 {
 	int r = 1;
 
 	if (t->in_vt)
 		return 0; /* an event of vt's own repr() or str(): not the program's */
+again:
+	if (VT_UNLIKELY(vt_parallel) && __atomic_exchange_n(&t->flush_req, 0, __ATOMIC_SEQ_CST))
+		flush_asked(t);
 	if (t->pending && vt_state == VT_ST_TRACING && !t->dead) {
-		t->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
+		vt_set_limit(t, vt_cfg.chunk_size - VT_CHUNK_HEADROOM);
 		if (vt_pending_hook)
 			r = vt_pending_hook(t, ev); /* may clear t->pending */
 		if (t->pending)
-			t->limit = 0;
+			vt_set_limit(t, 0);
 		if (!r)
 			return 0;
 		if (t->pos < vt_cfg.chunk_size - VT_CHUNK_HEADROOM)
 			return r;
-		t->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
+		vt_set_limit(t, vt_cfg.chunk_size - VT_CHUNK_HEADROOM);
 	}
-	if (vt_state == VT_ST_TRACING && !t->dead && t->limit)
+	if (vt_state == VT_ST_TRACING && !t->dead && vt_limit(t))
 		vt_flush(t);
-	if (t->pos < vt_cfg.chunk_size - VT_CHUNK_HEADROOM && t->limit) {
+	if (t->pos < vt_cfg.chunk_size - VT_CHUNK_HEADROOM && vt_limit(t)) {
 		if (t->pending)
-			t->limit = 0; /* the pending work goes on at the next event */
+			vt_set_limit(t, 0); /* the pending work goes on at the next event */
 		return r;
 	}
+	/* the limit was 0 for a flush asked meanwhile, not because tracing stopped */
+	if (VT_UNLIKELY(vt_parallel) && __atomic_load_n(&t->flush_req, __ATOMIC_SEQ_CST))
+		goto again;
 	t->lost++;
 	return 0;
 }
@@ -379,7 +398,7 @@ void vt_thread_finish(struct vt_thread *t, unsigned reason)
 	}
 	t->dead = 1;
 	t->pos = 0;
-	t->limit = 0;
+	vt_set_limit(t, 0);
 	if (t->fd >= 0 && !vt_cfg.ring) {
 		vt_close_file(t->fd, &t->fid);
 		t->fd = -1;

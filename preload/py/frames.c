@@ -38,7 +38,7 @@ static void write_inherited_stack(struct vt_thread *t, int is_call)
 						dt) - t->buf);
 		if (vt_cfg.ring)
 			vt_shadow_push(t, (uint32_t)ref);
-		if (t->pos >= t->limit)
+		if (t->pos >= vt_limit(t))
 			break; /* keep the headroom for the event itself */
 	}
 }
@@ -207,7 +207,7 @@ void pre_rearm(struct vt_thread *t)
 	if (t->npre && !t->pre_armed) {
 		t->pre_armed = 1;
 		t->pending = 1;
-		t->limit = 0; /* see vt_pending_hook */
+		vt_set_limit(t, 0); /* see vt_pending_hook */
 	}
 }
 
@@ -235,7 +235,7 @@ void skip_enter(struct vt_thread *t, uint32_t id)
 	t->vskip_wrap = !(vt_def(id)->flags & VT_DEFF_VTCALL) ? 0 : vt_def(id)->kind == VT_DEF_C ? 2 : 1;
 	t->vuntil = 0;
 	t->pending = 1;
-	t->limit = 0; /* see vt_pending_hook */
+	vt_set_limit(t, 0); /* see vt_pending_hook */
 }
 
 /* an event while vt's own code runs: 1 when it is vt's (dropped, not lost) */

@@ -305,6 +305,7 @@ VT_STARTUP void vt_python_probe(void)
 		unsupported(build);
 		return;
 	}
+	vt_parallel = build == VT_BUILD_FREETHREADED;
 	if (vt_pyapi_resolve() < 0) {
 		vt_log("Python %s: a C API function is missing; tracing off", vt_pyversion);
 		return;

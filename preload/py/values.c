@@ -81,7 +81,7 @@ char *scratch(struct vt_thread *t, size_t n)
  */
 static void put_scratch(struct vt_thread *t, size_t n)
 {
-	if (vt_state != VT_ST_TRACING || t->dead || !t->limit)
+	if (vt_state != VT_ST_TRACING || t->dead || !vt_limit(t))
 		return;
 	if (t->pos + n + 64 > vt_cfg.chunk_size) {
 		vt_flush(t);
