@@ -218,7 +218,8 @@ struct vt_thread *vt_thread_new(void)
 	} else {
 		pthread_mutex_lock(&g_lock);
 		t->next = g_threads;
-		g_threads = t;
+		/* published whole: the ring walks the list under its own lock (ring.c) */
+		__atomic_store_n(&g_threads, t, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&g_lock);
 	}
 	vt_t = t;
@@ -274,7 +275,7 @@ void vt_threads_unlock(void)
 
 struct vt_thread *vt_threads_first(void)
 {
-	return g_threads;
+	return __atomic_load_n(&g_threads, __ATOMIC_ACQUIRE);
 }
 
 static void atfork_prepare(void)
