@@ -262,6 +262,9 @@ static void unsupported(int build)
 	} else if (vt_pyver_range(build, &lo, &hi) < 0) {
 		vt_log("Python %s is a %s build, which vt does not support yet; tracing off",
 		       vt_pyversion, vt_pyver_build_name(build));
+	} else if (lo == hi) {
+		vt_log("Python %s is a %s build, which vt supports for 3.%d only; tracing off",
+		       vt_pyversion, vt_pyver_build_name(build), lo);
 	} else {
 		vt_log("Python %s is a %s build, which vt supports for 3.%d to 3.%d only; tracing "
 		       "off", vt_pyversion, vt_pyver_build_name(build), lo, hi);
