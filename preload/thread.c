@@ -247,11 +247,15 @@ void vt_flush_all(unsigned reason, int from_signal)
 
 			nanosleep(&ms, NULL);
 		}
-		if (t->flushing)
+		if (t->flushing && !(vt_parallel && !from_signal && t != vt_t))
 			continue; /* still busy: its data up to its last chunk is on disk */
 		if (from_signal ? !vt_xtrylock(t) : (vt_xlock(t), 0))
 			continue; /* in a native call's recording all this time: leave it */
-		vt_thread_finish(t, reason);
+		/* without a GIL another thread may be writing its buffer right now */
+		if (vt_parallel && !from_signal && t != vt_t && !t->ended)
+			vt_thread_finish_running(t, reason);
+		else
+			vt_thread_finish(t, reason);
 		vt_xunlock(t);
 	}
 	if (locked)

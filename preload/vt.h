@@ -496,6 +496,9 @@ static inline int vt_room(struct vt_thread *t, int ev)
 
 /** vt_thread_finish - write an END record, flush and close (reason: enum vt_end_reason). */
 void vt_thread_finish(struct vt_thread *t, unsigned reason);
+/** vt_thread_finish_running - the same for another thread that may be running (with
+ * vt_parallel), from a copy of its complete records: its buffer is left alone. */
+void vt_thread_finish_running(struct vt_thread *t, unsigned reason);
 /** vt_thread_file - open @t's file and write its header, once. 0 or -1. */
 int vt_thread_file(struct vt_thread *t);
 /**

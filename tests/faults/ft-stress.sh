@@ -13,6 +13,9 @@
 # with "0 lost" and no warning. Under TSan it only flushes: vt.pause() and vt.resume()
 # write into the threads' buffers after CPython has stopped the world (turning the hook
 # off), an order TSan cannot see in an uninstrumented CPython.
+# Then tests/faults/progs/ft-exit.py, 5 x FT_RUNS times: os._exit(3) while 4 threads run:
+# exit status 3, and a trace that converts with "0 lost" and no warning (each thread's
+# stream complete, with its END).
 # With VT_PRELOAD_EXTRA (the TSan runtime, `make ft-tsan`, VT_LIB=build/tsan/libvt.so)
 # the run must also print no ThreadSanitizer report (tests/faults/tsan.supp suppresses
 # CPython's own, whose synchronisation TSan cannot see: CPython is not instrumented).
@@ -127,5 +130,24 @@ for i in $(seq 1 "$runs"); do
 		ok "$name: converts, 0 lost, no warning"
 	fi
 done
+
+if [ -z "${VT_PRELOAD_EXTRA:-}" ]; then
+for i in $(seq 1 $((5 * runs))); do
+	name="$ver GIL off, os._exit while 4 threads run, run $i of $((5 * runs))"
+	rm -rf "$work/trace"
+	( cd "$work" && timeout -s KILL "$limit" env PYTHON_GIL=0 VT_OUTPUT="$work/trace" \
+		LD_PRELOAD="$preload" "$py" "$top/tests/faults/progs/ft-exit.py" >"$work/out" 2>"$work/err"
+	  echo $? >"$work/rc" )
+	rc=$(cat "$work/rc")
+	if [ "$rc" != 3 ] || [ -s "$work/err" ]; then
+		bad "$name: exit 3, stderr empty" "exit $rc: $(head -n 30 "$work/err")"
+	elif ! "$conv" "$work/trace" -s --top 1 >/dev/null 2>"$work/conv.err" ||
+		grep -q "warning\|error" "$work/conv.err" || ! grep -q ", 0 lost" "$work/conv.err"; then
+		bad "$name: converts, 0 lost, no warning" "$(head -n 5 "$work/conv.err")"
+	else
+		ok "$name: every thread's stream complete, 0 lost"
+	fi
+done
+fi
 
 finish
