@@ -261,6 +261,7 @@ bench: all
 	scripts/bench.sh
 	scripts/bench-native.sh
 	scripts/bench-startup.sh
+	scripts/bench-ft.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
