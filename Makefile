@@ -209,6 +209,17 @@ $(O)/tsan/vt-convert: FORCE
 $(O)/asan/libvt.so: FORCE
 	$(MAKE) O=$(O)/asan SAN=address,undefined $(O)/asan/libvt.so
 
+$(O)/tsan/libvt.so: FORCE
+	$(MAKE) O=$(O)/tsan SAN=thread $(O)/tsan/libvt.so
+
+# libvt.so under TSan, preloaded after its runtime into the free-threaded 3.13t
+# (scripts/python-ft.sh) with the GIL off: 16 threads calling shared functions, vt.flush()
+# beside running threads; any ThreadSanitizer report fails (tests/faults/ft-stress.sh)
+FT_TSAN_SECONDS ?= 10
+ft-tsan: all $(O)/tsan/libvt.so
+	VT_LIB=$(O)/tsan/libvt.so VT_PRELOAD_EXTRA="$$($(CC) -print-file-name=libtsan.so)" \
+		VT_STRESS_SECONDS=$(FT_TSAN_SECONDS) tests/faults/ft-stress.sh
+
 # libvt.so itself under ASan+UBSan, preloaded after their runtimes into real interpreters
 # (3.8, 3.12, Debian's): the stress cases, the rich-data suite (hostile reprs, exceptions,
 # the vt module) and the profiler cases (tests/run-all.sh names the commands)
@@ -260,6 +271,7 @@ bench: all $(O)/clock-cost
 	scripts/bench-native.sh
 	scripts/bench-startup.sh
 	scripts/bench-attach.sh
+	scripts/bench-ft.sh
 
 bench-breakdown: all $(O)/clock-cost
 	O=$(O) scripts/bench-breakdown.sh
@@ -294,6 +306,7 @@ help:
 	@echo '  realtest   real programs unchanged: an http.server service under load, Pygments'
 	@echo '  faulttest  damaged input (also under ASan), faults in traced programs, stress'
 	@echo '  preload-san  libvt.so under ASan+UBSan in real interpreters (stress, rich data, profilers)'
+	@echo '  ft-tsan      libvt.so under TSan in the free-threaded 3.13t, GIL off (16-thread stress)'
 	@echo '  soak       SOAK_SECONDS (600) of steady calls: flat RSS, a growing trace'
 	@echo '  fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)   fuzz-replay  the saved corpus'
 	@echo '  test-viewer  the viewer in headless Chromium   bench-viewer  its load and redraw times'
@@ -304,5 +317,5 @@ help:
 	@echo 'Switches: V=1 (show commands)  DEBUG=1 (-O0 -Werror)  SAN=address,undefined  O=dir'
 
 FORCE:
-.PHONY: all test-build deps test-deps unittest unittest-san e2e proctest converttest controltest attachtest richtest realtest nativetest faulttest preload-san soak exports viewer-deps test-viewer bench-viewer test demo bench bench-breakdown install uninstall clean help FORCE
+.PHONY: all test-build deps test-deps unittest unittest-san e2e proctest converttest controltest attachtest richtest realtest nativetest faulttest preload-san ft-tsan soak exports viewer-deps test-viewer bench-viewer test demo bench bench-breakdown install uninstall clean help FORCE
 

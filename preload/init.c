@@ -493,6 +493,7 @@ static void atfork_child(void)
 {
 	vt_pid = getpid();
 	vt_token = vt_mono_ns();
+	vt_intern_atfork_child();
 	vt_threads_atfork_child();
 	/* the child's process file is written with its first thread file: a child that only
 	 * execs (subprocess) leaves no files */

@@ -392,12 +392,12 @@ static int define(struct vt_thread *t, const struct native *f)
 /* room for a native record: never runs the pending work (it needs the GIL) */
 static int native_room(struct vt_thread *t)
 {
-	if (VT_LIKELY(t->pos < t->limit))
+	if (VT_LIKELY(t->pos < vt_limit(t)))
 		return 1;
-	if (t->pending || t->in_vt || t->dead || vt_state != VT_ST_TRACING || !t->limit)
+	if (t->pending || t->in_vt || t->dead || vt_state != VT_ST_TRACING || !vt_limit(t))
 		return 0;
 	vt_flush(t);
-	return t->pos < t->limit;
+	return t->pos < vt_limit(t);
 }
 
 static int native_enter(struct vt_thread *t, const struct native *f, void **args, uint64_t now)

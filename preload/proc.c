@@ -117,13 +117,13 @@ void vt_proc_start(void)
 	sigset_t old;
 
 	old = vt_block_signals();
-	if (g_proc_done || proc_lock() < 0) {
+	if (__atomic_load_n(&g_proc_done, __ATOMIC_ACQUIRE) || proc_lock() < 0) {
 		vt_restore_signals(&old);
 		return;
 	}
 	if (g_proc_done) /* another thread wrote it while this one waited */
 		goto out;
-	g_proc_done = 1;
+	__atomic_store_n(&g_proc_done, 1, __ATOMIC_RELEASE);
 	vt_cap_hook = vt_proc_mark; /* the size cap's note (file.c) */
 	snprintf(g_proc_name, sizeof(g_proc_name), "p%d.%016llx.proc.vt", (int)vt_pid,
 		 (unsigned long long)vt_token);

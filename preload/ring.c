@@ -108,14 +108,14 @@ void vt_ring_forget(struct vt_thread *t)
 static int write_defs(struct vt_thread *t, char *raw, size_t cap, char *out, size_t out_cap,
 		      void *lz4state)
 {
-	uint32_t id = 0, n = vt_ndefs;
+	uint32_t id = 0, n = vt_intern_count();
 
 	while (id < n) {
 		uint8_t *p = vt_put_sync((uint8_t *)raw, t->last, 0), *end = (uint8_t *)raw + cap;
 		int clen;
 
 		while (id < n && (size_t)(end - p) > VT_REC_DEF_MAX) {
-			const struct vt_def *d = &vt_defs[id];
+			const struct vt_def *d = vt_def(id);
 
 			p = vt_put_def(p, id, d->kind, d->name, d->name_len, d->file, d->file_len,
 				       d->line);

@@ -16,3 +16,5 @@ int vt_exit_code_known;
 int vt_exit_code;
 char vt_pyversion[32];
 int vt_windowed;
+/* Python threads run in parallel: a free-threaded build (vt.h) */
+int vt_parallel;

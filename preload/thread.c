@@ -181,7 +181,7 @@ static struct vt_thread *take_spare(void)
 static void stop_threads(void)
 {
 	for (struct vt_thread *t = g_threads; t; t = t->next)
-		t->limit = 0;
+		vt_set_limit(t, 0);
 }
 
 struct vt_thread *vt_thread_new(void)
@@ -200,7 +200,7 @@ struct vt_thread *vt_thread_new(void)
 	spare = t != NULL;
 	if (!spare && !(t = alloc_thread(cap)))
 		return NULL;
-	t->limit = cap - VT_CHUNK_HEADROOM;
+	vt_set_limit(t, cap - VT_CHUNK_HEADROOM);
 	t->fd = -1;
 	t->tid = vt_gettid();
 	t->pid = vt_pid;
@@ -209,7 +209,7 @@ struct vt_thread *vt_thread_new(void)
 		t->stack_guard = stack_guard();
 	t->resync_stack = vt_windowed; /* recording may start under frames already running */
 	t->pending = 1;
-	t->limit = 0; /* see vt_pending_hook */
+	vt_set_limit(t, 0); /* see vt_pending_hook */
 	vt_chunk_start(t);
 	t->fresh = 1;
 	pthread_setspecific(g_key, t);
@@ -218,7 +218,8 @@ struct vt_thread *vt_thread_new(void)
 	} else {
 		pthread_mutex_lock(&g_lock);
 		t->next = g_threads;
-		g_threads = t;
+		/* published whole: the ring walks the list under its own lock (ring.c) */
+		__atomic_store_n(&g_threads, t, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&g_lock);
 	}
 	vt_t = t;
@@ -246,11 +247,15 @@ void vt_flush_all(unsigned reason, int from_signal)
 
 			nanosleep(&ms, NULL);
 		}
-		if (t->flushing)
+		if (t->flushing && !(vt_parallel && !from_signal && t != vt_t))
 			continue; /* still busy: its data up to its last chunk is on disk */
 		if (from_signal ? !vt_xtrylock(t) : (vt_xlock(t), 0))
 			continue; /* in a native call's recording all this time: leave it */
-		vt_thread_finish(t, reason);
+		/* without a GIL another thread may be writing its buffer right now */
+		if (vt_parallel && !from_signal && t != vt_t && !t->ended)
+			vt_thread_finish_running(t, reason);
+		else
+			vt_thread_finish(t, reason);
 		vt_xunlock(t);
 	}
 	if (locked)
@@ -274,7 +279,7 @@ void vt_threads_unlock(void)
 
 struct vt_thread *vt_threads_first(void)
 {
-	return g_threads;
+	return __atomic_load_n(&g_threads, __ATOMIC_ACQUIRE);
 }
 
 static void atfork_prepare(void)
@@ -320,11 +325,11 @@ void vt_threads_atfork_child(void)
 		self->flushing = 0;
 		self->inflight = 0; /* the parent's writer wrote it, in the parent */
 		self->ilost = 0;
-		self->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
+		vt_set_limit(self, vt_cfg.chunk_size - VT_CHUNK_HEADROOM);
 		self->name_tries = 0;
 		self->resync = 1;
 		self->pending = 1;
-		self->limit = 0; /* see vt_pending_hook */
+		vt_set_limit(self, 0); /* see vt_pending_hook */
 		/* its ids must be defined again in the child's file */
 		memset(self->idc, 0, sizeof(self->idc));
 		/* the child writes new files: every id must be defined again */
@@ -390,7 +395,7 @@ void vt_threads_resync_stack(void)
 			continue;
 		t->resync_stack = 1;
 		t->pending = 1;
-		t->limit = 0; /* see vt_pending_hook */
+		vt_set_limit(t, 0); /* see vt_pending_hook */
 	}
 	pthread_mutex_unlock(&g_lock);
 }
@@ -401,10 +406,18 @@ void vt_threads_flush_live(void)
 
 	if (getpid() != vt_pid)
 		return;
-	/* with the GIL held no thread is inside a callback writing its buffer */
+	/* with the GIL held no thread is inside a callback writing its buffer; without it
+	 * (vt_parallel) each other thread is asked to, at its next event */
 	pthread_mutex_lock(&g_lock);
 	for (t = g_threads; t; t = t->next) {
-		if (t->dead || t->pid != vt_pid || t->pos <= t->chunk_base)
+		if (t->dead || t->pid != vt_pid)
+			continue;
+		if (vt_parallel && t != vt_t) {
+			__atomic_store_n(&t->flush_req, 1, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&t->limit, 0, __ATOMIC_SEQ_CST); /* to vt_make_room */
+			continue;
+		}
+		if (t->pos <= t->chunk_base)
 			continue;
 		vt_xlock(t); /* a native call may be recording in it without the GIL */
 		vt_flush(t);
@@ -482,7 +495,7 @@ int vt_define_with(struct vt_thread *t, uint32_t id, unsigned kind, const char *
 
 void vt_define_slow(struct vt_thread *t, uint32_t id)
 {
-	const struct vt_def *d = &vt_defs[id];
+	const struct vt_def *d = vt_def(id);
 
 	vt_define_with(t, id, d->kind, d->name, d->name_len, d->file, d->file_len, d->line);
 }

@@ -100,6 +100,9 @@ extern int vt_exit_code_known;
 extern int vt_exit_code;
 /* recording starts later than the program (VT_START=signal, VT_DELAY) */
 extern int vt_windowed;
+/* Python threads run in parallel (a free-threaded CPython): what one thread would do to
+ * another's buffer is asked of that thread instead (vt_threads_flush_live) */
+extern int vt_parallel;
 
 /* ---- clock (clock.c) ---- */
 
@@ -161,7 +164,7 @@ extern void (*vt_stop_hook)(void);
  * file system. */
 int vt_path_norm(char *dst, size_t cap, const char *base, const char *path, size_t len);
 
-/* ---- intern table (intern.c): key pointer -> id; GIL-protected ---- */
+/* ---- intern table (intern.c): key pointer -> id; lock-free lookups, locked inserts ---- */
 
 struct vt_def {
 	char *name;
@@ -183,17 +186,48 @@ enum { VT_DEFF_SKIP = 1, /* excluded: it and everything it calls are not recorde
        VT_DEFF_VTCALL = 8 /* with VT_DEFF_VT: the span decorator's wrapper, which runs
 			   * the program's function through _vt.call */ };
 
+/* definitions by id: read them through vt_def(), which any thread may call while another
+ * adds (the array is replaced by a bigger copy, never changed under a reader) */
 extern struct vt_def *vt_defs;
 extern uint32_t vt_ndefs;
 
-/** vt_intern_find - id of @key, or -1 if not interned yet. */
+/** vt_def - the definition of @id, an id the caller got from the table. */
+static inline const struct vt_def *vt_def(uint32_t id)
+{
+	return &__atomic_load_n(&vt_defs, __ATOMIC_ACQUIRE)[id];
+}
+
+/** vt_intern_count - how many ids there are (every one below it is complete). */
+static inline uint32_t vt_intern_count(void)
+{
+	return __atomic_load_n(&vt_ndefs, __ATOMIC_ACQUIRE);
+}
+
+/** vt_intern_find - id of @key, or -1 if not interned yet. No lock. */
 int64_t vt_intern_find(void *key);
 /**
- * vt_intern_add - give @key a new id with the given DEF strings (copied).
+ * vt_intern_prepare - a definition with copies of these strings, the rest zero, for the
+ * caller to complete (flags, argnames) before vt_intern_publish. 0, or -1 when out of
+ * memory (nothing kept).
+ */
+int vt_intern_prepare(struct vt_def *d, unsigned kind, const char *name, size_t name_len,
+		      const char *file, size_t file_len, uint32_t line);
+/** vt_intern_discard - free what a prepared definition holds. */
+void vt_intern_discard(struct vt_def *d);
+/**
+ * vt_intern_publish - give @key a new id with the prepared definition @d (which the table
+ * takes: @d is emptied). When another thread gave @key an id first, that id, and @d is
+ * freed; *@added says which. -1 when out of memory.
+ */
+int64_t vt_intern_publish(void *key, struct vt_def *d, int *added);
+/**
+ * vt_intern_add - give @key a new id with the given DEF strings (copied), flags 0.
  * Returns the id, or -1 when out of memory.
  */
 int64_t vt_intern_add(void *key, unsigned kind, const char *name, size_t name_len,
 		      const char *file, size_t file_len, uint32_t line);
+/** vt_intern_atfork_child - the insert lock, free in a fork child. */
+void vt_intern_atfork_child(void);
 /** vt_intern_reset - forget everything (after a failed start). */
 void vt_intern_reset(void);
 
@@ -314,6 +348,8 @@ struct vt_thread {
 	int vuntil;            /* _vt.call returned: its C return (1) and vt's wrapper's return
 				* are vt's (2: the C return was seen); 3: its C return only */
 	int fresh;             /* the chunk being filled is the thread's first (vt_chunk_rebase) */
+	int flush_req;         /* vt_parallel: another thread asked for a flush (atomic; done in
+				* vt_make_room at this thread's next event) */
 	/* interned keys (code objects, C functions' PyMethodDefs) whose DEF is already in
 	 * this thread's stream, and their ids: a direct-mapped cache (vt_id_slot), so most
 	 * events find their id without the process-wide table */
@@ -370,6 +406,21 @@ struct vt_thread {
 };
 
 extern __thread struct vt_thread *vt_t __attribute__((tls_model("initial-exec")));
+
+/*
+ * A thread's limit is its own, but another thread may set it to 0 to send it to its slow
+ * path (vt_stop, a stack resync, a flush request): relaxed atomics, which compile to the
+ * plain load and store they were (the hot path's one compare is unchanged).
+ */
+static inline size_t vt_limit(const struct vt_thread *t)
+{
+	return __atomic_load_n(&t->limit, __ATOMIC_RELAXED);
+}
+
+static inline void vt_set_limit(struct vt_thread *t, size_t v)
+{
+	__atomic_store_n(&t->limit, v, __ATOMIC_RELAXED);
+}
 
 /** vt_delta - the time from @t's last record to @now (never back in time), which becomes the last. */
 static inline uint64_t vt_delta(struct vt_thread *t, uint64_t now)
@@ -444,13 +495,16 @@ extern int (*vt_pending_hook)(struct vt_thread *t, int ev);
  * full. @ev: enum vt_ev. */
 static inline int vt_room(struct vt_thread *t, int ev)
 {
-	if (VT_LIKELY(t->pos < t->limit))
+	if (VT_LIKELY(t->pos < vt_limit(t)))
 		return 1;
 	return vt_make_room(t, ev);
 }
 
 /** vt_thread_finish - write an END record, flush and close (reason: enum vt_end_reason). */
 void vt_thread_finish(struct vt_thread *t, unsigned reason);
+/** vt_thread_finish_running - the same for another thread that may be running (with
+ * vt_parallel), from a copy of its complete records: its buffer is left alone. */
+void vt_thread_finish_running(struct vt_thread *t, unsigned reason);
 /** vt_thread_file - open @t's file and write its header, once. 0 or -1. */
 int vt_thread_file(struct vt_thread *t);
 /**

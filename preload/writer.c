@@ -295,8 +295,9 @@ void vt_flush(struct vt_thread *t)
 	if (t->pid != vt_pid || getpid() != vt_pid)
 		return; /* a vfork child shares our memory: never write for the parent */
 	old = vt_block_signals();
-	t->flushing = 1;
-	if (vt_state == VT_ST_TRACING && !t->dead) {
+	/* seq_cst against vt_thread_finish_running: it or this one writes, never both */
+	__atomic_store_n(&t->flushing, 1, __ATOMIC_SEQ_CST);
+	if (vt_state == VT_ST_TRACING && !__atomic_load_n(&t->dead, __ATOMIC_SEQ_CST)) {
 		c = vt_now();
 		p = vt_put_sync(t->buf + t->pos, c, vt_use_tsc ? vt_mono_ns() : c);
 		t->pos = (size_t)(p - t->buf);
@@ -314,7 +315,7 @@ void vt_flush(struct vt_thread *t)
 	t->lost += t->events;
 	t->events = 0;
 	t->pos = 0;
-	t->limit = 0;
+	vt_set_limit(t, 0);
 	t->flushing = 0;
 	vt_restore_signals(&old);
 	errno = saved;
@@ -322,33 +323,108 @@ void vt_flush(struct vt_thread *t)
 
 int (*vt_pending_hook)(struct vt_thread *t, int ev);
 
+/* another thread asked for this one's buffer (vt_threads_flush_live, vt_parallel): write
+ * it out, and put back the limit that it set to 0 to get here */
+static void flush_asked(struct vt_thread *t)
+{
+	if (vt_state != VT_ST_TRACING || t->dead)
+		return;
+	vt_set_limit(t, vt_cfg.chunk_size - VT_CHUNK_HEADROOM);
+	if (t->pos > t->chunk_base)
+		vt_flush(t);
+	if (t->pending)
+		vt_set_limit(t, 0);
+}
+
 int vt_make_room(struct vt_thread *t, int ev)
 {
 	int r = 1;
 
 	if (t->in_vt)
 		return 0; /* an event of vt's own repr() or str(): not the program's */
+again:
+	if (VT_UNLIKELY(vt_parallel) && __atomic_exchange_n(&t->flush_req, 0, __ATOMIC_SEQ_CST))
+		flush_asked(t);
 	if (t->pending && vt_state == VT_ST_TRACING && !t->dead) {
-		t->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
+		vt_set_limit(t, vt_cfg.chunk_size - VT_CHUNK_HEADROOM);
 		if (vt_pending_hook)
 			r = vt_pending_hook(t, ev); /* may clear t->pending */
 		if (t->pending)
-			t->limit = 0;
+			vt_set_limit(t, 0);
 		if (!r)
 			return 0;
 		if (t->pos < vt_cfg.chunk_size - VT_CHUNK_HEADROOM)
 			return r;
-		t->limit = vt_cfg.chunk_size - VT_CHUNK_HEADROOM;
+		vt_set_limit(t, vt_cfg.chunk_size - VT_CHUNK_HEADROOM);
 	}
-	if (vt_state == VT_ST_TRACING && !t->dead && t->limit)
+	if (vt_state == VT_ST_TRACING && !t->dead && vt_limit(t))
 		vt_flush(t);
-	if (t->pos < vt_cfg.chunk_size - VT_CHUNK_HEADROOM && t->limit) {
+	if (t->pos < vt_cfg.chunk_size - VT_CHUNK_HEADROOM && vt_limit(t)) {
 		if (t->pending)
-			t->limit = 0; /* the pending work goes on at the next event */
+			vt_set_limit(t, 0); /* the pending work goes on at the next event */
 		return r;
 	}
+	/* the limit was 0 for a flush asked meanwhile, not because tracing stopped */
+	if (VT_UNLIKELY(vt_parallel) && __atomic_load_n(&t->flush_req, __ATOMIC_SEQ_CST))
+		goto again;
 	t->lost++;
 	return 0;
+}
+
+/*
+ * vt_parallel: end the stream of another thread that may be running Python at this very
+ * moment (os._exit, exec or an exit called from another thread), without touching its
+ * buffer: the records below its pos are complete, so they are copied and written with an
+ * END. It is marked dead first, and this writes only if it is not flushing; a flush it
+ * starts afterwards sees it dead and drops its chunk (seq_cst on both sides), so the two
+ * never write at once. Its events after the copy are not recorded. Thread list locked.
+ */
+void vt_thread_finish_running(struct vt_thread *t, unsigned reason)
+{
+	static uint8_t *copy; /* under the thread list's lock; kept for the next exit */
+	static size_t copy_cap;
+	int saved = errno;
+	size_t pos;
+	uint8_t *p;
+	uint64_t c;
+	sigset_t old;
+
+	if (t->dead || t->pid != vt_pid || getpid() != vt_pid)
+		return;
+	__atomic_store_n(&t->dead, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->limit, 0, __ATOMIC_SEQ_CST); /* its next event: the slow path */
+	/* a flush it began before: let it end (bounded), then it is dead for the next */
+	for (int i = 0; i < 2000 && __atomic_load_n(&t->flushing, __ATOMIC_SEQ_CST); i++) {
+		struct timespec ms = { 0, 1000000 };
+
+		nanosleep(&ms, NULL);
+	}
+	if (__atomic_load_n(&t->flushing, __ATOMIC_SEQ_CST))
+		return; /* still writing: its data up to its last chunk is on disk */
+	old = vt_block_signals();
+	vt_wait_written(t); /* its chunks stay in order */
+	pos = __atomic_load_n(&t->pos, __ATOMIC_ACQUIRE);
+	if (copy_cap < pos + VT_CHUNK_HEADROOM) {
+		uint8_t *n = realloc(copy, pos + VT_CHUNK_HEADROOM);
+
+		if (n) {
+			copy = n;
+			copy_cap = pos + VT_CHUNK_HEADROOM;
+		}
+	}
+	if (vt_state == VT_ST_TRACING && copy_cap >= pos + VT_CHUNK_HEADROOM &&
+	    (pos > t->chunk_base || t->fd >= 0)) {
+		memcpy(copy, t->buf, pos);
+		c = vt_now();
+		p = vt_put_end(copy + pos, c, vt_use_tsc ? vt_mono_ns() : c, reason);
+		write_raw(t, copy, (size_t)(p - copy), t->cbuf, t->lz4state);
+	}
+	if (t->fd >= 0 && !vt_cfg.ring) {
+		vt_close_file(t->fd, &t->fid);
+		t->fd = -1;
+	}
+	vt_restore_signals(&old);
+	errno = saved;
 }
 
 void vt_thread_finish(struct vt_thread *t, unsigned reason)
@@ -384,7 +460,7 @@ void vt_thread_finish(struct vt_thread *t, unsigned reason)
 	}
 	t->dead = 1;
 	t->pos = 0;
-	t->limit = 0;
+	vt_set_limit(t, 0);
 	if (t->fd >= 0 && !vt_cfg.ring) {
 		vt_close_file(t->fd, &t->fid);
 		t->fd = -1;

@@ -115,11 +115,21 @@ if why=$(scripts/sid-rootfs.sh wrap "$O/sid-bin" 2>&1 >/dev/null); then
 else
 	skipped_suites+=("e2e sid|faults sid|${why#sid-rootfs: }")
 fi
-# a free-threaded 3.13t, which vt refuses: its first run builds the interpreter (29 min
+# a free-threaded 3.13t: its first run builds the interpreter (29 min
 # on a busy 2-core VM; then it is cached), so that run starts first
 ft_weight=10
 [ -e "${PYTHON_FT_DIR:-/var/cache/vt/python3.13t}/.vt-made" ] || ft_weight=1800
 suite "faults 3.13t" $ft_weight 'tests/faults/free-threaded.sh'
+# the suites that run on it once it is built (the one above builds it on a first run)
+ft_py=${PYTHON_FT_DIR:-/var/cache/vt/python3.13t}/bin/python3.13t
+if [ -e "${PYTHON_FT_DIR:-/var/cache/vt/python3.13t}/.vt-made" ] && [ -x "$ft_py" ]; then
+	suite "e2e 3.13t" 150 "E2E_PYTHONS=$ft_py tests/e2e/run.sh"
+	suite "rich 3.13t" 40 "RICH_PYTHONS=$ft_py tests/rich/run.sh"
+	suite "proc 3.13t" 30 "PROC_PYTHONS=$ft_py tests/proc/run.sh"
+	suite "ft-stress 3.13t" 40 "FT_PYTHON=$ft_py FT_RUNS=1 tests/faults/ft-stress.sh"
+else
+	skipped_suites+=("e2e 3.13t|rich 3.13t|proc 3.13t|ft-stress 3.13t|the free-threaded 3.13t is not built yet: scripts/python-ft.sh (faults 3.13t builds it; run them again after)")
+fi
 
 if [ $list = 1 ]; then
 	for i in "${!names[@]}"; do printf '%-16s %5s  %s\n' "${names[$i]}" "${weights[$i]}" "${cmds[$i]}"; done

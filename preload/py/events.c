@@ -43,7 +43,7 @@ PyObject *vt_call_traced(PyObject *name, PyObject *kwargs, PyObject *func, PyObj
 	if (until) {
 		t->vuntil = until;
 		t->pending = 1;
-		t->limit = 0;
+		vt_set_limit(t, 0);
 	}
 	py.ErrFetch(&et, &ev, &tb);
 	vt_span_end();

@@ -68,9 +68,9 @@ static int filter_call(struct vt_thread *t, uint32_t id, int is_c)
 		rec = 0;
 	else if (is_c)
 		rec = !d ? t->c_top : d - 1 < VT_FILTER_MAX && t->fstack ? t->fstack[d - 1] : 1;
-	else if (vt_defs[id].flags & VT_DEFF_SKIP)
+	else if (vt_def(id)->flags & VT_DEFF_SKIP)
 		rec = 0, t->skip_from = d + 1;
-	else if (vt_defs[id].flags & VT_DEFF_HIDE)
+	else if (vt_def(id)->flags & VT_DEFF_HIDE)
 		rec = 0;
 	if (rec && vt_cfg.max_depth && d >= vt_cfg.max_depth)
 		rec = 0;
@@ -113,10 +113,10 @@ void slow_update(void)
 
 static int gate_match(uint32_t id)
 {
-	const char *f = vt_defs[id].file;
-	size_t fl = vt_defs[id].file_len, gl = strlen(py_f.gate_file);
+	const char *f = vt_def(id)->file;
+	size_t fl = vt_def(id)->file_len, gl = strlen(py_f.gate_file);
 
-	if (vt_defs[id].kind != VT_DEF_PY)
+	if (vt_def(id)->kind != VT_DEF_PY)
 		return 0;
 	/* each statement typed is compiled on its own: <stdin> (3.8-3.12), <stdin>-N (3.13.0),
 	 * <stdin-N> (later 3.13, 3.14, 3.15), <python-input-N> (PyREPL, 3.13 on) */
@@ -124,7 +124,7 @@ static int gate_match(uint32_t id)
 		return !strncmp(f, "<stdin", 6) || !strncmp(f, "<python-input-", 14);
 	/* a module body at the top is the user's, however its path was spelled (./x.py,
 	 * ../x.py, a symlink: CPython may have made it absolute) */
-	if (!py_f.gate_depth && vt_defs[id].name_len == 8 && !memcmp(vt_defs[id].name, "<module>", 8))
+	if (!py_f.gate_depth && vt_def(id)->name_len == 8 && !memcmp(vt_def(id)->name, "<module>", 8))
 		return 1;
 	if (fl == gl && !memcmp(f, py_f.gate_file, gl))
 		return 1;
@@ -141,8 +141,8 @@ static int gate_match(uint32_t id)
  */
 static int preamble(uint32_t id)
 {
-	const char *f = vt_defs[id].file;
-	size_t n = vt_defs[id].file_len;
+	const char *f = vt_def(id)->file;
+	size_t n = vt_def(id)->file_len;
 
 	static const char lc[] = "/linecache.py", site[] = "/site.py";
 

@@ -38,7 +38,7 @@ static void write_inherited_stack(struct vt_thread *t, int is_call)
 						dt) - t->buf);
 		if (vt_cfg.ring)
 			vt_shadow_push(t, (uint32_t)ref);
-		if (t->pos >= t->limit)
+		if (t->pos >= vt_limit(t))
 			break; /* keep the headroom for the event itself */
 	}
 }
@@ -119,7 +119,7 @@ void name_open_frames(struct vt_thread *t, int ev, uint64_t at, int keep_pre)
 		if (root > i && room) {
 			ref = code_id(t, vt_frame_code(t->pre[i]));
 			if (is_own_ref(ref)) {
-				uint8_t fl = vt_defs[(uint32_t)ref].flags;
+				uint8_t fl = vt_def((uint32_t)ref)->flags;
 
 				/* the wrapper with a frame above it runs the program's function */
 				if ((fl & VT_DEFF_VTCALL) && (i + 1 < all || ev == VT_EV_ENTER)) {
@@ -207,7 +207,7 @@ void pre_rearm(struct vt_thread *t)
 	if (t->npre && !t->pre_armed) {
 		t->pre_armed = 1;
 		t->pending = 1;
-		t->limit = 0; /* see vt_pending_hook */
+		vt_set_limit(t, 0); /* see vt_pending_hook */
 	}
 }
 
@@ -232,10 +232,10 @@ void pre_rearm(struct vt_thread *t)
 void skip_enter(struct vt_thread *t, uint32_t id)
 {
 	t->vskip = 1;
-	t->vskip_wrap = !(vt_defs[id].flags & VT_DEFF_VTCALL) ? 0 : vt_defs[id].kind == VT_DEF_C ? 2 : 1;
+	t->vskip_wrap = !(vt_def(id)->flags & VT_DEFF_VTCALL) ? 0 : vt_def(id)->kind == VT_DEF_C ? 2 : 1;
 	t->vuntil = 0;
 	t->pending = 1;
-	t->limit = 0; /* see vt_pending_hook */
+	vt_set_limit(t, 0); /* see vt_pending_hook */
 }
 
 /* an event while vt's own code runs: 1 when it is vt's (dropped, not lost) */
@@ -283,7 +283,7 @@ int caller_is_own(void)
 
 	if (code && id < 0)
 		id = intern_code(code);
-	return id >= 0 && (vt_defs[id].flags & VT_DEFF_VT);
+	return id >= 0 && (vt_def(id)->flags & VT_DEFF_VT);
 }
 
 int pending_work(struct vt_thread *t, int ev)

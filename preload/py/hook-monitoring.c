@@ -142,11 +142,10 @@ static struct vt_methoddef mon_defs[] = {
  * events per call. So vt's callbacks are objects of a small type of its own ("vt.callback",
  * made once with PyType_FromSpec) whose vectorcall slot is the callback itself.
  */
-struct vt_cbobj {
-	Py_ssize_t ob_refcnt;  /* PyObject_HEAD of a 3.12/3.13 build without free threading */
-	void *ob_type;
-	void *vectorcall;
-};
+/* an object of that type: its PyObject_HEAD (16 bytes; 32 in a free-threaded build,
+ * where ob_type is at 24), then the vectorcall pointer right after ob_type */
+#define CB_VECTORCALL ((size_t)vt_pyv.off.ob_type + sizeof(void *))
+#define CB_SIZE (CB_VECTORCALL + sizeof(void *))
 
 struct vt_memberdef {
 	const char *name;
@@ -175,12 +174,12 @@ static void *g_cb_type;
  * made (the caller falls back to a builtin function) */
 static PyObject *mon_callable(struct vt_methoddef *def)
 {
-	struct vt_cbobj *o;
+	PyObject *o;
 
 	if (!g_cb_type) {
 		static struct vt_memberdef members[] = {
 			{ "__vectorcalloffset__", VT_T_PYSSIZET,
-			  (Py_ssize_t)offsetof(struct vt_cbobj, vectorcall), VT_READONLY, NULL },
+			  0 /* CB_VECTORCALL, below */, VT_READONLY, NULL },
 			{ NULL, 0, 0, 0, NULL },
 		};
 		struct vt_type_slot slots[] = {
@@ -190,12 +189,14 @@ static PyObject *mon_callable(struct vt_methoddef *def)
 			{ 0, NULL },
 		};
 		struct vt_type_spec spec = {
-			"vt.callback", (int)sizeof(struct vt_cbobj), 0,
+			"vt.callback", (int)CB_SIZE, 0,
 			VT_TPFLAGS_HAVE_VERSION_TAG | VT_TPFLAGS_HAVE_VECTORCALL |
 				VT_TPFLAGS_IMMUTABLETYPE | VT_TPFLAGS_DISALLOW_INSTANTIATION,
 			slots,
 		};
 		PyObject *(*from_spec)(struct vt_type_spec *) = vt_pysym("PyType_FromSpec");
+
+		members[0].offset = (Py_ssize_t)CB_VECTORCALL;
 
 		if (!from_spec || !slots[0].pfunc || !py.GenericAlloc)
 			return NULL;
@@ -205,13 +206,13 @@ static PyObject *mon_callable(struct vt_methoddef *def)
 			return NULL;
 		}
 	}
-	o = (struct vt_cbobj *)py.GenericAlloc(g_cb_type, 0);
+	o = py.GenericAlloc(g_cb_type, 0);
 	if (!o) {
 		py.ErrClear();
 		return NULL;
 	}
-	o->vectorcall = def->ml_meth;
-	return (PyObject *)o;
+	FIELD(o, CB_VECTORCALL, void *) = def->ml_meth;
+	return o;
 }
 
 /* @def as a callback object, or as a builtin function when that cannot be made */

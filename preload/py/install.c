@@ -263,6 +263,9 @@ static void unsupported(int build)
 	} else if (vt_pyver_range(build, &lo, &hi) < 0) {
 		vt_log("Python %s is a %s build, which vt does not support yet; tracing off",
 		       vt_pyversion, vt_pyver_build_name(build));
+	} else if (lo == hi) {
+		vt_log("Python %s is a %s build, which vt supports for 3.%d only; tracing off",
+		       vt_pyversion, vt_pyver_build_name(build), lo);
 	} else {
 		vt_log("Python %s is a %s build, which vt supports for 3.%d to 3.%d only; tracing "
 		       "off", vt_pyversion, vt_pyver_build_name(build), lo, hi);
@@ -306,6 +309,7 @@ VT_STARTUP void vt_python_probe(void)
 		unsupported(build);
 		return;
 	}
+	vt_parallel = build == VT_BUILD_FREETHREADED;
 	if (vt_pyapi_resolve() < 0) {
 		vt_log("Python %s: a C API function is missing; tracing off", vt_pyversion);
 		return;

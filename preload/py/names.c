@@ -70,6 +70,8 @@ int64_t intern_code(PyObject *code)
 	Py_ssize_t nlen = 0, flen = 0;
 	long line = 0;
 	int64_t id;
+	struct vt_def d;
+	int added;
 
 	py.ErrFetch(&et, &ev, &tb);
 	name = attr_utf8(code, vt_pyv.code_name_attr, &h1, &nlen);
@@ -87,12 +89,16 @@ int64_t intern_code(PyObject *code)
 		file = "";
 		flen = 0;
 	}
-	id = vt_intern_add(code, VT_DEF_PY, name, (size_t)nlen, file, (size_t)flen,
-			   line > 0 ? (uint32_t)line : 0);
-	if (id >= 0) {
-		py.IncRef(code); /* pinned: its address is never reused during the trace */
-		vt_defs[id].flags = filter_flags(vt_defs[id].file) | vt_code_flags(code, vt_defs[id].file);
-		describe_args(code, &vt_defs[id]);
+	/* complete before it is published: other threads may look it up at once */
+	if (vt_intern_prepare(&d, VT_DEF_PY, name, (size_t)nlen, file, (size_t)flen,
+			      line > 0 ? (uint32_t)line : 0) < 0) {
+		id = -1;
+	} else {
+		d.flags = filter_flags(d.file) | vt_code_flags(code, d.file);
+		describe_args(code, &d);
+		id = vt_intern_publish(code, &d, &added);
+		if (added)
+			py.IncRef(code); /* pinned: its address is never reused during the trace */
 	}
 	if (h1)
 		py.DecRef(h1);
@@ -172,8 +178,8 @@ static int64_t intern_cfunc(void *ml, PyObject *callable, int is_descr)
 	PyObject *et, *ev, *tb, *cls = NULL;
 	char buf[512];
 	size_t n;
-	int64_t id;
-	int own;
+	struct vt_def d;
+	int own, added;
 
 	if (!mname)
 		mname = "<unknown>";
@@ -212,10 +218,11 @@ static int64_t intern_cfunc(void *ml, PyObject *callable, int is_descr)
 	if (py.ErrOccurred())
 		py.ErrClear();
 	py.ErrRestore(et, ev, tb);
-	id = vt_intern_add(ml, VT_DEF_C, buf, n, "", 0, 0);
-	if (id >= 0 && (own = own_def(ml)))
-		vt_defs[id].flags = VT_DEFF_VT | (own == 2 ? VT_DEFF_VTCALL : 0); /* _vt.*: vt's own */
-	return id;
+	if (vt_intern_prepare(&d, VT_DEF_C, buf, n, "", 0, 0) < 0)
+		return -1;
+	if ((own = own_def(ml)))
+		d.flags = VT_DEFF_VT | (own == 2 ? VT_DEFF_VTCALL : 0); /* _vt.*: vt's own */
+	return vt_intern_publish(ml, &d, &added);
 }
 
 /* ---- thread names ---- */
@@ -304,7 +311,7 @@ static int64_t id_cache_fill(struct vt_thread *t, struct vt_idc *c, void *key, i
 {
 	if (id < 0)
 		return id;
-	if (VT_UNLIKELY(vt_defs[id].flags & VT_DEFF_VT)) {
+	if (VT_UNLIKELY(vt_def(id)->flags & VT_DEFF_VT)) {
 		c->key = key;
 		c->id = (uint32_t)id;
 		c->v = VT_V_OWN;
@@ -342,7 +349,7 @@ int top_caller_rec(PyObject *code)
 	id = vt_intern_find(code);
 	if (id < 0)
 		id = intern_code(code);
-	return id < 0 || !(vt_defs[id].flags & (VT_DEFF_SKIP | VT_DEFF_HIDE));
+	return id < 0 || !(vt_def(id)->flags & (VT_DEFF_SKIP | VT_DEFF_HIDE));
 }
 
 

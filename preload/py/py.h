@@ -261,15 +261,15 @@ static inline int64_t code_id(struct vt_thread *t, PyObject *code)
 static inline void enter_vt(struct vt_thread *t)
 {
 	if (t->in_vt++ == 0) {
-		t->saved_limit = t->limit;
-		t->limit = 0;
+		t->saved_limit = vt_limit(t);
+		vt_set_limit(t, 0);
 	}
 }
 
 static inline void leave_vt(struct vt_thread *t)
 {
 	if (--t->in_vt == 0)
-		t->limit = vt_state == VT_ST_TRACING && !t->dead && !t->pending ? t->saved_limit : 0;
+		vt_set_limit(t, vt_state == VT_ST_TRACING && !t->dead && !t->pending ? t->saved_limit : 0);
 }
 
 /*

@@ -194,6 +194,26 @@ static const struct vt_pyver g_versions[] = {
 		.pending_needs_wake = 0,
 	},
 	{
+		/* the free-threaded build (3.13t, Py_GIL_DISABLED): a PyObject of 32 bytes
+		 * (ob_tid, flags, ob_ref_local, ob_ref_shared before ob_type), so every object
+		 * field is 16 bytes further; PyThreadState and PyCodeObject's fields as the
+		 * default build's but co_flags (checked with offsetof against the headers of
+		 * /var/cache/vt/python3.13t, scripts/python-ft.sh) */
+		.minor = 13,
+		SINCE_3_12,
+		.builds = VT_B_FREETHREADED,
+		.off = { .ob_type = 24, .tp_name = 40, .cfunc_ml = 32, .cfunc_self = 40,
+			 .cfunc_module = 48, .descr_type = 32, .descr_method = 56,
+			 .tstate_profilefunc = 80, .code_flags = 64 },
+		.sym_is_finalizing = "Py_IsFinalizing",
+		.profile_yield_op = 118,
+		.profile_yield_back = 1,
+		.profile_unwind_none = 0,
+		.profile_return_ops = { 0, 0 },
+		.thread_start_joinable = 1,
+		.pending_needs_wake = 0,
+	},
+	{
 		.minor = 14,
 		SINCE_3_12,
 		.builds = VT_B_DEFAULT | VT_B_DEBUG,

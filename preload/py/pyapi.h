@@ -25,7 +25,9 @@
  * The "not supported (3.X to 3.Y)" message takes its range from the table. An entry names
  * the build kinds it describes (field builds): a debug build shares its minor's entry when
  * its headers give the same offsets (check with the python3.X-dbg headers); a build kind
- * whose layout differs (free-threaded: a larger PyObject) needs an entry of its own.
+ * whose layout differs (free-threaded: a larger PyObject) needs an entry of its own, and
+ * vt_parallel (vt.h) makes what one thread does to another's buffer safe there (3.13t:
+ * docs/PYTHON-VERSIONS.md).
  */
 #ifndef VT_PRELOAD_PY_PYAPI_H
 #define VT_PRELOAD_PY_PYAPI_H

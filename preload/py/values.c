@@ -81,7 +81,7 @@ char *scratch(struct vt_thread *t, size_t n)
  */
 static void put_scratch(struct vt_thread *t, size_t n)
 {
-	if (vt_state != VT_ST_TRACING || t->dead || !t->limit)
+	if (vt_state != VT_ST_TRACING || t->dead || !vt_limit(t))
 		return;
 	if (t->pos + n + 64 > vt_cfg.chunk_size) {
 		vt_flush(t);
@@ -123,7 +123,7 @@ static int generator_first_start(void *frame)
 /* the ARGS record of a Python call: each argument's repr(), from the frame's locals */
 void write_args(struct vt_thread *t, void *frame, uint32_t id)
 {
-	const struct vt_def *d = &vt_defs[id];
+	const struct vt_def *d = vt_def(id);
 	size_t cap = 16 + (size_t)d->nargs * (vt_cfg.repr_max + 300);
 	PyObject *et, *ev, *tb, *locals;
 	const char *name;

@@ -1,13 +1,13 @@
 #!/bin/bash
-# tests/faults/free-threaded.sh - vt refuses a free-threaded CPython (configure
-# --disable-gil, Py_GIL_DISABLED: 3.13t), which it does not support yet. On the 3.13t that
-# scripts/python-ft.sh builds (once, into a cache), two programs run without vt and under
-# vt: fib in threads, printed, exit status 7; and an uncaught exception (a traceback,
-# exit status 1). Under vt each prints exactly one line,
-#   vt: Python 3.13.N is a free-threaded build, which vt does not support yet; tracing off
-# and else the same stderr, stdout and exit status as without vt, and writes no trace:
-# neither at VT_OUTPUT nor a default ./vt-trace-* directory. The same with the GIL turned
-# back on at run time (PYTHON_GIL=1): it is the build that vt refuses.
+# tests/faults/free-threaded.sh - vt traces a free-threaded CPython (configure
+# --disable-gil, Py_GIL_DISABLED: 3.13t). On the 3.13t that scripts/python-ft.sh builds
+# (once, into a cache), two programs run without vt and under vt: fib in 4 threads and the
+# main thread, printed, exit status 7; and an uncaught exception (a traceback, exit status
+# 1). Under vt each prints no vt: line and the same stderr, stdout and exit status as
+# without vt, and writes a trace (at VT_OUTPUT, or a default ./vt-trace-* directory) that
+# converts with "0 lost" and holds every call: fib's (fib(15) to fib(18) in the threads,
+# fib(12) in the main thread) and inner's. With the GIL off (the build's default) and
+# turned back on at run time (PYTHON_GIL=1).
 #
 #   tests/faults/free-threaded.sh [-v]
 #   FT_PYTHON=/path/to/python3.13t tests/faults/free-threaded.sh
@@ -20,7 +20,7 @@ set -u
 progs=$top/tests/faults/progs
 verbose=0
 [ "${1:-}" = "-v" ] && verbose=1
-need "$lib"
+need "$lib" "$conv"
 cp "$lib" "$work/libvt.so" && lib=$work/libvt.so
 limit=${FAULTS_TIMEOUT:-300}
 
@@ -43,7 +43,10 @@ if [ "$("$py" -c 'import sysconfig; print(sysconfig.get_config_var("Py_GIL_DISAB
 	exit 1
 fi
 ver=$("$py" -c 'import platform; print(platform.python_version())')
-want="vt: Python $ver is a free-threaded build, which vt does not support yet; tracing off"
+# calls of fib(n): 2 fib(n+1) - 1; the threads' and the main thread's
+fibs=$(/usr/bin/python3 -c 'f = [0, 1]
+while len(f) < 30: f.append(f[-1] + f[-2])
+print(sum(2 * f[n + 1] - 1 for n in (15, 16, 17, 18, 12)))')
 [ $verbose = 1 ] && echo "  info: $py: $("$py" -VV)"
 
 # run TAG DIR CMD...: CMD in DIR with a time limit; TAG.out, TAG.err, TAG.rc in $work
@@ -53,26 +56,34 @@ run() {
 	( cd "$dir" && timeout -s KILL "$limit" "$@" >"$work/$tag.out" 2>"$work/$tag.err"
 	  echo $? >"$work/$tag.rc" ) 2>/dev/null
 }
-# check NAME DIR: the vt run against the plain one; DIR (where it ran) stays empty and
-# $work/trace is not made
+# check NAME DIR PROG: the vt run against the plain one; the trace in $work/trace, or
+# the one vt-trace-* directory in DIR
 check() {
-	local name=$1 dir=$2 why="" n
-	n=$(grep -c '^vt: ' "$work/vt.err")
+	local name=$1 dir=$2 prog=$3 why="" trace want got
+	trace=$work/trace
+	[ -e "$trace" ] || trace=$(ls -d "$dir"/vt-trace-* 2>/dev/null | head -n 1)
 	if [ "$(cat "$work/plain.rc")" != "$(cat "$work/vt.rc")" ]; then
 		why="exit status: without vt $(cat "$work/plain.rc"), with vt $(cat "$work/vt.rc")"
 	elif ! cmp -s "$work/plain.out" "$work/vt.out"; then
 		why="stdout: $(diff "$work/plain.out" "$work/vt.out")"
-	elif [ "$n" != 1 ]; then
-		why="$n vt: lines, not 1"
-	elif [ "$(grep '^vt: ' "$work/vt.err")" != "$want" ]; then
-		why="the vt: line is not: $want"
-	elif ! grep -v '^vt: ' "$work/vt.err" | cmp -s "$work/plain.err" -; then
-		why="stderr, but the vt: line: $(grep -v '^vt: ' "$work/vt.err" | diff "$work/plain.err" -)"
-	elif [ -e "$work/trace" ] || [ -n "$(ls -A "$dir")" ]; then
-		why="a trace was written: $(ls -d "$work/trace" "$dir"/* 2>/dev/null)"
+	elif ! cmp -s "$work/plain.err" "$work/vt.err"; then
+		why="stderr: $(diff "$work/plain.err" "$work/vt.err")"
+	elif [ -z "$trace" ] || [ ! -d "$trace" ]; then
+		why="no trace written"
+	elif ! "$conv" "$trace" -s --top 0 >"$work/sum" 2>"$work/conv.err" ||
+		! grep -q ", 0 lost" "$work/conv.err"; then
+		why="vt-convert: $(head -n 3 "$work/conv.err")"
+	else
+		case $prog in
+		threads-exit) want="fib $fibs" ;;
+		raises) want="inner 1" ;;
+		esac
+		set -- $want
+		got=$(awk -v n="$1" '$1 ~ /^[0-9]+$/ && $6 == n { s += $1 } END { print s + 0 }' "$work/sum")
+		[ "$got" = "$2" ] || why="$got calls of $1 in the trace, the program made $2"
 	fi
 	if [ -z "$why" ]; then
-		ok "$name: one vt: line, the same output and exit status ($(cat "$work/vt.rc")), no trace"
+		ok "$name: traced ($want calls), the same output and exit status ($(cat "$work/vt.rc"))"
 	else
 		bad "$name" "$why"$'\n'"vt's stderr:"$'\n'"$(head -n 20 "$work/vt.err")"
 	fi
@@ -101,7 +112,7 @@ for gil in default 1; do
 			else
 				run vt "$work/cwd" env -u VT_OUTPUT "${genv[@]}" LD_PRELOAD="$lib" "$py" "$progs/$prog.py"
 			fi
-			check "$ver free-threaded, $gtag, $prog.py, $out" "$work/cwd"
+			check "$ver free-threaded, $gtag, $prog.py, $out" "$work/cwd" $prog
 		done
 	done
 done

@@ -4,6 +4,8 @@
  * so no stubs are linked in.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,4 +193,56 @@ Test(intern, null_key_is_never_found)
 	fill_and_check(10, 16);
 	cr_assert_eq(vt_intern_find(NULL), -1, "NULL found as id %lld",
 		     (long long)vt_intern_find(NULL));
+}
+
+/*
+ * A free-threaded CPython interns from many threads at once: 8 threads look up and add the
+ * same 20000 keys, in different orders, while the table grows under them. Each key gets
+ * one id, every thread finds that id, and each id's definition is its key's.
+ */
+#define RACE_KEYS 20000
+#define RACE_THREADS 8
+static int64_t g_race_ids[RACE_THREADS][RACE_KEYS];
+
+static void *race_thread(void *arg)
+{
+	uintptr_t me = (uintptr_t)arg;
+
+	for (uintptr_t j = 0; j < RACE_KEYS; j++) {
+		uintptr_t i = (j * 7919 + me * 104729) % RACE_KEYS; /* each its own order */
+		int64_t id = vt_intern_find(key(i, 16));
+		char name[32];
+
+		if (id < 0) {
+			snprintf(name, sizeof(name), "k%zu", (size_t)i);
+			id = add(key(i, 16), name, "race.py", (uint32_t)i);
+		}
+		g_race_ids[me][i] = id;
+		/* the definition is complete as soon as its id is seen */
+		if (id < 0 || vt_def((uint32_t)id)->line != (uint32_t)i)
+			g_race_ids[me][i] = -2;
+	}
+	return NULL;
+}
+
+Test(intern, threads_adding_the_same_keys, .timeout = 20)
+{
+	pthread_t th[RACE_THREADS];
+
+	for (uintptr_t t = 0; t < RACE_THREADS; t++)
+		cr_assert_eq(pthread_create(&th[t], NULL, race_thread, (void *)t), 0);
+	for (int t = 0; t < RACE_THREADS; t++)
+		pthread_join(th[t], NULL);
+	cr_assert_eq(vt_ndefs, RACE_KEYS, "%u ids for %d keys", vt_ndefs, RACE_KEYS);
+	for (uintptr_t i = 0; i < RACE_KEYS; i++) {
+		int64_t id = vt_intern_find(key(i, 16));
+		char name[32];
+
+		cr_assert_geq(id, 0);
+		snprintf(name, sizeof(name), "k%zu", (size_t)i);
+		cr_assert_str_eq(vt_defs[id].name, name);
+		for (int t = 0; t < RACE_THREADS; t++)
+			cr_assert_eq(g_race_ids[t][i], id, "thread %d saw id %lld for key %zu, not %lld",
+				     t, (long long)g_race_ids[t][i], (size_t)i, (long long)id);
+	}
 }
