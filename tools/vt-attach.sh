@@ -69,7 +69,7 @@ attach_probe() {
 		die "$pid is not a Python process ($exe)"
 	fi
 	v=3.$m
-	[[ $flags == *t* ]] && die "$pid runs a free-threaded Python ($v$flags), which vt does not support yet"
+	[[ $flags == *t* ]] && die "$pid runs a free-threaded Python ($v$flags), which vt attach does not support yet (started under LD_PRELOAD, 3.13t is traced)"
 	a_how=remote
 	if [ "$m" -lt 14 ]; then
 		command -v gdb >/dev/null 2>&1 || die "$pid runs Python $v: attaching needs 3.14+ or gdb"
