@@ -47,26 +47,7 @@ else
 	rc=$?
 	if [ $rc = 3 ]; then
 		skipped "free-threaded CPython" "scripts/python-ft.sh: $(tail -n 1 "$work/ft.err")"
-		fmode=all what="vt.pause/resume/flush"
-[ -n "${VT_PRELOAD_EXTRA:-}" ] && fmode=flush what="vt.flush"
-for i in $(seq 1 "$runs"); do
-	name="$ver GIL off, $what beside 6 running threads, run $i of $runs"
-	rm -rf "$work/trace"
-	( cd "$work" && timeout -s KILL "$limit" env PYTHON_GIL=0 VT_OUTPUT="$work/trace" \
-		LD_PRELOAD="$preload" "$py" "$top/tests/faults/progs/ft-flush.py" $fmode >"$work/out" 2>"$work/err"
-	  echo $? >"$work/rc" )
-	rc=$(cat "$work/rc")
-	if [ "$rc" != 0 ] || [ -s "$work/err" ] || [ "$(cat "$work/out")" != ok ]; then
-		bad "$name: exit $rc, stderr empty, ok" "$(cat "$work/out"; head -n 30 "$work/err")"
-	elif ! "$conv" "$work/trace" -s --top 1 >/dev/null 2>"$work/conv.err" ||
-		grep -q "warning\|error" "$work/conv.err" || ! grep -q ", 0 lost" "$work/conv.err"; then
-		bad "$name: converts, 0 lost, no warning" "$(head -n 5 "$work/conv.err")"
-	else
-		ok "$name: converts, 0 lost, no warning"
-	fi
-done
-
-finish
+		finish
 		exit
 	fi
 	[ $rc = 0 ] || { bad "scripts/python-ft.sh: exit $rc" "$(cat "$work/ft.err")"; finish; exit 1; }
