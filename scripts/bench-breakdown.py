@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 
+from bench import clock_read_ns, cpu_model  # scripts/bench.py, beside this file
+
 BUILDS = [("floor", "nop"), ("noenc", "noenc"), ("nolz4", "nolz4"), ("vt", "vt"),
           ("noclock", "noclock")]
 
@@ -79,15 +81,8 @@ def main():
     fib = os.environ["BD_FIB"]
     n = int(os.environ.get("BD_N", "32"))
     rounds = int(os.environ.get("BD_ROUNDS", "5"))
-    clock = None
-    try:
-        out = subprocess.run([os.path.join(lib_dir, "clock-cost")], capture_output=True,
-                             text=True, timeout=120).stdout
-        clock = float(dict(line.split() for line in out.splitlines())["tsc"])
-    except (OSError, KeyError, ValueError, subprocess.TimeoutExpired):
-        pass
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                  if line.startswith("model name")), "unknown CPU")
+    clock = clock_read_ns(lib_dir, "tsc")[0]
+    model = cpu_model()
     clk_txt = f"{clock:.1f} ns" if clock else "not measured"
     print(f"where a recorded call's cost above the floor goes: fib({n}), fastest of "
           f"{rounds} rounds; CPU: {model}; one rdtsc back to back: {clk_txt}")

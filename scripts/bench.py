@@ -76,6 +76,18 @@ def cpu_model():
     return "unknown CPU"
 
 
+def clock_read_ns(lib_dir, name):
+    """ns of one read of clock @name ("tsc" or "mono"), back to back, as LIB_DIR/clock-cost
+    measures it; (ns, None), or (None, why) when it cannot be measured."""
+    prog = os.path.join(lib_dir, "clock-cost")
+    try:
+        out = subprocess.run([prog], capture_output=True, text=True, timeout=120).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f"{prog}: {e}"
+    got = dict(line.split() for line in out.splitlines() if len(line.split()) == 2)
+    return (float(got[name]), None) if name in got else (None, f"{prog} printed no {name}")
+
+
 def tsc_invariant():
     """vt's own test (preload/clock.c: CPUID's invariant-TSC bit, which /proc/cpuinfo
     shows as constant_tsc and nonstop_tsc): vt reads the TSC only then."""
@@ -325,15 +337,11 @@ class Bench:
 
     def clock_cost(self):
         """(name, ns) of one read of the clock vt uses here, back to back (clock-cost)."""
-        prog = os.path.join(self.lib_dir, "clock-cost")
         want = "mono" if self.base_env.get("VT_CLOCK") == "ns" or not tsc_invariant() else "tsc"
-        try:
-            out = subprocess.run([prog], capture_output=True, text=True, timeout=120).stdout
-        except (OSError, subprocess.TimeoutExpired) as e:
-            log(f"no clock cost ({prog}: {e}): the cost per call is given in ns only")
-            return want, None
-        got = dict(line.split() for line in out.splitlines() if len(line.split()) == 2)
-        return want, float(got[want]) if want in got else None
+        ns, why = clock_read_ns(self.lib_dir, want)
+        if why:
+            log(f"no clock cost ({why}): the cost per call is given in ns only")
+        return want, ns
 
     # ---- one run of one variant ----
 
