@@ -107,7 +107,7 @@ struct vt_html {
 	struct html_flow *flow;
 	size_t nflow, flow_cap;
 	/* source files: path and text, or path and why it is left out (text NULL) */
-	struct html_source { char *path, *text; size_t len; } *src;
+	struct html_source { char *path, *text; size_t len; int left_out; } *src;
 	size_t nsrc, src_cap;
 	/* the encoded trace */
 	uint8_t *buf;
@@ -423,32 +423,32 @@ static char *copy_bytes(struct vt_html *h, const char *s, size_t n)
 	return c;
 }
 
-/* @text is a file's text, or with @len SIZE_MAX why it is left out */
-static void add_source(struct vt_html *h, const char *path, const char *text, size_t len)
+/* @text (@len bytes) is the file's text, or with @left_out why it is not in the page */
+static void add_source(struct vt_html *h, const char *path, const char *text, size_t len,
+		       int left_out)
 {
-	size_t n = len == SIZE_MAX ? strlen(text) : len;
 	char *p, *t;
 
 	if (GROW(h, h->src, h->src_cap, h->nsrc + 1))
 		return;
 	p = copy_bytes(h, path, strlen(path));
-	t = copy_bytes(h, text, n);
+	t = copy_bytes(h, text, len);
 	if (!p || !t) {
 		free(p);
 		free(t);
 		return;
 	}
-	h->src[h->nsrc++] = (struct html_source){ p, t, len };
+	h->src[h->nsrc++] = (struct html_source){ p, t, len, left_out };
 }
 
 void vt_html_source(struct vt_html *h, const char *path, const char *text, size_t len)
 {
-	add_source(h, path, text, len == SIZE_MAX ? len - 1 : len);
+	add_source(h, path, text, len, 0);
 }
 
 void vt_html_source_left_out(struct vt_html *h, const char *path, const char *why)
 {
-	add_source(h, path, why, SIZE_MAX);
+	add_source(h, path, why, strlen(why), 1);
 }
 
 void vt_html_flow(struct vt_html *h, uint64_t pid, uint64_t tid, uint64_t ns, uint64_t pid2,
@@ -515,6 +515,25 @@ static int by_sample(const void *a, const void *b)
 	const struct html_sample *x = a, *y = b;
 
 	return x->ns < y->ns ? -1 : x->ns > y->ns;
+}
+
+/* the sources that are (@left_out 0) or are not in the page: a count, then path and text
+ * (or why), each a varint length and its bytes */
+static void put_sources(struct vt_html *h, int left_out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < h->nsrc; i++)
+		n += h->src[i].left_out == left_out;
+	put_varint(h, n);
+	for (size_t i = 0; i < h->nsrc; i++) {
+		if (h->src[i].left_out != left_out)
+			continue;
+		put_varint(h, strlen(h->src[i].path));
+		put_bytes(h, h->src[i].path, strlen(h->src[i].path));
+		put_varint(h, h->src[i].len);
+		put_bytes(h, h->src[i].text, h->src[i].len);
+	}
 }
 
 static void encode(struct vt_html *h)
@@ -631,28 +650,8 @@ static void encode(struct vt_html *h)
 	}
 	/* the source files: path and text, then the paths left out and why */
 	if (h->nsrc) {
-		size_t nleft = 0;
-
-		for (size_t i = 0; i < h->nsrc; i++)
-			nleft += h->src[i].len == SIZE_MAX;
-		put_varint(h, h->nsrc - nleft);
-		for (size_t i = 0; i < h->nsrc; i++) {
-			if (h->src[i].len == SIZE_MAX)
-				continue;
-			put_varint(h, strlen(h->src[i].path));
-			put_bytes(h, h->src[i].path, strlen(h->src[i].path));
-			put_varint(h, h->src[i].len);
-			put_bytes(h, h->src[i].text, h->src[i].len);
-		}
-		put_varint(h, nleft);
-		for (size_t i = 0; i < h->nsrc; i++) {
-			if (h->src[i].len != SIZE_MAX)
-				continue;
-			put_varint(h, strlen(h->src[i].path));
-			put_bytes(h, h->src[i].path, strlen(h->src[i].path));
-			put_varint(h, strlen(h->src[i].text));
-			put_bytes(h, h->src[i].text, strlen(h->src[i].text));
-		}
+		put_sources(h, 0);
+		put_sources(h, 1);
 	}
 }
 
